@@ -1,0 +1,20 @@
+"""Times scikit-learn's KMeans on the benchmark's data (same rows as benches/kmeans.rs).
+
+KMEANS_BENCH_NPY=/tmp/kmeans_bench.npy cargo bench -p kmeans   # writes the data
+python3 crates/kmeans/benches/sklearn_bench.py /tmp/kmeans_bench.npy
+"""
+import sys, time
+import numpy as np
+import sklearn
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
+
+X = np.load(sys.argv[1])
+print(f"sklearn {sklearn.__version__}, X {X.shape}")
+for threads in (None, 1):
+    with threadpool_limits(limits=threads):
+        for n_init in (1, 10):
+            t = time.perf_counter()
+            km = KMeans(n_clusters=8, n_init=n_init, random_state=0, max_iter=300, tol=1e-4).fit(X)
+            dt = time.perf_counter() - t
+            print(f"threads={threads or 'all'} n_init={n_init}: {dt:.3f} s, n_iter {km.n_iter_}, inertia {km.inertia_:.6e}")

@@ -1,0 +1,119 @@
+//! Typed errors of the `kmeans` crate.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong when validating input, fitting, predicting or loading a model.
+#[derive(Debug, thiserror::Error)]
+pub enum KMeansError {
+    /// `k` is zero or larger than the number of rows.
+    #[error("k = {k} is invalid for a table of {n_rows} rows (need 1 <= k <= rows)")]
+    InvalidK {
+        /// Requested number of clusters.
+        k: usize,
+        /// Number of rows of the table.
+        n_rows: usize,
+    },
+    /// A value is NaN or infinite.
+    #[error("non-finite value {value} at row {row}, column `{column}`")]
+    NonFinite {
+        /// 0-based row index.
+        row: usize,
+        /// Column name.
+        column: String,
+        /// The offending value.
+        value: f64,
+    },
+    /// A value is null (missing) in a DataFrame column.
+    #[error("null value at row {row}, column `{column}`")]
+    Null {
+        /// 0-based row index.
+        row: usize,
+        /// Column name.
+        column: String,
+    },
+    /// No numeric column to cluster on.
+    #[error("no numeric column to cluster on")]
+    NoNumericColumns,
+    /// The table has no rows.
+    #[error("the table has no rows")]
+    NoRows,
+    /// A requested column does not exist.
+    #[error("unknown column `{name}` (available: {available})")]
+    UnknownColumn {
+        /// Requested name.
+        name: String,
+        /// Comma separated list of the table's columns.
+        available: String,
+    },
+    /// A requested column is not numeric.
+    #[error("column `{name}` has type {dtype}, not a numeric type")]
+    NotNumeric {
+        /// Column name.
+        name: String,
+        /// Its polars data type.
+        dtype: String,
+    },
+    /// `max_iter` is zero.
+    #[error("max_iter must be at least 1")]
+    InvalidMaxIter,
+    /// `n_init` is zero.
+    #[error("n_init must be at least 1")]
+    InvalidNInit,
+    /// `tol` is negative or not finite.
+    #[error("tol = {tol} is invalid (must be finite and >= 0)")]
+    InvalidTol {
+        /// The offending tolerance.
+        tol: f64,
+    },
+    /// `batch_size` of mini-batch k-means is zero.
+    #[error("batch_size must be at least 1")]
+    InvalidBatchSize,
+    /// A range of k to scan is empty or starts at 0.
+    #[error("invalid range of k: {from}..={to}")]
+    InvalidKRange {
+        /// First k.
+        from: usize,
+        /// Last k.
+        to: usize,
+    },
+    /// Silhouette needs 2 <= number of labels used <= n - 1.
+    #[error(
+        "silhouette needs between 2 and n-1 clusters, got {n_clusters} clusters for {n_rows} rows"
+    )]
+    SilhouetteUndefined {
+        /// Number of distinct labels.
+        n_clusters: usize,
+        /// Number of rows.
+        n_rows: usize,
+    },
+    /// Shapes do not fit together (slice length, given centroids, predict columns, label lengths).
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// A polars operation failed.
+    #[error("polars: {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+    /// Reading or writing a model file failed.
+    #[error("model file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A model file is not valid JSON of the expected structure.
+    #[error("model file {path}: malformed JSON: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The serde error.
+        source: serde_json::Error,
+    },
+    /// A model file parses but its contents are inconsistent.
+    #[error("model file {path}: invalid model: {reason}")]
+    InvalidModel {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}

@@ -1,0 +1,37 @@
+//! k-means clustering of the rows of a numeric table (named columns of a polars `DataFrame`, an
+//! nalgebra matrix or a row-major slice), with k-means++, `n_init` restarts, standardisation,
+//! silhouette-based choice of k, mini-batch k-means and JSON models.
+//! Results are reproducible from a seed on any machine and thread count; the crate knows
+//! nothing of audio.
+//!
+//! ```
+//! use kmeans::{adjusted_rand_index, Init, KMeans, RowMatrix};
+//!
+//! // Two obvious groups of 2-D points.
+//! let rows = [0.0, 0.0, 0.1, 0.0, 0.0, 0.1, 5.0, 5.0, 5.1, 5.0, 5.0, 5.1];
+//! let data = RowMatrix::from_row_major(&rows, 2)?;
+//! let fit = KMeans::params(2).n_init(4).init(Init::KMeansPlusPlus).seed(42).fit(&data)?;
+//! assert_eq!(adjusted_rand_index(&fit.labels, &[0, 0, 0, 1, 1, 1])?, 1.0);
+//! let new = RowMatrix::from_row_major(&[4.9, 5.2], 2)?;
+//! assert_eq!(fit.model.predict(&new)?, vec![fit.labels[3]]);
+//! # Ok::<(), kmeans::KMeansError>(())
+//! ```
+
+mod error;
+mod init;
+mod lloyd;
+mod minibatch;
+mod model;
+mod params;
+mod rand_index;
+mod selection;
+mod table;
+
+pub use error::KMeansError;
+pub use init::Init;
+pub use minibatch::{MiniBatchKMeans, MiniBatchParams};
+pub use model::{KMeansFit, KMeansModel};
+pub use params::{KMeans, KMeansParams};
+pub use rand_index::adjusted_rand_index;
+pub use selection::{silhouette_score, AutoKFit, KScore, KSelection};
+pub use table::{RowMatrix, Scaling};

@@ -1,0 +1,277 @@
+//! Lloyd's algorithm: the parallel assignment step, the centroid update and the iteration loop.
+//!
+//! Determinism: rows are cut into fixed chunks of [`CHUNK_ROWS`] rows whatever the thread
+//! count; every chunk produces its own partial sums, and the partials are combined in chunk
+//! order. The result is therefore bit-identical on 1 thread and on N threads.
+
+use rayon::prelude::*;
+
+/// Rows per parallel work unit (fixed, so reductions do not depend on the thread count).
+pub(crate) const CHUNK_ROWS: usize = 2048;
+
+/// Clusters per block of the distance kernel (fixed-size arrays the compiler vectorises).
+pub(crate) const BLOCK: usize = 8;
+
+/// Centroids stored column-major in blocks: `ct[j * kp + c]` is coordinate `j` of centroid `c`,
+/// with `kp = k` rounded up to a multiple of [`BLOCK`] (padding centroids are never selected).
+/// The inner distance loop then runs over [`BLOCK`] centroids with independent accumulators.
+pub(crate) fn transpose(centroids: &[f64], k: usize, d: usize) -> Vec<f64> {
+    let kp = k.div_ceil(BLOCK) * BLOCK;
+    let mut ct = vec![0.0; kp * d];
+    for c in 0..k {
+        for j in 0..d {
+            ct[j * kp + c] = centroids[c * d + j];
+        }
+    }
+    ct
+}
+
+/// Squared distances from row `x` to the [`BLOCK`] centroids `b..b + BLOCK` of `ct` (from
+/// [`transpose`], `kp` centroids per coordinate), each summed in column order.
+#[inline]
+pub(crate) fn block_dists(x: &[f64], ct: &[f64], kp: usize, b: usize) -> [f64; BLOCK] {
+    let mut acc = [0.0f64; BLOCK];
+    for (j, &xj) in x.iter().enumerate() {
+        let start = j * kp + b;
+        if let Some(row) = ct.get(start..start + BLOCK) {
+            for (a, &cj) in acc.iter_mut().zip(row) {
+                let t = xj - cj;
+                *a += t * t;
+            }
+        }
+    }
+    acc
+}
+
+/// Nearest centroid of row `x` and its squared Euclidean distance
+/// `sum_j (x_j - c_j)^2`, summed in column order (so the values equal a plain loop's), first
+/// minimum on ties. `ct` comes from [`transpose`].
+#[inline]
+pub(crate) fn nearest(x: &[f64], ct: &[f64], k: usize) -> (usize, f64) {
+    let kp = ct.len() / x.len().max(1);
+    let mut best = 0;
+    let mut best_d = f64::INFINITY;
+    for b in (0..kp).step_by(BLOCK) {
+        let acc = block_dists(x, ct, kp, b);
+        for (c, &v) in acc.iter().enumerate().take(k - b) {
+            if v < best_d {
+                best_d = v;
+                best = b + c;
+            }
+        }
+    }
+    (best, best_d)
+}
+
+/// Squared Euclidean distance between two rows, summed in column order.
+#[inline]
+pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (x, y) in a.iter().zip(b) {
+        let t = x - y;
+        s += t * t;
+    }
+    s
+}
+
+/// Result of one assignment pass.
+pub(crate) struct Assignment {
+    /// Per-cluster coordinate sums (`k * d`, row-major), in row order within a chunk.
+    pub sums: Vec<f64>,
+    /// Rows per cluster.
+    pub counts: Vec<usize>,
+    /// Sum of squared distances to the nearest centroid.
+    pub inertia: f64,
+}
+
+/// Assigns every row to its nearest centroid (first minimum on ties), writing `labels` and the
+/// squared distances `dist2`; with `with_sums` also accumulates per-cluster sums and counts.
+pub(crate) fn assign(
+    data: &[f64],
+    d: usize,
+    centroids: &[f64],
+    k: usize,
+    labels: &mut [usize],
+    dist2: &mut [f64],
+    with_sums: bool,
+) -> Assignment {
+    let ct = transpose(centroids, k, d);
+    let partials: Vec<Assignment> = data
+        .par_chunks(CHUNK_ROWS * d)
+        .zip(labels.par_chunks_mut(CHUNK_ROWS))
+        .zip(dist2.par_chunks_mut(CHUNK_ROWS))
+        .map(|((rows, lab), dd)| {
+            let mut part = Assignment {
+                sums: if with_sums {
+                    vec![0.0; k * d]
+                } else {
+                    Vec::new()
+                },
+                counts: vec![0; k],
+                inertia: 0.0,
+            };
+            for ((x, l), out) in rows.chunks_exact(d).zip(lab.iter_mut()).zip(dd.iter_mut()) {
+                let (c, dist) = nearest(x, &ct, k);
+                *l = c;
+                *out = dist;
+                part.inertia += dist;
+                part.counts[c] += 1;
+                if with_sums {
+                    for (s, v) in part.sums[c * d..(c + 1) * d].iter_mut().zip(x) {
+                        *s += v;
+                    }
+                }
+            }
+            part
+        })
+        .collect();
+    let mut iter = partials.into_iter();
+    let mut total = iter.next().unwrap_or(Assignment {
+        sums: vec![0.0; if with_sums { k * d } else { 0 }],
+        counts: vec![0; k],
+        inertia: 0.0,
+    });
+    for p in iter {
+        total.inertia += p.inertia;
+        for (a, b) in total.counts.iter_mut().zip(&p.counts) {
+            *a += b;
+        }
+        for (a, b) in total.sums.iter_mut().zip(&p.sums) {
+            *a += b;
+        }
+    }
+    total
+}
+
+/// Re-seeds every empty cluster with the row farthest from its current centroid (as
+/// scikit-learn's `_relocate_empty_clusters`): the row leaves its cluster's sums and becomes
+/// the sole member of the empty one. Rows are taken by decreasing distance (lower index first on
+/// ties) and only from clusters with more than one row, so no cluster is left empty by a move.
+/// Returns the number of clusters re-seeded.
+pub(crate) fn relocate_empty(
+    data: &[f64],
+    d: usize,
+    labels: &[usize],
+    dist2: &[f64],
+    sums: &mut [f64],
+    counts: &mut [usize],
+) -> usize {
+    let empty: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] == 0).collect();
+    if empty.is_empty() {
+        return 0;
+    }
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    order.sort_by(|&a, &b| dist2[b].total_cmp(&dist2[a]).then(a.cmp(&b)));
+    let mut moved = 0;
+    let mut candidates = order.into_iter();
+    for e in empty {
+        for i in candidates.by_ref() {
+            let old = labels[i];
+            if counts[old] > 1 {
+                let x = &data[i * d..(i + 1) * d];
+                for (s, v) in sums[old * d..(old + 1) * d].iter_mut().zip(x) {
+                    *s -= v;
+                }
+                counts[old] -= 1;
+                sums[e * d..(e + 1) * d].copy_from_slice(x);
+                counts[e] = 1;
+                moved += 1;
+                break;
+            }
+        }
+    }
+    if moved > 0 {
+        tracing::debug!(
+            moved,
+            "k-means: re-seeded empty clusters with the farthest rows"
+        );
+    }
+    moved
+}
+
+/// Outcome of one Lloyd run.
+pub(crate) struct LloydOutcome {
+    pub centroids: Vec<f64>,
+    pub labels: Vec<usize>,
+    pub dist2: Vec<f64>,
+    pub inertia: f64,
+    pub iterations: usize,
+    pub converged: bool,
+}
+
+/// Runs Lloyd's algorithm from `centroids` as scikit-learn's `_kmeans_single_lloyd`: each round
+/// assigns rows to the current centroids and moves each centroid to the mean of its rows
+/// (`sum / count`, sums in row order); it stops when the labels did not change ("strict
+/// convergence"), when the centroid shift `sum_c ||c_new - c_old||^2 <= tol_abs`, or after
+/// `max_iter` rounds. With `fixed_rounds` it runs exactly `max_iter` rounds. Final labels,
+/// distances and inertia are those of the final centroids.
+pub(crate) fn lloyd(
+    data: &[f64],
+    d: usize,
+    k: usize,
+    mut centroids: Vec<f64>,
+    max_iter: usize,
+    tol_abs: f64,
+    fixed_rounds: bool,
+) -> LloydOutcome {
+    let n = data.len() / d;
+    let mut labels = vec![0usize; n];
+    let mut labels_old = vec![usize::MAX; n];
+    let mut dist2 = vec![0.0; n];
+    let mut iterations = 0;
+    let mut strict = false;
+    let mut converged = false;
+    for it in 0..max_iter {
+        let mut a = assign(data, d, &centroids, k, &mut labels, &mut dist2, true);
+        relocate_empty(data, d, &labels, &dist2, &mut a.sums, &mut a.counts);
+        let mut shift = 0.0;
+        for c in 0..k {
+            if a.counts[c] == 0 {
+                continue; // keep the old centroid: nothing could be moved here
+            }
+            let cnt = a.counts[c] as f64;
+            for j in 0..d {
+                let new = a.sums[c * d + j] / cnt;
+                let t = new - centroids[c * d + j];
+                shift += t * t;
+                centroids[c * d + j] = new;
+            }
+        }
+        iterations = it + 1;
+        if !fixed_rounds {
+            if labels == labels_old {
+                strict = true;
+                converged = true;
+                break;
+            }
+            if shift <= tol_abs {
+                converged = true;
+                break;
+            }
+        }
+        std::mem::swap(&mut labels, &mut labels_old);
+    }
+    if !strict {
+        // Labels consistent with the final centroids.
+        assign(data, d, &centroids, k, &mut labels, &mut dist2, false);
+    }
+    let inertia = ordered_sum(&dist2);
+    LloydOutcome {
+        centroids,
+        labels,
+        dist2,
+        inertia,
+        iterations,
+        converged,
+    }
+}
+
+/// Sum of `values` with the fixed chunking of [`CHUNK_ROWS`]: chunk partials in parallel,
+/// combined in order.
+pub(crate) fn ordered_sum(values: &[f64]) -> f64 {
+    let partials: Vec<f64> = values
+        .par_chunks(CHUNK_ROWS)
+        .map(|c| c.iter().sum())
+        .collect();
+    partials.iter().sum()
+}

@@ -1,0 +1,206 @@
+//! `KMeansModel` (centroids + scaling, predict, JSON save/load) and `KMeansFit` (a model plus
+//! the labels and distances of the fitted rows).
+
+use std::path::Path;
+
+use nalgebra::DMatrix;
+use polars::prelude::DataFrame;
+
+use crate::lloyd::assign;
+use crate::table::{RowMatrix, Scaling};
+use crate::{KMeansError, KMeansParams};
+
+/// A fitted k-means model: what is needed to assign new rows, plus how it was made.
+/// Serialised to JSON by [`KMeansModel::save`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KMeansModel {
+    /// Number of clusters.
+    pub k: usize,
+    /// Names of the columns the model was fitted on, in order.
+    pub columns: Vec<String>,
+    /// `k` centroids of `columns.len()` values, in the fitted space (z-scores when `scaling`
+    /// is set; see [`KMeansModel::centroids_in_input_units`]).
+    pub centroids: Vec<Vec<f64>>,
+    /// Standardisation applied before clustering, if any.
+    pub scaling: Option<Scaling>,
+    /// The seed actually used.
+    pub seed: u64,
+    /// Sum of squared distances of the fitted rows to their centroid (for a streamed
+    /// mini-batch model: of the last batch).
+    pub inertia: f64,
+    /// The parameters of the fit (seed resolved).
+    pub params: KMeansParams,
+}
+
+/// The result of a fit: the model plus per-row results on the fitted table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KMeansFit {
+    /// The fitted model.
+    pub model: KMeansModel,
+    /// Cluster of each row, in `0..k`.
+    pub labels: Vec<usize>,
+    /// Euclidean distance of each row to its centroid (in the fitted space).
+    pub distances: Vec<f64>,
+    /// Lloyd rounds run by the kept run (mini-batch: batches processed).
+    pub iterations: usize,
+    /// Whether the kept run stopped by convergence rather than by `max_iter`.
+    pub converged: bool,
+}
+
+impl KMeansFit {
+    /// Sum of squared distances of the rows to their centroid.
+    pub fn inertia(&self) -> f64 {
+        self.model.inertia
+    }
+    /// The centroids (fitted space).
+    pub fn centroids(&self) -> &[Vec<f64>] {
+        &self.model.centroids
+    }
+}
+
+impl KMeansModel {
+    /// Nearest centroid of each row (squared Euclidean, first minimum on ties), after the
+    /// model's scaling. The table must have the model's number of columns.
+    pub fn predict(&self, data: &RowMatrix) -> Result<Vec<usize>, KMeansError> {
+        Ok(self.predict_with_distances(data)?.0)
+    }
+
+    /// Like [`KMeansModel::predict`], also returning each row's Euclidean distance to its centroid.
+    pub fn predict_with_distances(
+        &self,
+        data: &RowMatrix,
+    ) -> Result<(Vec<usize>, Vec<f64>), KMeansError> {
+        let d = self.columns.len();
+        if data.n_cols() != d {
+            return Err(KMeansError::Shape(format!(
+                "model has {d} columns, the table {}",
+                data.n_cols()
+            )));
+        }
+        let scaled;
+        let x = match &self.scaling {
+            Some(s) => {
+                scaled = data.scaled(s);
+                &scaled
+            }
+            None => data,
+        };
+        let flat: Vec<f64> = self.centroids.iter().flatten().copied().collect();
+        let n = x.n_rows();
+        let mut labels = vec![0; n];
+        let mut dist2 = vec![0.0; n];
+        if n > 0 {
+            assign(
+                x.as_slice(),
+                d,
+                &flat,
+                self.k,
+                &mut labels,
+                &mut dist2,
+                false,
+            );
+        }
+        Ok((labels, dist2.into_iter().map(f64::sqrt).collect()))
+    }
+
+    /// Predicts the rows of a DataFrame, reading the model's columns by name.
+    pub fn predict_dataframe(&self, df: &DataFrame) -> Result<Vec<usize>, KMeansError> {
+        let names: Vec<&str> = self.columns.iter().map(String::as_str).collect();
+        self.predict(&RowMatrix::from_dataframe(df, Some(&names))?)
+    }
+
+    /// Predicts the rows of an nalgebra matrix (columns in the model's order).
+    pub fn predict_matrix(&self, m: &DMatrix<f64>) -> Result<Vec<usize>, KMeansError> {
+        self.predict(&RowMatrix::from_dmatrix(m)?)
+    }
+
+    /// Centroids mapped back to the input units (`c * scale + mean`; unchanged without scaling).
+    pub fn centroids_in_input_units(&self) -> Vec<Vec<f64>> {
+        match &self.scaling {
+            None => self.centroids.clone(),
+            Some(s) => self
+                .centroids
+                .iter()
+                .map(|c| {
+                    c.iter()
+                        .zip(&s.scale)
+                        .zip(&s.mean)
+                        .map(|((v, sc), m)| v * sc + m)
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// The model as pretty JSON.
+    pub fn to_json(&self) -> String {
+        // Serialising plain numbers, strings and vectors cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Writes the model as JSON.
+    pub fn save(&self, path: &Path) -> Result<(), KMeansError> {
+        std::fs::write(path, self.to_json()).map_err(|source| KMeansError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Reads a model written by [`KMeansModel::save`]; malformed JSON is
+    /// [`KMeansError::Json`], inconsistent contents (shapes, non-finite values) are
+    /// [`KMeansError::InvalidModel`].
+    pub fn load(path: &Path) -> Result<Self, KMeansError> {
+        let text = std::fs::read_to_string(path).map_err(|source| KMeansError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(&text, path)
+    }
+
+    /// Parses and checks a model from JSON text (`origin` names it in errors).
+    pub fn from_json(text: &str, origin: &Path) -> Result<Self, KMeansError> {
+        let model: Self = serde_json::from_str(text).map_err(|source| KMeansError::Json {
+            path: origin.to_path_buf(),
+            source,
+        })?;
+        let bad = |reason: String| KMeansError::InvalidModel {
+            path: origin.to_path_buf(),
+            reason,
+        };
+        let d = model.columns.len();
+        if d == 0 {
+            return Err(bad("no columns".into()));
+        }
+        if model.k == 0 || model.centroids.len() != model.k {
+            return Err(bad(format!(
+                "k = {} but {} centroids",
+                model.k,
+                model.centroids.len()
+            )));
+        }
+        for (i, c) in model.centroids.iter().enumerate() {
+            if c.len() != d {
+                return Err(bad(format!(
+                    "centroid {i} has {} values for {d} columns",
+                    c.len()
+                )));
+            }
+            if c.iter().any(|v| !v.is_finite()) {
+                return Err(bad(format!("centroid {i} has a non-finite value")));
+            }
+        }
+        if let Some(s) = &model.scaling {
+            if s.mean.len() != d || s.scale.len() != d {
+                return Err(bad(
+                    "scaling length differs from the number of columns".into()
+                ));
+            }
+            if s.mean.iter().chain(&s.scale).any(|v| !v.is_finite())
+                || s.scale.iter().any(|&v| v <= 0.0)
+            {
+                return Err(bad("scaling has a non-finite or non-positive value".into()));
+            }
+        }
+        Ok(model)
+    }
+}

@@ -1,0 +1,163 @@
+//! Choosing k: inertia (elbow) and mean silhouette for a range of k, and `k = auto`.
+
+use std::ops::RangeInclusive;
+
+use rayon::prelude::*;
+
+use crate::lloyd::sq_dist;
+use crate::table::{RowMatrix, Scaling};
+use crate::{KMeansError, KMeansFit, KMeansParams};
+
+/// Mean silhouette coefficient of a labelling (exact, `O(n^2)` distance evaluations, parallel
+/// over rows; fine for thousands of rows).
+///
+/// For row `i` in cluster `A`: `a(i)` = mean Euclidean distance to the other rows of `A`,
+/// `b(i)` = smallest mean distance to the rows of another cluster, and
+/// `s(i) = (b - a) / max(a, b)` (0 when `A` has one row or `a = b = 0`); the score is the mean
+/// of `s(i)`, as scikit-learn's `silhouette_score`. Needs `2 <= clusters <= n - 1`.
+pub fn silhouette_score(data: &RowMatrix, labels: &[usize]) -> Result<f64, KMeansError> {
+    let n = data.n_rows();
+    if labels.len() != n {
+        return Err(KMeansError::Shape(format!(
+            "{} labels for {n} rows",
+            labels.len()
+        )));
+    }
+    let n_labels = labels.iter().max().map_or(0, |m| m + 1);
+    let mut sizes = vec![0usize; n_labels];
+    for &l in labels {
+        sizes[l] += 1;
+    }
+    let used = sizes.iter().filter(|&&s| s > 0).count();
+    if used < 2 || used > n.saturating_sub(1) {
+        return Err(KMeansError::SilhouetteUndefined {
+            n_clusters: used,
+            n_rows: n,
+        });
+    }
+    let per_row: Vec<f64> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let xi = data.row(i);
+            let mut sums = vec![0.0; n_labels];
+            for j in 0..n {
+                if j != i {
+                    sums[labels[j]] += sq_dist(xi, data.row(j)).sqrt();
+                }
+            }
+            let own = labels[i];
+            if sizes[own] <= 1 {
+                return 0.0;
+            }
+            let a = sums[own] / (sizes[own] - 1) as f64;
+            let b = (0..n_labels)
+                .filter(|&c| c != own && sizes[c] > 0)
+                .map(|c| sums[c] / sizes[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            let m = a.max(b);
+            if m > 0.0 {
+                (b - a) / m
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    Ok(per_row.iter().sum::<f64>() / n as f64)
+}
+
+/// Inertia and mean silhouette of one k.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KScore {
+    /// Number of clusters.
+    pub k: usize,
+    /// Best-of-`n_init` inertia (fitted space).
+    pub inertia: f64,
+    /// Mean silhouette in the fitted space (`None` for k = 1 or k = rows, where it is undefined).
+    pub silhouette: Option<f64>,
+}
+
+/// Scores of every k of a scan and the k with the best silhouette.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KSelection {
+    /// One entry per k, in increasing k.
+    pub scores: Vec<KScore>,
+    /// k with the highest mean silhouette (smallest k on ties); `None` if no k had one.
+    pub best_k: Option<usize>,
+}
+
+/// Result of [`KMeansParams::fit_auto`]: the scan and the fit of the chosen k.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoKFit {
+    /// Every k's inertia and silhouette.
+    pub selection: KSelection,
+    /// The chosen k (best silhouette).
+    pub chosen_k: usize,
+    /// The fit with the chosen k.
+    pub fit: KMeansFit,
+}
+
+impl KMeansParams {
+    /// Fits every k of `ks` (other parameters as `self`) and records inertia and silhouette.
+    pub fn scan_k(
+        &self,
+        data: &RowMatrix,
+        ks: RangeInclusive<usize>,
+    ) -> Result<KSelection, KMeansError> {
+        Ok(self.scan(data, ks)?.0)
+    }
+
+    /// `k = auto`: scans `ks` and keeps the fit whose mean silhouette is highest (smallest k on
+    /// ties). The range must contain a k with `2 <= k <= rows - 1`.
+    pub fn fit_auto(
+        &self,
+        data: &RowMatrix,
+        ks: RangeInclusive<usize>,
+    ) -> Result<AutoKFit, KMeansError> {
+        let (from, to) = (*ks.start(), *ks.end());
+        let (selection, best) = self.scan(data, ks)?;
+        match (selection.best_k, best) {
+            (Some(chosen_k), Some(fit)) => {
+                tracing::info!(chosen_k, "k-means: k chosen by best mean silhouette");
+                Ok(AutoKFit {
+                    selection,
+                    chosen_k,
+                    fit,
+                })
+            }
+            _ => Err(KMeansError::InvalidKRange { from, to }),
+        }
+    }
+
+    fn scan(
+        &self,
+        data: &RowMatrix,
+        ks: RangeInclusive<usize>,
+    ) -> Result<(KSelection, Option<KMeansFit>), KMeansError> {
+        let (from, to) = (*ks.start(), *ks.end());
+        if from == 0 || from > to {
+            return Err(KMeansError::InvalidKRange { from, to });
+        }
+        let scaled = self.standardize.then(|| data.scaled(&Scaling::fit(data)));
+        let space = scaled.as_ref().unwrap_or(data);
+        let mut scores = Vec::new();
+        let mut best: Option<(f64, KMeansFit)> = None;
+        for k in ks {
+            let mut p = self.clone();
+            p.k = k;
+            let fit = p.fit(data)?;
+            let silhouette = silhouette_score(space, &fit.labels).ok();
+            scores.push(KScore {
+                k,
+                inertia: fit.model.inertia,
+                silhouette,
+            });
+            if let Some(s) = silhouette {
+                if best.as_ref().is_none_or(|(b, _)| s > *b) {
+                    best = Some((s, fit));
+                }
+            }
+        }
+        let best_k = best.as_ref().map(|(_, f)| f.model.k);
+        Ok((KSelection { scores, best_k }, best.map(|(_, f)| f)))
+    }
+}

@@ -1,0 +1,253 @@
+//! `RowMatrix`: the validated, row-major, contiguous `f64` table every algorithm runs on.
+
+use nalgebra::DMatrix;
+use polars::prelude::{DataFrame, DataType};
+
+use crate::KMeansError;
+
+/// A dense table of finite `f64` values, stored row-major (`data[row * n_cols + col]`),
+/// with one name per column.
+///
+/// Built from a polars [`DataFrame`], an nalgebra [`DMatrix`] or a row-major slice; every
+/// constructor rejects NaN, infinite and null values with an error naming the row and column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMatrix {
+    data: Vec<f64>,
+    n_rows: usize,
+    n_cols: usize,
+    columns: Vec<String>,
+}
+
+/// Default column names `x0, x1, ...` for data without names.
+fn default_names(n_cols: usize) -> Vec<String> {
+    (0..n_cols).map(|j| format!("x{j}")).collect()
+}
+
+impl RowMatrix {
+    /// Wraps a row-major slice of `n_cols` columns (columns named `x0, x1, ...`).
+    ///
+    /// Errors: `n_cols == 0` ([`KMeansError::NoNumericColumns`]), length not a multiple of
+    /// `n_cols` ([`KMeansError::Shape`]), non-finite values ([`KMeansError::NonFinite`]).
+    pub fn from_row_major(data: &[f64], n_cols: usize) -> Result<Self, KMeansError> {
+        Self::from_row_major_named(data.to_vec(), default_names(n_cols))
+    }
+
+    /// Wraps a row-major vector whose columns have the given names (one per column).
+    pub fn from_row_major_named(data: Vec<f64>, columns: Vec<String>) -> Result<Self, KMeansError> {
+        let n_cols = columns.len();
+        if n_cols == 0 {
+            return Err(KMeansError::NoNumericColumns);
+        }
+        if data.len() % n_cols != 0 {
+            return Err(KMeansError::Shape(format!(
+                "{} values is not a multiple of {n_cols} columns",
+                data.len()
+            )));
+        }
+        let n_rows = data.len() / n_cols;
+        if let Some(pos) = data.iter().position(|v| !v.is_finite()) {
+            return Err(KMeansError::NonFinite {
+                row: pos / n_cols,
+                column: columns[pos % n_cols].clone(),
+                value: data[pos],
+            });
+        }
+        Ok(Self {
+            data,
+            n_rows,
+            n_cols,
+            columns,
+        })
+    }
+
+    /// Copies an nalgebra matrix (one row per observation; columns named `x0, x1, ...`).
+    pub fn from_dmatrix(m: &DMatrix<f64>) -> Result<Self, KMeansError> {
+        let (n_rows, n_cols) = m.shape();
+        let mut data = Vec::with_capacity(n_rows * n_cols);
+        for i in 0..n_rows {
+            data.extend(m.row(i).iter().copied());
+        }
+        Self::from_row_major_named(data, default_names(n_cols))
+    }
+
+    /// Extracts columns of a DataFrame, cast to `f64`.
+    ///
+    /// `columns = None` takes every primitive numeric column (integer or float) in the frame's
+    /// order and ignores the others (e.g. a `file` string column). `Some(names)` takes exactly
+    /// those columns in that order; an unknown name is [`KMeansError::UnknownColumn`], a
+    /// non-numeric one [`KMeansError::NotNumeric`]. Nulls are [`KMeansError::Null`], NaN and
+    /// infinities [`KMeansError::NonFinite`], both naming row and column.
+    pub fn from_dataframe(df: &DataFrame, columns: Option<&[&str]>) -> Result<Self, KMeansError> {
+        let names: Vec<String> = match columns {
+            Some(list) => {
+                for name in list {
+                    let col = df.column(name).map_err(|_| KMeansError::UnknownColumn {
+                        name: (*name).to_string(),
+                        available: df
+                            .get_column_names()
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })?;
+                    if !col.dtype().is_primitive_numeric() {
+                        return Err(KMeansError::NotNumeric {
+                            name: (*name).to_string(),
+                            dtype: col.dtype().to_string(),
+                        });
+                    }
+                }
+                list.iter().map(|s| (*s).to_string()).collect()
+            }
+            None => df
+                .columns()
+                .iter()
+                .filter(|c| c.dtype().is_primitive_numeric())
+                .map(|c| c.name().to_string())
+                .collect(),
+        };
+        if names.is_empty() {
+            return Err(KMeansError::NoNumericColumns);
+        }
+        let n_rows = df.height();
+        let n_cols = names.len();
+        let mut data = vec![0.0; n_rows * n_cols];
+        for (j, name) in names.iter().enumerate() {
+            let series = df
+                .column(name)?
+                .as_materialized_series()
+                .cast(&DataType::Float64)?;
+            let ca = series.f64()?;
+            for (i, v) in ca.iter().enumerate() {
+                match v {
+                    None => {
+                        return Err(KMeansError::Null {
+                            row: i,
+                            column: name.clone(),
+                        })
+                    }
+                    Some(x) if !x.is_finite() => {
+                        return Err(KMeansError::NonFinite {
+                            row: i,
+                            column: name.clone(),
+                            value: x,
+                        })
+                    }
+                    Some(x) => data[i * n_cols + j] = x,
+                }
+            }
+        }
+        Self::from_row_major_named(data, names)
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// Column names.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// The row-major values.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.data
+    }
+
+    /// Row `i` (panics if `i >= n_rows`, like slice indexing).
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.n_cols..(i + 1) * self.n_cols]
+    }
+
+    /// Keeps only the rows whose index is listed, in that order (indices must be `< n_rows`).
+    pub fn select_rows(&self, rows: &[usize]) -> Result<Self, KMeansError> {
+        let mut data = Vec::with_capacity(rows.len() * self.n_cols);
+        for &i in rows {
+            if i >= self.n_rows {
+                return Err(KMeansError::Shape(format!(
+                    "row {i} out of range for {} rows",
+                    self.n_rows
+                )));
+            }
+            data.extend_from_slice(self.row(i));
+        }
+        Self::from_row_major_named(data, self.columns.clone())
+    }
+
+    /// Per-column population mean and variance (`ddof = 0`, as `np.var(X, axis=0)`).
+    pub fn column_mean_var(&self) -> (Vec<f64>, Vec<f64>) {
+        let n = self.n_rows.max(1) as f64;
+        let mut mean = vec![0.0; self.n_cols];
+        for row in self.data.chunks_exact(self.n_cols) {
+            for (m, x) in mean.iter_mut().zip(row) {
+                *m += x;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n);
+        let mut var = vec![0.0; self.n_cols];
+        for row in self.data.chunks_exact(self.n_cols) {
+            for ((v, x), m) in var.iter_mut().zip(row).zip(&mean) {
+                let d = x - m;
+                *v += d * d;
+            }
+        }
+        var.iter_mut().for_each(|v| *v /= n);
+        (mean, var)
+    }
+
+    /// Returns a copy with each column transformed as `(x - mean) / scale`.
+    pub(crate) fn scaled(&self, scaling: &Scaling) -> Self {
+        let mut data = self.data.clone();
+        for row in data.chunks_exact_mut(self.n_cols) {
+            for ((x, m), s) in row.iter_mut().zip(&scaling.mean).zip(&scaling.scale) {
+                *x = (*x - m) / s;
+            }
+        }
+        Self {
+            data,
+            n_rows: self.n_rows,
+            n_cols: self.n_cols,
+            columns: self.columns.clone(),
+        }
+    }
+}
+
+/// Per-column z-score standardisation `z = (x - mean) / scale`, remembered by a model so that
+/// `predict` applies the same transform.
+///
+/// `scale` is the population standard deviation (`ddof = 0`, as scikit-learn's
+/// `StandardScaler`); a zero-variance column gets `scale = 1` so it maps to 0, never NaN.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Scaling {
+    /// Column means.
+    pub mean: Vec<f64>,
+    /// Column scales (standard deviation, or 1 for a constant column).
+    pub scale: Vec<f64>,
+}
+
+impl Scaling {
+    /// Fits the standardisation of every column of `data`.
+    pub fn fit(data: &RowMatrix) -> Self {
+        let (mean, var) = data.column_mean_var();
+        let scale = var
+            .iter()
+            .zip(&mean)
+            .map(|(v, m)| {
+                let s = v.sqrt();
+                // Treat variance at rounding-noise level of the mean as zero (constant column).
+                if s <= 10.0 * f64::EPSILON * m.abs().max(f64::MIN_POSITIVE) || s == 0.0 {
+                    1.0
+                } else {
+                    s
+                }
+            })
+            .collect();
+        Self { mean, scale }
+    }
+}

@@ -1,0 +1,492 @@
+//! Golden-data and behaviour tests of the `kmeans` crate.
+
+use std::path::{Path, PathBuf};
+
+use kmeans::{
+    adjusted_rand_index, silhouette_score, Init, KMeans, KMeansError, KMeansModel, RowMatrix,
+};
+use polars::prelude::*;
+use rand::Rng;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
+const NOTES: [&str; 12] = [
+    "A", "A#", "B", "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#",
+];
+
+fn read_csv(path: &Path) -> DataFrame {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .expect("open csv")
+        .finish()
+        .expect("parse csv")
+}
+
+fn reference(name: &str) -> PathBuf {
+    Path::new(TESTDATA).join("reference").join(name)
+}
+
+fn strings(df: &DataFrame, col: &str) -> Vec<String> {
+    df.column(col)
+        .unwrap()
+        .as_materialized_series()
+        .str()
+        .unwrap()
+        .into_no_null_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The 32 rows of the seed table whose group is `real` or `3_class`, and their paths.
+fn seed_subset() -> (RowMatrix, Vec<String>) {
+    let df = read_csv(&reference("seed_table.csv"));
+    let groups = strings(&df, "group");
+    let paths = strings(&df, "path");
+    let keep: Vec<usize> = (0..groups.len())
+        .filter(|&i| groups[i] == "real" || groups[i] == "3_class")
+        .collect();
+    let all = RowMatrix::from_dataframe(&df, Some(&NOTES)).unwrap();
+    (
+        all.select_rows(&keep).unwrap(),
+        keep.iter().map(|&i| paths[i].clone()).collect(),
+    )
+}
+
+fn original_params() -> kmeans::KMeansParams {
+    KMeans::params(4).init(Init::First).max_iter(1000).tol(0.0)
+}
+
+#[test]
+fn first_init_reproduces_original_pipeline() {
+    let (data, paths) = seed_subset();
+    assert_eq!(data.n_rows(), 32);
+    let fit = original_params().fixed_rounds(true).fit(&data).unwrap();
+    assert_eq!(fit.iterations, 1000);
+
+    let want = read_csv(&reference("seed_kmeans.csv"));
+    assert_eq!(strings(&want, "path"), paths);
+    let want_labels: Vec<usize> = want
+        .column("cluster")
+        .unwrap()
+        .as_materialized_series()
+        .cast(&DataType::UInt64)
+        .unwrap()
+        .u64()
+        .unwrap()
+        .into_no_null_iter()
+        .map(|v| v as usize)
+        .collect();
+    assert_eq!(
+        fit.labels, want_labels,
+        "labels must equal the original exactly"
+    );
+
+    let cents = RowMatrix::from_dataframe(
+        &read_csv(&reference("seed_kmeans_centroids.csv")),
+        Some(&NOTES),
+    )
+    .unwrap();
+    let mut max_err: f64 = 0.0;
+    for c in 0..4 {
+        for (a, b) in fit.model.centroids[c].iter().zip(cents.row(c)) {
+            max_err = max_err.max((a - b).abs());
+        }
+    }
+    assert!(max_err <= 1e-12, "centroid error {max_err:e}");
+
+    // Stopping at convergence gives bit-identical labels, centroids and inertia.
+    let early = original_params().fit(&data).unwrap();
+    assert!(
+        early.converged && early.iterations < 1000,
+        "{}",
+        early.iterations
+    );
+    assert_eq!(early.labels, fit.labels);
+    assert_eq!(early.model.centroids, fit.model.centroids);
+    assert_eq!(early.model.inertia, fit.model.inertia);
+}
+
+/// `n_blobs` well separated gaussian blobs (sd 0.5, centres 20 apart) in `d` dimensions.
+fn blobs(n_per: usize, n_blobs: usize, d: usize, seed: u64) -> (Vec<f64>, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let centres: Vec<f64> = (0..n_blobs * d)
+        .map(|_| rng.random_range(-100.0..100.0))
+        .collect();
+    let mut data = Vec::new();
+    let mut truth = Vec::new();
+    for i in 0..n_blobs * n_per {
+        let b = i % n_blobs;
+        for j in 0..d {
+            // Sum of 4 uniforms: approximately normal, sd 0.5.
+            let u: f64 = (0..4).map(|_| rng.random::<f64>() - 0.5).sum();
+            data.push(centres[b * d + j] + u * 0.5 * 3f64.sqrt());
+        }
+        truth.push(b);
+    }
+    (data, truth)
+}
+
+#[test]
+fn separated_blobs_are_clustered_perfectly() {
+    let (data, truth) = blobs(200, 6, 5, 7);
+    let fit = KMeans::params(6).seed(3).fit_rows(&data, 5).unwrap();
+    assert_eq!(adjusted_rand_index(&fit.labels, &truth).unwrap(), 1.0);
+    // Random-row init with restarts also gets there.
+    let fit = KMeans::params(6)
+        .init(Init::Random)
+        .n_init(20)
+        .seed(3)
+        .fit_rows(&data, 5)
+        .unwrap();
+    assert_eq!(adjusted_rand_index(&fit.labels, &truth).unwrap(), 1.0);
+    // Distances are Euclidean distances to the own centroid, inertia their sum of squares.
+    let m = RowMatrix::from_row_major(&data, 5).unwrap();
+    let mut inertia = 0.0;
+    for i in 0..m.n_rows() {
+        let c = &fit.model.centroids[fit.labels[i]];
+        let d2: f64 = m.row(i).iter().zip(c).map(|(a, b)| (a - b) * (a - b)).sum();
+        assert!((d2.sqrt() - fit.distances[i]).abs() < 1e-9);
+        inertia += d2;
+    }
+    assert!((inertia - fit.model.inertia).abs() <= 1e-9 * inertia);
+}
+
+#[test]
+fn inertia_no_worse_than_sklearn_on_seed_table() {
+    let table =
+        RowMatrix::from_dataframe(&read_csv(&reference("seed_table.csv")), Some(&NOTES)).unwrap();
+    assert_eq!(table.n_rows(), 77);
+    let sk = read_csv(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sklearn_inertia.csv"
+    )));
+    let ks = sk
+        .column("k")
+        .unwrap()
+        .as_materialized_series()
+        .cast(&DataType::UInt64)
+        .unwrap();
+    let inert = sk
+        .column("inertia")
+        .unwrap()
+        .as_materialized_series()
+        .clone();
+    let ks: Vec<u64> = ks.u64().unwrap().into_no_null_iter().collect();
+    let inert: Vec<f64> = inert.f64().unwrap().into_no_null_iter().collect();
+    assert_eq!(ks, vec![2, 3, 4, 5, 6]);
+    for (k, want) in ks.iter().zip(&inert) {
+        let fit = KMeans::params(*k as usize)
+            .n_init(10)
+            .seed(42)
+            .fit(&table)
+            .unwrap();
+        assert!(
+            fit.model.inertia <= want * (1.0 + 1e-9),
+            "k = {k}: ours {} vs sklearn {want}",
+            fit.model.inertia
+        );
+    }
+}
+
+#[test]
+fn silhouette_matches_sklearn() {
+    let (data, _) = seed_subset();
+    let labels: Vec<usize> = original_params().fit(&data).unwrap().labels;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sklearn_silhouette.csv"
+    ))
+    .unwrap();
+    let want: f64 = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .rsplit(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let got = silhouette_score(&data, &labels).unwrap();
+    assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    assert!(matches!(
+        silhouette_score(&data, &vec![0; 32]),
+        Err(KMeansError::SilhouetteUndefined { n_clusters: 1, .. })
+    ));
+}
+
+#[test]
+fn auto_k_picks_the_true_number_of_blobs() {
+    let (data, truth) = blobs(60, 4, 3, 11);
+    let m = RowMatrix::from_row_major(&data, 3).unwrap();
+    let auto = KMeans::params(2).seed(5).fit_auto(&m, 1..=7).unwrap();
+    assert_eq!(auto.chosen_k, 4);
+    assert_eq!(auto.selection.best_k, Some(4));
+    assert_eq!(auto.selection.scores.len(), 7);
+    assert_eq!(auto.selection.scores[0].silhouette, None); // k = 1
+                                                           // Inertia decreases with k (elbow curve).
+    for w in auto.selection.scores.windows(2) {
+        assert!(w[1].inertia <= w[0].inertia);
+    }
+    assert_eq!(adjusted_rand_index(&auto.fit.labels, &truth).unwrap(), 1.0);
+    assert!(matches!(
+        KMeans::params(2).fit_auto(&m, 3..=2),
+        Err(KMeansError::InvalidKRange { from: 3, to: 2 })
+    ));
+}
+
+#[test]
+fn same_seed_same_result_on_one_and_many_threads() {
+    let (data, _) = blobs(3000, 5, 12, 1); // 15000 rows: several parallel chunks
+    let params = KMeans::params(5)
+        .n_init(3)
+        .seed(99)
+        .init(Init::KMeansPlusPlus);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| params.fit_rows(&data, 12).unwrap());
+    let many = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap()
+        .install(|| params.fit_rows(&data, 12).unwrap());
+    assert_eq!(one, many);
+    // A different seed gives a different initialisation stream (result may coincide, the
+    // recorded seed does not).
+    let other = params.clone().seed(100).fit_rows(&data, 12).unwrap();
+    assert_eq!(other.model.seed, 100);
+    // Mini-batch is reproducible too.
+    let mb = KMeans::minibatch(5).batch_size(500).max_steps(30).seed(4);
+    let a = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| {
+            mb.fit(&RowMatrix::from_row_major(&data, 12).unwrap())
+                .unwrap()
+        });
+    let b = mb
+        .fit(&RowMatrix::from_row_major(&data, 12).unwrap())
+        .unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn empty_cluster_is_reseeded_never_nan() {
+    // Three tight pairs; the third given centroid is far from every point, so it starts empty.
+    let rows = [
+        0.0, 0.0, 0.2, 0.0, 10.0, 10.0, 10.2, 10.0, 20.0, 0.0, 20.2, 0.0,
+    ];
+    let init = Init::Given(vec![vec![0.1, 0.0], vec![15.0, 5.0], vec![1000.0, 1000.0]]);
+    let fit = KMeans::params(3)
+        .init(init)
+        .tol(0.0)
+        .fit_rows(&rows, 2)
+        .unwrap();
+    assert!(fit.model.centroids.iter().flatten().all(|v| v.is_finite()));
+    let mut sizes = [0; 3];
+    for &l in &fit.labels {
+        sizes[l] += 1;
+    }
+    assert!(sizes.iter().all(|&s| s > 0), "{sizes:?}");
+    assert_eq!(
+        adjusted_rand_index(&fit.labels, &[0, 0, 1, 1, 2, 2]).unwrap(),
+        1.0
+    );
+    assert!((fit.model.inertia - 3.0 * 2.0 * 0.01).abs() < 1e-12);
+}
+
+#[test]
+fn invalid_inputs_give_clear_errors() {
+    let rows = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    let m = RowMatrix::from_row_major(&rows, 2).unwrap();
+    assert!(matches!(
+        KMeans::params(0).fit(&m),
+        Err(KMeansError::InvalidK { k: 0, n_rows: 3 })
+    ));
+    assert!(matches!(
+        KMeans::params(4).fit(&m),
+        Err(KMeansError::InvalidK { k: 4, n_rows: 3 })
+    ));
+    assert!(matches!(
+        KMeans::params(2).max_iter(0).fit(&m),
+        Err(KMeansError::InvalidMaxIter)
+    ));
+    assert!(matches!(
+        KMeans::params(2).n_init(0).fit(&m),
+        Err(KMeansError::InvalidNInit)
+    ));
+    assert!(matches!(
+        KMeans::params(2).tol(-1.0).fit(&m),
+        Err(KMeansError::InvalidTol { .. })
+    ));
+    assert!(matches!(
+        KMeans::params(2).tol(f64::NAN).fit(&m),
+        Err(KMeansError::InvalidTol { .. })
+    ));
+    let err = RowMatrix::from_row_major(&[1.0, 2.0, 3.0, f64::NAN], 2).unwrap_err();
+    assert!(matches!(&err, KMeansError::NonFinite { row: 1, column, .. } if column == "x1"));
+    assert!(err.to_string().contains("row 1") && err.to_string().contains("x1"));
+    assert!(matches!(
+        RowMatrix::from_row_major(&[1.0, f64::INFINITY], 2),
+        Err(KMeansError::NonFinite { row: 0, .. })
+    ));
+    assert!(matches!(
+        RowMatrix::from_row_major(&[1.0, 2.0, 3.0], 2),
+        Err(KMeansError::Shape(_))
+    ));
+    assert!(matches!(
+        RowMatrix::from_row_major(&[], 2).and_then(|m| KMeans::params(1).fit(&m)),
+        Err(KMeansError::NoRows)
+    ));
+    assert!(matches!(
+        KMeans::params(2)
+            .init(Init::Given(vec![vec![0.0, 0.0]]))
+            .fit(&m),
+        Err(KMeansError::Shape(_))
+    ));
+
+    let df = polars::df!(
+        "file" => ["a.wav", "b.wav", "c.wav"],
+        "x" => [1.0, 2.0, f64::NAN],
+        "y" => [Some(1i64), None, Some(3)],
+        "z" => [1.0f32, 2.0, 3.0],
+    )
+    .unwrap();
+    let err = RowMatrix::from_dataframe(&df, Some(&["x"])).unwrap_err();
+    assert!(matches!(&err, KMeansError::NonFinite { row: 2, column, .. } if column == "x"));
+    let err = RowMatrix::from_dataframe(&df, Some(&["z", "y"])).unwrap_err();
+    assert!(matches!(&err, KMeansError::Null { row: 1, column } if column == "y"));
+    let err = RowMatrix::from_dataframe(&df, Some(&["nope"])).unwrap_err();
+    assert!(matches!(&err, KMeansError::UnknownColumn { name, .. } if name == "nope"));
+    assert!(err.to_string().contains("file, x, y, z"));
+    assert!(matches!(
+        RowMatrix::from_dataframe(&df, Some(&["file"])),
+        Err(KMeansError::NotNumeric { .. })
+    ));
+    let only_text = polars::df!("file" => ["a", "b"]).unwrap();
+    assert!(matches!(
+        RowMatrix::from_dataframe(&only_text, None),
+        Err(KMeansError::NoNumericColumns)
+    ));
+    // Default column list: every numeric column, the string column ignored.
+    let ok = polars::df!("file" => ["a", "b", "c"], "p" => [1i32, 2, 3], "q" => [0.5, 0.25, 1.0])
+        .unwrap();
+    let m = RowMatrix::from_dataframe(&ok, None).unwrap();
+    assert_eq!(m.columns(), ["p", "q"]);
+    assert_eq!(m.as_slice(), [1.0, 0.5, 2.0, 0.25, 3.0, 1.0]);
+}
+
+#[test]
+fn standardisation_is_remembered_and_constant_columns_are_safe() {
+    // Column 0 separates two groups on a large scale, column 1 is constant.
+    let rows = [0.0, 7.0, 1.0, 7.0, 1000.0, 7.0, 1001.0, 7.0];
+    let fit = KMeans::params(2)
+        .seed(1)
+        .standardize(true)
+        .fit_rows(&rows, 2)
+        .unwrap();
+    let s = fit.model.scaling.as_ref().unwrap();
+    assert_eq!(s.scale[1], 1.0);
+    assert!(fit.model.centroids.iter().flatten().all(|v| v.is_finite()));
+    assert_eq!(
+        adjusted_rand_index(&fit.labels, &[0, 0, 1, 1]).unwrap(),
+        1.0
+    );
+    let back = fit.model.centroids_in_input_units();
+    let hi = if back[0][0] > back[1][0] { 0 } else { 1 };
+    assert!((back[hi][0] - 1000.5).abs() < 1e-9 && (back[hi][1] - 7.0).abs() < 1e-12);
+    // predict applies the scaling: raw values near 1000 go to the high cluster.
+    let new = RowMatrix::from_row_major(&[999.0, 7.0, 2.0, 7.0], 2).unwrap();
+    assert_eq!(fit.model.predict(&new).unwrap(), vec![hi, 1 - hi]);
+    let mat = nalgebra::DMatrix::from_row_slice(2, 2, &[999.0, 7.0, 2.0, 7.0]);
+    assert_eq!(fit.model.predict_matrix(&mat).unwrap(), vec![hi, 1 - hi]);
+    assert!(matches!(
+        fit.model
+            .predict(&RowMatrix::from_row_major(&[1.0], 1).unwrap()),
+        Err(KMeansError::Shape(_))
+    ));
+}
+
+#[test]
+fn model_json_round_trip_and_malformed_files() {
+    let (data, _) = seed_subset();
+    let fit = KMeans::params(3)
+        .seed(8)
+        .standardize(true)
+        .fit(&data)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    fit.model.save(&path).unwrap();
+    let loaded = KMeansModel::load(&path).unwrap();
+    assert_eq!(loaded, fit.model);
+    assert_eq!(loaded.columns, NOTES);
+    assert_eq!(loaded.params.seed, Some(8));
+    assert_eq!(loaded.predict(&data).unwrap(), fit.labels);
+
+    std::fs::write(&path, "{\"k\": 3, \"columns\": [").unwrap();
+    assert!(matches!(
+        KMeansModel::load(&path),
+        Err(KMeansError::Json { .. })
+    ));
+    let mut broken = fit.model.clone();
+    broken.centroids[1].pop();
+    std::fs::write(&path, broken.to_json()).unwrap();
+    assert!(matches!(
+        KMeansModel::load(&path),
+        Err(KMeansError::InvalidModel { .. })
+    ));
+    let missing = dir.path().join("missing.json");
+    assert!(matches!(
+        KMeansModel::load(&missing),
+        Err(KMeansError::Io { .. })
+    ));
+}
+
+#[test]
+fn dataframe_fit_and_predict_by_column_name() {
+    let df = read_csv(&reference("seed_table.csv"));
+    let fit = KMeans::params(3)
+        .seed(2)
+        .fit_dataframe(&df, Some(&NOTES))
+        .unwrap();
+    assert_eq!(fit.labels.len(), 77);
+    assert_eq!(fit.model.predict_dataframe(&df).unwrap(), fit.labels);
+}
+
+#[test]
+fn minibatch_finds_separated_blobs_and_streams() {
+    let (data, truth) = blobs(2000, 4, 6, 21);
+    let m = RowMatrix::from_row_major(&data, 6).unwrap();
+    let fit = KMeans::minibatch(4)
+        .batch_size(256)
+        .max_steps(50)
+        .seed(6)
+        .fit(&m)
+        .unwrap();
+    assert_eq!(adjusted_rand_index(&fit.labels, &truth).unwrap(), 1.0);
+
+    let mut stream = KMeans::minibatch(4).seed(6).start(6).unwrap();
+    assert!(stream.to_model().is_err());
+    for chunk in data.chunks(600 * 6) {
+        stream
+            .partial_fit(&RowMatrix::from_row_major(chunk, 6).unwrap())
+            .unwrap();
+    }
+    assert_eq!(stream.steps(), 14);
+    let model = stream.to_model().unwrap();
+    let labels = model.predict(&m).unwrap();
+    assert_eq!(adjusted_rand_index(&labels, &truth).unwrap(), 1.0);
+    assert!(matches!(
+        stream.partial_fit(&RowMatrix::from_row_major(&[1.0, 2.0], 2).unwrap()),
+        Err(KMeansError::Shape(_))
+    ));
+    assert!(matches!(
+        KMeans::minibatch(4).batch_size(0).fit(&m),
+        Err(KMeansError::InvalidBatchSize)
+    ));
+}
