@@ -1,0 +1,173 @@
+//! `chromacluster cluster PATH...|TABLE -k K|auto`: k-means on note profiles or a saved table.
+
+use anyhow::{bail, Context};
+use kmeans::{Init, KMeans, KMeansFit, RowMatrix};
+use polars::prelude::{Column, DataFrame};
+
+use crate::args::{ClusterArgs, GlobalArgs, InitArg};
+use crate::{pipeline, Outcome};
+
+/// The k range `auto` searches.
+pub const AUTO_K: std::ops::RangeInclusive<usize> = 2..=10;
+
+/// A parsed `-k` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KChoice {
+    /// A fixed k.
+    Fixed(usize),
+    /// Best silhouette in [`AUTO_K`] (clipped to the number of rows).
+    Auto,
+}
+
+/// Parses `-k`: a positive integer or `auto`.
+pub fn parse_k(text: &str) -> anyhow::Result<KChoice> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(KChoice::Auto);
+    }
+    match text.parse::<usize>() {
+        Ok(k) if k >= 1 => Ok(KChoice::Fixed(k)),
+        _ => bail!("-k must be a positive whole number or `auto`, not {text:?}"),
+    }
+}
+
+/// A clustering of a table's rows.
+pub struct Clustering {
+    /// The fit.
+    pub fit: KMeansFit,
+    /// The chosen k when `-k auto`.
+    pub auto_k: Option<usize>,
+    /// The rows that were clustered.
+    pub data: RowMatrix,
+}
+
+/// Clusters the rows of `table` on `columns`.
+pub fn cluster_table(
+    table: &DataFrame,
+    columns: &[String],
+    k: KChoice,
+    params: kmeans::KMeansParams,
+) -> anyhow::Result<Clustering> {
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let data = RowMatrix::from_dataframe(table, Some(&names))?;
+    let (fit, auto_k) = match k {
+        KChoice::Fixed(k) => {
+            let mut params = params;
+            params.k = k;
+            (params.fit(&data)?, None)
+        }
+        KChoice::Auto => {
+            let top = (*AUTO_K.end()).min(data.n_rows().saturating_sub(1));
+            if top < *AUTO_K.start() {
+                bail!(
+                    "-k auto needs at least 3 rows to compare k = 2.. (the table has {})",
+                    data.n_rows()
+                );
+            }
+            let auto = params.fit_auto(&data, *AUTO_K.start()..=top)?;
+            (auto.fit, Some(auto.chosen_k))
+        }
+    };
+    Ok(Clustering { fit, auto_k, data })
+}
+
+/// Builds the k-means parameters of the flags.
+pub fn params_of(args: &ClusterArgs) -> kmeans::KMeansParams {
+    let init = match args.init {
+        InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
+        InitArg::First => Init::First,
+        InitArg::Random => Init::Random,
+    };
+    KMeans::params(1)
+        .init(init)
+        .n_init(args.n_init)
+        .max_iter(args.max_iter)
+        .seed(args.seed)
+        .standardize(args.standardize)
+}
+
+/// The `file, cluster, distance` table.
+pub fn labels_table(
+    files: &[String],
+    labels: &[usize],
+    distances: &[f64],
+) -> anyhow::Result<DataFrame> {
+    Ok(DataFrame::new(
+        files.len(),
+        vec![
+            Column::new("file".into(), files.to_vec()),
+            Column::new(
+                "cluster".into(),
+                labels.iter().map(|&l| l as u32).collect::<Vec<u32>>(),
+            ),
+            Column::new("distance".into(), distances.to_vec()),
+        ],
+    )?)
+}
+
+/// Prints cluster sizes (and members when there are few rows).
+pub fn print_summary(files: &[String], labels: &[usize], k: usize) {
+    let mut sizes = vec![0usize; k];
+    for &l in labels {
+        sizes[l] += 1;
+    }
+    for (c, size) in sizes.iter().enumerate() {
+        let members: Vec<&str> = files
+            .iter()
+            .zip(labels)
+            .filter(|(_, &l)| l == c)
+            .map(|(f, _)| f.as_str())
+            .collect();
+        if files.len() <= 40 {
+            println!("cluster {c}: {size} file(s): {}", members.join(", "));
+        } else {
+            println!("cluster {c}: {size} file(s)");
+        }
+    }
+}
+
+/// Runs `cluster`.
+pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
+    let k = parse_k(&args.k)?;
+    let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
+    let columns = pipeline::feature_columns(&loaded.table, args.columns.as_deref())?;
+    let files = pipeline::row_names(&loaded.table);
+    let clustering = cluster_table(&loaded.table, &columns, k, params_of(&args))?;
+    let fit = &clustering.fit;
+    if let Some(chosen) = clustering.auto_k {
+        println!(
+            "k = {chosen} (best mean silhouette in {}..={})",
+            AUTO_K.start(),
+            AUTO_K.end().min(&loaded.table.height().saturating_sub(1))
+        );
+    }
+    println!(
+        "{} file(s), {} column(s), k = {}: inertia {:.6}, {} iteration(s){}",
+        files.len(),
+        columns.len(),
+        fit.model.k,
+        fit.inertia(),
+        fit.iterations,
+        if fit.converged {
+            ""
+        } else {
+            " (not converged)"
+        }
+    );
+    print_summary(&files, &fit.labels, fit.model.k);
+    if let Some(path) = &args.save_model {
+        crate::output::write_atomic(path, |w| {
+            w.write_all(fit.model.to_json().as_bytes())?;
+            Ok(())
+        })
+        .with_context(|| format!("cannot save the model to {}", path.display()))?;
+    }
+    if let Some(path) = &args.output {
+        let mut out = labels_table(&files, &fit.labels, &fit.distances)?;
+        chroma::write_table(&mut out, path)?;
+    }
+    Ok(if loaded.some_failed {
+        Outcome::SomeFailed
+    } else {
+        Outcome::AllGood
+    })
+}

@@ -1,0 +1,9 @@
+//! One module per subcommand.
+
+pub mod cluster;
+pub mod demo;
+pub mod features;
+pub mod info;
+pub mod notes;
+pub mod plot;
+pub mod predict;

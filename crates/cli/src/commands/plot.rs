@@ -1,0 +1,194 @@
+//! `chromacluster plot ...`: chromagram, note profiles, clusters (PCA), elbow.
+
+use std::path::Path;
+
+use anyhow::bail;
+use chroma::{AccurateChroma, AccurateParams, ChromaMode, Chromagram};
+use kmeans::{KMeans, RowMatrix};
+
+use crate::args::{
+    GlobalArgs, PlotClustersArgs, PlotCommand, PlotElbowArgs, PlotFileArgs, PlotNotesArgs,
+};
+use crate::figures::{self, ChromagramFigure, ClustersFigure, ElbowFigure, NotesFigure};
+use crate::{pipeline, Outcome};
+
+/// Runs a `plot` subcommand.
+pub fn run(global: &GlobalArgs, command: PlotCommand) -> anyhow::Result<Outcome> {
+    match command {
+        PlotCommand::Chromagram(a) => chromagram(a),
+        PlotCommand::Notes(a) => notes(global, a),
+        PlotCommand::Clusters(a) => clusters(global, a),
+        PlotCommand::Elbow(a) => elbow(global, a),
+    }
+}
+
+fn file_label(path: &str) -> String {
+    Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string())
+}
+
+/// The chromagram of one file in the chosen mode.
+pub fn file_chromagram(path: &Path, mode: ChromaMode) -> anyhow::Result<Chromagram> {
+    let signal =
+        audio_io::read_mono(path).map_err(|e| anyhow::anyhow!(pipeline::error_chain(path, &e)))?;
+    Ok(match mode {
+        ChromaMode::Accurate => {
+            let mut analyser =
+                AccurateChroma::new(signal.sample_rate(), &AccurateParams::default())?;
+            analyser.chromagram(&signal.samples)
+        }
+        ChromaMode::Pyaa => {
+            let mut extractor = stfeatures::FeatureExtractor::new(
+                signal.sample_rate(),
+                stfeatures::FrameSpec::default(),
+            )?;
+            let matrix = extractor
+                .extract_signal(&signal)
+                .map_err(|e| anyhow::anyhow!(pipeline::error_chain(path, &e)))?;
+            chroma::pyaa_chromagram(&matrix)
+        }
+    })
+}
+
+fn chromagram(args: PlotFileArgs) -> anyhow::Result<Outcome> {
+    let gram = file_chromagram(&args.file, pipeline::chroma_mode(args.chroma))?;
+    let figure = ChromagramFigure {
+        title: format!(
+            "{} ({} chroma)",
+            args.file
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            pipeline::chroma_mode(args.chroma)
+        ),
+        frames: gram.rows().to_vec(),
+        hop_s: gram.hop_s(),
+    };
+    figures::save(&figure, &args.output)?;
+    Ok(Outcome::AllGood)
+}
+
+fn note_rows(table: &polars::prelude::DataFrame) -> anyhow::Result<Vec<(String, [f64; 12])>> {
+    let files = pipeline::row_names(table);
+    let names: Vec<&str> = chroma::NOTE_NAMES.to_vec();
+    let data = RowMatrix::from_dataframe(table, Some(&names))?;
+    Ok(files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut v = [0.0; 12];
+            v.copy_from_slice(data.row(i));
+            (file_label(f), v)
+        })
+        .collect())
+}
+
+fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
+    let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
+    let rows = note_rows(&loaded.table)?;
+    let title = if rows.len() == 1 {
+        format!("Note profile of {}", rows[0].0)
+    } else {
+        format!("Note profiles of {} files", rows.len())
+    };
+    figures::save(&NotesFigure { title, rows }, &args.output)?;
+    Ok(outcome(loaded.some_failed))
+}
+
+fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outcome> {
+    let k = super::cluster::parse_k(&args.k)?;
+    let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
+    let table = &loaded.table;
+    let columns = pipeline::feature_columns(table, None)?;
+    let params = KMeans::params(1)
+        .seed(args.seed)
+        .standardize(args.standardize);
+    let clustering = super::cluster::cluster_table(table, &columns, k, params)?;
+    let fit = &clustering.fit;
+    let rows: Vec<Vec<f64>> = (0..clustering.data.n_rows())
+        .map(|i| clustering.data.row(i).to_vec())
+        .collect();
+    let rows = match &fit.model.scaling {
+        Some(_) if args.standardize => standardized(&rows),
+        _ => rows,
+    };
+    let (points, (s1, s2)) = figures::pca_2d(&rows);
+    let files = pipeline::row_names(table);
+    let figure = ClustersFigure {
+        title: format!(
+            "{} files in {} clusters (k-means on {} columns)",
+            files.len(),
+            fit.model.k,
+            columns.len()
+        ),
+        points: files
+            .iter()
+            .zip(points)
+            .zip(&fit.labels)
+            .map(|((f, (x, y)), &c)| (file_label(f), x, y, c))
+            .collect(),
+        axes: (
+            format!("PC1 ({:.0}% of variance)", s1 * 100.0),
+            format!("PC2 ({:.0}% of variance)", s2 * 100.0),
+        ),
+    };
+    figures::save(&figure, &args.output)?;
+    Ok(outcome(loaded.some_failed))
+}
+
+/// Z-scores of each column (zero-variance columns become 0).
+fn standardized(rows: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let n = rows.len().max(1) as f64;
+    let d = rows.first().map_or(0, Vec::len);
+    let mut out = rows.to_vec();
+    for j in 0..d {
+        let mean = rows.iter().map(|r| r[j]).sum::<f64>() / n;
+        let var = rows.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n;
+        let sd = var.sqrt();
+        for r in out.iter_mut() {
+            r[j] = if sd > 0.0 { (r[j] - mean) / sd } else { 0.0 };
+        }
+    }
+    out
+}
+
+fn elbow(global: &GlobalArgs, args: PlotElbowArgs) -> anyhow::Result<Outcome> {
+    if args.max_k < 2 {
+        bail!("--max-k must be at least 2");
+    }
+    let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
+    let columns = pipeline::feature_columns(&loaded.table, None)?;
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let data = RowMatrix::from_dataframe(&loaded.table, Some(&names))?;
+    let top = args.max_k.min(data.n_rows());
+    let selection = KMeans::params(1).seed(args.seed).scan_k(&data, 1..=top)?;
+    let figure = ElbowFigure {
+        title: format!("Choosing k for {} files", data.n_rows()),
+        points: selection
+            .scores
+            .iter()
+            .map(|s| (s.k, s.inertia, s.silhouette))
+            .collect(),
+        best_k: selection.best_k,
+    };
+    for s in &selection.scores {
+        println!(
+            "k = {:>2}: inertia {:.6}, silhouette {}",
+            s.k,
+            s.inertia,
+            s.silhouette
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
+        );
+    }
+    figures::save(&figure, &args.output)?;
+    Ok(outcome(loaded.some_failed))
+}
+
+fn outcome(some_failed: bool) -> Outcome {
+    if some_failed {
+        Outcome::SomeFailed
+    } else {
+        Outcome::AllGood
+    }
+}

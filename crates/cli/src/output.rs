@@ -1,0 +1,114 @@
+//! Writing output files atomically (a temporary file in the same folder, then a rename), so an
+//! existing output is only ever replaced by a complete new one.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+/// Writes `path` atomically with the bytes `write` produces.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = parent_dir(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".chromacluster-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    {
+        let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
+        write(&mut buffered).with_context(|| format!("cannot write {}", path.display()))?;
+        buffered
+            .flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+/// Renders to a temporary path with the same extension as `path` (so libraries that choose the
+/// encoding by extension do the right thing), then renames it over `path`.
+pub fn render_atomic(
+    path: &Path,
+    render: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = parent_dir(path);
+    let suffix = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let tmp = tempfile::Builder::new()
+        .prefix(".chromacluster-")
+        .suffix(&suffix)
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    render(tmp.path()).with_context(|| format!("cannot draw {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Formats rows as left-aligned columns separated by two spaces (the first row is the header).
+pub fn aligned(rows: &[Vec<String>]) -> String {
+    let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; ncols];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                line.extend(std::iter::repeat_n(' ', widths[i] - cell.chars().count()));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A DataFrame as aligned text: floats with 4 decimals, every row and column.
+pub fn table_text(table: &polars::prelude::DataFrame) -> String {
+    use polars::prelude::AnyValue;
+    let mut rows = vec![table
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()];
+    for i in 0..table.height() {
+        let mut row = Vec::with_capacity(table.width());
+        for col in table.columns() {
+            let cell = match col.get(i) {
+                Ok(AnyValue::Float64(v)) => format!("{v:.4}"),
+                Ok(AnyValue::Float32(v)) => format!("{v:.4}"),
+                Ok(AnyValue::String(s)) => s.to_string(),
+                Ok(AnyValue::Null) => String::new(),
+                Ok(v) => v.to_string(),
+                Err(_) => "?".to_string(),
+            };
+            row.push(cell);
+        }
+        rows.push(row);
+    }
+    aligned(&rows)
+}
