@@ -1,0 +1,88 @@
+//! The typed error every reading function returns.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong reading a file. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    /// The path does not exist.
+    #[error("{path}: file not found")]
+    NotFound {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file exists but could not be read (permissions, a directory, an I/O failure).
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file has 0 bytes.
+    #[error("{path}: empty file (0 bytes)")]
+    EmptyFile {
+        /// The file.
+        path: PathBuf,
+    },
+    /// No container format symphonia knows was recognised in the file's content.
+    #[error("{path}: not an audio file or unsupported format")]
+    NotAudio {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The container was recognised but no decoder exists for its codec.
+    #[error("{path}: unsupported codec {codec}")]
+    UnsupportedCodec {
+        /// The file.
+        path: PathBuf,
+        /// The codec's name (or its numeric id where symphonia has no name for it).
+        codec: String,
+    },
+    /// The container holds no track with a decodable audio codec and a sample rate.
+    #[error("{path}: no audio track")]
+    NoAudioTrack {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The stream was read to its end without yielding a single sample.
+    #[error("{path}: the audio stream holds no samples")]
+    NoSamples {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A float sample is NaN or infinite.
+    #[error("{path}: non-finite sample (NaN or infinity) at sample frame {frame}")]
+    NonFiniteSample {
+        /// The file.
+        path: PathBuf,
+        /// Index of the first offending sample frame (per channel, from 0).
+        frame: u64,
+    },
+    /// The container or stream is malformed beyond what skipping packets can recover.
+    #[error("{path}: corrupt stream: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl AudioError {
+    /// The file the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            AudioError::NotFound { path }
+            | AudioError::Io { path, .. }
+            | AudioError::EmptyFile { path }
+            | AudioError::NotAudio { path }
+            | AudioError::UnsupportedCodec { path, .. }
+            | AudioError::NoAudioTrack { path }
+            | AudioError::NoSamples { path }
+            | AudioError::NonFiniteSample { path, .. }
+            | AudioError::Corrupt { path, .. } => path,
+        }
+    }
+}

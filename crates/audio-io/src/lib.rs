@@ -1,0 +1,102 @@
+//! Decode any audio file symphonia can probe (WAV, AIFF, FLAC, MP3, Ogg Vorbis, MP4/M4A with AAC
+//! or ALAC), recognised by content, to mono `f64` samples with its sample rate, streamed in blocks
+//! or as a whole signal. Samples come normalised to [-1, 1] (floats as stored) and, for
+//! reproducing pyAudioAnalysis's numbers, in the raw integer scale its reader used
+//! ([`StreamInfo::raw_scale`]); [`synth`] makes deterministic test signals and WAV files.
+//!
+//! ```
+//! use audio_io::{read_mono, synth, BlockSource, AudioReader, SampleFormat};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("a4.wav");
+//! // One second of A4 at 22050 Hz, half scale, written as 16-bit PCM.
+//! let tone = synth::tone(synth::midi_to_hz(69), 1.0, 22050, 0.5);
+//! synth::write_wav(&path, &[&tone], 22050, synth::WavFormat::S16)?;
+//!
+//! let signal = read_mono(&path)?;
+//! assert_eq!(signal.sample_rate(), 22050);
+//! assert_eq!(signal.samples.len(), 22050);
+//! assert_eq!(signal.info.sample_format, SampleFormat::Int(16));
+//! // Raw scale: the 16-bit integers themselves.
+//! let raw = signal.raw_samples();
+//! assert!(raw.iter().all(|x| x.fract() == 0.0 && x.abs() <= 16384.0));
+//!
+//! // The same samples, streamed block by block.
+//! let mut reader = AudioReader::open(&path)?;
+//! let mut streamed = Vec::new();
+//! while let Some(block) = reader.next_block()? {
+//!     streamed.extend_from_slice(block);
+//! }
+//! assert_eq!(streamed, signal.samples);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod reader;
+mod stream_info;
+pub mod synth;
+
+use std::path::Path;
+
+pub use error::AudioError;
+pub use reader::{AudioReader, BlockSource, DecodeReport};
+pub use stream_info::{SampleFormat, StreamInfo};
+
+/// A whole decoded mono signal.
+#[derive(Debug, Clone)]
+pub struct MonoSignal {
+    /// Mono samples normalised to [-1, 1] (floats as stored).
+    pub samples: Vec<f64>,
+    /// Facts about the stream it came from.
+    pub info: StreamInfo,
+}
+
+impl MonoSignal {
+    /// Samples per second.
+    pub fn sample_rate(&self) -> u32 {
+        self.info.sample_rate
+    }
+
+    /// The samples in the reference reader's raw scale:
+    /// `raw = sample * info.raw_scale() + info.raw_offset()` (16-bit as -32768..32767, 24-bit as
+    /// value * 256, u8 as 0..255, floats as stored). Exact: the scale is a power of two.
+    pub fn raw_samples(&self) -> Vec<f64> {
+        let s = self.info.raw_scale();
+        let o = self.info.raw_offset();
+        self.samples.iter().map(|x| x * s + o).collect()
+    }
+
+    /// Duration in seconds of the decoded samples.
+    pub fn duration_s(&self) -> f64 {
+        self.samples.len() as f64 / self.info.sample_rate as f64
+    }
+}
+
+/// Decodes a whole file to mono (built on [`AudioReader`]); see [`read_mono_with_report`] for
+/// skipped packets and truncation.
+pub fn read_mono(path: impl AsRef<Path>) -> Result<MonoSignal, AudioError> {
+    read_mono_with_report(path).map(|(signal, _)| signal)
+}
+
+/// Decodes a whole file to mono and says what happened on the way (skipped packets, truncation).
+pub fn read_mono_with_report(
+    path: impl AsRef<Path>,
+) -> Result<(MonoSignal, DecodeReport), AudioError> {
+    let mut reader = AudioReader::open(path)?;
+    let capacity = reader
+        .info()
+        .frames
+        .map_or(0, |n| usize::try_from(n).unwrap_or(0).min(1 << 22));
+    let mut samples = Vec::with_capacity(capacity);
+    while let Some(block) = reader.next_block()? {
+        samples.extend_from_slice(block);
+    }
+    let report = reader.report();
+    Ok((
+        MonoSignal {
+            samples,
+            info: reader.info().clone(),
+        },
+        report,
+    ))
+}

@@ -1,0 +1,537 @@
+//! The streaming decoder: probe a file by content, decode packet by packet, mix each packet down
+//! to mono.
+
+use std::fs::File;
+use std::io::{ErrorKind, Read};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use symphonia::core::audio::{AudioBuffer, AudioBufferRef, Signal};
+use symphonia::core::codecs::{self, CodecType, Decoder, DecoderOptions};
+use symphonia::core::conv::IntoSample;
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::{FormatOptions, FormatReader};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+use symphonia::core::sample::Sample;
+
+use crate::{AudioError, SampleFormat, StreamInfo};
+
+/// Demuxer errors in a row (without a packet in between) after which the stream is given up.
+const MAX_CONSECUTIVE_DEMUX_ERRORS: u32 = 64;
+/// Skipped packets reported at `warn` level; later ones go to `debug` to keep logs readable.
+const MAX_WARNED_SKIPS: u64 = 10;
+
+/// What happened while decoding a stream: how much was decoded, what was skipped, whether the file
+/// ended early. Final once [`BlockSource::next_block`] has returned `Ok(None)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecodeReport {
+    /// Sample frames (per channel, i.e. mono samples) delivered so far.
+    pub frames_decoded: u64,
+    /// Packets decoded successfully.
+    pub packets_decoded: u64,
+    /// Packets that failed to decode (or to demux) and were skipped with a warning.
+    pub packets_skipped: u64,
+    /// The file ended before the frame count its header states (or mid-packet): the samples
+    /// delivered are what was there.
+    pub truncated: bool,
+}
+
+/// A source of mono sample blocks: what feature extractors consume.
+pub trait BlockSource {
+    /// Facts about the stream.
+    fn info(&self) -> &StreamInfo;
+    /// The next block of mono samples, normalised to [-1, 1] (floats as stored); `None` at the end.
+    ///
+    /// Mono sample `i` is `(c_0[i] + c_1[i] + ... + c_{n-1}[i]) / n`, summed in f64 in channel
+    /// order. Blocks have no fixed length (one decoded packet each) and are never empty.
+    fn next_block(&mut self) -> Result<Option<&[f64]>, AudioError>;
+}
+
+/// A streaming decoder of one file to mono blocks. Memory use is one packet, whatever the length
+/// of the file.
+pub struct AudioReader {
+    info: StreamInfo,
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn Decoder>,
+    track_id: u32,
+    block: Vec<f64>,
+    /// The first block was decoded by `open` and not yet handed out.
+    primed: bool,
+    done: bool,
+    report: DecodeReport,
+    consecutive_demux_errors: u32,
+    /// Stop after this many frames (AIFF, whose SSND size symphonia 0.5 over-counts).
+    frame_limit: Option<u64>,
+}
+
+impl std::fmt::Debug for AudioReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioReader")
+            .field("info", &self.info)
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The container named by a file's first bytes (symphonia 0.5 does not say which reader it chose).
+fn sniff_container(head: &[u8]) -> &'static str {
+    let tag = |r: std::ops::Range<usize>| head.get(r).unwrap_or(&[]);
+    match tag(0..4) {
+        b"RIFF" | b"RIFX" | b"RF64" => "wav",
+        b"FORM" => "aiff",
+        b"fLaC" => "flac",
+        b"OggS" => "ogg",
+        b"caff" => "caf",
+        [0x1a, 0x45, 0xdf, 0xa3] => "mkv",
+        _ if tag(4..8) == b"ftyp" => "mp4",
+        _ => "mp3",
+    }
+}
+
+fn codec_name(codec: CodecType) -> String {
+    match symphonia::default::get_codecs().get_codec(codec) {
+        Some(descriptor) => descriptor.short_name.to_string(),
+        None => format!("unknown codec id {codec}"),
+    }
+}
+
+fn sample_format_of(codec: CodecType, bits_per_sample: Option<u32>) -> SampleFormat {
+    match codec {
+        codecs::CODEC_TYPE_PCM_U8 => SampleFormat::U8,
+        codecs::CODEC_TYPE_PCM_S8 => SampleFormat::Int(8),
+        codecs::CODEC_TYPE_PCM_S16LE
+        | codecs::CODEC_TYPE_PCM_S16BE
+        | codecs::CODEC_TYPE_PCM_U16LE
+        | codecs::CODEC_TYPE_PCM_U16BE => SampleFormat::Int(16),
+        codecs::CODEC_TYPE_PCM_S24LE
+        | codecs::CODEC_TYPE_PCM_S24BE
+        | codecs::CODEC_TYPE_PCM_U24LE
+        | codecs::CODEC_TYPE_PCM_U24BE => SampleFormat::Int(24),
+        codecs::CODEC_TYPE_PCM_S32LE
+        | codecs::CODEC_TYPE_PCM_S32BE
+        | codecs::CODEC_TYPE_PCM_U32LE
+        | codecs::CODEC_TYPE_PCM_U32BE => SampleFormat::Int(32),
+        codecs::CODEC_TYPE_PCM_F32LE | codecs::CODEC_TYPE_PCM_F32BE => SampleFormat::F32,
+        codecs::CODEC_TYPE_PCM_F64LE | codecs::CODEC_TYPE_PCM_F64BE => SampleFormat::F64,
+        codecs::CODEC_TYPE_PCM_ALAW => SampleFormat::ALaw,
+        codecs::CODEC_TYPE_PCM_MULAW => SampleFormat::MuLaw,
+        codecs::CODEC_TYPE_FLAC | codecs::CODEC_TYPE_ALAC => {
+            SampleFormat::Int(bits_per_sample.unwrap_or(16))
+        }
+        _ => SampleFormat::Lossy,
+    }
+}
+
+/// Averages the planes of one decoded buffer into `out` (cleared first): the sum over channels in
+/// channel order, in f64, divided by the channel count. Samples are normalised by symphonia's
+/// exact power-of-two conversions (`i16 / 2^15`, `i24 / 2^23`, `i32 / 2^31`, `u8 / 128 - 1`).
+fn mix_planes<S: Sample + IntoSample<f64>>(buf: &AudioBuffer<S>, out: &mut Vec<f64>) {
+    out.clear();
+    let channels = buf.spec().channels.count();
+    if channels == 0 || buf.frames() == 0 {
+        return;
+    }
+    out.extend(buf.chan(0).iter().map(|&s| -> f64 { s.into_sample() }));
+    for c in 1..channels {
+        for (acc, &s) in out.iter_mut().zip(buf.chan(c)) {
+            let v: f64 = s.into_sample();
+            *acc += v;
+        }
+    }
+    if channels > 1 {
+        let n = channels as f64;
+        for acc in out.iter_mut() {
+            *acc /= n;
+        }
+    }
+}
+
+fn mix_to_mono(buf: &AudioBufferRef<'_>, out: &mut Vec<f64>) {
+    match buf {
+        AudioBufferRef::U8(b) => mix_planes(b, out),
+        AudioBufferRef::U16(b) => mix_planes(b, out),
+        AudioBufferRef::U24(b) => mix_planes(b, out),
+        AudioBufferRef::U32(b) => mix_planes(b, out),
+        AudioBufferRef::S8(b) => mix_planes(b, out),
+        AudioBufferRef::S16(b) => mix_planes(b, out),
+        AudioBufferRef::S24(b) => mix_planes(b, out),
+        AudioBufferRef::S32(b) => mix_planes(b, out),
+        AudioBufferRef::F32(b) => mix_planes(b, out),
+        AudioBufferRef::F64(b) => mix_planes(b, out),
+    }
+}
+
+/// The frame count an AIFF/AIFF-C file's COMM chunk states (`numSampleFrames`). symphonia 0.5
+/// derives it from the SSND chunk size, counting SSND's 8-byte offset/block-size header as audio.
+fn aiff_frames(path: &Path) -> Option<u64> {
+    let mut head = Vec::with_capacity(4096);
+    File::open(path)
+        .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
+        .ok()?;
+    if head.get(0..4)? != b"FORM" {
+        return None;
+    }
+    let mut pos = 12usize;
+    while pos + 8 <= head.len() {
+        let id = &head[pos..pos + 4];
+        let size = u32::from_be_bytes(head[pos + 4..pos + 8].try_into().ok()?) as usize;
+        if id == b"COMM" {
+            let frames = head.get(pos + 10..pos + 14)?;
+            return Some(u64::from(u32::from_be_bytes(frames.try_into().ok()?)));
+        }
+        pos = pos
+            .checked_add(8)?
+            .checked_add(size)?
+            .checked_add(size & 1)?;
+    }
+    None
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> AudioError {
+    if source.kind() == ErrorKind::NotFound {
+        AudioError::NotFound {
+            path: path.to_path_buf(),
+        }
+    } else {
+        AudioError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl AudioReader {
+    /// Opens and probes a file by content (the extension is only a hint), picks the first audio
+    /// track, and decodes the first block so that an undecodable or empty stream fails here.
+    ///
+    /// Errors: [`AudioError::NotFound`], [`AudioError::Io`], [`AudioError::EmptyFile`],
+    /// [`AudioError::NotAudio`], [`AudioError::NoAudioTrack`], [`AudioError::UnsupportedCodec`],
+    /// [`AudioError::Corrupt`], [`AudioError::NoSamples`], [`AudioError::NonFiniteSample`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, AudioError> {
+        let path = path.as_ref();
+        let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
+        if meta.is_dir() {
+            return Err(AudioError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("is a directory"),
+            });
+        }
+        if meta.len() == 0 {
+            return Err(AudioError::EmptyFile {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut head = Vec::with_capacity(12);
+        File::open(path)
+            .and_then(|f| f.take(12).read_to_end(&mut head))
+            .map_err(|e| io_error(path, e))?;
+        let container = sniff_container(&head);
+
+        let file = File::open(path).map_err(|e| io_error(path, e))?;
+        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(ext);
+        }
+        // Gapless: MP3 (LAME/Xing header) and Ogg packets carry the encoder delay and padding to
+        // trim, so the decoded length is the encoded one, as ffmpeg (and the reference) decode it.
+        let format_options = FormatOptions {
+            enable_gapless: true,
+            ..FormatOptions::default()
+        };
+        // symphonia 0.5 can panic on garbage (e.g. an arithmetic overflow in its ADTS probe): a
+        // panic while probing means the content is not audio it can read.
+        let probed = catch_unwind(AssertUnwindSafe(|| {
+            symphonia::default::get_probe().format(
+                &hint,
+                mss,
+                &format_options,
+                &MetadataOptions::default(),
+            )
+        }))
+        .map_err(|_| AudioError::NotAudio {
+            path: path.to_path_buf(),
+        })?
+        .map_err(|e| match e {
+            SymphoniaError::Unsupported(_) => AudioError::NotAudio {
+                path: path.to_path_buf(),
+            },
+            SymphoniaError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
+                AudioError::NotAudio {
+                    path: path.to_path_buf(),
+                }
+            }
+            SymphoniaError::IoError(io) => AudioError::Io {
+                path: path.to_path_buf(),
+                source: io,
+            },
+            other => AudioError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("cannot read the container header: {other}"),
+            },
+        })?;
+        let format = probed.format;
+
+        let track = format
+            .tracks()
+            .iter()
+            .find(|t| {
+                t.codec_params.codec != codecs::CODEC_TYPE_NULL
+                    && t.codec_params.sample_rate.is_some()
+            })
+            .ok_or_else(|| AudioError::NoAudioTrack {
+                path: path.to_path_buf(),
+            })?;
+        let params = track.codec_params.clone();
+        let track_id = track.id;
+        let codec = codec_name(params.codec);
+        let decoder = catch_unwind(|| {
+            symphonia::default::get_codecs().make(&params, &DecoderOptions::default())
+        })
+        .map_err(|_| AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("the {codec} decoder could not be set up from the stream header"),
+        })?
+        .map_err(|e| match e {
+            SymphoniaError::Unsupported(_) => AudioError::UnsupportedCodec {
+                path: path.to_path_buf(),
+                codec: codec.clone(),
+            },
+            other => AudioError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("cannot set up the {codec} decoder: {other}"),
+            },
+        })?;
+
+        let sample_rate = params.sample_rate.unwrap_or(0);
+        if sample_rate == 0 {
+            return Err(AudioError::Corrupt {
+                path: path.to_path_buf(),
+                reason: "sample rate 0".to_string(),
+            });
+        }
+        let info = StreamInfo {
+            path: path.to_path_buf(),
+            container: container.to_string(),
+            codec,
+            sample_rate,
+            channels: params.channels.map(|c| c.count()).unwrap_or(0),
+            frames: if container == "aiff" {
+                aiff_frames(path).or(params.n_frames)
+            } else {
+                params.n_frames
+            },
+            sample_format: sample_format_of(params.codec, params.bits_per_sample),
+        };
+        let mut reader = AudioReader {
+            info,
+            format,
+            decoder,
+            track_id,
+            block: Vec::new(),
+            primed: false,
+            done: false,
+            report: DecodeReport::default(),
+            consecutive_demux_errors: 0,
+            frame_limit: None,
+        };
+        if reader.info.container == "aiff" {
+            reader.frame_limit = reader.info.frames;
+        }
+        // Decode the first block now: it fixes the channel count where the container did not
+        // state it, and an empty or undecodable stream is reported by `open`.
+        reader.primed = reader.decode_next()?;
+        Ok(reader)
+    }
+
+    /// What happened so far (final after the last block).
+    pub fn report(&self) -> DecodeReport {
+        self.report
+    }
+
+    fn path(&self) -> PathBuf {
+        self.info.path.clone()
+    }
+
+    /// Ends the stream: decides `truncated` and whether the absence of samples is an error.
+    fn finish(&mut self, cut_short: bool) -> Result<bool, AudioError> {
+        self.done = true;
+        self.block.clear();
+        if self.report.frames_decoded == 0 {
+            if self.report.packets_skipped > 0 {
+                return Err(AudioError::Corrupt {
+                    path: self.path(),
+                    reason: format!(
+                        "no packet could be decoded ({} skipped)",
+                        self.report.packets_skipped
+                    ),
+                });
+            }
+            return Err(AudioError::NoSamples { path: self.path() });
+        }
+        let short_of_header = self
+            .info
+            .frames
+            .is_some_and(|n| self.report.frames_decoded < n);
+        if cut_short || short_of_header {
+            self.report.truncated = true;
+            tracing::warn!(
+                path = %self.info.path.display(),
+                frames_decoded = self.report.frames_decoded,
+                frames_expected = ?self.info.frames,
+                "audio file is truncated: decoded {} of {} sample frames",
+                self.report.frames_decoded,
+                self.info.frames.map_or_else(|| "?".to_string(), |n| n.to_string()),
+            );
+        }
+        Ok(false)
+    }
+
+    fn skip_packet(&mut self, what: &str, err: &SymphoniaError) {
+        self.report.packets_skipped += 1;
+        if self.report.packets_skipped <= MAX_WARNED_SKIPS {
+            tracing::warn!(
+                path = %self.info.path.display(),
+                skipped = self.report.packets_skipped,
+                "skipping a packet that failed to {what}: {err}"
+            );
+        } else {
+            tracing::debug!(path = %self.info.path.display(), "skipping a packet that failed to {what}: {err}");
+        }
+    }
+
+    /// Decodes the next non-empty block into `self.block`; `Ok(false)` at the end of the stream.
+    fn decode_next(&mut self) -> Result<bool, AudioError> {
+        loop {
+            if self.done {
+                return Ok(false);
+            }
+            let format = &mut self.format;
+            let next = match catch_unwind(AssertUnwindSafe(|| format.next_packet())) {
+                Ok(next) => next,
+                Err(_) => {
+                    tracing::warn!(
+                        path = %self.info.path.display(),
+                        "the demuxer failed on malformed data; stopping"
+                    );
+                    if self.report.frames_decoded == 0 {
+                        self.done = true;
+                        return Err(AudioError::Corrupt {
+                            path: self.path(),
+                            reason: "the demuxer failed on malformed data".to_string(),
+                        });
+                    }
+                    return self.finish(true);
+                }
+            };
+            let packet = match next {
+                Ok(packet) => {
+                    self.consecutive_demux_errors = 0;
+                    packet
+                }
+                Err(SymphoniaError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                    return self.finish(false);
+                }
+                Err(SymphoniaError::ResetRequired) => {
+                    tracing::warn!(
+                        path = %self.info.path.display(),
+                        "the stream's track layout changed (chained stream); stopping after the first part"
+                    );
+                    return self.finish(false);
+                }
+                Err(SymphoniaError::IoError(e)) => {
+                    if self.report.frames_decoded == 0 {
+                        return Err(AudioError::Io {
+                            path: self.path(),
+                            source: e,
+                        });
+                    }
+                    tracing::warn!(path = %self.info.path.display(), "read error, stopping: {e}");
+                    return self.finish(true);
+                }
+                Err(e) => {
+                    self.skip_packet("demux", &e);
+                    self.consecutive_demux_errors += 1;
+                    if self.consecutive_demux_errors >= MAX_CONSECUTIVE_DEMUX_ERRORS {
+                        return self.finish(true);
+                    }
+                    continue;
+                }
+            };
+            if packet.track_id() != self.track_id {
+                continue;
+            }
+            let decoder = &mut self.decoder;
+            let block = &mut self.block;
+            let decoded = catch_unwind(AssertUnwindSafe(|| {
+                decoder.decode(&packet).map(|buf| {
+                    mix_to_mono(&buf, block);
+                    buf.spec().channels.count()
+                })
+            }));
+            match decoded {
+                Ok(Ok(channels)) => {
+                    if self.info.channels == 0 {
+                        self.info.channels = channels;
+                    }
+                    self.report.packets_decoded += 1;
+                }
+                Ok(Err(SymphoniaError::ResetRequired)) => {
+                    self.decoder.reset();
+                    continue;
+                }
+                Ok(Err(e)) => {
+                    self.skip_packet("decode", &e);
+                    continue;
+                }
+                Err(_) => {
+                    let e = SymphoniaError::DecodeError("the decoder failed on malformed data");
+                    self.skip_packet("decode", &e);
+                    self.decoder.reset();
+                    continue;
+                }
+            }
+            // (Gapless trimming of encoder delay and padding is applied by symphonia's decoders from
+            // the packet's trim_start/trim_end.)
+            // A container that states its frame count exactly (AIFF) is not read past it.
+            if let Some(limit) = self.frame_limit {
+                let room = limit.saturating_sub(self.report.frames_decoded);
+                if (self.block.len() as u64) > room {
+                    self.block.truncate(room as usize);
+                }
+            }
+            if self.block.is_empty() {
+                continue;
+            }
+            if let Some(i) = self.block.iter().position(|x| !x.is_finite()) {
+                self.done = true;
+                return Err(AudioError::NonFiniteSample {
+                    path: self.path(),
+                    frame: self.report.frames_decoded + i as u64,
+                });
+            }
+            self.report.frames_decoded += self.block.len() as u64;
+            return Ok(true);
+        }
+    }
+}
+
+impl BlockSource for AudioReader {
+    fn info(&self) -> &StreamInfo {
+        &self.info
+    }
+
+    fn next_block(&mut self) -> Result<Option<&[f64]>, AudioError> {
+        if self.primed {
+            self.primed = false;
+            return Ok(Some(&self.block));
+        }
+        if self.decode_next()? {
+            Ok(Some(&self.block))
+        } else {
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Developer chores. `cargo xtask fixtures [DIR]` writes the synthetic test audio (default DIR:
+//! `target/fixtures`) with an `INDEX.md` describing every file.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use audio_io::synth::{self, Timbre, WavFormat};
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  fixtures [DIR]   write the synthetic test audio set into DIR (default target/fixtures)
+  help             show this text";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("fixtures") => {
+            if args.len() > 2 {
+                bail!("too many arguments\n\n{USAGE}");
+            }
+            let dir = args.get(1).map_or_else(default_fixture_dir, PathBuf::from);
+            let n = write_fixtures(&dir)?;
+            println!("wrote {n} files and INDEX.md to {}", dir.display());
+            Ok(())
+        }
+        Some("help") | Some("-h") | Some("--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown task {other:?}\n\n{USAGE}"),
+        None => bail!("no task given\n\n{USAGE}"),
+    }
+}
+
+fn default_fixture_dir() -> PathBuf {
+    // xtask lives in <workspace>/xtask.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+        .join("fixtures")
+}
+
+/// One fixture: file name, description, channels, sample rate, format.
+struct Fixture {
+    name: String,
+    what: String,
+    channels: Vec<Vec<f64>>,
+    sample_rate: u32,
+    format: WavFormat,
+}
+
+fn fixtures() -> Vec<Fixture> {
+    let mut out = Vec::new();
+    let a4 = synth::midi_to_hz(synth::A4_MIDI);
+    let c4 = synth::midi_to_hz(synth::C4_MIDI);
+    // A4 tones at the common rates, mono and stereo (stereo: A4 left, C4 right), 16-bit.
+    for sr in [8000, 22050, 44100, 48000] {
+        out.push(Fixture {
+            name: format!("tone_a4_{sr}_1ch_s16.wav"),
+            what: format!("A4 (440 Hz) sine, amplitude 0.5, 1 s, {sr} Hz, mono, 16-bit"),
+            channels: vec![synth::tone(a4, 1.0, sr, 0.5)],
+            sample_rate: sr,
+            format: WavFormat::S16,
+        });
+        out.push(Fixture {
+            name: format!("tone_a4c4_{sr}_2ch_s16.wav"),
+            what: format!(
+                "A4 sine left, C4 (261.63 Hz) sine right, amplitude 0.5, 1 s, {sr} Hz, stereo, 16-bit"
+            ),
+            channels: vec![synth::tone(a4, 1.0, sr, 0.5), synth::tone(c4, 1.0, sr, 0.5)],
+            sample_rate: sr,
+            format: WavFormat::S16,
+        });
+    }
+    // One stereo tone in every WAV sample format.
+    for format in WavFormat::ALL {
+        out.push(Fixture {
+            name: format!("tone_a4c4_44100_2ch_{}.wav", format.name()),
+            what: format!(
+                "A4 left, C4 right, amplitude 0.5, 1 s, 44100 Hz, stereo, {}-bit {}",
+                format.bits(),
+                match format {
+                    WavFormat::U8 => "unsigned PCM",
+                    WavFormat::F32 | WavFormat::F64 => "IEEE float",
+                    _ => "signed PCM",
+                }
+            ),
+            channels: vec![
+                synth::tone(a4, 1.0, 44100, 0.5),
+                synth::tone(c4, 1.0, 44100, 0.5),
+            ],
+            sample_rate: 44100,
+            format,
+        });
+    }
+    for (root, name) in [(60u8, "c4"), (69, "a4")] {
+        out.push(Fixture {
+            name: format!("triad_{name}_major_22050_1ch_s16.wav"),
+            what: format!(
+                "major triad of sines on {} (MIDI {root}), amplitude 0.6, 2 s, 22050 Hz, mono, 16-bit",
+                name.to_uppercase()
+            ),
+            channels: vec![synth::major_triad(root, 2.0, 22050, 0.6)],
+            sample_rate: 22050,
+            format: WavFormat::S16,
+        });
+    }
+    for timbre in Timbre::ALL {
+        out.push(Fixture {
+            name: format!("cadence_c_major_{}_22050_1ch_s16.wav", timbre.name()),
+            what: format!(
+                "I-IV-V-I in C major (triads on C4, F4, G4, C4), {} timbre, 1 s per chord, 22050 Hz, mono, 16-bit",
+                timbre.name()
+            ),
+            channels: vec![synth::render_chords(&synth::cadence_i_iv_v_i(60), 1.0, timbre, 22050)],
+            sample_rate: 22050,
+            format: WavFormat::S16,
+        });
+    }
+    out.push(Fixture {
+        name: "noise_22050_1ch_s16.wav".into(),
+        what: "uniform white noise in [-0.5, 0.5), SplitMix64 seed 1, 2 s, 22050 Hz, mono, 16-bit"
+            .into(),
+        channels: vec![synth::white_noise(2.0, 22050, 0.5, 1)],
+        sample_rate: 22050,
+        format: WavFormat::S16,
+    });
+    out.push(Fixture {
+        name: "silence_22050_1ch_s16.wav".into(),
+        what: "digital silence, 2 s, 22050 Hz, mono, 16-bit".into(),
+        channels: vec![synth::silence(2.0, 22050)],
+        sample_rate: 22050,
+        format: WavFormat::S16,
+    });
+    out.push(Fixture {
+        name: "dc_tone_22050_1ch_s16.wav".into(),
+        what: "A4 sine amplitude 0.3 on a DC offset of 0.25, 2 s, 22050 Hz, mono, 16-bit".into(),
+        channels: vec![synth::tone_with_dc(a4, 2.0, 22050, 0.3, 0.25)],
+        sample_rate: 22050,
+        format: WavFormat::S16,
+    });
+    out.push(Fixture {
+        name: "click_22050_1ch_s16.wav".into(),
+        what: "silence with one sample of 0.9 at 0.5 s, 1 s, 22050 Hz, mono, 16-bit".into(),
+        channels: vec![synth::click(1.0, 22050, 0.5, 0.9)],
+        sample_rate: 22050,
+        format: WavFormat::S16,
+    });
+    out
+}
+
+fn write_fixtures(dir: &Path) -> Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let list = fixtures();
+    let mut index = String::from(
+        "# Synthetic fixtures\n\nWritten by `cargo xtask fixtures` from `audio_io::synth` \
+         (deterministic: the same files on every run).\n\n| file | content |\n|---|---|\n",
+    );
+    for f in &list {
+        let channels: Vec<&[f64]> = f.channels.iter().map(Vec::as_slice).collect();
+        synth::write_wav(dir.join(&f.name), &channels, f.sample_rate, f.format)?;
+        writeln!(index, "| `{}` | {} |", f.name, f.what)?;
+    }
+    std::fs::write(dir.join("INDEX.md"), index).context("writing INDEX.md")?;
+    Ok(list.len())
+}
