@@ -77,8 +77,8 @@ fn naive_lloyd(data: &[f64], n: usize, rounds: usize) -> Vec<f64> {
             }
             *l = best;
         }
-        let mut sums = vec![0.0; K * D];
-        let mut counts = vec![0usize; K];
+        let mut sums = [0.0; K * D];
+        let mut counts = [0usize; K];
         for (i, &l) in labels.iter().enumerate() {
             counts[l] += 1;
             for j in 0..D {

@@ -34,8 +34,8 @@ fn strings(df: &DataFrame, col: &str) -> Vec<String> {
         .as_materialized_series()
         .str()
         .unwrap()
-        .into_no_null_iter()
-        .map(str::to_string)
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
         .collect()
 }
 
@@ -153,6 +153,12 @@ fn separated_blobs_are_clustered_perfectly() {
     assert!((inertia - fit.model.inertia).abs() <= 1e-9 * inertia);
 }
 
+/// scikit-learn's best-of-10 inertia depends on its random state (k = 3 ranges from 19.127 to
+/// 20.067 over 20 states), so one run against one run is a lottery in both directions. We
+/// compare like with like: for each k, our best-of-10 inertia for seeds 0..20 against sklearn's
+/// for random_state 0..20 (tests/data/sklearn_inertia.csv). Our best must equal or beat
+/// sklearn's best (1e-9 relative slack), and our mean must be within 1% of sklearn's mean
+/// (sampling noise of 20 runs; measured: ours is from 0.3% worse to 0.8% better).
 #[test]
 fn inertia_no_worse_than_sklearn_on_seed_table() {
     let table =
@@ -168,24 +174,44 @@ fn inertia_no_worse_than_sklearn_on_seed_table() {
         .as_materialized_series()
         .cast(&DataType::UInt64)
         .unwrap();
+    let ks: Vec<u64> = ks.u64().unwrap().into_no_null_iter().collect();
     let inert = sk
         .column("inertia")
         .unwrap()
         .as_materialized_series()
         .clone();
-    let ks: Vec<u64> = ks.u64().unwrap().into_no_null_iter().collect();
     let inert: Vec<f64> = inert.f64().unwrap().into_no_null_iter().collect();
-    assert_eq!(ks, vec![2, 3, 4, 5, 6]);
-    for (k, want) in ks.iter().zip(&inert) {
-        let fit = KMeans::params(*k as usize)
-            .n_init(10)
-            .seed(42)
-            .fit(&table)
-            .unwrap();
+    assert_eq!(ks.len(), 100);
+    for k in 2..=6u64 {
+        let theirs: Vec<f64> = ks
+            .iter()
+            .zip(&inert)
+            .filter(|(kk, _)| **kk == k)
+            .map(|(_, v)| *v)
+            .collect();
+        assert_eq!(theirs.len(), 20);
+        let ours: Vec<f64> = (0..20)
+            .map(|seed| {
+                KMeans::params(k as usize)
+                    .n_init(10)
+                    .seed(seed)
+                    .fit(&table)
+                    .unwrap()
+                    .model
+                    .inertia
+            })
+            .collect();
+        let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let (omin, tmin) = (min(&ours), min(&theirs));
         assert!(
-            fit.model.inertia <= want * (1.0 + 1e-9),
-            "k = {k}: ours {} vs sklearn {want}",
-            fit.model.inertia
+            omin <= tmin * (1.0 + 1e-9),
+            "k = {k}: our best {omin} vs sklearn best {tmin}"
+        );
+        let (omean, tmean) = (mean(&ours), mean(&theirs));
+        assert!(
+            omean <= tmean * 1.01,
+            "k = {k}: our mean {omean} vs sklearn mean {tmean}"
         );
     }
 }
@@ -231,8 +257,8 @@ fn auto_k_picks_the_true_number_of_blobs() {
     }
     assert_eq!(adjusted_rand_index(&auto.fit.labels, &truth).unwrap(), 1.0);
     assert!(matches!(
-        KMeans::params(2).fit_auto(&m, 3..=2),
-        Err(KMeansError::InvalidKRange { from: 3, to: 2 })
+        KMeans::params(2).fit_auto(&m, 0..=2),
+        Err(KMeansError::InvalidKRange { from: 0, to: 2 })
     ));
 }
 
