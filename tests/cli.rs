@@ -187,9 +187,16 @@ fn a_batch_with_bad_files_keeps_every_good_row_and_exits_1() {
         assert!(err.contains(name), "{name} not reported:\n{err}");
     }
     assert!(
-        !err.contains("README.txt"),
+        err.lines()
+            .any(|l| l.starts_with("note: skipped 1 file") && l.contains("README.txt")),
+        "a non-audio file in a folder is skipped with a note:\n{err}"
+    );
+    assert!(
+        !err.lines()
+            .any(|l| l.starts_with("error:") && l.contains("README.txt")),
         "a non-audio file is not an error:\n{err}"
     );
+    assert!(!err.contains("panicked"), "a panic message leaked:\n{err}");
     let df = read_table(&table);
     assert_eq!(df.height(), good.len(), "{df}");
     // --strict stops at the first failure and writes nothing.

@@ -124,21 +124,14 @@ impl Figure for ChromagramFigure {
             .margin(10)
             .x_label_area_size(45)
             .y_label_area_size(50)
-            .build_cartesian_2d(0.0..duration, 0.0..12.0)?;
+            .build_cartesian_2d(0.0..duration, -0.5..11.5)?;
         chart
             .configure_mesh()
             .disable_mesh()
             .x_desc("time (s)")
             .y_desc("pitch class")
-            .y_labels(24)
-            .y_label_formatter(&|y: &f64| {
-                let i = (y - 0.5).round();
-                if (y - 0.5 - i).abs() < 1e-6 && (0.0..12.0).contains(&i) {
-                    NOTE_NAMES[i as usize].to_string()
-                } else {
-                    String::new()
-                }
-            })
+            .y_labels(12)
+            .y_label_formatter(&|y: &f64| cell_label(*y, 12, |i| NOTE_NAMES[i].to_string()))
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 16))
             .draw()?;
@@ -148,7 +141,7 @@ impl Figure for ChromagramFigure {
             frame.iter().enumerate().map(move |(p, &v)| {
                 let level = if max > 0.0 { v / max } else { 0.0 };
                 Rectangle::new(
-                    [(x0, p as f64), (x0 + col_s, p as f64 + 1.0)],
+                    [(x0, p as f64 - 0.5), (x0 + col_s, p as f64 + 0.5)],
                     heat_color(level).filled(),
                 )
             })
@@ -222,24 +215,24 @@ impl Figure for NotesFigure {
             .margin(15)
             .x_label_area_size(40)
             .y_label_area_size(label_width)
-            .build_cartesian_2d(0.0..12.0, 0.0..n as f64)?;
+            .build_cartesian_2d(-0.5..11.5, -0.5..n as f64 - 0.5)?;
         let labels: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_labels(24)
-            .y_labels(2 * n + 1)
-            .x_label_formatter(&|x: &f64| center_label(*x, 12, |i| NOTE_NAMES[i].to_string()))
-            .y_label_formatter(&|y: &f64| center_label(n as f64 - y, n, |i| labels[i].clone()))
+            .x_labels(12)
+            .y_labels(n)
+            .x_label_formatter(&|x: &f64| cell_label(*x, 12, |i| NOTE_NAMES[i].to_string()))
+            .y_label_formatter(&|y: &f64| cell_label(n as f64 - 1.0 - y, n, |i| labels[i].clone()))
             .label_style((FONT, 13))
             .draw()?;
         chart.draw_series(self.rows.iter().enumerate().flat_map(|(r, (_, values))| {
             let max = values.iter().cloned().fold(0.0, f64::max);
-            let y0 = (n - 1 - r) as f64;
+            let y = (n - 1 - r) as f64;
             values.iter().enumerate().map(move |(p, &v)| {
                 let level = if max > 0.0 { v / max } else { 0.0 };
                 Rectangle::new(
-                    [(p as f64, y0), (p as f64 + 1.0, y0 + 1.0)],
+                    [(p as f64 - 0.5, y - 0.5), (p as f64 + 0.5, y + 0.5)],
                     heat_color(level).filled(),
                 )
             })
@@ -248,10 +241,10 @@ impl Figure for NotesFigure {
     }
 }
 
-/// Label for the centre of cell `i` on an axis of `n` unit cells; empty elsewhere.
-fn center_label(pos: f64, n: usize, name: impl Fn(usize) -> String) -> String {
-    let i = (pos - 0.5).round();
-    if (pos - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+/// Label of cell `i` (centred on the integer `i`) on an axis of `n` cells; empty between cells.
+fn cell_label(pos: f64, n: usize, name: impl Fn(usize) -> String) -> String {
+    let i = pos.round();
+    if (pos - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
         name(i as usize)
     } else {
         String::new()

@@ -29,6 +29,7 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
+    quiet_decoder_panics();
     let cli = Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
     if let Some(jobs) = cli.global.jobs {
@@ -84,4 +85,21 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_target(false)
         .without_time()
         .init();
+}
+
+/// symphonia panics on some malformed input (e.g. random bytes probed as ADTS AAC); `audio-io`
+/// catches those panics and returns a typed error naming the file, which is reported like any
+/// other bad file. Keep the default hook's message and backtrace for every other panic.
+fn quiet_decoder_panics() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_decoder = info
+            .location()
+            .is_some_and(|l| l.file().contains("symphonia"));
+        if in_decoder {
+            tracing::debug!("decoder panic caught and reported as an error: {info}");
+        } else {
+            default_hook(info);
+        }
+    }));
 }
