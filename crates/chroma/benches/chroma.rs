@@ -1,0 +1,131 @@
+//! Chroma speed on a synthesized 3-minute 44.1 kHz mono "song" (triads with harmonics, a bass
+//! line and a little noise), one thread, plain `Instant` timing, best of 3 runs.
+//!
+//! Prints seconds of audio per CPU second ("realfactor") for:
+//! - FFT-only baseline: the accurate analyser's framing (8192-sample Hann frames, hop 2048)
+//!   with only the window multiply and the real FFT per frame;
+//! - accurate chroma (`AccurateChroma::chromagram`, default parameters), and its ratio to the
+//!   baseline;
+//! - pyaa: `stfeatures::FeatureExtractor::extract` (all 34 features at 50 ms / 25 ms, which is
+//!   how the reference's chroma is computed) and the profile from it.
+//!
+//! Run: `cargo bench -p chroma --bench chroma`.
+
+use std::f64::consts::PI;
+use std::hint::black_box;
+use std::time::Instant;
+
+use chroma::{pyaa_chromagram, AccurateChroma, AccurateParams, VotePolicy};
+use realfft::RealFftPlanner;
+use stfeatures::{FeatureExtractor, FrameSpec};
+
+const FS: u32 = 44100;
+const SECONDS: f64 = 180.0;
+
+fn song() -> Vec<f64> {
+    let n = (SECONDS * f64::from(FS)) as usize;
+    // I-V-vi-IV in C, one chord per second, MIDI root positions, plus bass an octave below.
+    let chords: [[f64; 3]; 4] = [
+        [60.0, 64.0, 67.0],
+        [67.0, 71.0, 74.0],
+        [57.0, 60.0, 64.0],
+        [65.0, 69.0, 72.0],
+    ];
+    let hz = |m: f64| 440.0 * 2f64.powf((m - 69.0) / 12.0);
+    let mut seed = 0x2545F4914F6CDD1Du64;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 / f64::from(FS);
+            let c = &chords[(t as usize) % 4];
+            let env = (-2.0 * t.fract()).exp();
+            let mut s = 0.0;
+            for (k, &m) in c.iter().enumerate() {
+                for h in 1..=6 {
+                    s +=
+                        env / (h as f64 * 3.0) * (2.0 * PI * hz(m) * h as f64 * t + k as f64).sin();
+                }
+            }
+            s += 0.3 * env * (2.0 * PI * hz(c[0] - 24.0) * t).sin();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            s += 0.01 * ((seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
+            0.2 * s
+        })
+        .collect()
+}
+
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
+    (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(f());
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let x = song();
+    let params = AccurateParams::default();
+    let mut analyser = AccurateChroma::new(FS, &params).expect("valid parameters");
+    let (n_fft, hop) = (analyser.n_fft(), analyser.hop());
+
+    // Baseline: the same frames, window + FFT only.
+    let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n_fft);
+    let window: Vec<f64> = (0..n_fft)
+        .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n_fft as f64).cos())
+        .collect();
+    let mut input = fft.make_input_vec();
+    let mut output = fft.make_output_vec();
+    let mut scratch = fft.make_scratch_vec();
+    let t_fft = best_of(3, || {
+        let mut acc = 0.0;
+        let mut start = 0;
+        while start + n_fft <= x.len() {
+            for ((d, s), w) in input.iter_mut().zip(&x[start..start + n_fft]).zip(&window) {
+                *d = s * w;
+            }
+            fft.process_with_scratch(&mut input, &mut output, &mut scratch)
+                .expect("buffer lengths from the plan");
+            acc += output[100].re;
+            start += hop;
+        }
+        acc
+    });
+
+    let mut frames = 0;
+    let t_acc = best_of(3, || {
+        let g = analyser.chromagram(&x);
+        frames = g.n_frames();
+        g.note_profile(&VotePolicy::default())
+    });
+
+    let raw: Vec<f64> = x.iter().map(|s| s * 32768.0).collect();
+    let mut extractor = FeatureExtractor::new(FS, FrameSpec::default()).expect("valid framing");
+    let mut pyaa_frames = 0;
+    let t_pyaa = best_of(3, || {
+        let m = extractor.extract(&raw).expect("long enough");
+        pyaa_frames = m.n_frames();
+        pyaa_chromagram(&m).note_profile(&VotePolicy::AllFrames)
+    });
+
+    println!("chroma bench: {SECONDS} s of synthetic audio at {FS} Hz, one thread, best of 3");
+    println!(
+        "  FFT-only baseline ({n_fft}-pt Hann, hop {hop}, {frames} frames): {:8.4} s  realfactor {:8.0}x",
+        t_fft,
+        SECONDS / t_fft
+    );
+    println!(
+        "  accurate chroma + profile:                          {:8.4} s  realfactor {:8.0}x  ({:.2}x the baseline's time)",
+        t_acc,
+        SECONDS / t_acc,
+        t_acc / t_fft
+    );
+    println!(
+        "  pyaa (34 features, {pyaa_frames} frames) + profile:          {:8.4} s  realfactor {:8.0}x  ({:.2}x the baseline's time)",
+        t_pyaa,
+        SECONDS / t_pyaa,
+        t_pyaa / t_fft
+    );
+}

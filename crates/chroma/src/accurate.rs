@@ -1,0 +1,460 @@
+//! The accurate chroma: spectral peaks at their interpolated true frequency, summed into the
+//! pitch class of that frequency (equal temperament, A4 = 440 Hz).
+
+use std::f64::consts::PI;
+use std::sync::Arc;
+
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+
+use crate::chromagram::Chromagram;
+use crate::error::ChromaError;
+
+/// Parameters of the accurate chroma. Validated for a sample rate by [`AccurateChroma::new`].
+///
+/// Per frame of `n_fft` samples (the smallest power of two covering `min_window_s` seconds;
+/// hop `n_fft / 4`), Hann-windowed, with power spectrum `P_k = |FFT(w x)_k|^2`:
+/// 0. the frame's mean is subtracted before windowing (DC carries no pitch);
+/// 1. peaks are the bins `k` with `P_{k-1} < P_k >= P_{k+1}`, `fmin_hz <= k fs / n_fft <= fmax_hz`
+///    and `P_k >= max_j P_j * 10^(peak_floor_db / 10)` (strongest bin of the whole spectrum);
+/// 2. each peak's frequency and power come from a parabola through `ln P` at `k-1, k, k+1`:
+///    `d = (a - c) / (2 (a - 2b + c))`, `f = (k + d) fs / n_fft`, `P = exp(b - (a - c) d / 4)`;
+/// 3. its pitch in semitones from A is `p = 12 log2(f / a4_hz)`; pitch class `i` (0 = A) gets
+///    `P cos^2(pi/2 * dist(p, i) / (2/3))` where `dist` is the circular distance in semitones
+///    and the weight is 0 beyond 2/3 semitone (Essentia HPCP's 4/3-semitone cosine window);
+/// 4. with `harmonics = H > 1`, the peak also adds `P decay^(h-1)` to the pitch `p - 12 log2 h`
+///    for `h = 2..=H` (HPCP harmonic summation: upper partials vote for their fundamental).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccurateParams {
+    /// Reference tuning: frequency of A4 in Hz (default 440).
+    pub a4_hz: f64,
+    /// Lowest peak frequency used, Hz (default 26: just below A0 = 27.5 Hz minus 50 cents).
+    pub fmin_hz: f64,
+    /// Highest peak frequency used, Hz (default 5000, above C8 = 4186 Hz); capped at Nyquist.
+    pub fmax_hz: f64,
+    /// Shortest analysis window in seconds; `n_fft` is the next power of two of
+    /// `min_window_s * fs` (default 0.15: 8192 samples = 186 ms at 44.1 kHz, 4096 at 22.05 kHz;
+    /// bin spacing <= 6.7 Hz. A lone note's pitch is exact at any pitch thanks to the peak
+    /// interpolation; two simultaneous notes a semitone apart separate above about 200 Hz
+    /// (measured from G#3 up at 44.1 kHz), where a semitone exceeds the Hann main lobe's 2 bins).
+    pub min_window_s: f64,
+    /// Peaks weaker than the frame's strongest by more than this many dB are ignored (default -60).
+    pub peak_floor_db: f64,
+    /// Number of harmonics summed onto their fundamental (1 = none; default 1).
+    pub harmonics: usize,
+    /// Weight factor per harmonic for the summation (default 0.6).
+    pub harmonic_decay: f64,
+}
+
+impl Default for AccurateParams {
+    fn default() -> Self {
+        AccurateParams {
+            a4_hz: 440.0,
+            fmin_hz: 26.0,
+            fmax_hz: 5000.0,
+            min_window_s: 0.15,
+            peak_floor_db: -60.0,
+            harmonics: 1,
+            harmonic_decay: 0.6,
+        }
+    }
+}
+
+impl AccurateParams {
+    /// The FFT (= window) length for a sample rate: `next_power_of_two(ceil(min_window_s * fs))`.
+    pub fn n_fft(&self, sample_rate: u32) -> usize {
+        let n = (self.min_window_s * sample_rate as f64).ceil().max(16.0) as usize;
+        n.next_power_of_two()
+    }
+
+    fn validate(&self, sample_rate: u32) -> Result<(), ChromaError> {
+        let bad = |name: &'static str, value: f64, reason: &'static str| {
+            Err(ChromaError::InvalidParameter {
+                name,
+                value,
+                reason,
+            })
+        };
+        if sample_rate == 0 {
+            return bad("sample_rate", 0.0, "must be positive");
+        }
+        if !(self.a4_hz.is_finite() && self.a4_hz > 0.0) {
+            return bad("a4_hz", self.a4_hz, "must be positive");
+        }
+        if !(self.fmin_hz.is_finite() && self.fmin_hz > 0.0) {
+            return bad("fmin_hz", self.fmin_hz, "must be positive");
+        }
+        if self.fmax_hz.is_nan() || self.fmax_hz <= self.fmin_hz {
+            return bad("fmax_hz", self.fmax_hz, "must exceed fmin_hz");
+        }
+        if self.fmin_hz >= sample_rate as f64 / 2.0 {
+            return bad(
+                "fmin_hz",
+                self.fmin_hz,
+                "must be below the Nyquist frequency",
+            );
+        }
+        if !(self.min_window_s.is_finite() && self.min_window_s > 0.0 && self.min_window_s <= 10.0)
+        {
+            return bad("min_window_s", self.min_window_s, "must be in (0, 10] s");
+        }
+        if !(self.peak_floor_db.is_finite() && self.peak_floor_db < 0.0) {
+            return bad("peak_floor_db", self.peak_floor_db, "must be negative");
+        }
+        if self.harmonics == 0 || self.harmonics > 16 {
+            return bad("harmonics", self.harmonics as f64, "must be in 1..=16");
+        }
+        if !(self.harmonic_decay.is_finite() && (0.0..=1.0).contains(&self.harmonic_decay)) {
+            return bad("harmonic_decay", self.harmonic_decay, "must be in [0, 1]");
+        }
+        Ok(())
+    }
+}
+
+/// Streaming accurate-chroma analyser for one sample rate: the FFT plan, window, scratch
+/// buffers and harmonic offsets are built once in [`AccurateChroma::new`]; [`push`](Self::push)
+/// allocates nothing per frame (beyond the chromagram's amortised growth).
+pub struct AccurateChroma {
+    params: AccurateParams,
+    sample_rate: u32,
+    n_fft: usize,
+    hop: usize,
+    k_lo: usize,
+    k_hi: usize,
+    fft: Arc<dyn RealToComplex<f64>>,
+    window: Vec<f64>,
+    /// Samples of the frame being filled (len < n_fft between calls).
+    pending: Vec<f64>,
+    frame: Vec<f64>,
+    spectrum: Vec<Complex<f64>>,
+    scratch: Vec<Complex<f64>>,
+    power: Vec<f64>,
+    /// `(semitone offset -12 log2 h, weight decay^(h-1))` for h = 1..=harmonics.
+    harmonic_offsets: Vec<(f64, f64)>,
+    out: Chromagram,
+    samples_seen: u64,
+}
+
+impl std::fmt::Debug for AccurateChroma {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccurateChroma")
+            .field("params", &self.params)
+            .field("sample_rate", &self.sample_rate)
+            .field("n_fft", &self.n_fft)
+            .field("hop", &self.hop)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccurateChroma {
+    /// Plans the analysis for `sample_rate`; fails on invalid parameters.
+    pub fn new(sample_rate: u32, params: &AccurateParams) -> Result<Self, ChromaError> {
+        params.validate(sample_rate)?;
+        let n_fft = params.n_fft(sample_rate);
+        let hop = n_fft / 4;
+        let fs = sample_rate as f64;
+        let k_lo = ((params.fmin_hz * n_fft as f64 / fs).ceil() as usize).max(1);
+        let k_hi = ((params.fmax_hz * n_fft as f64 / fs).floor() as usize).min(n_fft / 2 - 1);
+        if k_lo > k_hi {
+            return Err(ChromaError::InvalidParameter {
+                name: "fmin_hz",
+                value: params.fmin_hz,
+                reason: "leaves no FFT bin below fmax_hz and Nyquist",
+            });
+        }
+        let mut planner = RealFftPlanner::<f64>::new();
+        let fft = planner.plan_fft_forward(n_fft);
+        // Periodic Hann window.
+        let window = (0..n_fft)
+            .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n_fft as f64).cos())
+            .collect();
+        let harmonic_offsets = (1..=params.harmonics)
+            .map(|h| {
+                (
+                    -12.0 * (h as f64).log2(),
+                    params.harmonic_decay.powi(h as i32 - 1),
+                )
+            })
+            .collect();
+        Ok(AccurateChroma {
+            params: *params,
+            sample_rate,
+            n_fft,
+            hop,
+            k_lo,
+            k_hi,
+            window,
+            pending: Vec::with_capacity(n_fft),
+            frame: fft.make_input_vec(),
+            spectrum: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
+            power: vec![0.0; n_fft / 2 + 1],
+            fft,
+            harmonic_offsets,
+            out: Chromagram::new(hop as f64 / fs),
+            samples_seen: 0,
+        })
+    }
+
+    /// Window (= FFT) length in samples.
+    pub fn n_fft(&self) -> usize {
+        self.n_fft
+    }
+
+    /// Hop between frames in samples (`n_fft / 4`).
+    pub fn hop(&self) -> usize {
+        self.hop
+    }
+
+    /// The sample rate this analyser was planned for.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Reserves chromagram rows for a stream of `n_samples` samples.
+    pub fn reserve_for(&mut self, n_samples: u64) {
+        let frames = (n_samples / self.hop as u64) as usize + 1;
+        self.out.reserve(frames);
+    }
+
+    /// Feeds the next block of mono samples (any length); frames start at 0, hop, 2 hop, ...
+    pub fn push(&mut self, block: &[f64]) {
+        self.samples_seen += block.len() as u64;
+        let mut rest = block;
+        while !rest.is_empty() {
+            let take = (self.n_fft - self.pending.len()).min(rest.len());
+            self.pending.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.pending.len() == self.n_fft {
+                self.analyse_pending();
+                self.pending.drain(..self.hop);
+            }
+        }
+    }
+
+    /// Ends the stream and returns its chromagram; the analyser is reset for the next stream.
+    /// A stream shorter than one window gives one zero-padded frame (none if it was empty).
+    pub fn finish(&mut self) -> Chromagram {
+        if self.out.n_frames() == 0 && !self.pending.is_empty() {
+            let real = self.pending.len();
+            self.pending.resize(self.n_fft, 0.0);
+            self.analyse_frame_of(real);
+        }
+        self.pending.clear();
+        self.samples_seen = 0;
+        std::mem::replace(
+            &mut self.out,
+            Chromagram::new(self.hop as f64 / self.sample_rate as f64),
+        )
+    }
+
+    /// Convenience: the chromagram of a whole signal (resets any pending stream first).
+    pub fn chromagram(&mut self, samples: &[f64]) -> Chromagram {
+        self.pending.clear();
+        self.out = Chromagram::new(self.hop as f64 / self.sample_rate as f64);
+        self.reserve_for(samples.len() as u64);
+        self.push(samples);
+        self.finish()
+    }
+
+    /// Total samples pushed since the last `finish`.
+    pub fn samples_seen(&self) -> u64 {
+        self.samples_seen
+    }
+
+    fn analyse_pending(&mut self) {
+        self.analyse_frame_of(self.n_fft);
+    }
+
+    /// Analyses `pending` (exactly n_fft samples, of which the first `real` are signal).
+    fn analyse_frame_of(&mut self, real: usize) {
+        // The frame's mean (DC) is removed first: it carries no pitch, and its window leakage
+        // would otherwise set the level the peaks are judged against.
+        let real = real.max(1);
+        let mean = self.pending[..real].iter().sum::<f64>() / real as f64;
+        let energy = self.pending[..real]
+            .iter()
+            .map(|x| (x - mean) * (x - mean))
+            .sum::<f64>()
+            / real as f64;
+        for (i, ((f, x), w)) in self
+            .frame
+            .iter_mut()
+            .zip(&self.pending)
+            .zip(&self.window)
+            .enumerate()
+        {
+            *f = if i < real { (x - mean) * w } else { 0.0 };
+        }
+        let chroma = if energy > 0.0 && energy.is_finite() {
+            // Lengths come from the plan, so this cannot fail.
+            if self
+                .fft
+                .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
+                .is_err()
+            {
+                [0.0; 12]
+            } else {
+                self.chroma_of_spectrum()
+            }
+        } else {
+            [0.0; 12]
+        };
+        self.out.push(chroma, energy);
+    }
+
+    fn chroma_of_spectrum(&mut self) -> [f64; 12] {
+        // The floor is relative to the strongest bin of the whole spectrum, so a frame whose
+        // energy lies outside fmin..fmax (or that is rounding noise) gives no peaks.
+        let mut max_p = 0.0f64;
+        for (p, x) in self.power.iter_mut().zip(&self.spectrum) {
+            *p = x.norm_sqr();
+            max_p = max_p.max(*p);
+        }
+        let mut chroma = [0.0f64; 12];
+        if max_p <= 0.0 || !max_p.is_finite() {
+            return chroma;
+        }
+        let floor = max_p * 10f64.powf(self.params.peak_floor_db / 10.0);
+        let tiny = max_p * 1e-30;
+        let bin_hz = self.sample_rate as f64 / self.n_fft as f64;
+        for k in self.k_lo..=self.k_hi {
+            let b = self.power[k];
+            if b < floor || b <= self.power[k - 1] || b < self.power[k + 1] {
+                continue;
+            }
+            let la = (self.power[k - 1] + tiny).ln();
+            let lb = (b + tiny).ln();
+            let lc = (self.power[k + 1] + tiny).ln();
+            let denom = la - 2.0 * lb + lc;
+            let d = if denom < 0.0 {
+                (0.5 * (la - lc) / denom).clamp(-0.5, 0.5)
+            } else {
+                0.0
+            };
+            let peak_power = (lb - 0.25 * (la - lc) * d).exp();
+            let freq = (k as f64 + d) * bin_hz;
+            let semis = 12.0 * (freq / self.params.a4_hz).log2();
+            for &(offset, weight) in &self.harmonic_offsets {
+                add_cosine_weighted(&mut chroma, semis + offset, peak_power * weight);
+            }
+        }
+        chroma
+    }
+}
+
+/// Half-width of the HPCP cosine window, semitones (window length 4/3 semitones).
+const HALF_WIDTH: f64 = 2.0 / 3.0;
+
+/// Adds `power cos^2(pi/2 * dist / HALF_WIDTH)` to the (at most two) pitch classes within
+/// `HALF_WIDTH` semitones of pitch `semis` (semitones from A, any octave).
+fn add_cosine_weighted(chroma: &mut [f64; 12], semis: f64, power: f64) {
+    let nearest = semis.round();
+    let d = semis - nearest; // in [-0.5, 0.5]
+    let class = (nearest as i64).rem_euclid(12) as usize;
+    let w = (0.5 * PI * d / HALF_WIDTH).cos();
+    chroma[class] += power * w * w;
+    let other_dist = 1.0 - d.abs();
+    if other_dist < HALF_WIDTH {
+        let other = if d > 0.0 {
+            (class + 1) % 12
+        } else {
+            (class + 11) % 12
+        };
+        let w = (0.5 * PI * other_dist / HALF_WIDTH).cos();
+        chroma[other] += power * w * w;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pitch_class::{first_argmax, pitch_class_of_midi};
+
+    fn tone(freq: f64, fs: u32, secs: f64) -> Vec<f64> {
+        let n = (secs * fs as f64) as usize;
+        (0..n)
+            .map(|i| 0.5 * (2.0 * PI * freq * i as f64 / fs as f64).sin())
+            .collect()
+    }
+
+    #[test]
+    fn window_lengths_scale_with_rate() {
+        let p = AccurateParams::default();
+        assert_eq!(p.n_fft(44100), 8192);
+        assert_eq!(p.n_fft(22050), 4096);
+        assert_eq!(p.n_fft(8000), 2048);
+        assert_eq!(p.n_fft(96000), 16384);
+    }
+
+    #[test]
+    fn cosine_weighting_splits_quarter_tones() {
+        let mut c = [0.0; 12];
+        add_cosine_weighted(&mut c, 0.0, 1.0);
+        assert_eq!(c[0], 1.0);
+        assert_eq!(c.iter().sum::<f64>(), 1.0);
+        let mut c = [0.0; 12];
+        add_cosine_weighted(&mut c, -0.5, 1.0); // halfway A .. G#
+        assert!((c[0] - c[11]).abs() < 1e-12 && c[0] > 0.0);
+        let mut c = [0.0; 12];
+        add_cosine_weighted(&mut c, 12.0 * 3.0 + 2.2, 1.0);
+        assert_eq!(first_argmax(&c), 2);
+        assert_eq!(c[3], 0.0);
+    }
+
+    #[test]
+    fn a440_is_a_and_c4_is_c() {
+        let mut a = AccurateChroma::new(22050, &AccurateParams::default()).unwrap();
+        let g = a.chromagram(&tone(440.0, 22050, 1.0));
+        assert!(g.n_frames() > 3);
+        for r in g.rows() {
+            assert_eq!(first_argmax(r), 0);
+        }
+        let g = a.chromagram(&tone(261.6256, 22050, 1.0));
+        assert_eq!(first_argmax(g.row(1)), pitch_class_of_midi(60));
+    }
+
+    #[test]
+    fn streaming_in_odd_blocks_equals_whole_signal() {
+        let x = tone(196.0, 16000, 1.3);
+        let mut a = AccurateChroma::new(16000, &AccurateParams::default()).unwrap();
+        let whole = a.chromagram(&x);
+        for chunk in x.chunks(777) {
+            a.push(chunk);
+        }
+        let streamed = a.finish();
+        assert_eq!(whole, streamed);
+        // frames start every hop while start + n_fft <= len
+        assert_eq!(whole.n_frames(), (x.len() - a.n_fft()) / a.hop() + 1);
+    }
+
+    #[test]
+    fn short_signal_gives_one_padded_frame_and_empty_gives_none() {
+        let mut a = AccurateChroma::new(22050, &AccurateParams::default()).unwrap();
+        let g = a.chromagram(&tone(440.0, 22050, 0.05));
+        assert_eq!(g.n_frames(), 1);
+        assert_eq!(first_argmax(g.row(0)), 0);
+        assert_eq!(a.chromagram(&[]).n_frames(), 0);
+    }
+
+    #[test]
+    fn invalid_parameters_are_errors() {
+        let p = AccurateParams {
+            fmin_hz: -1.0,
+            ..AccurateParams::default()
+        };
+        assert!(matches!(
+            AccurateChroma::new(22050, &p),
+            Err(ChromaError::InvalidParameter {
+                name: "fmin_hz",
+                ..
+            })
+        ));
+        assert!(AccurateChroma::new(0, &AccurateParams::default()).is_err());
+        let p = AccurateParams {
+            harmonics: 0,
+            ..AccurateParams::default()
+        };
+        assert!(AccurateChroma::new(22050, &p).is_err());
+    }
+}

@@ -1,0 +1,87 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+use audio_io::AudioError;
+use stfeatures::FeatureError;
+
+/// Everything that can go wrong computing chroma, profiles and tables. Variants about a file
+/// carry its path.
+#[derive(Debug, thiserror::Error)]
+pub enum ChromaError {
+    /// The file could not be decoded.
+    #[error("{path}: cannot decode audio", path = path.display())]
+    Audio {
+        /// The file.
+        path: PathBuf,
+        /// What the decoder said.
+        #[source]
+        source: AudioError,
+    },
+    /// The short-term features (pyaa chroma, statistics) could not be computed.
+    #[error("{path}: cannot compute short-term features", path = path.display())]
+    Features {
+        /// The file.
+        path: PathBuf,
+        /// What the feature extractor said.
+        #[source]
+        source: FeatureError,
+    },
+    /// The file gave a different number of samples on its second decoding pass.
+    #[error("{path}: decoded {first} samples on the first pass but {second} on the second",
+        path = path.display())]
+    StreamChanged {
+        /// The file.
+        path: PathBuf,
+        /// Samples on pass 1.
+        first: u64,
+        /// Samples on pass 2.
+        second: u64,
+    },
+    /// The signal is shorter than one analysis window (the reference's `int(0.050 fs)` samples).
+    #[error("{path}: {samples} samples is shorter than one analysis window of {window} samples",
+        path = path.display())]
+    TooShort {
+        /// The file.
+        path: PathBuf,
+        /// Samples in the file.
+        samples: u64,
+        /// Window length in samples.
+        window: usize,
+    },
+    /// A parameter is out of range.
+    #[error("invalid parameter {name} = {value}: {reason}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A table file's extension is not `.csv`, `.parquet` or `.json`.
+    #[error("{path}: unknown table format (use a .csv, .parquet or .json file name)",
+        path = path.display())]
+    UnknownTableFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Reading or writing a table file failed at the file-system level.
+    #[error("{path}: {source}", path = path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Polars failed to read, write or build a table.
+    #[error("{what}: {source}")]
+    Table {
+        /// The file or operation concerned.
+        what: String,
+        /// Polars' error.
+        #[source]
+        source: polars::error::PolarsError,
+    },
+}

@@ -1,0 +1,343 @@
+//! Per-file analysis and the feature table (one row per file), built in parallel.
+
+use std::path::{Path, PathBuf};
+
+use audio_io::{AudioReader, BlockSource};
+use polars::prelude::{Column, DataFrame};
+use rayon::prelude::*;
+
+use stfeatures::{FeatureExtractor, FrameSpec, SignalStats};
+
+use crate::accurate::{AccurateChroma, AccurateParams};
+use crate::chromagram::{Chromagram, NoteProfile, VotePolicy};
+use crate::error::ChromaError;
+use crate::pitch_class::NOTE_NAMES;
+use crate::pyaa::{self, FeatureStats};
+
+/// Which chroma the profile is computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChromaMode {
+    /// The accurate chroma ([`AccurateChroma`]).
+    #[default]
+    Accurate,
+    /// pyAudioAnalysis's chroma columns (features 21..32 of `stfeatures`), quirks included.
+    Pyaa,
+}
+
+impl std::str::FromStr for ChromaMode {
+    type Err = String;
+    /// Parses `"accurate"` or `"pyaa"`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "accurate" => Ok(ChromaMode::Accurate),
+            "pyaa" => Ok(ChromaMode::Pyaa),
+            other => Err(format!(
+                "unknown chroma mode {other:?} (expected \"accurate\" or \"pyaa\")"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for ChromaMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ChromaMode::Accurate => "accurate",
+            ChromaMode::Pyaa => "pyaa",
+        })
+    }
+}
+
+/// Which profile fills the 12 note columns of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProfileKind {
+    /// [`NoteProfile::dominant`]: share of voting frames in which each note is the most prominent.
+    #[default]
+    Dominant,
+    /// [`NoteProfile::mean_chroma`]: the mean normalised chroma (soft profile).
+    MeanChroma,
+}
+
+/// Options for analysing files and building the table.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TableOptions {
+    /// Chroma used (default accurate).
+    pub mode: ChromaMode,
+    /// Which frames vote (default: voiced frames only).
+    pub votes: VotePolicy,
+    /// Which profile fills the note columns (default dominant-note shares).
+    pub profile: ProfileKind,
+    /// Add the per-file mean and population std (ddof 0) of the 34 short-term features
+    /// (`<feature>_mean`, `<feature>_std`, 68 columns).
+    pub feature_stats: bool,
+    /// Parameters of the accurate chroma.
+    pub accurate: AccurateParams,
+}
+
+impl TableOptions {
+    /// The reference's table (`seed_table.csv`): pyaa chroma, every frame votes (silence = A),
+    /// dominant-note shares.
+    pub fn reference() -> Self {
+        TableOptions {
+            mode: ChromaMode::Pyaa,
+            votes: VotePolicy::AllFrames,
+            ..TableOptions::default()
+        }
+    }
+}
+
+/// The analysis of one file: one table row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileAnalysis {
+    /// The file's path as given (lossy UTF-8).
+    pub file: String,
+    /// Its note profile.
+    pub profile: NoteProfile,
+    /// Duration in seconds (decoded samples / sample rate).
+    pub duration_s: f64,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// With [`TableOptions::feature_stats`]: `(mean, std)` of each of the 34 short-term features
+    /// over the file's frames, in `stfeatures::FEATURE_NAMES` order.
+    pub feature_stats: Option<Vec<(f64, f64)>>,
+}
+
+/// The table of a batch plus the files that failed.
+#[derive(Debug)]
+pub struct FeatureTable {
+    /// One row per good file, in sorted path order: `file`, `A` .. `G#`, `voiced_frames`,
+    /// `frames`, `duration_s`, `sample_rate` (and the 68 feature statistics when asked).
+    pub table: DataFrame,
+    /// Files that could not be analysed, sorted by path, with why.
+    pub failures: Vec<(PathBuf, ChromaError)>,
+}
+
+/// Analyses one file and computes its profile.
+///
+/// Accurate mode without statistics decodes the file once, streamed. Otherwise the file is
+/// streamed twice, as `stfeatures` does: pass 1 gathers the mean and peak the reference's
+/// normalisation needs (and feeds the accurate analyser), pass 2 computes the 34 short-term
+/// features frame by frame (pyaa chroma, energy, statistics) without storing the matrix.
+pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis, ChromaError> {
+    let file = path.to_string_lossy().into_owned();
+    let audio_err = |source| ChromaError::Audio {
+        path: path.to_path_buf(),
+        source,
+    };
+    let feature_err = |source| ChromaError::Features {
+        path: path.to_path_buf(),
+        source,
+    };
+    let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
+
+    // Pass 1.
+    let mut reader = AudioReader::open(path).map_err(audio_err)?;
+    let fs = reader.info().sample_rate;
+    let raw_scale = reader.info().raw_scale();
+    let mut accurate = match options.mode {
+        ChromaMode::Accurate => {
+            let mut a = AccurateChroma::new(fs, &options.accurate)?;
+            if let Some(frames) = reader.info().frames {
+                a.reserve_for(frames);
+            }
+            Some(a)
+        }
+        ChromaMode::Pyaa => None,
+    };
+    let mut signal_stats = SignalStats::new();
+    let mut n_samples = 0u64;
+    while let Some(block) = reader.next_block().map_err(audio_err)? {
+        n_samples += block.len() as u64;
+        if let Some(a) = accurate.as_mut() {
+            a.push(block);
+        }
+        if needs_features {
+            signal_stats.push(block, raw_scale).map_err(feature_err)?;
+        }
+    }
+    drop(reader);
+    check_length(path, n_samples, fs)?;
+    let accurate_gram = accurate.as_mut().map(|a| a.finish());
+
+    // Pass 2.
+    let mut pyaa_gram = None;
+    let mut feature_stats = None;
+    if needs_features {
+        let mut extractor = FeatureExtractor::new(fs, FrameSpec::default()).map_err(feature_err)?;
+        let framing = extractor.framing();
+        let mut gram = Chromagram::new(framing.step() as f64 / f64::from(fs));
+        gram.reserve(framing.n_frames(n_samples).min(1 << 22) as usize);
+        let mut stats = FeatureStats::new();
+        let mut stream = extractor.frame_stream(signal_stats.normalisation(raw_scale));
+        let mut second = AudioReader::open(path).map_err(audio_err)?;
+        while let Some(block) = second.next_block().map_err(audio_err)? {
+            stream
+                .push_block(block, |frame| {
+                    gram.push(
+                        pyaa::chroma_of_row(frame.features),
+                        pyaa::energy_of_row(frame.features),
+                    );
+                    stats.push(frame.features);
+                })
+                .map_err(feature_err)?;
+        }
+        if stream.samples() != n_samples {
+            return Err(ChromaError::StreamChanged {
+                path: path.to_path_buf(),
+                first: n_samples,
+                second: stream.samples(),
+            });
+        }
+        pyaa_gram = Some(gram);
+        if options.feature_stats {
+            feature_stats = Some(stats.finish());
+        }
+    }
+    let gram = match (accurate_gram, pyaa_gram) {
+        (Some(g), _) | (None, Some(g)) => g,
+        (None, None) => Chromagram::default(),
+    };
+    Ok(FileAnalysis {
+        file,
+        profile: gram.note_profile(&options.votes),
+        duration_s: n_samples as f64 / f64::from(fs),
+        sample_rate: fs,
+        feature_stats,
+    })
+}
+
+/// Analyses an in-memory mono signal (samples in [-1, 1]) in accurate mode, named `file`.
+pub fn analyze_samples(
+    file: &str,
+    samples: &[f64],
+    sample_rate: u32,
+    options: &TableOptions,
+) -> Result<FileAnalysis, ChromaError> {
+    check_length(Path::new(file), samples.len() as u64, sample_rate)?;
+    let mut analyser = AccurateChroma::new(sample_rate, &options.accurate)?;
+    let gram = analyser.chromagram(samples);
+    Ok(FileAnalysis {
+        file: file.to_string(),
+        profile: gram.note_profile(&options.votes),
+        duration_s: samples.len() as f64 / sample_rate as f64,
+        sample_rate,
+        feature_stats: None,
+    })
+}
+
+/// Rejects a signal shorter than the reference's window `int(0.050 fs)`.
+fn check_length(path: &Path, n: u64, sample_rate: u32) -> Result<(), ChromaError> {
+    let window = (0.050 * sample_rate as f64) as usize;
+    if n < window as u64 || n == 0 {
+        return Err(ChromaError::TooShort {
+            path: path.to_path_buf(),
+            samples: n,
+            window,
+        });
+    }
+    Ok(())
+}
+
+/// Analyses `paths` in parallel (rayon) and stacks the good files into a table in sorted path
+/// order; files that fail are listed in [`FeatureTable::failures`] and do not stop the batch.
+/// `progress` is called once after each file (from worker threads). Fails only if polars cannot
+/// build the table.
+pub fn build_table(
+    paths: &[PathBuf],
+    options: &TableOptions,
+    progress: &(dyn Fn() + Sync),
+) -> Result<FeatureTable, ChromaError> {
+    let mut sorted: Vec<&PathBuf> = paths.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let results: Vec<(PathBuf, Result<FileAnalysis, ChromaError>)> = sorted
+        .par_iter()
+        .map(|p| {
+            let r = analyze_file(p, options);
+            progress();
+            ((*p).clone(), r)
+        })
+        .collect();
+    let mut good = Vec::with_capacity(results.len());
+    let mut failures = Vec::new();
+    for (path, r) in results {
+        match r {
+            Ok(a) => good.push(a),
+            Err(e) => {
+                tracing::warn!("skipping {}: {e}", path.display());
+                failures.push((path, e));
+            }
+        }
+    }
+    let table = table_of(&good, options.profile)?;
+    Ok(FeatureTable { table, failures })
+}
+
+/// Stacks analyses into a DataFrame (rows in the given order): `file`, the 12 note columns
+/// (filled from `profile`), `voiced_frames` (u64), `frames` (u64), `duration_s`,
+/// `sample_rate` (u32), then `<feature>_mean`, `<feature>_std` for each of the 34 features if
+/// every analysis carries statistics.
+pub fn table_of(analyses: &[FileAnalysis], profile: ProfileKind) -> Result<DataFrame, ChromaError> {
+    let n = analyses.len();
+    let mut columns = Vec::with_capacity(18 + 68);
+    columns.push(Column::new(
+        "file".into(),
+        analyses
+            .iter()
+            .map(|a| a.file.clone())
+            .collect::<Vec<String>>(),
+    ));
+    for (i, name) in NOTE_NAMES.iter().enumerate() {
+        let values: Vec<f64> = analyses
+            .iter()
+            .map(|a| match profile {
+                ProfileKind::Dominant => a.profile.dominant[i],
+                ProfileKind::MeanChroma => a.profile.mean_chroma[i],
+            })
+            .collect();
+        columns.push(Column::new((*name).into(), values));
+    }
+    columns.push(Column::new(
+        "voiced_frames".into(),
+        analyses
+            .iter()
+            .map(|a| a.profile.voiced_frames as u64)
+            .collect::<Vec<u64>>(),
+    ));
+    columns.push(Column::new(
+        "frames".into(),
+        analyses
+            .iter()
+            .map(|a| a.profile.frames as u64)
+            .collect::<Vec<u64>>(),
+    ));
+    columns.push(Column::new(
+        "duration_s".into(),
+        analyses.iter().map(|a| a.duration_s).collect::<Vec<f64>>(),
+    ));
+    columns.push(Column::new(
+        "sample_rate".into(),
+        analyses.iter().map(|a| a.sample_rate).collect::<Vec<u32>>(),
+    ));
+    if n > 0 && analyses.iter().all(|a| a.feature_stats.is_some()) {
+        for (j, name) in pyaa::feature_names().iter().enumerate() {
+            let stat = |a: &FileAnalysis, k: usize| {
+                a.feature_stats
+                    .as_ref()
+                    .and_then(|s| s.get(j))
+                    .map_or(f64::NAN, |&(m, s)| if k == 0 { m } else { s })
+            };
+            columns.push(Column::new(
+                format!("{name}_mean").into(),
+                analyses.iter().map(|a| stat(a, 0)).collect::<Vec<f64>>(),
+            ));
+            columns.push(Column::new(
+                format!("{name}_std").into(),
+                analyses.iter().map(|a| stat(a, 1)).collect::<Vec<f64>>(),
+            ));
+        }
+    }
+    DataFrame::new(n, columns).map_err(|source| ChromaError::Table {
+        what: "building the feature table".into(),
+        source,
+    })
+}
