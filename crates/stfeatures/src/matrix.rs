@@ -1,0 +1,292 @@
+//! The per-frame feature matrix and its column names.
+
+use std::ops::Range;
+
+use polars::prelude::{Column, DataFrame, PolarsResult};
+
+use crate::frame_spec::Framing;
+
+/// Number of short-term features per frame.
+pub const N_FEATURES: usize = 34;
+
+/// pyAudioAnalysis's feature names, in column order.
+pub const FEATURE_NAMES: [&str; N_FEATURES] = [
+    "zcr",
+    "energy",
+    "energy_entropy",
+    "spectral_centroid",
+    "spectral_spread",
+    "spectral_entropy",
+    "spectral_flux",
+    "spectral_rolloff",
+    "mfcc_1",
+    "mfcc_2",
+    "mfcc_3",
+    "mfcc_4",
+    "mfcc_5",
+    "mfcc_6",
+    "mfcc_7",
+    "mfcc_8",
+    "mfcc_9",
+    "mfcc_10",
+    "mfcc_11",
+    "mfcc_12",
+    "mfcc_13",
+    "chroma_1",
+    "chroma_2",
+    "chroma_3",
+    "chroma_4",
+    "chroma_5",
+    "chroma_6",
+    "chroma_7",
+    "chroma_8",
+    "chroma_9",
+    "chroma_10",
+    "chroma_11",
+    "chroma_12",
+    "chroma_std",
+];
+
+/// All 68 column names: the 34 features, then their deltas named `"delta " + name` as
+/// pyAudioAnalysis names them.
+const ALL_COLUMN_NAMES: [&str; 2 * N_FEATURES] = [
+    "zcr",
+    "energy",
+    "energy_entropy",
+    "spectral_centroid",
+    "spectral_spread",
+    "spectral_entropy",
+    "spectral_flux",
+    "spectral_rolloff",
+    "mfcc_1",
+    "mfcc_2",
+    "mfcc_3",
+    "mfcc_4",
+    "mfcc_5",
+    "mfcc_6",
+    "mfcc_7",
+    "mfcc_8",
+    "mfcc_9",
+    "mfcc_10",
+    "mfcc_11",
+    "mfcc_12",
+    "mfcc_13",
+    "chroma_1",
+    "chroma_2",
+    "chroma_3",
+    "chroma_4",
+    "chroma_5",
+    "chroma_6",
+    "chroma_7",
+    "chroma_8",
+    "chroma_9",
+    "chroma_10",
+    "chroma_11",
+    "chroma_12",
+    "chroma_std",
+    "delta zcr",
+    "delta energy",
+    "delta energy_entropy",
+    "delta spectral_centroid",
+    "delta spectral_spread",
+    "delta spectral_entropy",
+    "delta spectral_flux",
+    "delta spectral_rolloff",
+    "delta mfcc_1",
+    "delta mfcc_2",
+    "delta mfcc_3",
+    "delta mfcc_4",
+    "delta mfcc_5",
+    "delta mfcc_6",
+    "delta mfcc_7",
+    "delta mfcc_8",
+    "delta mfcc_9",
+    "delta mfcc_10",
+    "delta mfcc_11",
+    "delta mfcc_12",
+    "delta mfcc_13",
+    "delta chroma_1",
+    "delta chroma_2",
+    "delta chroma_3",
+    "delta chroma_4",
+    "delta chroma_5",
+    "delta chroma_6",
+    "delta chroma_7",
+    "delta chroma_8",
+    "delta chroma_9",
+    "delta chroma_10",
+    "delta chroma_11",
+    "delta chroma_12",
+    "delta chroma_std",
+];
+
+/// Columns of the 12 pyAudioAnalysis chroma values (`chroma_1..chroma_12`, pitch classes
+/// A, A#, B, C, C#, D, D#, E, F, F#, G, G#).
+pub const CHROMA_COLUMNS: Range<usize> = 21..33;
+
+/// Column of `chroma_std`.
+pub const CHROMA_STD_COLUMN: usize = 33;
+
+/// Columns of the 13 MFCCs.
+pub const MFCC_COLUMNS: Range<usize> = 8..21;
+
+/// Frames x features, row-major and contiguous: 34 columns, or 68 with deltas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureMatrix {
+    framing: Framing,
+    n_columns: usize,
+    data: Vec<f64>,
+}
+
+impl FeatureMatrix {
+    /// An empty matrix with room for `frames` rows.
+    pub(crate) fn with_capacity(framing: Framing, deltas: bool, frames: usize) -> Self {
+        let n_columns = if deltas { 2 * N_FEATURES } else { N_FEATURES };
+        FeatureMatrix {
+            framing,
+            n_columns,
+            data: Vec::with_capacity(frames * n_columns),
+        }
+    }
+
+    /// Appends one frame's features, and its deltas (difference to the previous frame's
+    /// features, 0 on the first frame) if the matrix has delta columns.
+    pub(crate) fn push_frame(&mut self, features: &[f64; N_FEATURES]) {
+        let start = self.data.len();
+        self.data.extend_from_slice(features);
+        if self.n_columns == 2 * N_FEATURES {
+            if start == 0 {
+                self.data.extend_from_slice(&[0.0; N_FEATURES]);
+            } else {
+                let prev = start - 2 * N_FEATURES;
+                for (j, f) in features.iter().enumerate() {
+                    let d = f - self.data[prev + j];
+                    self.data.push(d);
+                }
+            }
+        }
+    }
+
+    /// Number of frames (rows).
+    pub fn n_frames(&self) -> usize {
+        self.data.len() / self.n_columns
+    }
+
+    /// Number of columns: 34, or 68 with deltas.
+    pub fn n_columns(&self) -> usize {
+        self.n_columns
+    }
+
+    /// True if the 34 delta columns follow the features.
+    pub fn has_deltas(&self) -> bool {
+        self.n_columns == 2 * N_FEATURES
+    }
+
+    /// The framing (sample rate, window, step) the frames were cut with.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// Column names: [`FEATURE_NAMES`], then `"delta <name>"` for each with deltas.
+    pub fn names(&self) -> &'static [&'static str] {
+        &ALL_COLUMN_NAMES[..self.n_columns]
+    }
+
+    /// Row `i`, all columns. Panics if `i >= n_frames()`, like slice indexing.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.n_columns..(i + 1) * self.n_columns]
+    }
+
+    /// Rows in order.
+    pub fn rows(&self) -> std::slice::ChunksExact<'_, f64> {
+        self.data.chunks_exact(self.n_columns)
+    }
+
+    /// Column `j` over all frames. Panics if `j >= n_columns()`.
+    pub fn column(&self, j: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
+        assert!(j < self.n_columns, "column {j} of {}", self.n_columns);
+        self.data.iter().skip(j).step_by(self.n_columns).copied()
+    }
+
+    /// Column `j` collected.
+    pub fn column_vec(&self, j: usize) -> Vec<f64> {
+        self.column(j).collect()
+    }
+
+    /// The 12 pyAudioAnalysis chroma values of frame `i` ([`CHROMA_COLUMNS`]).
+    pub fn chroma(&self, i: usize) -> &[f64] {
+        &self.row(i)[CHROMA_COLUMNS]
+    }
+
+    /// All values, row-major.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.data
+    }
+
+    /// All values, row-major, by value.
+    pub fn into_vec(self) -> Vec<f64> {
+        self.data
+    }
+
+    /// A polars DataFrame with one f64 column per feature, named as [`FeatureMatrix::names`].
+    pub fn to_dataframe(&self) -> PolarsResult<DataFrame> {
+        let columns: Vec<Column> = self
+            .names()
+            .iter()
+            .enumerate()
+            .map(|(j, name)| Column::new((*name).into(), self.column_vec(j)))
+            .collect();
+        DataFrame::new(self.n_frames(), columns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FrameSpec;
+
+    #[test]
+    fn names_are_features_then_deltas() {
+        assert_eq!(&ALL_COLUMN_NAMES[..N_FEATURES], &FEATURE_NAMES);
+        for (d, f) in ALL_COLUMN_NAMES[N_FEATURES..].iter().zip(FEATURE_NAMES) {
+            assert_eq!(*d, format!("delta {f}"));
+        }
+        assert_eq!(FEATURE_NAMES[CHROMA_COLUMNS.start], "chroma_1");
+        assert_eq!(FEATURE_NAMES[CHROMA_COLUMNS.end - 1], "chroma_12");
+        assert_eq!(FEATURE_NAMES[CHROMA_STD_COLUMN], "chroma_std");
+        assert_eq!(FEATURE_NAMES[MFCC_COLUMNS.start], "mfcc_1");
+        assert_eq!(FEATURE_NAMES[MFCC_COLUMNS.end - 1], "mfcc_13");
+    }
+
+    #[test]
+    fn deltas_are_exact_differences() {
+        let framing = FrameSpec::samples(400, 200).resolve(8000).expect("valid");
+        let mut m = FeatureMatrix::with_capacity(framing, true, 3);
+        let rows: Vec<[f64; N_FEATURES]> = (0..3)
+            .map(|i| std::array::from_fn(|j| (i * 100 + j) as f64 * 0.1 + (j as f64).sin()))
+            .collect();
+        for r in &rows {
+            m.push_frame(r);
+        }
+        assert_eq!(m.n_frames(), 3);
+        assert_eq!(m.n_columns(), 68);
+        assert!(m.row(0)[N_FEATURES..].iter().all(|d| *d == 0.0));
+        for (i, pair) in rows.windows(2).enumerate() {
+            for (j, (now, before)) in pair[1].iter().zip(&pair[0]).enumerate() {
+                assert_eq!(m.row(i + 1)[N_FEATURES + j], now - before);
+            }
+        }
+        assert_eq!(m.column_vec(5), vec![rows[0][5], rows[1][5], rows[2][5]]);
+    }
+
+    #[test]
+    fn dataframe_has_named_columns() {
+        let framing = FrameSpec::samples(400, 200).resolve(8000).expect("valid");
+        let mut m = FeatureMatrix::with_capacity(framing, false, 2);
+        m.push_frame(&[1.0; N_FEATURES]);
+        m.push_frame(&[2.0; N_FEATURES]);
+        let df = m.to_dataframe().expect("frame");
+        assert_eq!(df.shape(), (2, 34));
+        assert_eq!(df.get_column_names()[21].as_str(), "chroma_1");
+    }
+}
