@@ -118,7 +118,36 @@ pub struct FeatureTable {
 /// normalisation needs (and feeds the accurate analyser), pass 2 computes the 34 short-term
 /// features frame by frame (pyaa chroma, energy, statistics) without storing the matrix.
 pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis, ChromaError> {
-    let file = path.to_string_lossy().into_owned();
+    let decoded = decode_and_analyse(path, options)?;
+    Ok(FileAnalysis {
+        file: path.to_string_lossy().into_owned(),
+        profile: decoded.chromagram.note_profile(&options.votes),
+        duration_s: decoded.n_samples as f64 / f64::from(decoded.sample_rate),
+        sample_rate: decoded.sample_rate,
+        feature_stats: decoded.feature_stats,
+    })
+}
+
+/// The chromagram of a file in `options.mode` (accurate: frames of
+/// [`AccurateChroma::n_fft`] samples every [`AccurateChroma::hop`]; pyaa: 50 ms / 25 ms frames),
+/// e.g. for plotting. `options.votes` and `options.profile` are not used.
+pub fn file_chromagram(path: &Path, options: &TableOptions) -> Result<Chromagram, ChromaError> {
+    let options = TableOptions {
+        feature_stats: false,
+        ..*options
+    };
+    Ok(decode_and_analyse(path, &options)?.chromagram)
+}
+
+/// What decoding and analysing one file gives.
+struct DecodedAnalysis {
+    chromagram: Chromagram,
+    sample_rate: u32,
+    n_samples: u64,
+    feature_stats: Option<Vec<(f64, f64)>>,
+}
+
+fn decode_and_analyse(path: &Path, options: &TableOptions) -> Result<DecodedAnalysis, ChromaError> {
     let audio_err = |source| ChromaError::Audio {
         path: path.to_path_buf(),
         source,
@@ -192,15 +221,14 @@ pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis,
             feature_stats = Some(stats.finish());
         }
     }
-    let gram = match (accurate_gram, pyaa_gram) {
+    let chromagram = match (accurate_gram, pyaa_gram) {
         (Some(g), _) | (None, Some(g)) => g,
         (None, None) => Chromagram::default(),
     };
-    Ok(FileAnalysis {
-        file,
-        profile: gram.note_profile(&options.votes),
-        duration_s: n_samples as f64 / f64::from(fs),
+    Ok(DecodedAnalysis {
+        chromagram,
         sample_rate: fs,
+        n_samples,
         feature_stats,
     })
 }

@@ -350,3 +350,64 @@ fn batch_table_and_round_trip() {
         Err(ChromaError::UnknownTableFormat { .. })
     ));
 }
+
+/// `file_chromagram` in pyaa mode gives the reference's chroma columns (`chroma_1..chroma_12`
+/// of `reference/pyaa/<path>.csv`) within the features.md tolerance
+/// `|ours - ref| <= 1e-6 * max|ref column| + 1e-9`; in accurate mode its frames follow the
+/// accurate analyser's framing.
+#[test]
+fn file_chromagram_matches_reference_chroma_columns() {
+    for rel in [
+        "notes/piano/69_A4.wav",
+        "keys/piano/C_major.wav",
+        "real/doremi.wav",
+    ] {
+        let csv = std::fs::read_to_string(
+            Path::new(TESTDATA)
+                .join("reference/pyaa")
+                .join(format!("{rel}.csv")),
+        )
+        .unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let first = header.iter().position(|h| *h == "chroma_1").unwrap();
+        let reference: Vec<Vec<f64>> = lines
+            .map(|l| {
+                l.split(',')
+                    .skip(first)
+                    .take(12)
+                    .map(|x| x.parse().unwrap())
+                    .collect()
+            })
+            .collect();
+        let opts = TableOptions {
+            mode: ChromaMode::Pyaa,
+            ..TableOptions::default()
+        };
+        let gram = chroma::file_chromagram(&corpus(rel), &opts).unwrap();
+        assert_eq!(gram.n_frames(), reference.len(), "{rel}");
+        for j in 0..12 {
+            let scale = reference.iter().map(|r| r[j].abs()).fold(0.0, f64::max);
+            for (i, r) in reference.iter().enumerate() {
+                let d = (gram.row(i)[j] - r[j]).abs();
+                assert!(
+                    d <= 1e-6 * scale + 1e-9,
+                    "{rel} frame {i} column {j}: {d:e}"
+                );
+            }
+        }
+        let acc = chroma::file_chromagram(&corpus(rel), &TableOptions::default()).unwrap();
+        // 22.05 and 16 kHz files: 4096-sample frames, hop 1024.
+        let fs = if rel.starts_with("real") {
+            16000.0
+        } else {
+            22050.0
+        };
+        assert!(
+            (acc.hop_s() - 1024.0 / fs).abs() < 1e-12,
+            "{rel}: hop {}",
+            acc.hop_s()
+        );
+        assert!(acc.n_frames() > 0);
+    }
+}
