@@ -233,22 +233,50 @@ fn decode_and_analyse(path: &Path, options: &TableOptions) -> Result<DecodedAnal
     })
 }
 
-/// Analyses an in-memory mono signal (samples in [-1, 1]) in accurate mode, named `file`.
+/// Analyses an in-memory mono signal (samples in [-1, 1]) named `file`, as [`analyze_file`]
+/// would analyse a file holding it. For the pyaa chroma and the feature statistics the samples
+/// are brought to 16-bit PCM's raw scale (times 2^15), as the reference read 16-bit files.
 pub fn analyze_samples(
     file: &str,
     samples: &[f64],
     sample_rate: u32,
     options: &TableOptions,
 ) -> Result<FileAnalysis, ChromaError> {
-    check_length(Path::new(file), samples.len() as u64, sample_rate)?;
-    let mut analyser = AccurateChroma::new(sample_rate, &options.accurate)?;
-    let gram = analyser.chromagram(samples);
+    let path = Path::new(file);
+    check_length(path, samples.len() as u64, sample_rate)?;
+    let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
+    let matrix = if needs_features {
+        let raw: Vec<f64> = samples.iter().map(|x| x * 32768.0).collect();
+        let matrix = FeatureExtractor::new(sample_rate, FrameSpec::default())
+            .and_then(|mut e| e.extract(&raw))
+            .map_err(|source| ChromaError::Features {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Some(matrix)
+    } else {
+        None
+    };
+    let gram = match (&matrix, options.mode) {
+        (Some(m), ChromaMode::Pyaa) => pyaa::pyaa_chromagram(m),
+        _ => AccurateChroma::new(sample_rate, &options.accurate)?.chromagram(samples),
+    };
+    let feature_stats = match (&matrix, options.feature_stats) {
+        (Some(m), true) => {
+            let mut stats = FeatureStats::new();
+            for row in m.rows() {
+                stats.push(row);
+            }
+            Some(stats.finish())
+        }
+        _ => None,
+    };
     Ok(FileAnalysis {
         file: file.to_string(),
         profile: gram.note_profile(&options.votes),
-        duration_s: samples.len() as f64 / sample_rate as f64,
+        duration_s: samples.len() as f64 / f64::from(sample_rate),
         sample_rate,
-        feature_stats: None,
+        feature_stats,
     })
 }
 

@@ -220,3 +220,32 @@ fn too_short_signal_is_an_error() {
     let e = analyze_samples("short.wav", &x, 22050, &TableOptions::default()).unwrap_err();
     assert!(e.to_string().contains("short.wav"), "{e}");
 }
+
+/// The reference's quirk, reproduced in pyaa mode: a pure 440 Hz sine comes out as A# (its
+/// chroma places each FFT bin one bin high), at 22.05 and 44.1 kHz; the accurate chroma says A.
+/// With statistics, 34 (mean, std) pairs come along, all finite.
+#[test]
+fn pyaa_mode_calls_a440_a_sharp() {
+    for fs in [22050u32, 44100] {
+        let x = tone(440.0, fs, 1.0);
+        let pyaa = TableOptions {
+            mode: chroma::ChromaMode::Pyaa,
+            feature_stats: true,
+            ..TableOptions::default()
+        };
+        let a = analyze_samples("a440", &x, fs, &pyaa).unwrap();
+        assert_eq!(
+            a.profile.top_note().map(|i| NOTE_NAMES[i]),
+            Some("A#"),
+            "fs {fs}"
+        );
+        let stats = a.feature_stats.unwrap();
+        assert_eq!(stats.len(), 34);
+        assert!(stats
+            .iter()
+            .all(|(m, s)| m.is_finite() && s.is_finite() && *s >= 0.0));
+        let acc = analyze_samples("a440", &x, fs, &TableOptions::default()).unwrap();
+        assert_eq!(acc.profile.top_note().map(|i| NOTE_NAMES[i]), Some("A"));
+        assert!(acc.feature_stats.is_none());
+    }
+}
