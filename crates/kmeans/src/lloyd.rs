@@ -28,7 +28,7 @@ pub(crate) fn transpose(centroids: &[f64], k: usize, d: usize) -> Vec<f64> {
 
 /// Squared distances from row `x` to the [`BLOCK`] centroids `b..b + BLOCK` of `ct` (from
 /// [`transpose`], `kp` centroids per coordinate), each summed in column order.
-#[inline]
+#[inline(always)]
 pub(crate) fn block_dists(x: &[f64], ct: &[f64], kp: usize, b: usize) -> [f64; BLOCK] {
     let mut acc = [0.0f64; BLOCK];
     for (j, &xj) in x.iter().enumerate() {
@@ -46,7 +46,7 @@ pub(crate) fn block_dists(x: &[f64], ct: &[f64], kp: usize, b: usize) -> [f64; B
 /// Nearest centroid of row `x` and its squared Euclidean distance
 /// `sum_j (x_j - c_j)^2`, summed in column order (so the values equal a plain loop's), first
 /// minimum on ties. `ct` comes from [`transpose`].
-#[inline]
+#[inline(always)]
 pub(crate) fn nearest(x: &[f64], ct: &[f64], k: usize) -> (usize, f64) {
     let kp = ct.len() / x.len().max(1);
     let mut best = 0;
@@ -72,6 +72,77 @@ pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
         s += t * t;
     }
     s
+}
+
+/// Assigns the rows of one chunk; dispatches to an AVX2 build of the same code when the CPU
+/// has it. No fused multiply-add is enabled, so both builds give bit-identical results.
+fn assign_chunk(
+    rows: &[f64],
+    d: usize,
+    ct: &[f64],
+    k: usize,
+    lab: &mut [usize],
+    dd: &mut [f64],
+    with_sums: bool,
+) -> Assignment {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { assign_chunk_avx2(rows, d, ct, k, lab, dd, with_sums) };
+        }
+    }
+    assign_chunk_plain(rows, d, ct, k, lab, dd, with_sums)
+}
+
+/// [`assign_chunk_plain`] compiled with AVX2 enabled (wider vectors, same operations).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn assign_chunk_avx2(
+    rows: &[f64],
+    d: usize,
+    ct: &[f64],
+    k: usize,
+    lab: &mut [usize],
+    dd: &mut [f64],
+    with_sums: bool,
+) -> Assignment {
+    assign_chunk_plain(rows, d, ct, k, lab, dd, with_sums)
+}
+
+/// Nearest centroid of every row of a chunk, plus the chunk's partial sums, counts, inertia.
+#[inline(always)]
+fn assign_chunk_plain(
+    rows: &[f64],
+    d: usize,
+    ct: &[f64],
+    k: usize,
+    lab: &mut [usize],
+    dd: &mut [f64],
+    with_sums: bool,
+) -> Assignment {
+    let mut part = Assignment {
+        sums: if with_sums {
+            vec![0.0; k * d]
+        } else {
+            Vec::new()
+        },
+        counts: vec![0; k],
+        inertia: 0.0,
+    };
+    for ((x, l), out) in rows.chunks_exact(d).zip(lab.iter_mut()).zip(dd.iter_mut()) {
+        let (c, dist) = nearest(x, ct, k);
+        *l = c;
+        *out = dist;
+        part.inertia += dist;
+        part.counts[c] += 1;
+        if with_sums {
+            for (s, v) in part.sums[c * d..(c + 1) * d].iter_mut().zip(x) {
+                *s += v;
+            }
+        }
+    }
+    part
 }
 
 /// Result of one assignment pass.
@@ -100,30 +171,7 @@ pub(crate) fn assign(
         .par_chunks(CHUNK_ROWS * d)
         .zip(labels.par_chunks_mut(CHUNK_ROWS))
         .zip(dist2.par_chunks_mut(CHUNK_ROWS))
-        .map(|((rows, lab), dd)| {
-            let mut part = Assignment {
-                sums: if with_sums {
-                    vec![0.0; k * d]
-                } else {
-                    Vec::new()
-                },
-                counts: vec![0; k],
-                inertia: 0.0,
-            };
-            for ((x, l), out) in rows.chunks_exact(d).zip(lab.iter_mut()).zip(dd.iter_mut()) {
-                let (c, dist) = nearest(x, &ct, k);
-                *l = c;
-                *out = dist;
-                part.inertia += dist;
-                part.counts[c] += 1;
-                if with_sums {
-                    for (s, v) in part.sums[c * d..(c + 1) * d].iter_mut().zip(x) {
-                        *s += v;
-                    }
-                }
-            }
-            part
-        })
+        .map(|((rows, lab), dd)| assign_chunk(rows, d, &ct, k, lab, dd, with_sums))
         .collect();
     let mut iter = partials.into_iter();
     let mut total = iter.next().unwrap_or(Assignment {
