@@ -4,7 +4,10 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::lloyd::{block_dists, sq_dist, transpose, BLOCK, CHUNK_ROWS};
+use crate::lloyd::{block_dists, sq_dist, transpose_padded, CHUNK_ROWS};
+
+/// Candidates per block of the k-means++ distance kernel (`2 + floor(ln k)` is 4 for k < 21).
+const TRIAL_BLOCK: usize = 4;
 
 /// How the initial centroids of a run are chosen.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -61,7 +64,7 @@ pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut ChaCha
             .iter()
             .flat_map(|&c| data[c * d..(c + 1) * d].iter().copied())
             .collect();
-        let ct = transpose(&cand_rows, n_trials, d);
+        let ct = transpose_padded(&cand_rows, n_trials, d, TRIAL_BLOCK);
         let kp = ct.len() / d;
         let partials: Vec<Vec<f64>> = closest
             .par_chunks(CHUNK_ROWS)
@@ -71,9 +74,9 @@ pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut ChaCha
                 for (r, &old) in cl.iter().enumerate() {
                     let i = ci * CHUNK_ROWS + r;
                     let x = &data[i * d..(i + 1) * d];
-                    for b in (0..kp).step_by(BLOCK) {
-                        let acc = block_dists(x, &ct, kp, b);
-                        for (pp, &v) in p[b..b + BLOCK].iter_mut().zip(&acc) {
+                    for b in (0..kp).step_by(TRIAL_BLOCK) {
+                        let acc = block_dists::<TRIAL_BLOCK>(x, &ct, kp, b);
+                        for (pp, &v) in p[b..b + TRIAL_BLOCK].iter_mut().zip(&acc) {
                             *pp += old.min(v);
                         }
                     }

@@ -16,7 +16,12 @@ pub(crate) const BLOCK: usize = 8;
 /// with `kp = k` rounded up to a multiple of [`BLOCK`] (padding centroids are never selected).
 /// The inner distance loop then runs over [`BLOCK`] centroids with independent accumulators.
 pub(crate) fn transpose(centroids: &[f64], k: usize, d: usize) -> Vec<f64> {
-    let kp = k.div_ceil(BLOCK) * BLOCK;
+    transpose_padded(centroids, k, d, BLOCK)
+}
+
+/// [`transpose`] with `k` rounded up to a multiple of `block`.
+pub(crate) fn transpose_padded(centroids: &[f64], k: usize, d: usize, block: usize) -> Vec<f64> {
+    let kp = k.div_ceil(block) * block;
     let mut ct = vec![0.0; kp * d];
     for c in 0..k {
         for j in 0..d {
@@ -29,11 +34,11 @@ pub(crate) fn transpose(centroids: &[f64], k: usize, d: usize) -> Vec<f64> {
 /// Squared distances from row `x` to the [`BLOCK`] centroids `b..b + BLOCK` of `ct` (from
 /// [`transpose`], `kp` centroids per coordinate), each summed in column order.
 #[inline(always)]
-pub(crate) fn block_dists(x: &[f64], ct: &[f64], kp: usize, b: usize) -> [f64; BLOCK] {
-    let mut acc = [0.0f64; BLOCK];
+pub(crate) fn block_dists<const B: usize>(x: &[f64], ct: &[f64], kp: usize, b: usize) -> [f64; B] {
+    let mut acc = [0.0f64; B];
     for (j, &xj) in x.iter().enumerate() {
         let start = j * kp + b;
-        if let Some(row) = ct.get(start..start + BLOCK) {
+        if let Some(row) = ct.get(start..start + B) {
             for (a, &cj) in acc.iter_mut().zip(row) {
                 let t = xj - cj;
                 *a += t * t;
@@ -52,7 +57,7 @@ pub(crate) fn nearest(x: &[f64], ct: &[f64], k: usize) -> (usize, f64) {
     let mut best = 0;
     let mut best_d = f64::INFINITY;
     for b in (0..kp).step_by(BLOCK) {
-        let acc = block_dists(x, ct, kp, b);
+        let acc = block_dists::<BLOCK>(x, ct, kp, b);
         for (c, &v) in acc.iter().enumerate().take(k - b) {
             if v < best_d {
                 best_d = v;
