@@ -83,10 +83,12 @@ pub fn read_mono_with_report(
     path: impl AsRef<Path>,
 ) -> Result<(MonoSignal, DecodeReport), AudioError> {
     let mut reader = AudioReader::open(path)?;
-    let capacity = reader
-        .info()
-        .frames
-        .map_or(0, |n| usize::try_from(n).unwrap_or(0).min(1 << 22));
+    // Reserve the stated frame count, but never more than 16 samples per byte of file (a corrupt
+    // header must not make a tiny file allocate gigabytes).
+    let file_len = std::fs::metadata(&reader.info().path).map_or(0, |m| m.len());
+    let capacity = reader.info().frames.map_or(0, |n| {
+        usize::try_from(n.min(file_len.saturating_mul(16))).unwrap_or(0)
+    });
     let mut samples = Vec::with_capacity(capacity);
     while let Some(block) = reader.next_block()? {
         samples.extend_from_slice(block);
