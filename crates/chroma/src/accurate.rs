@@ -20,9 +20,10 @@ use crate::error::ChromaError;
 /// 2. each peak's frequency and power come from a parabola through `ln P` at `k-1, k, k+1`:
 ///    `d = (a - c) / (2 (a - 2b + c))`, `f = (k + d) fs / n_fft`, `P = exp(b - (a - c) d / 4)`;
 /// 3. its pitch in semitones from A is `p = 12 log2(f / a4_hz)`; pitch class `i` (0 = A) gets
-///    `P cos^2(pi/2 * dist(p, i) / (2/3))` where `dist` is the circular distance in semitones
+///    `P^(exponent/2) cos^2(pi/2 * dist(p, i) / (2/3))` where `dist` is the circular distance in semitones
 ///    and the weight is 0 beyond 2/3 semitone (Essentia HPCP's 4/3-semitone cosine window);
-/// 4. with `harmonics = H > 1`, the peak also adds `P decay^(h-1)` to the pitch `p - 12 log2 h`
+/// 4. with `harmonics = H > 1`, the peak also adds `P^(exponent/2) decay^(h-1)` to the pitch
+///    `p - 12 log2 h`
 ///    for `h = 2..=H` (HPCP harmonic summation: upper partials vote for their fundamental).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AccurateParams {
@@ -35,15 +36,22 @@ pub struct AccurateParams {
     /// Shortest analysis window in seconds; `n_fft` is the next power of two of
     /// `min_window_s * fs` (default 0.15: 8192 samples = 186 ms at 44.1 kHz, 4096 at 22.05 kHz;
     /// bin spacing <= 6.7 Hz. A lone note's pitch is exact at any pitch thanks to the peak
-    /// interpolation; two simultaneous notes a semitone apart separate above about 200 Hz
-    /// (measured from G#3 up at 44.1 kHz), where a semitone exceeds the Hann main lobe's 2 bins).
+    /// interpolation; two simultaneous notes a semitone apart separate above about 230 Hz
+    /// (measured from A#3 up at 44.1 kHz), where a semitone exceeds the Hann main lobe's 2 bins).
     pub min_window_s: f64,
     /// Peaks weaker than the frame's strongest by more than this many dB are ignored (default -60).
     pub peak_floor_db: f64,
-    /// Number of harmonics summed onto their fundamental (1 = none; default 1).
+    /// Number of harmonics summed onto their fundamental (1 = none; default 4: with it, and
+    /// `exponent` 1, the top note of the soft profile is the tonic on 6/6 corpus pieces in a
+    /// major key, against 4/6 with neither). Side effect: a lone pure tone lends
+    /// `decay^2 / (1 + decay + decay^2 + decay^3)` (17%) of its soft profile to the note a twelfth below
+    /// (`f / 3`); its dominant note is unaffected.
     pub harmonics: usize,
     /// Weight factor per harmonic for the summation (default 0.6).
     pub harmonic_decay: f64,
+    /// Each peak contributes `P^(exponent / 2)`: 2 sums power, 1 (default) sums magnitude,
+    /// which keeps loud partials from outvoting the other notes of a chord.
+    pub exponent: f64,
 }
 
 impl Default for AccurateParams {
@@ -54,8 +62,9 @@ impl Default for AccurateParams {
             fmax_hz: 5000.0,
             min_window_s: 0.15,
             peak_floor_db: -60.0,
-            harmonics: 1,
+            harmonics: 4,
             harmonic_decay: 0.6,
+            exponent: 1.0,
         }
     }
 }
@@ -100,6 +109,9 @@ impl AccurateParams {
         }
         if !(self.peak_floor_db.is_finite() && self.peak_floor_db < 0.0) {
             return bad("peak_floor_db", self.peak_floor_db, "must be negative");
+        }
+        if !(self.exponent.is_finite() && self.exponent > 0.0 && self.exponent <= 4.0) {
+            return bad("exponent", self.exponent, "must be in (0, 4]");
         }
         if self.harmonics == 0 || self.harmonics > 16 {
             return bad("harmonics", self.harmonics as f64, "must be in 1..=16");
@@ -332,7 +344,7 @@ impl AccurateChroma {
             } else {
                 0.0
             };
-            let peak_power = (lb - 0.25 * (la - lc) * d).exp();
+            let peak_power = ((lb - 0.25 * (la - lc) * d) * self.params.exponent / 2.0).exp();
             let freq = (k as f64 + d) * bin_hz;
             let semis = 12.0 * (freq / self.params.a4_hz).log2();
             for &(offset, weight) in &self.harmonic_offsets {

@@ -226,22 +226,21 @@ fn key_profiles_are_transposition_consistent() {
         );
         results.push((kind, same_key, different_key, tonic_top));
     }
+    // Measured: dominant 0.045 vs 0.759, mean chroma 0.133 vs 0.326.
     for (kind, same_key, different_key, _) in &results {
         assert!(
-            same_key < different_key,
+            *same_key < 0.5 * different_key,
             "{kind:?}: {same_key} vs {different_key}"
         );
     }
-    // The soft profile is the more robust one (measured 0.32 vs 0.50).
-    let (_, same_key, different_key, tonic_top) = results[1];
-    assert!(
-        same_key < 0.75 * different_key,
-        "{same_key} vs {different_key}"
-    );
-    assert!(
-        tonic_top >= 4,
-        "tonic on top of the mean chroma in only {tonic_top}/6"
-    );
+    // With harmonic summation and magnitudes (the defaults) the tonic tops both profiles of
+    // every piece (librosa: chroma_cqt 6/6, chroma_stft 1/6).
+    for (kind, _, _, tonic_top) in &results {
+        assert_eq!(
+            *tonic_top, 6,
+            "{kind:?}: tonic on top in only {tonic_top}/6"
+        );
+    }
 }
 
 /// Bad files: errors name the file; defined files give finite, zero-vote profiles.
