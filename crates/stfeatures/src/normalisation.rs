@@ -103,6 +103,7 @@ impl SignalStats {
             raw_scale,
             mean,
             divisor: peak + PEAK_GUARD,
+            samples: self.count,
         }
     }
 }
@@ -119,9 +120,15 @@ pub struct Normalisation {
     raw_scale: f64,
     mean: f64,
     divisor: f64,
+    samples: u64,
 }
 
 impl Normalisation {
+    /// Length of the signal pass 1 saw (pass 2 uses it to know which frame is the last).
+    pub fn samples(&self) -> u64 {
+        self.samples
+    }
+
     /// Factor from incoming samples to the reader's raw scale.
     pub fn raw_scale(&self) -> f64 {
         self.raw_scale

@@ -113,6 +113,9 @@ fn streaming_equals_whole_signal_for_any_block_cuts() {
         FrameSpec::default(),
         FrameSpec::samples(1000, 1500),
         FrameSpec::samples(800, 800),
+        // Odd windows: frames are analysed in packed pairs sharing one complex FFT.
+        FrameSpec::samples(1001, 450),
+        FrameSpec::samples(999, 1200),
     ] {
         let reference = whole(fs, spec, &raw, true);
         assert!(reference.n_frames() > 3);
@@ -389,31 +392,32 @@ fn all_features_are_dc_offset_invariant() {
 
 #[test]
 fn spectrum_callback_sees_every_frame() {
-    let fs = 16000;
-    let raw: Vec<f64> = noise(8000, 9)
-        .iter()
-        .map(|v| (v * 1000.0).round())
-        .collect();
-    let mut ex = FeatureExtractor::new(fs, FrameSpec::default()).expect("extractor");
-    let expected = ex.extract(&raw).expect("features");
-    let mut stats = stfeatures::SignalStats::new();
-    stats.push(&raw, 1.0).expect("finite");
-    let mut stream = ex.frame_stream(stats.normalisation(1.0));
-    let mut seen = Vec::new();
-    for block in raw.chunks(333) {
-        stream
-            .push_block(block, |f| {
-                assert_eq!(f.spectrum.len(), 400);
-                // Parseval-free check: the spectrum's energy decides spectral_rolloff's bin.
-                let total: f64 = f.spectrum.iter().map(|v| v * v).sum();
-                assert!(total > 0.0);
-                seen.push((f.index, *f.features));
-            })
-            .expect("push");
-    }
-    assert_eq!(seen.len(), expected.n_frames());
-    for (i, (idx, feats)) in seen.iter().enumerate() {
-        assert_eq!(*idx, i);
-        assert_eq!(&feats[..], expected.row(i));
+    // 16 kHz: W = 800, one real FFT per frame; 44.1 kHz: W = 2205 (odd), packed pairs, and an
+    // odd frame count (7) so the last frame is analysed alone.
+    for (fs, n, nfft) in [(16000u32, 8000usize, 400usize), (44100, 9000, 1102)] {
+        let raw: Vec<f64> = noise(n, 9).iter().map(|v| (v * 1000.0).round()).collect();
+        let mut ex = FeatureExtractor::new(fs, FrameSpec::default()).expect("extractor");
+        let expected = ex.extract(&raw).expect("features");
+        let mut stats = stfeatures::SignalStats::new();
+        stats.push(&raw, 1.0).expect("finite");
+        let mut stream = ex.frame_stream(stats.normalisation(1.0));
+        let mut seen = Vec::new();
+        for block in raw.chunks(333) {
+            stream
+                .push_block(block, |f| {
+                    assert_eq!(f.spectrum.len(), nfft);
+                    // Parseval-free check: the spectrum's energy decides spectral_rolloff's bin.
+                    let total: f64 = f.spectrum.iter().map(|v| v * v).sum();
+                    assert!(total > 0.0);
+                    seen.push((f.index, *f.features));
+                })
+                .expect("push");
+        }
+        assert_eq!(stream.frames(), expected.n_frames(), "fs {fs}");
+        assert_eq!(seen.len(), expected.n_frames(), "fs {fs}");
+        for (i, (idx, feats)) in seen.iter().enumerate() {
+            assert_eq!(*idx, i);
+            assert_eq!(&feats[..], expected.row(i));
+        }
     }
 }
