@@ -1,5 +1,8 @@
 //! Developer chores. `cargo xtask fixtures [DIR]` writes the synthetic test audio (default DIR:
-//! `target/fixtures`) with an `INDEX.md` describing every file.
+//! `target/fixtures`) with an `INDEX.md` describing every file; `cargo xtask docs` regenerates
+//! the README's pictures and demo output; `cargo xtask bench` runs every benchmark.
+
+mod docs;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,6 +14,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   fixtures [DIR]   write the synthetic test audio set into DIR (default target/fixtures)
+  docs             regenerate docs/*.png and the demo output in README.md
+  bench            run every crate's benchmark (cargo bench -p ...)
   help             show this text";
 
 fn main() -> Result<()> {
@@ -25,6 +30,8 @@ fn main() -> Result<()> {
             println!("wrote {n} files and INDEX.md to {}", dir.display());
             Ok(())
         }
+        Some("docs") => docs::run(),
+        Some("bench") => docs::bench(),
         Some("help") | Some("-h") | Some("--help") => {
             println!("{USAGE}");
             Ok(())

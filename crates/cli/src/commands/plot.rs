@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::bail;
-use chroma::{AccurateChroma, AccurateParams, ChromaMode, Chromagram};
+use chroma::TableOptions;
 use kmeans::{KMeans, RowMatrix};
 
 use crate::args::{
@@ -29,31 +29,13 @@ fn file_label(path: &str) -> String {
         .unwrap_or_else(|| path.to_string())
 }
 
-/// The chromagram of one file in the chosen mode.
-pub fn file_chromagram(path: &Path, mode: ChromaMode) -> anyhow::Result<Chromagram> {
-    let signal =
-        audio_io::read_mono(path).map_err(|e| anyhow::anyhow!(pipeline::error_chain(path, &e)))?;
-    Ok(match mode {
-        ChromaMode::Accurate => {
-            let mut analyser =
-                AccurateChroma::new(signal.sample_rate(), &AccurateParams::default())?;
-            analyser.chromagram(&signal.samples)
-        }
-        ChromaMode::Pyaa => {
-            let mut extractor = stfeatures::FeatureExtractor::new(
-                signal.sample_rate(),
-                stfeatures::FrameSpec::default(),
-            )?;
-            let matrix = extractor
-                .extract_signal(&signal)
-                .map_err(|e| anyhow::anyhow!(pipeline::error_chain(path, &e)))?;
-            chroma::pyaa_chromagram(&matrix)
-        }
-    })
-}
-
 fn chromagram(args: PlotFileArgs) -> anyhow::Result<Outcome> {
-    let gram = file_chromagram(&args.file, pipeline::chroma_mode(args.chroma))?;
+    let options = TableOptions {
+        mode: pipeline::chroma_mode(args.chroma),
+        ..TableOptions::default()
+    };
+    let gram = chroma::file_chromagram(&args.file, &options)
+        .map_err(|e| anyhow::anyhow!(pipeline::error_chain(&args.file, &e)))?;
     let figure = ChromagramFigure {
         title: format!(
             "{} ({} chroma)",
