@@ -4,7 +4,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::lloyd::{block_dists, sq_dist, transpose_padded, CHUNK_ROWS};
+use crate::lloyd::{block_dists, sq_dist, CHUNK_ROWS};
 
 /// Candidates per block of the k-means++ distance kernel (`2 + floor(ln k)` is 4 for k < 21).
 const TRIAL_BLOCK: usize = 4;
@@ -28,90 +28,175 @@ pub enum Init {
 }
 
 /// Greedy k-means++ (see [`Init::KMeansPlusPlus`]); returns `k * d` row-major centroids.
+///
+/// One parallel pass over the rows per chosen centroid: rows are cut into fixed chunks of
+/// [`CHUNK_ROWS`]; each pass folds the previously chosen centroid into `closest` (the squared
+/// distance `D(x)^2` to the nearest chosen centroid) and, in the same sweep, sums
+/// `min(D(x)^2, ||x - c_t||^2)` per chunk for every candidate `c_t`. Chunk partials are combined
+/// in chunk order, so the result is bit-identical on any thread count. Candidates are drawn by
+/// binary search on the prefix sums of the per-chunk totals, then a short scan inside the chunk.
 pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
-    let n = data.len() / d;
+    let n = data.len() / d.max(1);
     let mut centers = Vec::with_capacity(k * d);
+    if n == 0 || k == 0 || d == 0 {
+        return centers;
+    }
     let first = rng.random_range(0..n);
     centers.extend_from_slice(&data[first * d..(first + 1) * d]);
-    let mut closest: Vec<f64> = vec![0.0; n];
-    closest
-        .par_chunks_mut(CHUNK_ROWS)
-        .enumerate()
-        .for_each(|(ci, out)| {
-            let c0 = &data[first * d..(first + 1) * d];
-            for (r, o) in out.iter_mut().enumerate() {
-                let i = ci * CHUNK_ROWS + r;
-                *o = sq_dist(&data[i * d..(i + 1) * d], c0);
-            }
-        });
-    let mut pot = crate::lloyd::ordered_sum(&closest);
+    let n_chunks = n.div_ceil(CHUNK_ROWS);
     let n_trials = 2 + (k as f64).ln().floor() as usize;
-    let mut cumsum = vec![0.0; n];
-    for _ in 1..k {
-        let mut acc = 0.0;
-        for (c, v) in cumsum.iter_mut().zip(&closest) {
-            acc += v;
-            *c = acc;
-        }
-        let candidates: Vec<usize> = (0..n_trials)
-            .map(|_| {
-                let v = rng.random::<f64>() * pot;
-                cumsum.partition_point(|&c| c < v).min(n - 1)
-            })
-            .collect();
-        // Potential of each candidate, chunk partials combined in order.
-        let cand_rows: Vec<f64> = candidates
-            .iter()
-            .flat_map(|&c| data[c * d..(c + 1) * d].iter().copied())
-            .collect();
-        let ct = transpose_padded(&cand_rows, n_trials, d, TRIAL_BLOCK);
-        let kp = ct.len() / d;
-        let partials: Vec<Vec<f64>> = closest
-            .par_chunks(CHUNK_ROWS)
-            .enumerate()
-            .map(|(ci, cl)| {
-                let mut p = vec![0.0; kp];
-                for (r, &old) in cl.iter().enumerate() {
-                    let i = ci * CHUNK_ROWS + r;
-                    let x = &data[i * d..(i + 1) * d];
-                    for b in (0..kp).step_by(TRIAL_BLOCK) {
-                        let acc = block_dists::<TRIAL_BLOCK>(x, &ct, kp, b);
-                        for (pp, &v) in p[b..b + TRIAL_BLOCK].iter_mut().zip(&acc) {
-                            *pp += old.min(v);
-                        }
-                    }
+    let kp = n_trials.div_ceil(TRIAL_BLOCK) * TRIAL_BLOCK;
+    // closest[i]: D(x_i)^2 over the centroids chosen so far except `prev` (folded in lazily).
+    let mut closest: Vec<f64> = vec![0.0; n];
+    // chunk_tot[ci]: sum of the up-to-date D(x)^2 (including `prev`) over chunk ci, row order.
+    let mut chunk_tot = vec![0.0; n_chunks];
+    let mut prefix = vec![0.0; n_chunks];
+    let mut cand_part = vec![0.0; n_chunks * kp];
+    let mut candidates = vec![0usize; n_trials];
+    let mut pots = vec![0.0; n_trials];
+    let mut ct = vec![0.0; kp * d];
+    {
+        let c0 = &data[first * d..(first + 1) * d];
+        closest
+            .par_chunks_mut(CHUNK_ROWS)
+            .zip(data.par_chunks(CHUNK_ROWS * d))
+            .zip(chunk_tot.par_iter_mut())
+            .for_each(|((cl, rows), tot)| {
+                let mut s = 0.0;
+                for (o, x) in cl.iter_mut().zip(rows.chunks_exact(d)) {
+                    *o = sq_dist(x, c0);
+                    s += *o;
                 }
-                p.truncate(n_trials);
-                p
-            })
-            .collect();
-        let mut pots = vec![0.0; candidates.len()];
-        for p in &partials {
-            for (a, b) in pots.iter_mut().zip(p) {
+                *tot = s;
+            });
+    }
+    let mut prev: Option<usize> = None;
+    for _ in 1..k {
+        let mut pot = 0.0;
+        for (p, t) in prefix.iter_mut().zip(&chunk_tot) {
+            pot += t;
+            *p = pot;
+        }
+        let prev_row = prev.map(|p| &data[p * d..(p + 1) * d]);
+        for cand in candidates.iter_mut() {
+            let v = rng.random::<f64>() * pot;
+            let ci = prefix.partition_point(|&c| c < v).min(n_chunks - 1);
+            let base = if ci == 0 { 0.0 } else { prefix[ci - 1] };
+            let start = ci * CHUNK_ROWS;
+            let end = (start + CHUNK_ROWS).min(n);
+            let mut local = 0.0;
+            let mut pick = end - 1;
+            for i in start..end {
+                let x = &data[i * d..(i + 1) * d];
+                local += current_closest(closest[i], x, prev_row);
+                if base + local >= v {
+                    pick = i;
+                    break;
+                }
+            }
+            *cand = pick;
+        }
+        for (t, &c) in candidates.iter().enumerate() {
+            for j in 0..d {
+                ct[j * kp + t] = data[c * d + j];
+            }
+        }
+        closest
+            .par_chunks_mut(CHUNK_ROWS)
+            .zip(data.par_chunks(CHUNK_ROWS * d))
+            .zip(cand_part.par_chunks_mut(kp))
+            .for_each(|((cl, rows), part)| candidate_pass(rows, d, cl, prev_row, &ct, kp, part));
+        pots.iter_mut().for_each(|p| *p = 0.0);
+        for part in cand_part.chunks_exact(kp) {
+            for (a, b) in pots.iter_mut().zip(part) {
                 *a += b;
             }
         }
         let mut best = 0;
-        for t in 1..pots.len() {
+        for t in 1..n_trials {
             if pots[t] < pots[best] {
                 best = t;
             }
         }
+        for (tot, part) in chunk_tot.iter_mut().zip(cand_part.chunks_exact(kp)) {
+            *tot = part[best];
+        }
         let chosen = candidates[best];
-        let cx = &data[chosen * d..(chosen + 1) * d];
-        closest
-            .par_chunks_mut(CHUNK_ROWS)
-            .enumerate()
-            .for_each(|(ci, out)| {
-                for (r, o) in out.iter_mut().enumerate() {
-                    let i = ci * CHUNK_ROWS + r;
-                    *o = o.min(sq_dist(&data[i * d..(i + 1) * d], cx));
-                }
-            });
-        pot = pots[best];
-        centers.extend_from_slice(cx);
+        centers.extend_from_slice(&data[chosen * d..(chosen + 1) * d]);
+        prev = Some(chosen);
     }
     centers
+}
+
+/// `D(x)^2` with the lazily folded centroid `prev`: `min(closest, ||x - prev||^2)`.
+#[inline(always)]
+fn current_closest(closest: f64, x: &[f64], prev: Option<&[f64]>) -> f64 {
+    match prev {
+        Some(p) => closest.min(sq_dist(x, p)),
+        None => closest,
+    }
+}
+
+/// One chunk of a k-means++ step: folds `prev` into `closest` and writes to `part[t]` the sum
+/// over the chunk's rows of `min(D(x)^2, ||x - c_t||^2)` for the `kp` candidates of `ct`.
+/// Dispatches to an AVX2 build of the same code (no fused multiply-add, so bit-identical).
+fn candidate_pass(
+    rows: &[f64],
+    d: usize,
+    closest: &mut [f64],
+    prev: Option<&[f64]>,
+    ct: &[f64],
+    kp: usize,
+    part: &mut [f64],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { candidate_pass_avx2(rows, d, closest, prev, ct, kp, part) };
+            return;
+        }
+    }
+    candidate_pass_plain(rows, d, closest, prev, ct, kp, part)
+}
+
+/// [`candidate_pass_plain`] compiled with AVX2 enabled (wider vectors, same operations).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn candidate_pass_avx2(
+    rows: &[f64],
+    d: usize,
+    closest: &mut [f64],
+    prev: Option<&[f64]>,
+    ct: &[f64],
+    kp: usize,
+    part: &mut [f64],
+) {
+    candidate_pass_plain(rows, d, closest, prev, ct, kp, part)
+}
+
+/// Portable body of [`candidate_pass`].
+#[inline(always)]
+fn candidate_pass_plain(
+    rows: &[f64],
+    d: usize,
+    closest: &mut [f64],
+    prev: Option<&[f64]>,
+    ct: &[f64],
+    kp: usize,
+    part: &mut [f64],
+) {
+    part.iter_mut().for_each(|p| *p = 0.0);
+    for (x, cl) in rows.chunks_exact(d).zip(closest.iter_mut()) {
+        let old = current_closest(*cl, x, prev);
+        *cl = old;
+        for b in (0..kp).step_by(TRIAL_BLOCK) {
+            let acc = block_dists::<TRIAL_BLOCK>(x, ct, kp, b);
+            for (pp, &v) in part[b..b + TRIAL_BLOCK].iter_mut().zip(&acc) {
+                *pp += old.min(v);
+            }
+        }
+    }
 }
 
 /// `k` distinct rows drawn uniformly (see [`Init::Random`]).
