@@ -410,6 +410,14 @@ fn demo_runs_the_whole_pipeline_and_finds_the_keys() {
     let out = run(&["demo"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("adjusted Rand index"), "{text}");
+    let aris: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("adjusted Rand index"))
+        .collect();
+    assert_eq!(aris.len(), 2, "one comparison per profile:\n{text}");
+    assert!(
+        aris[1].contains("1.000 (every key is its own cluster)"),
+        "the mean-chroma profile must recover the four keys:\n{text}"
+    );
     insta::assert_snapshot!("demo", text);
 }

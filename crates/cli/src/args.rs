@@ -95,12 +95,26 @@ pub struct InfoArgs {
     pub paths: Vec<PathBuf>,
 }
 
+/// Which profile fills the 12 note columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ProfileArg {
+    /// Share of voiced frames in which each pitch class is the most prominent (default).
+    #[default]
+    Dominant,
+    /// Mean normalised chroma over voiced frames: softer, keeps every chord tone (better for
+    /// keys and modes, where a chord's root wins nearly every frame).
+    Mean,
+}
+
 /// Options shared by the commands that extract note profiles.
 #[derive(Debug, Args, Clone)]
 pub struct ExtractArgs {
     /// Chroma mode.
     #[arg(long, value_enum, default_value_t = ChromaArg::Accurate)]
     pub chroma: ChromaArg,
+    /// Note profile: dominant-note shares or mean chroma.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Dominant)]
+    pub profile: ProfileArg,
     /// Add the mean and standard deviation of the 34 short-term features (68 columns).
     #[arg(long)]
     pub summary: bool,

@@ -9,7 +9,7 @@ use chroma::{ChromaError, ChromaMode, FileAnalysis, TableOptions};
 use polars::prelude::{DataFrame, DataType};
 use rayon::prelude::*;
 
-use crate::args::{ChromaArg, ExtractArgs, GlobalArgs};
+use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg};
 use crate::inputs::{self, Inputs};
 
 /// Columns of a note-profile table that describe the file rather than its sound; they are not
@@ -31,6 +31,10 @@ pub fn table_options(extract: &ExtractArgs) -> TableOptions {
     TableOptions {
         mode: chroma_mode(extract.chroma),
         feature_stats: extract.summary,
+        profile: match extract.profile {
+            ProfileArg::Dominant => chroma::ProfileKind::Dominant,
+            ProfileArg::Mean => chroma::ProfileKind::MeanChroma,
+        },
         ..TableOptions::default()
     }
 }
