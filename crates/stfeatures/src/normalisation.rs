@@ -14,15 +14,30 @@ const PEAK_GUARD: f64 = 1e-10;
 
 /// Pass-1 accumulator: count, compensated sum, minimum and maximum of `x = raw / 2^15`.
 ///
-/// The sum is Neumaier-compensated and taken sample by sample, so the mean does not depend on how
-/// the signal was cut into blocks and is at least as accurate as NumPy's pairwise sum.
+/// The sum is Neumaier-compensated in [`LANES`] interleaved lanes (sample `i` goes to lane
+/// `i mod LANES`, `i` counted from the signal's start, so the mean does not depend on how the
+/// signal was cut into blocks); the lanes are combined, compensated again, at the end. It is at
+/// least as accurate as NumPy's pairwise sum.
 #[derive(Debug, Clone)]
 pub struct SignalStats {
     count: u64,
-    sum: f64,
-    compensation: f64,
+    sum: [f64; LANES],
+    compensation: [f64; LANES],
     min: f64,
     max: f64,
+}
+
+/// Independent compensated-sum lanes (breaks the add-latency chain of a single running sum).
+const LANES: usize = 4;
+
+/// One step of compensated summation: adds `x` to `sum` and the rounding error of that addition
+/// (Knuth's branch-free TwoSum, exact in round-to-nearest) to `comp` (Neumaier's scheme).
+#[inline(always)]
+fn neumaier(sum: &mut f64, comp: &mut f64, x: f64) {
+    let t = *sum + x;
+    let z = t - *sum;
+    *comp += (*sum - (t - z)) + (x - z);
+    *sum = t;
 }
 
 impl Default for SignalStats {
@@ -36,8 +51,8 @@ impl SignalStats {
     pub fn new() -> Self {
         SignalStats {
             count: 0,
-            sum: 0.0,
-            compensation: 0.0,
+            sum: [0.0; LANES],
+            compensation: [0.0; LANES],
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
         }
@@ -47,26 +62,49 @@ impl SignalStats {
     /// raw_scale` (use 1.0 for samples already in raw scale), then to `x = raw / 2^15`.
     /// A NaN or infinite sample is an error naming its index.
     pub fn push(&mut self, block: &[f64], raw_scale: f64) -> Result<(), FeatureError> {
-        for (i, &s) in block.iter().enumerate() {
+        // Samples until the global index is a multiple of LANES, then whole groups, then the rest.
+        let head = ((LANES as u64 - self.count % LANES as u64) % LANES as u64) as usize;
+        let (head, body) = block.split_at(head.min(block.len()));
+        self.push_scalar(head, raw_scale)?;
+        let groups = body.chunks_exact(LANES);
+        let tail = groups.remainder();
+        let (mut min, mut max) = (self.min, self.max);
+        for group in groups {
+            let x: [f64; LANES] = std::array::from_fn(|l| to_reference_scale(group[l], raw_scale));
+            if !x.iter().all(|v| v.is_finite()) {
+                self.min = min;
+                self.max = max;
+                return self.push_scalar(group, raw_scale);
+            }
+            for ((sum, comp), &v) in self.sum.iter_mut().zip(&mut self.compensation).zip(&x) {
+                neumaier(sum, comp, v);
+                // Finite values: plain comparisons (f64::min's NaN handling costs a blend).
+                min = if v < min { v } else { min };
+                max = if v > max { v } else { max };
+            }
+            self.count += LANES as u64;
+        }
+        self.min = min;
+        self.max = max;
+        self.push_scalar(tail, raw_scale)
+    }
+
+    /// Adds samples one by one to the lane of their global index, failing on the first non-finite.
+    fn push_scalar(&mut self, block: &[f64], raw_scale: f64) -> Result<(), FeatureError> {
+        for &s in block {
             let x = to_reference_scale(s, raw_scale);
             if !x.is_finite() {
                 return Err(FeatureError::NonFiniteSample {
-                    index: self.count + i as u64,
+                    index: self.count,
                     value: s,
                 });
             }
-            // Neumaier's compensated summation.
-            let t = self.sum + x;
-            if self.sum.abs() >= x.abs() {
-                self.compensation += (self.sum - t) + x;
-            } else {
-                self.compensation += (x - t) + self.sum;
-            }
-            self.sum = t;
+            let l = (self.count % LANES as u64) as usize;
+            neumaier(&mut self.sum[l], &mut self.compensation[l], x);
             self.min = self.min.min(x);
             self.max = self.max.max(x);
+            self.count += 1;
         }
-        self.count += block.len() as u64;
         Ok(())
     }
 
@@ -85,7 +123,12 @@ impl SignalStats {
         if self.count == 0 {
             0.0
         } else {
-            (self.sum + self.compensation) / self.count as f64
+            let (mut sum, mut comp) = (0.0, 0.0);
+            for l in 0..LANES {
+                neumaier(&mut sum, &mut comp, self.sum[l]);
+                comp += self.compensation[l];
+            }
+            (sum + comp) / self.count as f64
         }
     }
 
@@ -103,6 +146,7 @@ impl SignalStats {
             raw_scale,
             mean,
             divisor: peak + PEAK_GUARD,
+            inv_divisor: 1.0 / (peak + PEAK_GUARD),
             samples: self.count,
         }
     }
@@ -120,6 +164,8 @@ pub struct Normalisation {
     raw_scale: f64,
     mean: f64,
     divisor: f64,
+    /// `1 / divisor`: pass 2 multiplies (within an ulp or two of dividing).
+    inv_divisor: f64,
     samples: u64,
 }
 
@@ -144,10 +190,11 @@ impl Normalisation {
         self.divisor
     }
 
-    /// Normalises one incoming sample.
+    /// Normalises one incoming sample: `(x - mean) * (1 / divisor)`, within two ulps of the
+    /// reference's division.
     #[inline]
     pub fn apply(&self, s: f64) -> f64 {
-        (to_reference_scale(s, self.raw_scale) - self.mean) / self.divisor
+        (to_reference_scale(s, self.raw_scale) - self.mean) * self.inv_divisor
     }
 }
 
@@ -196,6 +243,37 @@ mod tests {
         assert!(
             matches!(err, FeatureError::NonFiniteSample { index: 3, .. }),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn non_finite_sample_inside_a_lane_group_is_reported_with_its_index() {
+        let mut x = [1.0; 23];
+        x[13] = f64::INFINITY;
+        let mut stats = SignalStats::new();
+        stats.push(&x[..3], 1.0).expect("finite");
+        let err = stats.push(&x[3..], 1.0).expect_err("inf");
+        assert!(
+            matches!(err, FeatureError::NonFiniteSample { index: 13, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn lane_sums_give_an_accurate_mean() {
+        // 1e16 + many ones - 1e16: a plain running sum loses every one.
+        let mut x = vec![1.0; 1001];
+        x[0] = 1e16 * 32768.0;
+        x.push(-1e16 * 32768.0);
+        let mut stats = SignalStats::new();
+        for chunk in x.chunks(7) {
+            stats.push(chunk, 1.0).expect("finite");
+        }
+        let expected = 1000.0 / 32768.0 / 1002.0;
+        assert!(
+            (stats.mean() - expected).abs() <= 1e-15 * expected,
+            "{}",
+            stats.mean()
         );
     }
 
