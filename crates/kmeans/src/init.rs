@@ -98,14 +98,14 @@ pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut ChaCha
         }
         for (t, &c) in candidates.iter().enumerate() {
             for j in 0..d {
-                ct[j * kp + t] = data[c * d + j];
+                ct[((t / TRIAL_BLOCK) * d + j) * TRIAL_BLOCK + t % TRIAL_BLOCK] = data[c * d + j];
             }
         }
         closest
             .par_chunks_mut(CHUNK_ROWS)
             .zip(data.par_chunks(CHUNK_ROWS * d))
             .zip(cand_part.par_chunks_mut(kp))
-            .for_each(|((cl, rows), part)| candidate_pass(rows, d, cl, prev_row, &ct, kp, part));
+            .for_each(|((cl, rows), part)| candidate_pass(rows, d, cl, prev_row, &ct, part));
         pots.iter_mut().for_each(|p| *p = 0.0);
         for part in cand_part.chunks_exact(kp) {
             for (a, b) in pots.iter_mut().zip(part) {
@@ -138,7 +138,7 @@ fn current_closest(closest: f64, x: &[f64], prev: Option<&[f64]>) -> f64 {
 }
 
 /// One chunk of a k-means++ step: folds `prev` into `closest` and writes to `part[t]` the sum
-/// over the chunk's rows of `min(D(x)^2, ||x - c_t||^2)` for the `kp` candidates of `ct`.
+/// over the chunk's rows of `min(D(x)^2, ||x - c_t||^2)` for the candidates of `ct` (blocks of `TRIAL_BLOCK`).
 /// Dispatches to an AVX2 build of the same code (no fused multiply-add, so bit-identical).
 fn candidate_pass(
     rows: &[f64],
@@ -146,18 +146,17 @@ fn candidate_pass(
     closest: &mut [f64],
     prev: Option<&[f64]>,
     ct: &[f64],
-    kp: usize,
     part: &mut [f64],
 ) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { candidate_pass_avx2(rows, d, closest, prev, ct, kp, part) };
+            unsafe { candidate_pass_avx2(rows, d, closest, prev, ct, part) };
             return;
         }
     }
-    candidate_pass_plain(rows, d, closest, prev, ct, kp, part)
+    candidate_pass_plain(rows, d, closest, prev, ct, part)
 }
 
 /// [`candidate_pass_plain`] compiled with AVX2 enabled (wider vectors, same operations).
@@ -169,10 +168,9 @@ unsafe fn candidate_pass_avx2(
     closest: &mut [f64],
     prev: Option<&[f64]>,
     ct: &[f64],
-    kp: usize,
     part: &mut [f64],
 ) {
-    candidate_pass_plain(rows, d, closest, prev, ct, kp, part)
+    candidate_pass_plain(rows, d, closest, prev, ct, part)
 }
 
 /// Portable body of [`candidate_pass`].
@@ -183,17 +181,19 @@ fn candidate_pass_plain(
     closest: &mut [f64],
     prev: Option<&[f64]>,
     ct: &[f64],
-    kp: usize,
     part: &mut [f64],
 ) {
     part.iter_mut().for_each(|p| *p = 0.0);
     for (x, cl) in rows.chunks_exact(d).zip(closest.iter_mut()) {
         let old = current_closest(*cl, x, prev);
         *cl = old;
-        for b in (0..kp).step_by(TRIAL_BLOCK) {
-            let acc = block_dists::<TRIAL_BLOCK>(x, ct, kp, b);
-            for (pp, &v) in part[b..b + TRIAL_BLOCK].iter_mut().zip(&acc) {
-                *pp += old.min(v);
+        for (blk, pp) in ct
+            .chunks_exact(d * TRIAL_BLOCK)
+            .zip(part.chunks_exact_mut(TRIAL_BLOCK))
+        {
+            let acc = block_dists::<TRIAL_BLOCK>(x, blk);
+            for (p, &v) in pp.iter_mut().zip(&acc) {
+                *p += old.min(v);
             }
         }
     }

@@ -12,37 +12,36 @@ pub(crate) const CHUNK_ROWS: usize = 2048;
 /// Clusters per block of the distance kernel (fixed-size arrays the compiler vectorises).
 pub(crate) const BLOCK: usize = 8;
 
-/// Centroids stored column-major in blocks: `ct[j * kp + c]` is coordinate `j` of centroid `c`,
-/// with `kp = k` rounded up to a multiple of [`BLOCK`] (padding centroids are never selected).
-/// The inner distance loop then runs over [`BLOCK`] centroids with independent accumulators.
+/// Centroids stored in blocks of [`BLOCK`]: within block `b`, `ct[(b * d + j) * BLOCK + c]` is
+/// coordinate `j` of centroid `b * BLOCK + c`; `k` is rounded up to a multiple of [`BLOCK`]
+/// (padding centroids are zero and never selected). The inner distance loop then runs over
+/// [`BLOCK`] centroids with independent accumulators and no bounds checks.
 pub(crate) fn transpose(centroids: &[f64], k: usize, d: usize) -> Vec<f64> {
     transpose_padded(centroids, k, d, BLOCK)
 }
 
-/// [`transpose`] with `k` rounded up to a multiple of `block`.
+/// [`transpose`] with blocks of `block` centroids.
 pub(crate) fn transpose_padded(centroids: &[f64], k: usize, d: usize, block: usize) -> Vec<f64> {
     let kp = k.div_ceil(block) * block;
     let mut ct = vec![0.0; kp * d];
     for c in 0..k {
         for j in 0..d {
-            ct[j * kp + c] = centroids[c * d + j];
+            ct[((c / block) * d + j) * block + c % block] = centroids[c * d + j];
         }
     }
     ct
 }
 
-/// Squared distances from row `x` to the [`BLOCK`] centroids `b..b + BLOCK` of `ct` (from
-/// [`transpose`], `kp` centroids per coordinate), each summed in column order.
+/// Squared distances from row `x` to the `B` centroids of one block `blk` (`d * B` values, as
+/// laid out by [`transpose_padded`]), each summed in column order.
 #[inline(always)]
-pub(crate) fn block_dists<const B: usize>(x: &[f64], ct: &[f64], kp: usize, b: usize) -> [f64; B] {
+pub(crate) fn block_dists<const B: usize>(x: &[f64], blk: &[f64]) -> [f64; B] {
     let mut acc = [0.0f64; B];
-    for (j, &xj) in x.iter().enumerate() {
-        let start = j * kp + b;
-        if let Some(row) = ct.get(start..start + B) {
-            for (a, &cj) in acc.iter_mut().zip(row) {
-                let t = xj - cj;
-                *a += t * t;
-            }
+    let (cols, _) = blk.as_chunks::<B>();
+    for (&xj, col) in x.iter().zip(cols) {
+        for (a, &cj) in acc.iter_mut().zip(col) {
+            let t = xj - cj;
+            *a += t * t;
         }
     }
     acc
@@ -53,11 +52,11 @@ pub(crate) fn block_dists<const B: usize>(x: &[f64], ct: &[f64], kp: usize, b: u
 /// minimum on ties. `ct` comes from [`transpose`].
 #[inline(always)]
 pub(crate) fn nearest(x: &[f64], ct: &[f64], k: usize) -> (usize, f64) {
-    let kp = ct.len() / x.len().max(1);
     let mut best = 0;
     let mut best_d = f64::INFINITY;
-    for b in (0..kp).step_by(BLOCK) {
-        let acc = block_dists::<BLOCK>(x, ct, kp, b);
+    for (bi, blk) in ct.chunks_exact(x.len() * BLOCK).enumerate() {
+        let b = bi * BLOCK;
+        let acc = block_dists::<BLOCK>(x, blk);
         for (c, &v) in acc.iter().enumerate().take(k - b) {
             if v < best_d {
                 best_d = v;
