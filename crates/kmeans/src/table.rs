@@ -38,7 +38,7 @@ impl RowMatrix {
         if n_cols == 0 {
             return Err(KMeansError::NoNumericColumns);
         }
-        if data.len() % n_cols != 0 {
+        if !data.len().is_multiple_of(n_cols) {
             return Err(KMeansError::Shape(format!(
                 "{} values is not a multiple of {n_cols} columns",
                 data.len()
