@@ -133,9 +133,11 @@ fn assign_chunk_plain(
         },
         counts: vec![0; k],
         inertia: 0.0,
+        changed: 0,
     };
     for ((x, l), out) in rows.chunks_exact(d).zip(lab.iter_mut()).zip(dd.iter_mut()) {
         let (c, dist) = nearest(x, ct, k);
+        part.changed += usize::from(*l != c);
         *l = c;
         *out = dist;
         part.inertia += dist;
@@ -157,10 +159,13 @@ pub(crate) struct Assignment {
     pub counts: Vec<usize>,
     /// Sum of squared distances to the nearest centroid.
     pub inertia: f64,
+    /// Rows whose label differs from the one `labels` held before the pass.
+    pub changed: usize,
 }
 
 /// Assigns every row to its nearest centroid (first minimum on ties), writing `labels` and the
-/// squared distances `dist2`; with `with_sums` also accumulates per-cluster sums and counts.
+/// squared distances `dist2` and counting the rows whose label changed; with `with_sums` also
+/// accumulates per-cluster sums and counts.
 pub(crate) fn assign(
     data: &[f64],
     d: usize,
@@ -182,9 +187,11 @@ pub(crate) fn assign(
         sums: vec![0.0; if with_sums { k * d } else { 0 }],
         counts: vec![0; k],
         inertia: 0.0,
+        changed: 0,
     });
     for p in iter {
         total.inertia += p.inertia;
+        total.changed += p.changed;
         for (a, b) in total.counts.iter_mut().zip(&p.counts) {
             *a += b;
         }
@@ -267,8 +274,8 @@ pub(crate) fn lloyd(
     fixed_rounds: bool,
 ) -> LloydOutcome {
     let n = data.len() / d;
-    let mut labels = vec![0usize; n];
-    let mut labels_old = vec![usize::MAX; n];
+    // usize::MAX: no label yet, so the first pass counts every row as changed.
+    let mut labels = vec![usize::MAX; n];
     let mut dist2 = vec![0.0; n];
     let mut iterations = 0;
     let mut strict = false;
@@ -291,7 +298,7 @@ pub(crate) fn lloyd(
         }
         iterations = it + 1;
         if !fixed_rounds {
-            if labels == labels_old {
+            if a.changed == 0 {
                 strict = true;
                 converged = true;
                 break;
@@ -301,7 +308,6 @@ pub(crate) fn lloyd(
                 break;
             }
         }
-        std::mem::swap(&mut labels, &mut labels_old);
     }
     if !strict {
         // Labels consistent with the final centroids.

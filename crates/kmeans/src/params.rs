@@ -5,6 +5,7 @@ use polars::prelude::DataFrame;
 use rand::Rng;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use crate::init::{kmeans_plusplus, random_rows, Init};
 use crate::lloyd::lloyd;
@@ -237,7 +238,7 @@ impl KMeansParams {
         Ok(KMeansFit {
             model,
             labels: best.labels,
-            distances: best.dist2.iter().map(|v| v.sqrt()).collect(),
+            distances: best.dist2.par_iter().map(|v| v.sqrt()).collect(),
             iterations: best.iterations,
             converged: best.converged,
         })
