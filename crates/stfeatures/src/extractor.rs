@@ -15,9 +15,11 @@ use crate::matrix::{FeatureMatrix, CHROMA_COLUMNS, CHROMA_STD_COLUMN, MFCC_COLUM
 use crate::mfcc::MfccBank;
 use crate::normalisation::{Normalisation, SignalStats};
 use crate::pyaa::{chroma_std, PyaaChroma, N_CHROMA};
-use crate::spectral::{spectral_centroid_spread, spectral_flux, spectral_rolloff};
+use crate::spectral::{
+    spectral_centroid_spread, spectral_flux, spectral_rolloff, spectrum_sums, SpectrumSums,
+};
 use crate::time_domain::{
-    block_energies, block_entropy, dot, energy, sum_of, zero_crossing_rate, ENTROPY_BLOCKS,
+    block_energies, block_entropy, energy, zero_crossing_rate, ENTROPY_BLOCKS,
 };
 use crate::FeatureError;
 
@@ -237,10 +239,12 @@ impl FrameAnalyser {
 
         let mut blocks = [0.0; ENTROPY_BLOCKS];
         let x = &self.spectrum;
-        let max_x = x.iter().fold(0.0f64, |m, &v| m.max(v));
-        let sum_x = sum_of(x);
-        let sum_fx = dot(x, &self.bin_freqs);
-        let sum_sq = block_energies(x, &mut blocks);
+        let SpectrumSums {
+            max: max_x,
+            sum: sum_x,
+            sum_f: sum_fx,
+            sum_sq,
+        } = spectrum_sums(x, &self.bin_freqs, &mut blocks);
 
         (f[3], f[4]) =
             spectral_centroid_spread(x, &self.bin_freqs, sum_x, max_x, sum_fx, self.sample_rate);

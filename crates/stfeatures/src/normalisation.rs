@@ -68,24 +68,33 @@ impl SignalStats {
         self.push_scalar(head, raw_scale)?;
         let groups = body.chunks_exact(LANES);
         let tail = groups.remainder();
-        let (mut min, mut max) = (self.min, self.max);
+        // Per-lane sums and extremes in locals (registers), merged after the loop.
+        let (mut sum, mut comp) = (self.sum, self.compensation);
+        let (mut min, mut max) = ([self.min; LANES], [self.max; LANES]);
+        let mut result = Ok(());
         for group in groups {
             let x: [f64; LANES] = std::array::from_fn(|l| to_reference_scale(group[l], raw_scale));
             if !x.iter().all(|v| v.is_finite()) {
-                self.min = min;
-                self.max = max;
-                return self.push_scalar(group, raw_scale);
+                result = Err(group);
+                break;
             }
-            for ((sum, comp), &v) in self.sum.iter_mut().zip(&mut self.compensation).zip(&x) {
-                neumaier(sum, comp, v);
+            #[allow(clippy::needless_range_loop)] // one lane index into five arrays
+            for l in 0..LANES {
+                neumaier(&mut sum[l], &mut comp[l], x[l]);
                 // Finite values: plain comparisons (f64::min's NaN handling costs a blend).
-                min = if v < min { v } else { min };
-                max = if v > max { v } else { max };
+                min[l] = if x[l] < min[l] { x[l] } else { min[l] };
+                max[l] = if x[l] > max[l] { x[l] } else { max[l] };
             }
             self.count += LANES as u64;
         }
-        self.min = min;
-        self.max = max;
+        self.sum = sum;
+        self.compensation = comp;
+        self.min = min.iter().fold(self.min, |m, &v| m.min(v));
+        self.max = max.iter().fold(self.max, |m, &v| m.max(v));
+        if let Err(group) = result {
+            // Reports the first non-finite sample of the group with its index.
+            return self.push_scalar(group, raw_scale);
+        }
         self.push_scalar(tail, raw_scale)
     }
 

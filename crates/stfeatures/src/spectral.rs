@@ -1,7 +1,79 @@
 //! Spectral features of one frame's magnitude spectrum `X` (length `nfft`, already divided by
 //! `nfft`).
 
-use crate::time_domain::EPS;
+use crate::time_domain::{ENTROPY_BLOCKS, EPS};
+
+/// The per-frame sums of a magnitude spectrum that several features share, from one pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SpectrumSums {
+    /// `max X` (0 for an empty spectrum).
+    pub max: f64,
+    /// `sum X`.
+    pub sum: f64,
+    /// `sum f_k X_k`.
+    pub sum_f: f64,
+    /// `sum X^2`, tail included (see [`crate::block_energies`]).
+    pub sum_sq: f64,
+}
+
+/// One pass over `x` (and `bin_freqs`): [`SpectrumSums`], and the `sum X^2` of each of the
+/// [`ENTROPY_BLOCKS`] blocks of `floor(len / 10)` bins into `blocks` (as
+/// [`crate::block_energies`]). Four accumulator lanes per sum, so it vectorises.
+pub(crate) fn spectrum_sums(
+    x: &[f64],
+    bin_freqs: &[f64],
+    blocks: &mut [f64; ENTROPY_BLOCKS],
+) -> SpectrumSums {
+    let n = x.len().min(bin_freqs.len());
+    let (x, bin_freqs) = (&x[..n], &bin_freqs[..n]);
+    let block_len = n / ENTROPY_BLOCKS;
+    let mut total = SpectrumSums {
+        max: 0.0,
+        sum: 0.0,
+        sum_f: 0.0,
+        sum_sq: 0.0,
+    };
+    let mut add = |xs: &[f64], fs: &[f64]| {
+        let (mut mx, mut s, mut sf, mut sq) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
+        let cx = xs.chunks_exact(4);
+        let cf = fs.chunks_exact(4);
+        let (rx, rf) = (cx.remainder(), cf.remainder());
+        for (a, b) in cx.zip(cf) {
+            for l in 0..4 {
+                mx[l] = if a[l] > mx[l] { a[l] } else { mx[l] };
+                s[l] += a[l];
+                sf[l] += a[l] * b[l];
+                sq[l] += a[l] * a[l];
+            }
+        }
+        let mut m = mx[0].max(mx[1]).max(mx[2].max(mx[3]));
+        let mut block = SpectrumSums {
+            max: 0.0,
+            sum: (s[0] + s[1]) + (s[2] + s[3]),
+            sum_f: (sf[0] + sf[1]) + (sf[2] + sf[3]),
+            sum_sq: (sq[0] + sq[1]) + (sq[2] + sq[3]),
+        };
+        for (a, b) in rx.iter().zip(rf) {
+            m = m.max(*a);
+            block.sum += a;
+            block.sum_f += a * b;
+            block.sum_sq += a * a;
+        }
+        block.max = m;
+        total.max = total.max.max(m);
+        total.sum += block.sum;
+        total.sum_f += block.sum_f;
+        total.sum_sq += block.sum_sq;
+        block.sum_sq
+    };
+    for (j, b) in blocks.iter_mut().enumerate() {
+        let r = j * block_len..(j + 1) * block_len;
+        *b = add(&x[r.clone()], &bin_freqs[r]);
+    }
+    let r = ENTROPY_BLOCKS * block_len..n;
+    add(&x[r.clone()], &bin_freqs[r]);
+    total
+}
 
 /// Spectral centroid and spread, both divided by `fs / 2`.
 ///
@@ -86,6 +158,29 @@ pub fn spectral_rolloff(x: &[f64], sum_sq: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_sums_match_separate_sums() {
+        for n in [0usize, 3, 10, 23, 1102] {
+            let x: Vec<f64> = (0..n).map(|k| ((k * 37 % 101) as f64) * 1e-3).collect();
+            let f: Vec<f64> = (0..n).map(|k| (k + 1) as f64 * 20.0).collect();
+            let mut blocks = [0.0; ENTROPY_BLOCKS];
+            let s = spectrum_sums(&x, &f, &mut blocks);
+            let mut expected_blocks = [0.0; ENTROPY_BLOCKS];
+            let sum_sq = crate::block_energies(&x, &mut expected_blocks);
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-13 * b.abs();
+            assert!(close(s.sum_sq, sum_sq), "n {n}: {} vs {sum_sq}", s.sum_sq);
+            for (a, b) in blocks.iter().zip(&expected_blocks) {
+                assert!(close(*a, *b), "n {n}: {a} vs {b}");
+            }
+            assert!(close(s.sum, x.iter().sum::<f64>()));
+            assert!(close(
+                s.sum_f,
+                x.iter().zip(&f).map(|(a, b)| a * b).sum::<f64>()
+            ));
+            assert_eq!(s.max, x.iter().fold(0.0f64, |m, &v| m.max(v)));
+        }
+    }
 
     fn freqs(nfft: usize, fs: f64) -> Vec<f64> {
         (0..nfft)

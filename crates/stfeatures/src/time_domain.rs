@@ -72,21 +72,6 @@ pub fn sum_of_squares(x: &[f64]) -> f64 {
     total
 }
 
-/// `sum x` with four independent accumulators.
-#[inline]
-pub fn sum_of(x: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let chunks = x.chunks_exact(4);
-    let rest = chunks.remainder();
-    for c in chunks {
-        acc[0] += c[0];
-        acc[1] += c[1];
-        acc[2] += c[2];
-        acc[3] += c[3];
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest.iter().sum::<f64>()
-}
-
 /// `sum a_i b_i` with four independent accumulators.
 #[inline]
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -149,8 +134,6 @@ mod tests {
     #[test]
     fn lane_sums_match_plain_sums() {
         let x: Vec<f64> = (0..37).map(|i| (i as f64 * 0.3).cos()).collect();
-        let plain: f64 = x.iter().sum();
-        assert!((sum_of(&x) - plain).abs() < 1e-12);
         let sq: f64 = x.iter().map(|v| v * v).sum();
         assert!((sum_of_squares(&x) - sq).abs() < 1e-12);
         assert!((dot(&x, &x) - sq).abs() < 1e-12);
