@@ -4,7 +4,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::lloyd::{block_dists, sq_dist, CHUNK_ROWS};
+use crate::lloyd::{block_dists, block_dists2, sq_dist, CHUNK_ROWS};
 
 /// Candidates per block of the k-means++ distance kernel (`2 + floor(ln k)` is 4 for k < 21).
 const TRIAL_BLOCK: usize = 4;
@@ -184,7 +184,30 @@ fn candidate_pass_plain(
     part: &mut [f64],
 ) {
     part.iter_mut().for_each(|p| *p = 0.0);
-    for (x, cl) in rows.chunks_exact(d).zip(closest.iter_mut()) {
+    // Rows in pairs (two independent distance chains); partial sums still added in row order.
+    let pairs = rows.chunks_exact(2 * d);
+    let tail = pairs.remainder();
+    let (cl2, cl_tail) = closest.split_at_mut(closest.len() & !1);
+    for (xx, cl) in pairs.zip(cl2.chunks_exact_mut(2)) {
+        let (x0, x1) = xx.split_at(d);
+        let old0 = current_closest(cl[0], x0, prev);
+        let old1 = current_closest(cl[1], x1, prev);
+        cl[0] = old0;
+        cl[1] = old1;
+        for (blk, pp) in ct
+            .chunks_exact(d * TRIAL_BLOCK)
+            .zip(part.chunks_exact_mut(TRIAL_BLOCK))
+        {
+            let (a0, a1) = block_dists2::<TRIAL_BLOCK>(x0, x1, blk);
+            for (p, &v) in pp.iter_mut().zip(&a0) {
+                *p += old0.min(v);
+            }
+            for (p, &v) in pp.iter_mut().zip(&a1) {
+                *p += old1.min(v);
+            }
+        }
+    }
+    for (x, cl) in tail.chunks_exact(d).zip(cl_tail) {
         let old = current_closest(*cl, x, prev);
         *cl = old;
         for (blk, pp) in ct
