@@ -12,14 +12,14 @@ pub fn zero_crossing_rate(frame: &[f64]) -> f64 {
     if frame.len() < 2 {
         return 0.0;
     }
-    // Branch-free, in i32 lanes so it vectorises: the sum is at most 2 (W - 1) < 2^25 (MAX_WINDOW).
-    let sign = |v: f64| i32::from(v > 0.0) - i32::from(v < 0.0);
-    let changes: i32 = frame[..frame.len() - 1]
+    // |sign(b) - sign(a)| = [a > 0 xor b > 0] + [a < 0 xor b < 0] (check the nine sign pairs):
+    // comparisons in f64 lanes, counted in u64 lanes, so it vectorises.
+    let changes: u64 = frame[..frame.len() - 1]
         .iter()
         .zip(&frame[1..])
-        .map(|(&a, &b)| (sign(b) - sign(a)).abs())
+        .map(|(&a, &b)| u64::from((a > 0.0) != (b > 0.0)) + u64::from((a < 0.0) != (b < 0.0)))
         .sum();
-    (f64::from(changes) / 2.0) / (frame.len() as f64 - 1.0)
+    (changes as f64 / 2.0) / (frame.len() as f64 - 1.0)
 }
 
 /// Short-term energy: `sum x^2 / W`, from the precomputed `sum x^2`.
@@ -104,6 +104,15 @@ mod tests {
         assert_eq!(zero_crossing_rate(&[1.0, 1.0, 1.0]), 0.0);
         // 1 -> 0 -> -1: two half crossings over 2 intervals.
         assert_eq!(zero_crossing_rate(&[1.0, 0.0, -1.0]), 0.5);
+        // All nine sign pairs against the definition.
+        let values = [-2.0, 0.0, 3.0];
+        for a in values {
+            for b in values {
+                let sign = |v: f64| i64::from(v > 0.0) - i64::from(v < 0.0);
+                let expected = (sign(b) - sign(a)).abs() as f64 / 2.0;
+                assert_eq!(zero_crossing_rate(&[a, b]), expected, "{a} {b}");
+            }
+        }
     }
 
     #[test]
