@@ -4,7 +4,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::lloyd::{block_dists, block_dists2, sq_dist, CHUNK_ROWS};
+use crate::lloyd::{block_dists, block_dists2, prefetch_rows, sq_dist, CHUNK_ROWS};
 
 /// Candidates per block of the k-means++ distance kernel (`2 + floor(ln k)` is 4 for k < 21).
 const TRIAL_BLOCK: usize = 4;
@@ -188,7 +188,8 @@ fn candidate_pass_plain(
     let pairs = rows.chunks_exact(2 * d);
     let tail = pairs.remainder();
     let (cl2, cl_tail) = closest.split_at_mut(closest.len() & !1);
-    for (xx, cl) in pairs.zip(cl2.chunks_exact_mut(2)) {
+    for (i, (xx, cl)) in pairs.zip(cl2.chunks_exact_mut(2)).enumerate() {
+        prefetch_rows(rows, i * 2 * d);
         let (x0, x1) = xx.split_at(d);
         let old0 = current_closest(cl[0], x0, prev);
         let old1 = current_closest(cl[1], x1, prev);
