@@ -3,6 +3,7 @@
 //! the README's pictures and demo output; `cargo xtask bench` runs every benchmark.
 
 mod docs;
+mod stress;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ tasks:
   fixtures [DIR]   write the synthetic test audio set into DIR (default target/fixtures)
   docs             regenerate docs/*.png and the demo output in README.md
   bench            run every crate's benchmark (cargo bench -p ...)
+  stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
   help             show this text";
 
 fn main() -> Result<()> {
@@ -32,6 +34,15 @@ fn main() -> Result<()> {
         }
         Some("docs") => docs::run(),
         Some("bench") => docs::bench(),
+        Some("stress") => {
+            let n = match args.get(1) {
+                Some(n) => n
+                    .parse()
+                    .with_context(|| format!("not a file count: {n}"))?,
+                None => 10_000,
+            };
+            stress::run(n)
+        }
         Some("help") | Some("-h") | Some("--help") => {
             println!("{USAGE}");
             Ok(())

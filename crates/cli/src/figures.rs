@@ -359,8 +359,11 @@ impl Figure for ElbowFigure {
             .x_label_area_size(40)
             .y_label_area_size(70)
             .build_cartesian_2d(0.5..kmax, 0.0..imax)?;
+        let k_labels = self.points.len().max(1);
         chart
             .configure_mesh()
+            .x_labels(k_labels)
+            .x_label_formatter(&|k: &f64| format!("{k:.0}"))
             .x_desc("k")
             .y_desc("inertia")
             .label_style((FONT, 14))
@@ -384,6 +387,8 @@ impl Figure for ElbowFigure {
             .build_cartesian_2d(0.5..kmax, smin..smax)?;
         chart
             .configure_mesh()
+            .x_labels(k_labels)
+            .x_label_formatter(&|k: &f64| format!("{k:.0}"))
             .x_desc("k")
             .y_desc("mean silhouette")
             .label_style((FONT, 14))
@@ -396,7 +401,7 @@ impl Figure for ElbowFigure {
                 chart.draw_series(std::iter::once(Circle::new(*p, 9, RED.stroke_width(2))))?;
                 chart.draw_series(std::iter::once(Text::new(
                     format!("best k = {best}"),
-                    (p.0 + 0.15, p.1),
+                    (p.0 + 0.3, p.1 + (smax - smin) * 0.04),
                     (FONT, 15).into_font(),
                 )))?;
             }
