@@ -270,9 +270,10 @@ impl FrameAnalyser {
 /// Computes pyAudioAnalysis's 34 short-term features (and optionally their deltas) for signals of
 /// one sample rate and framing.
 ///
-/// Built once per (sample rate, [`FrameSpec`]): the real FFT plan (shared `Arc`), its buffers, the
-/// sparse MFCC filterbank, the DCT matrix and the chroma bin map are made here and reused for
-/// every frame of every signal; the per-frame path allocates nothing.
+/// Built once per (sample rate, [`FrameSpec`]): the real FFT plan (shared `Arc`), for an odd
+/// window also the complex FFT plan that analyses two frames at once (half a complex FFT per
+/// frame), their buffers, the sparse MFCC filterbank, the DCT matrix and the chroma bin map are
+/// made here and reused for every frame of every signal; the per-frame path allocates nothing.
 pub struct FeatureExtractor {
     framing: Framing,
     deltas: bool,
@@ -300,8 +301,8 @@ impl FeatureExtractor {
         Self::with_plan(framing, fft)
     }
 
-    /// As [`FeatureExtractor::new`], planning the FFT with a caller's planner (which caches
-    /// plans across extractors).
+    /// As [`FeatureExtractor::new`], planning the real FFT with a caller's planner (which caches
+    /// plans across extractors; the packed complex plan of an odd window is planned here).
     pub fn with_planner(
         sample_rate: u32,
         spec: FrameSpec,
