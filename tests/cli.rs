@@ -230,6 +230,51 @@ fn an_existing_output_is_only_replaced_by_a_complete_one() {
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
 
+#[cfg(unix)]
+#[test]
+fn outputs_are_not_private_temporary_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("notes.csv");
+    let png = dir.path().join("notes.png");
+    let out = run(&[
+        "notes",
+        "notes/piano/69_A4.wav",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&[
+        "plot",
+        "notes",
+        "notes/piano/69_A4.wav",
+        "-o",
+        png.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for path in [&csv, &png] {
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        // What File::create gives under the usual umasks (022, 002): readable by others.
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").unwrap();
+        let expected = std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, expected, "{} has mode {mode:o}", path.display());
+    }
+    // Replacing a file keeps its permissions.
+    std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = run(&[
+        "notes",
+        "notes/piano/60_C4.wav",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}
+
 #[test]
 fn features_has_the_reference_columns() {
     let dir = tempfile::tempdir().unwrap();

@@ -57,7 +57,12 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io_err)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".chromacluster-");
+    if let Some(permissions) = output_permissions(path) {
+        builder.permissions(permissions);
+    }
+    let tmp = builder.tempfile_in(&dir).map_err(io_err)?;
     {
         let mut out = BufWriter::new(tmp.as_file());
         match format {
@@ -80,6 +85,24 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
+}
+
+/// Permissions for a new output file: those of the file it replaces, else what a plain
+/// `File::create` would give (0o666 less the umask; temporary files are otherwise private).
+/// `None` off unix, where the temporary file's defaults are already right.
+pub(crate) fn output_permissions(path: &Path) -> Option<std::fs::Permissions> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        return Some(meta.permissions());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o666))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 /// Reads a table written by [`write_table`] (or any CSV with a header row, Parquet file or

@@ -12,10 +12,7 @@ pub fn write_atomic(
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let dir = parent_dir(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".chromacluster-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut tmp = temp_beside(path, "")?;
     {
         let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
         write(&mut buffered).with_context(|| format!("cannot write {}", path.display()))?;
@@ -42,15 +39,31 @@ pub fn render_atomic(
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
-    let tmp = tempfile::Builder::new()
-        .prefix(".chromacluster-")
-        .suffix(&suffix)
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let tmp = temp_beside(path, &suffix)?;
     render(tmp.path()).with_context(|| format!("cannot draw {}", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
+}
+
+/// A temporary file in `path`'s folder, with the permissions `path` will end up with (those
+/// of the file it replaces, else 0o666 less the umask; temporary files are otherwise private).
+fn temp_beside(path: &Path, suffix: &str) -> anyhow::Result<tempfile::NamedTempFile> {
+    let dir = parent_dir(path);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".chromacluster-").suffix(suffix);
+    if let Ok(meta) = std::fs::metadata(path) {
+        builder.permissions(meta.permissions());
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+    }
+    builder
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
 }
 
 fn parent_dir(path: &Path) -> &Path {
