@@ -11,7 +11,6 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let dir = parent_dir(path);
     let mut tmp = temp_beside(path, "")?;
     {
         let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
@@ -34,7 +33,6 @@ pub fn render_atomic(
     path: &Path,
     render: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let dir = parent_dir(path);
     let suffix = path
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))
