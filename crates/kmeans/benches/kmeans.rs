@@ -104,18 +104,30 @@ struct Run {
     inertia: f64,
 }
 
-fn fit_timed(m: &RowMatrix, n_init: usize) -> Run {
-    let t = Instant::now();
-    let fit = KMeans::params(K)
-        .n_init(n_init)
-        .seed(0)
-        .fit(m)
-        .expect("fit");
-    Run {
-        secs: t.elapsed().as_secs_f64(),
-        iterations: fit.iterations,
-        inertia: fit.model.inertia,
+/// Fastest of `repeats` identical fits (the machine is shared; the minimum is the least
+/// disturbed run). Every repeat must give the same inertia.
+fn fit_timed(m: &RowMatrix, n_init: usize, repeats: usize) -> Run {
+    let mut best: Option<Run> = None;
+    for _ in 0..repeats.max(1) {
+        let t = Instant::now();
+        let fit = KMeans::params(K)
+            .n_init(n_init)
+            .seed(0)
+            .fit(m)
+            .expect("fit");
+        let run = Run {
+            secs: t.elapsed().as_secs_f64(),
+            iterations: fit.iterations,
+            inertia: fit.model.inertia,
+        };
+        if let Some(b) = &best {
+            assert!(b.inertia == run.inertia, "repeated fits differ");
+        }
+        if best.as_ref().is_none_or(|b| run.secs < b.secs) {
+            best = Some(run);
+        }
     }
+    best.expect("at least one repeat")
 }
 
 fn main() {
@@ -172,13 +184,13 @@ fn main() {
         naive_it / oursn_it
     );
 
-    println!("\nfull fit (k-means++, tol 1e-4, max_iter 300, seed 0):");
-    for (label, n_init, sk2, sk1) in [
-        ("n_init 1 ", 1, SKLEARN_2CORES.0, SKLEARN_1THREAD.0),
-        ("n_init 10", 10, SKLEARN_2CORES.1, SKLEARN_1THREAD.1),
+    println!("\nfull fit (k-means++, tol 1e-4, max_iter 300, seed 0; fastest of 3 fits for n_init 1, of 2 for n_init 10):");
+    for (label, n_init, repeats, sk2, sk1) in [
+        ("n_init 1 ", 1, 3, SKLEARN_2CORES.0, SKLEARN_1THREAD.0),
+        ("n_init 10", 10, 2, SKLEARN_2CORES.1, SKLEARN_1THREAD.1),
     ] {
-        let all = fit_timed(&m, n_init);
-        let single = one.install(|| fit_timed(&m, n_init));
+        let all = fit_timed(&m, n_init, repeats);
+        let single = one.install(|| fit_timed(&m, n_init, repeats));
         assert!(
             all.inertia == single.inertia,
             "1-thread and all-thread inertia differ"
