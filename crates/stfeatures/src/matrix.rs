@@ -9,43 +9,18 @@ use crate::frame_spec::Framing;
 /// Number of short-term features per frame.
 pub const N_FEATURES: usize = 34;
 
-/// pyAudioAnalysis's feature names, in column order.
-pub const FEATURE_NAMES: [&str; N_FEATURES] = [
-    "zcr",
-    "energy",
-    "energy_entropy",
-    "spectral_centroid",
-    "spectral_spread",
-    "spectral_entropy",
-    "spectral_flux",
-    "spectral_rolloff",
-    "mfcc_1",
-    "mfcc_2",
-    "mfcc_3",
-    "mfcc_4",
-    "mfcc_5",
-    "mfcc_6",
-    "mfcc_7",
-    "mfcc_8",
-    "mfcc_9",
-    "mfcc_10",
-    "mfcc_11",
-    "mfcc_12",
-    "mfcc_13",
-    "chroma_1",
-    "chroma_2",
-    "chroma_3",
-    "chroma_4",
-    "chroma_5",
-    "chroma_6",
-    "chroma_7",
-    "chroma_8",
-    "chroma_9",
-    "chroma_10",
-    "chroma_11",
-    "chroma_12",
-    "chroma_std",
-];
+/// pyAudioAnalysis's feature names, in column order (the first half of the 68 column names).
+pub const FEATURE_NAMES: [&str; N_FEATURES] = feature_names();
+
+const fn feature_names() -> [&'static str; N_FEATURES] {
+    let mut names = [""; N_FEATURES];
+    let mut i = 0;
+    while i < N_FEATURES {
+        names[i] = ALL_COLUMN_NAMES[i];
+        i += 1;
+    }
+    names
+}
 
 /// All 68 column names: the 34 features, then their deltas named `"delta " + name` as
 /// pyAudioAnalysis names them.
