@@ -298,6 +298,67 @@ fn features_has_the_reference_columns() {
 }
 
 #[test]
+fn features_with_accurate_chroma_name_the_sung_notes() {
+    // doremi.wav is a sung C major scale: with accurate chroma the frames' loudest pitch
+    // classes are the scale's; pyaa's chroma (one bin sharp) is not.
+    let dir = tempfile::tempdir().unwrap();
+    let mut shares_in_scale = Vec::new();
+    for mode in ["accurate", "pyaa"] {
+        let csv = dir.path().join(format!("{mode}.csv"));
+        let out = run(&[
+            "features",
+            "real/doremi.wav",
+            "--chroma",
+            mode,
+            "--deltas",
+            "-o",
+            csv.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let df = read_table(&csv);
+        assert_eq!((df.height(), df.width()), (319, 68));
+        let chroma: Vec<Vec<f64>> = (1..=12)
+            .map(|k| {
+                let c = df
+                    .column(&format!("chroma_{k}"))
+                    .unwrap()
+                    .f64()
+                    .unwrap()
+                    .clone();
+                c.into_no_null_iter().collect()
+            })
+            .collect();
+        let energy: Vec<f64> = df
+            .column("energy")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        let loudest = energy.iter().cloned().fold(0.0, f64::max);
+        // C major's pitch classes in the A-first order: A, B, C, D, E, F, G.
+        let in_scale = [0usize, 2, 3, 5, 7, 8, 10];
+        let (mut voiced, mut hits) = (0, 0);
+        for i in 0..df.height() {
+            if energy[i] < loudest * 1e-2 {
+                continue;
+            }
+            voiced += 1;
+            let top = (0..12)
+                .max_by(|a, b| chroma[*a][i].total_cmp(&chroma[*b][i]))
+                .unwrap();
+            hits += usize::from(in_scale.contains(&top));
+        }
+        shares_in_scale.push(hits as f64 / voiced as f64);
+    }
+    assert!(shares_in_scale[0] > 0.9, "accurate: {shares_in_scale:?}");
+    assert!(
+        shares_in_scale[0] > shares_in_scale[1],
+        "{shares_in_scale:?}"
+    );
+}
+
+#[test]
 fn features_of_a_too_short_file_is_a_clear_error() {
     let out = run(&["features", "bad/short_10ms.wav"]);
     assert_eq!(out.status.code(), Some(1));

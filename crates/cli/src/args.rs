@@ -145,7 +145,8 @@ pub struct FeaturesArgs {
     /// Add the 34 deltas (each feature minus its previous frame's value).
     #[arg(long)]
     pub deltas: bool,
-    /// Chroma columns: pyAudioAnalysis's (pyaa) or the accurate ones.
+    /// Chroma columns: pyAudioAnalysis's (pyaa, default here, so the matrix matches the
+    /// reference), or accurate: pitch-class shares of the accurate chroma frame nearest in time.
     #[arg(long, value_enum, default_value_t = ChromaArg::Pyaa)]
     pub chroma: ChromaArg,
 }

@@ -8,12 +8,6 @@ use crate::Outcome;
 
 /// Runs `features`.
 pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> {
-    if args.chroma == ChromaArg::Accurate {
-        tracing::info!(
-            "the frame matrix keeps pyAudioAnalysis's chroma columns; accurate chroma has its own \
-             frame grid (see `plot chromagram` and `notes`)"
-        );
-    }
     let mut extractors =
         stfeatures::ExtractorsByRate::new(stfeatures::FrameSpec::default(), args.deltas);
     let matrix = match extractors.extract_file(&args.file) {
@@ -26,6 +20,19 @@ pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> 
     let mut df = matrix
         .to_dataframe()
         .context("cannot build the feature table")?;
+    if args.chroma == ChromaArg::Accurate {
+        let framing = matrix.framing();
+        let options = chroma::TableOptions::default();
+        let gram = match chroma::file_chromagram(&args.file, &options) {
+            Ok(g) => g,
+            Err(err) => {
+                eprintln!("error: {}", crate::pipeline::error_chain(&args.file, &err));
+                return Ok(Outcome::SomeFailed);
+            }
+        };
+        let n_fft = options.accurate.n_fft(framing.sample_rate());
+        replace_chroma_columns(&mut df, &gram, framing, n_fft, args.deltas)?;
+    }
     match &args.output {
         Some(path) => chroma::write_table(&mut df, path)?,
         None => {
@@ -37,4 +44,61 @@ pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> 
         }
     }
     Ok(Outcome::AllGood)
+}
+
+/// Replaces the pyaa chroma columns (`chroma_1..12`, `chroma_std`, and their deltas) with the
+/// accurate chroma of the accurate frame whose centre is nearest each feature frame's centre,
+/// as pitch-class shares (each frame's 12 values sum to 1; 0 for a silent frame).
+fn replace_chroma_columns(
+    df: &mut polars::prelude::DataFrame,
+    gram: &chroma::Chromagram,
+    framing: stfeatures::Framing,
+    n_fft: usize,
+    deltas: bool,
+) -> anyhow::Result<()> {
+    use polars::prelude::Column;
+    let n = df.height();
+    let hop = (gram.hop_s() * f64::from(framing.sample_rate()))
+        .round()
+        .max(1.0);
+    let last = gram.n_frames().saturating_sub(1);
+    let mut values = vec![vec![0.0f64; n]; 13];
+    for i in 0..n {
+        let centre = (i * framing.step()) as f64 + framing.window() as f64 / 2.0;
+        let j = ((centre - n_fft as f64 / 2.0) / hop)
+            .round()
+            .clamp(0.0, last as f64) as usize;
+        let row = if gram.n_frames() > 0 {
+            *gram.row(j)
+        } else {
+            [0.0; 12]
+        };
+        let total: f64 = row.iter().sum();
+        let shares = row.map(|v| if total > 0.0 { v / total } else { 0.0 });
+        let mean = shares.iter().sum::<f64>() / 12.0;
+        let std = (shares.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 12.0).sqrt();
+        for (k, v) in shares.iter().enumerate() {
+            values[k][i] = *v;
+        }
+        values[12][i] = std;
+    }
+    let names = &stfeatures::FEATURE_NAMES
+        [stfeatures::CHROMA_COLUMNS.start..=stfeatures::CHROMA_STD_COLUMN];
+    for (name, column) in names.iter().zip(&values) {
+        df.replace(name, Column::new((*name).into(), column.clone()))?;
+        if deltas {
+            let delta_name = format!("delta {name}");
+            let delta: Vec<f64> = (0..n)
+                .map(|i| {
+                    if i == 0 {
+                        0.0
+                    } else {
+                        column[i] - column[i - 1]
+                    }
+                })
+                .collect();
+            df.replace(&delta_name, Column::new(delta_name.as_str().into(), delta))?;
+        }
+    }
+    Ok(())
 }
