@@ -62,26 +62,31 @@ fn replace_chroma_columns(
         .round()
         .max(1.0);
     let last = gram.n_frames().saturating_sub(1);
-    let mut values = vec![vec![0.0f64; n]; 13];
-    for i in 0..n {
-        let centre = (i * framing.step()) as f64 + framing.window() as f64 / 2.0;
-        let j = ((centre - n_fft as f64 / 2.0) / hop)
-            .round()
-            .clamp(0.0, last as f64) as usize;
-        let row = if gram.n_frames() > 0 {
-            *gram.row(j)
-        } else {
-            [0.0; 12]
-        };
-        let total: f64 = row.iter().sum();
-        let shares = row.map(|v| if total > 0.0 { v / total } else { 0.0 });
-        let mean = shares.iter().sum::<f64>() / 12.0;
-        let std = (shares.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 12.0).sqrt();
-        for (k, v) in shares.iter().enumerate() {
-            values[k][i] = *v;
-        }
-        values[12][i] = std;
-    }
+    // One row of 13 values (12 shares and their population std) per feature frame.
+    let rows: Vec<[f64; 13]> = (0..n)
+        .map(|i| {
+            let centre = (i * framing.step()) as f64 + framing.window() as f64 / 2.0;
+            let j = ((centre - n_fft as f64 / 2.0) / hop)
+                .round()
+                .clamp(0.0, last as f64) as usize;
+            let chroma = if gram.n_frames() > 0 {
+                *gram.row(j)
+            } else {
+                [0.0; 12]
+            };
+            let total: f64 = chroma.iter().sum();
+            let shares = chroma.map(|v| if total > 0.0 { v / total } else { 0.0 });
+            let mean = shares.iter().sum::<f64>() / 12.0;
+            let std = (shares.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 12.0).sqrt();
+            let mut row = [0.0; 13];
+            row[..12].copy_from_slice(&shares);
+            row[12] = std;
+            row
+        })
+        .collect();
+    let values: Vec<Vec<f64>> = (0..13)
+        .map(|k| rows.iter().map(|r| r[k]).collect())
+        .collect();
     let names = &stfeatures::FEATURE_NAMES
         [stfeatures::CHROMA_COLUMNS.start..=stfeatures::CHROMA_STD_COLUMN];
     for (name, column) in names.iter().zip(&values) {
