@@ -158,6 +158,82 @@ fn notes_writes_csv_parquet_and_json_that_read_back_the_same() {
 }
 
 #[test]
+fn notes_in_pyaa_mode_reproduce_the_reference_table() {
+    // testdata/reference/seed_table.csv: pyAudioAnalysis's own chroma argmax shares per file.
+    let reference = read_table(&testdata().join("reference/seed_table.csv"));
+    let files = [
+        "formats/flac_s16_44100_2ch.flac",
+        "formats/wav_pcm_s24le_44100_2ch.wav",
+        "formats/wav_pcm_s16le_8000_1ch.wav",
+        "keys/piano/C_major.wav",
+        "notes/violin/69_A4.wav",
+        "real/3_class/silence/n_IJI9R1NTO9_57.0_58.0.wav",
+        "real/doremi.wav",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("pyaa.csv");
+    let mut args = vec!["notes", "--chroma", "pyaa", "-o", csv.to_str().unwrap()];
+    args.extend(files);
+    let out = run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = read_table(&csv);
+    assert_eq!(ours.height(), files.len());
+    let ref_paths: Vec<String> = reference
+        .column("path")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|p| p.unwrap_or_default().to_string())
+        .collect();
+    let our_paths: Vec<String> = ours
+        .column("file")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|p| p.unwrap_or_default().to_string())
+        .collect();
+    for (row, path) in our_paths.iter().enumerate() {
+        let r = ref_paths
+            .iter()
+            .position(|p| p == path)
+            .expect("file in the reference");
+        let frames = ours
+            .column("frames")
+            .unwrap()
+            .cast(&polars::prelude::DataType::Int64)
+            .unwrap();
+        let ref_frames = reference
+            .column("n_frames")
+            .unwrap()
+            .cast(&polars::prelude::DataType::Int64)
+            .unwrap();
+        assert_eq!(
+            frames.i64().unwrap().get(row),
+            ref_frames.i64().unwrap().get(r),
+            "{path}: frame count"
+        );
+        for note in [
+            "A", "A#", "B", "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#",
+        ] {
+            let a = ours.column(note).unwrap().f64().unwrap().get(row).unwrap();
+            let b = reference
+                .column(note)
+                .unwrap()
+                .f64()
+                .unwrap()
+                .get(r)
+                .unwrap();
+            assert!(
+                (a - b).abs() <= 1e-12,
+                "{path} {note}: ours {a}, reference {b}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_batch_with_bad_files_keeps_every_good_row_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let good = [

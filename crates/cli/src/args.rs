@@ -72,7 +72,8 @@ pub enum ChromaArg {
     /// True bin frequencies, summed energies, long window: names the right note (default).
     #[default]
     Accurate,
-    /// pyAudioAnalysis 0.3.14's chroma, quirks included, for reproducing old results.
+    /// pyAudioAnalysis 0.3.14's chroma, quirks included, every frame voting (silence as A): the
+    /// original pipeline's table, for reproducing old results.
     Pyaa,
 }
 

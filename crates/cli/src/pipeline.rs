@@ -26,10 +26,17 @@ pub struct Batch {
     pub stopped: bool,
 }
 
-/// The table options for the `--chroma` and `--summary` flags.
+/// The table options for the `--chroma`, `--profile` and `--summary` flags. `--chroma pyaa`
+/// reproduces the reference table: every frame votes, a silent frame for A, as
+/// pyAudioAnalysis's pipeline counted them; accurate mode counts voiced frames only.
 pub fn table_options(extract: &ExtractArgs) -> TableOptions {
+    let votes = match extract.chroma {
+        ChromaArg::Accurate => chroma::VotePolicy::default(),
+        ChromaArg::Pyaa => chroma::VotePolicy::AllFrames,
+    };
     TableOptions {
         mode: chroma_mode(extract.chroma),
+        votes,
         feature_stats: extract.summary,
         profile: match extract.profile {
             ProfileArg::Dominant => chroma::ProfileKind::Dominant,
