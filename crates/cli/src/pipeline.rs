@@ -101,14 +101,19 @@ pub fn report_failures(failures: &[(PathBuf, ChromaError)], total: usize) {
     for (path, err) in failures {
         eprintln!("error: {}", error_chain(path, err));
     }
+    const LISTED: usize = 10;
+    let mut names: Vec<String> = failures
+        .iter()
+        .take(LISTED)
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    if failures.len() > LISTED {
+        names.push(format!("and {} more above", failures.len() - LISTED));
+    }
     eprintln!(
         "{} of {total} file(s) failed: {}",
         failures.len(),
-        failures
-            .iter()
-            .map(|(p, _)| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        names.join(", ")
     );
 }
 

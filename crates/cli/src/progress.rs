@@ -13,7 +13,7 @@ pub fn files_bar(len: usize, quiet: bool, message: &str) -> ProgressBar {
     };
     let bar = ProgressBar::with_draw_target(Some(len as u64), target);
     let style = ProgressStyle::with_template(
-        "{msg:>10} [{elapsed_precise}] {wide_bar} {pos}/{len} files ({per_sec}, eta {eta})",
+        "{msg:>10} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} files (eta {eta})",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
