@@ -57,6 +57,36 @@ fn png_size(path: &Path) -> (u32, u32) {
     (w, h)
 }
 
+/// A column as f64 values (nulls are a test failure).
+fn floats(df: &polars::prelude::DataFrame, name: &str) -> Vec<f64> {
+    let c = df
+        .column(name)
+        .unwrap_or_else(|e| panic!("column {name}: {e}"));
+    let c = c.cast(&polars::prelude::DataType::Float64).unwrap();
+    c.f64().unwrap().into_no_null_iter().collect()
+}
+
+/// A column as i64 values (nulls are a test failure).
+fn ints(df: &polars::prelude::DataFrame, name: &str) -> Vec<i64> {
+    let c = df
+        .column(name)
+        .unwrap_or_else(|e| panic!("column {name}: {e}"));
+    let c = c.cast(&polars::prelude::DataType::Int64).unwrap();
+    c.i64().unwrap().into_no_null_iter().collect()
+}
+
+/// A string column (nulls as empty strings).
+fn strings(df: &polars::prelude::DataFrame, name: &str) -> Vec<String> {
+    let c = df
+        .column(name)
+        .unwrap_or_else(|e| panic!("column {name}: {e}"));
+    c.str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect()
+}
+
 fn read_table(path: &Path) -> polars::prelude::DataFrame {
     chroma::read_table(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
@@ -148,9 +178,10 @@ fn notes_writes_csv_parquet_and_json_that_read_back_the_same() {
     );
     for other in &tables[1..] {
         for name in &names[1..13] {
-            let a = tables[0].column(name).unwrap().f64().unwrap().clone();
-            let b = other.column(name).unwrap().f64().unwrap().clone();
-            for (x, y) in a.into_no_null_iter().zip(b.into_no_null_iter()) {
+            for (x, y) in floats(&tables[0], name)
+                .into_iter()
+                .zip(floats(other, name))
+            {
                 assert!((x - y).abs() < 1e-9, "column {name}: {x} vs {y}");
             }
         }
@@ -178,53 +209,19 @@ fn notes_in_pyaa_mode_reproduce_the_reference_table() {
     assert!(out.status.success(), "{}", stderr(&out));
     let ours = read_table(&csv);
     assert_eq!(ours.height(), files.len());
-    let ref_paths: Vec<String> = reference
-        .column("path")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|p| p.unwrap_or_default().to_string())
-        .collect();
-    let our_paths: Vec<String> = ours
-        .column("file")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|p| p.unwrap_or_default().to_string())
-        .collect();
-    for (row, path) in our_paths.iter().enumerate() {
+    let ref_paths = strings(&reference, "path");
+    let ref_frames = ints(&reference, "n_frames");
+    let our_frames = ints(&ours, "frames");
+    for (row, path) in strings(&ours, "file").iter().enumerate() {
         let r = ref_paths
             .iter()
             .position(|p| p == path)
             .expect("file in the reference");
-        let frames = ours
-            .column("frames")
-            .unwrap()
-            .cast(&polars::prelude::DataType::Int64)
-            .unwrap();
-        let ref_frames = reference
-            .column("n_frames")
-            .unwrap()
-            .cast(&polars::prelude::DataType::Int64)
-            .unwrap();
-        assert_eq!(
-            frames.i64().unwrap().get(row),
-            ref_frames.i64().unwrap().get(r),
-            "{path}: frame count"
-        );
+        assert_eq!(our_frames[row], ref_frames[r], "{path}: frame count");
         for note in [
             "A", "A#", "B", "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#",
         ] {
-            let a = ours.column(note).unwrap().f64().unwrap().get(row).unwrap();
-            let b = reference
-                .column(note)
-                .unwrap()
-                .f64()
-                .unwrap()
-                .get(r)
-                .unwrap();
+            let (a, b) = (floats(&ours, note)[row], floats(&reference, note)[r]);
             assert!(
                 (a - b).abs() <= 1e-12,
                 "{path} {note}: ours {a}, reference {b}"
@@ -394,23 +391,9 @@ fn features_with_accurate_chroma_name_the_sung_notes() {
         let df = read_table(&csv);
         assert_eq!((df.height(), df.width()), (319, 68));
         let chroma: Vec<Vec<f64>> = (1..=12)
-            .map(|k| {
-                let c = df
-                    .column(&format!("chroma_{k}"))
-                    .unwrap()
-                    .f64()
-                    .unwrap()
-                    .clone();
-                c.into_no_null_iter().collect()
-            })
+            .map(|k| floats(&df, &format!("chroma_{k}")))
             .collect();
-        let energy: Vec<f64> = df
-            .column("energy")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
+        let energy = floats(&df, "energy");
         let loudest = energy.iter().cloned().fold(0.0, f64::max);
         // C major's pitch classes in the A-first order: A, B, C, D, E, F, G.
         let in_scale = [0usize, 2, 3, 5, 7, 8, 10];
@@ -488,20 +471,7 @@ fn cluster_a_table_then_predict_with_the_saved_model() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let p = read_table(&predicted);
-    let a = df
-        .column("cluster")
-        .unwrap()
-        .cast(&polars::prelude::DataType::Int64)
-        .unwrap();
-    let b = p
-        .column("cluster")
-        .unwrap()
-        .cast(&polars::prelude::DataType::Int64)
-        .unwrap();
-    assert_eq!(
-        a.i64().unwrap().into_no_null_iter().collect::<Vec<_>>(),
-        b.i64().unwrap().into_no_null_iter().collect::<Vec<_>>()
-    );
+    assert_eq!(ints(&df, "cluster"), ints(&p, "cluster"));
 }
 
 #[test]
