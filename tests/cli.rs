@@ -270,6 +270,14 @@ fn a_batch_with_bad_files_keeps_every_good_row_and_exits_1() {
         "a non-audio file is not an error:\n{err}"
     );
     assert!(!err.contains("panicked"), "a panic message leaked:\n{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes in a log that is not a terminal:\n{err}"
+    );
+    assert!(
+        !err.contains("probe reach EOF"),
+        "the decoder library's own log leaked:\n{err}"
+    );
     let df = read_table(&table);
     assert_eq!(df.height(), good.len(), "{df}");
     // --strict stops at the first failure and writes nothing.

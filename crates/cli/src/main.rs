@@ -78,9 +78,17 @@ fn init_logging(verbose: u8, quiet: bool) {
             _ => "trace",
         }
     };
+    // symphonia logs its own probing and decoding trouble; audio-io already turns it into a
+    // warning or an error naming the file, so keep symphonia's lines for -vv and up.
+    let default = if verbose >= 2 {
+        default.to_string()
+    } else {
+        format!("{default},symphonia=off")
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_target(false)
         .without_time()
