@@ -1,6 +1,7 @@
 //! Per-file analysis and the feature table (one row per file), built in parallel.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use audio_io::{AudioReader, BlockSource};
 use polars::prelude::{Column, DataFrame};
@@ -293,39 +294,78 @@ fn check_length(path: &Path, n: u64, sample_rate: u32) -> Result<(), ChromaError
     Ok(())
 }
 
-/// Analyses `paths` in parallel (rayon) and stacks the good files into a table in sorted path
-/// order; files that fail are listed in [`FeatureTable::failures`] and do not stop the batch.
-/// `progress` is called once after each file (from worker threads). Fails only if polars cannot
-/// build the table.
+/// The analyses of a batch of files: the good ones and the failures, each in sorted path order.
+#[derive(Debug)]
+pub struct AnalysisBatch {
+    /// Analyses of the files that succeeded.
+    pub analyses: Vec<FileAnalysis>,
+    /// Files that could not be analysed, with why.
+    pub failures: Vec<(PathBuf, ChromaError)>,
+    /// True when `stop_at_first_failure` cut the batch short (files not started are in neither list).
+    pub stopped: bool,
+}
+
+/// Analyses `paths` (sorted, duplicates dropped) in parallel with rayon; the result's order does
+/// not depend on the thread count. A failing file does not stop the batch unless
+/// `stop_at_first_failure` is set, in which case files not yet started are skipped. `progress`
+/// is called once after each analysed file (from worker threads).
+pub fn analyze_files(
+    paths: &[PathBuf],
+    options: &TableOptions,
+    stop_at_first_failure: bool,
+    progress: &(dyn Fn() + Sync),
+) -> AnalysisBatch {
+    let mut sorted: Vec<&PathBuf> = paths.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let stop = AtomicBool::new(false);
+    let results: Vec<(PathBuf, Option<Result<FileAnalysis, ChromaError>>)> = sorted
+        .par_iter()
+        .map(|p| {
+            if stop.load(Ordering::Relaxed) {
+                return ((*p).clone(), None);
+            }
+            let r = analyze_file(p, options);
+            if r.is_err() && stop_at_first_failure {
+                stop.store(true, Ordering::Relaxed);
+            }
+            progress();
+            ((*p).clone(), Some(r))
+        })
+        .collect();
+    let mut batch = AnalysisBatch {
+        analyses: Vec::with_capacity(results.len()),
+        failures: Vec::new(),
+        stopped: stop.load(Ordering::Relaxed),
+    };
+    for (path, r) in results {
+        match r {
+            Some(Ok(a)) => batch.analyses.push(a),
+            Some(Err(e)) => batch.failures.push((path, e)),
+            None => {}
+        }
+    }
+    batch
+}
+
+/// Analyses `paths` in parallel (see [`analyze_files`]) and stacks the good files into a table
+/// in sorted path order; files that fail are listed in [`FeatureTable::failures`] and do not
+/// stop the batch. `progress` is called once after each file (from worker threads). Fails only
+/// if polars cannot build the table.
 pub fn build_table(
     paths: &[PathBuf],
     options: &TableOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<FeatureTable, ChromaError> {
-    let mut sorted: Vec<&PathBuf> = paths.iter().collect();
-    sorted.sort();
-    sorted.dedup();
-    let results: Vec<(PathBuf, Result<FileAnalysis, ChromaError>)> = sorted
-        .par_iter()
-        .map(|p| {
-            let r = analyze_file(p, options);
-            progress();
-            ((*p).clone(), r)
-        })
-        .collect();
-    let mut good = Vec::with_capacity(results.len());
-    let mut failures = Vec::new();
-    for (path, r) in results {
-        match r {
-            Ok(a) => good.push(a),
-            Err(e) => {
-                tracing::warn!("skipping {}: {e}", path.display());
-                failures.push((path, e));
-            }
-        }
+    let batch = analyze_files(paths, options, false, progress);
+    for (path, e) in &batch.failures {
+        tracing::warn!("skipping {}: {e}", path.display());
     }
-    let table = table_of(&good, options.profile)?;
-    Ok(FeatureTable { table, failures })
+    let table = table_of(&batch.analyses, options.profile)?;
+    Ok(FeatureTable {
+        table,
+        failures: batch.failures,
+    })
 }
 
 /// Stacks analyses into a DataFrame (rows in the given order): `file`, the 12 note columns

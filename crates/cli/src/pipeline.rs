@@ -2,12 +2,10 @@
 //! parallel with a progress bar, report the failures, and get a table to cluster.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{bail, Context};
-use chroma::{ChromaError, ChromaMode, FileAnalysis, TableOptions};
+use chroma::{AnalysisBatch, ChromaError, ChromaMode, TableOptions};
 use polars::prelude::{DataFrame, DataType};
-use rayon::prelude::*;
 
 use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg};
 use crate::inputs::{self, Inputs};
@@ -15,16 +13,6 @@ use crate::inputs::{self, Inputs};
 /// Columns of a note-profile table that describe the file rather than its sound; they are not
 /// clustered unless `--columns` names them.
 pub const METADATA_COLUMNS: &[&str] = &["voiced_frames", "frames", "duration_s", "sample_rate"];
-
-/// The result of analysing a batch of files.
-pub struct Batch {
-    /// Good files, in sorted path order.
-    pub analyses: Vec<FileAnalysis>,
-    /// Files that failed, in sorted path order.
-    pub failures: Vec<(PathBuf, ChromaError)>,
-    /// `--strict` stopped the batch at a failure.
-    pub stopped: bool,
-}
 
 /// The table options for the `--chroma`, `--profile` and `--summary` flags. `--chroma pyaa`
 /// reproduces the reference table: every frame votes, a silent frame for A, as
@@ -54,38 +42,16 @@ pub fn chroma_mode(arg: ChromaArg) -> ChromaMode {
     }
 }
 
-/// Analyses `files` in parallel (order of the result does not depend on `--jobs`), with a
-/// progress bar; failures are reported on stderr afterwards, in path order.
-pub fn analyze_batch(global: &GlobalArgs, files: &[PathBuf], options: &TableOptions) -> Batch {
+/// Analyses `files` in parallel (see `chroma::analyze_files`) with a progress bar; failures are
+/// reported on stderr afterwards, in path order.
+pub fn analyze_batch(
+    global: &GlobalArgs,
+    files: &[PathBuf],
+    options: &TableOptions,
+) -> AnalysisBatch {
     let bar = crate::progress::files_bar(files.len(), global.quiet, "analysing");
-    let stop = AtomicBool::new(false);
-    let results: Vec<(PathBuf, Option<Result<FileAnalysis, ChromaError>>)> = files
-        .par_iter()
-        .map(|path| {
-            if global.strict && stop.load(Ordering::Relaxed) {
-                return (path.clone(), None);
-            }
-            let result = chroma::analyze_file(path, options);
-            if result.is_err() && global.strict {
-                stop.store(true, Ordering::Relaxed);
-            }
-            bar.inc(1);
-            (path.clone(), Some(result))
-        })
-        .collect();
+    let batch = chroma::analyze_files(files, options, global.strict, &|| bar.inc(1));
     bar.finish_and_clear();
-    let mut batch = Batch {
-        analyses: Vec::with_capacity(files.len()),
-        failures: Vec::new(),
-        stopped: stop.load(Ordering::Relaxed),
-    };
-    for (path, result) in results {
-        match result {
-            Some(Ok(a)) => batch.analyses.push(a),
-            Some(Err(e)) => batch.failures.push((path, e)),
-            None => {}
-        }
-    }
     report_failures(&batch.failures, files.len());
     if batch.stopped {
         eprintln!("stopped at the first failure (--strict)");

@@ -19,22 +19,19 @@ const SECONDS_PER_CHORD: f64 = 0.75;
 
 /// The chords of a progression in the major key on `tonic`: `I-IV-V-I` or `I-vi-IV-V-I`.
 fn progression(tonic: u8, variant: usize) -> Vec<Vec<u8>> {
-    let major = |root: u8| vec![root, root + 4, root + 7];
-    let minor = |root: u8| vec![root, root + 3, root + 7];
     match variant % 2 {
-        0 => vec![
-            major(tonic),
-            major(tonic + 5),
-            major(tonic + 7),
-            major(tonic),
-        ],
-        _ => vec![
-            major(tonic),
-            minor(tonic + 9),
-            major(tonic + 5),
-            major(tonic + 7),
-            major(tonic),
-        ],
+        0 => synth::cadence_i_iv_v_i(tonic),
+        _ => {
+            let major = synth::major_triad_notes;
+            let minor = |root: u8| vec![root, root + 3, root + 7];
+            vec![
+                major(tonic),
+                minor(tonic + 9),
+                major(tonic + 5),
+                major(tonic + 7),
+                major(tonic),
+            ]
+        }
     }
 }
 
@@ -55,8 +52,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     };
 
     // 1. Synthesise: every key on every timbre, the pluck an octave lower.
-    let mut files = Vec::new();
-    let mut keys = Vec::new();
+    let mut tracks = Vec::new();
     for (key_index, (key, tonic)) in KEYS.iter().enumerate() {
         for (t, timbre) in Timbre::ALL.iter().enumerate() {
             let tonic = if *timbre == Timbre::Pluck {
@@ -73,10 +69,12 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
             ));
             synth::write_wav(&path, &[&samples], SAMPLE_RATE, WavFormat::S16)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            files.push(path);
-            keys.push(key_index);
+            tracks.push((path, key_index));
         }
     }
+    // The batch comes back in path order: keep each file's key beside it in that order.
+    tracks.sort();
+    let (files, keys): (Vec<PathBuf>, Vec<usize>) = tracks.into_iter().unzip();
     println!(
         "Synthesised {} tracks: I-IV-V-I and I-vi-IV-V-I in {} on {} timbres ({} Hz, 16-bit WAV).\n",
         files.len(),
