@@ -11,10 +11,7 @@ use anyhow::{anyhow, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Pitch-class names in the table's order (index 0 = A).
-pub const NOTE_NAMES: [&str; 12] = [
-    "A", "A#", "B", "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#",
-];
+use chroma::NOTE_NAMES;
 
 const FONT: &str = "sans-serif";
 
@@ -78,6 +75,13 @@ pub fn save(figure: &impl Figure, path: &Path) -> anyhow::Result<()> {
     crate::output::render_atomic(path, |tmp| render(figure, tmp, path))
 }
 
+/// Each pitch class's value relative to the row's largest (all 0 for an all-zero row): the
+/// heat maps colour every row on its own scale.
+fn relative_levels(values: &[f64; 12]) -> [f64; 12] {
+    let max = values.iter().cloned().fold(0.0, f64::max);
+    values.map(|v| if max > 0.0 { v / max } else { 0.0 })
+}
+
 fn heat_color(v: f64) -> RGBColor {
     let c = ViridisRGB::get_color(v.clamp(0.0, 1.0));
     RGBColor(c.0, c.1, c.2)
@@ -136,15 +140,16 @@ impl Figure for ChromagramFigure {
             .axis_desc_style((FONT, 16))
             .draw()?;
         chart.draw_series(cols.iter().enumerate().flat_map(|(t, frame)| {
-            let max = frame.iter().cloned().fold(0.0, f64::max);
             let x0 = t as f64 * col_s;
-            frame.iter().enumerate().map(move |(p, &v)| {
-                let level = if max > 0.0 { v / max } else { 0.0 };
-                Rectangle::new(
-                    [(x0, p as f64 - 0.5), (x0 + col_s, p as f64 + 0.5)],
-                    heat_color(level).filled(),
-                )
-            })
+            relative_levels(frame)
+                .into_iter()
+                .enumerate()
+                .map(move |(p, level)| {
+                    Rectangle::new(
+                        [(x0, p as f64 - 0.5), (x0 + col_s, p as f64 + 0.5)],
+                        heat_color(level).filled(),
+                    )
+                })
         }))?;
         Ok(())
     }
@@ -227,15 +232,16 @@ impl Figure for NotesFigure {
             .label_style((FONT, 13))
             .draw()?;
         chart.draw_series(self.rows.iter().enumerate().flat_map(|(r, (_, values))| {
-            let max = values.iter().cloned().fold(0.0, f64::max);
             let y = (n - 1 - r) as f64;
-            values.iter().enumerate().map(move |(p, &v)| {
-                let level = if max > 0.0 { v / max } else { 0.0 };
-                Rectangle::new(
-                    [(p as f64 - 0.5, y - 0.5), (p as f64 + 0.5, y + 0.5)],
-                    heat_color(level).filled(),
-                )
-            })
+            relative_levels(values)
+                .into_iter()
+                .enumerate()
+                .map(move |(p, level)| {
+                    Rectangle::new(
+                        [(p as f64 - 0.5, y - 0.5), (p as f64 + 0.5, y + 0.5)],
+                        heat_color(level).filled(),
+                    )
+                })
         }))?;
         Ok(())
     }

@@ -231,7 +231,7 @@ impl RowMatrix {
     }
 
     /// Returns a copy with each column transformed as `(x - mean) / scale`.
-    pub(crate) fn scaled(&self, scaling: &Scaling) -> Self {
+    pub fn scaled(&self, scaling: &Scaling) -> Self {
         let mut data = self.data.clone();
         for row in data.chunks_exact_mut(self.n_cols) {
             for ((x, m), s) in row.iter_mut().zip(&scaling.mean).zip(&scaling.scale) {

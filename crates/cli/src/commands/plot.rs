@@ -88,13 +88,12 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
         .standardize(args.standardize);
     let clustering = super::cluster::cluster_table(table, &columns, k, params)?;
     let fit = &clustering.fit;
-    let rows: Vec<Vec<f64>> = (0..clustering.data.n_rows())
-        .map(|i| clustering.data.row(i).to_vec())
-        .collect();
-    let rows = match &fit.model.scaling {
-        Some(_) if args.standardize => standardized(&rows),
-        _ => rows,
+    // Project the rows in the space k-means worked in (z-scores with --standardize).
+    let space = match &fit.model.scaling {
+        Some(scaling) => clustering.data.scaled(scaling),
+        None => clustering.data.clone(),
     };
+    let rows: Vec<Vec<f64>> = (0..space.n_rows()).map(|i| space.row(i).to_vec()).collect();
     let (points, (s1, s2)) = figures::pca_2d(&rows);
     let files = pipeline::row_names(table);
     let figure = ClustersFigure {
@@ -117,22 +116,6 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
     };
     figures::save(&figure, &args.output)?;
     Ok(outcome(loaded.some_failed))
-}
-
-/// Z-scores of each column (zero-variance columns become 0).
-fn standardized(rows: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let n = rows.len().max(1) as f64;
-    let d = rows.first().map_or(0, Vec::len);
-    let mut out = rows.to_vec();
-    for j in 0..d {
-        let mean = rows.iter().map(|r| r[j]).sum::<f64>() / n;
-        let var = rows.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n;
-        let sd = var.sqrt();
-        for r in out.iter_mut() {
-            r[j] = if sd > 0.0 { (r[j] - mean) / sd } else { 0.0 };
-        }
-    }
-    out
 }
 
 fn elbow(global: &GlobalArgs, args: PlotElbowArgs) -> anyhow::Result<Outcome> {
