@@ -23,6 +23,30 @@ pub enum KMeansError {
         /// The offending value.
         value: f64,
     },
+    /// A value is finite but so large that squared distances would overflow (see
+    /// [`crate::MAX_ABS_VALUE`]).
+    #[error(
+        "value {value:e} at row {row}, column `{column}` is too large to cluster (limit ±{limit:e}: squared distances would overflow); rescale the column",
+        limit = crate::MAX_ABS_VALUE
+    )]
+    TooLarge {
+        /// 0-based row index.
+        row: usize,
+        /// Column name.
+        column: String,
+        /// The offending value.
+        value: f64,
+    },
+    /// Standardising a value overflows (the scaling's scale is tiny or its mean huge).
+    #[error(
+        "standardising row {row}, column `{column}` overflows: the scaling's scale is too small (or its mean too large) for this value"
+    )]
+    ScalingOverflow {
+        /// 0-based row index.
+        row: usize,
+        /// Column name.
+        column: String,
+    },
     /// A value is null (missing) in a DataFrame column.
     #[error("null value at row {row}, column `{column}`")]
     Null {
@@ -75,6 +99,19 @@ pub enum KMeansError {
         from: usize,
         /// Last k.
         to: usize,
+    },
+    /// `k = auto` found no k in its range with a defined silhouette (the rows are identical, or
+    /// nearly so: every fit put them in one cluster).
+    #[error(
+        "k = auto: the silhouette is undefined for every k in {from}..={to}, since the table has only {distinct_rows} distinct row(s); choose k yourself"
+    )]
+    AutoKUndefined {
+        /// First k tried.
+        from: usize,
+        /// Last k tried.
+        to: usize,
+        /// Distinct rows of the table.
+        distinct_rows: usize,
     },
     /// Silhouette needs 2 <= number of labels used <= n - 1.
     #[error(

@@ -34,4 +34,4 @@ pub use model::{KMeansFit, KMeansModel};
 pub use params::{KMeans, KMeansParams};
 pub use rand_index::adjusted_rand_index;
 pub use selection::{silhouette_score, AutoKFit, KScore, KSelection};
-pub use table::{RowMatrix, Scaling};
+pub use table::{RowMatrix, Scaling, MAX_ABS_VALUE};

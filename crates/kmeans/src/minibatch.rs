@@ -115,7 +115,7 @@ impl MiniBatchParams {
         let scaled;
         let x = match &scaling {
             Some(s) => {
-                scaled = data.scaled(s);
+                scaled = data.scaled(s)?;
                 &scaled
             }
             None => data,

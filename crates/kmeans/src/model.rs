@@ -56,6 +56,17 @@ impl KMeansFit {
     pub fn centroids(&self) -> &[Vec<f64>] {
         &self.model.centroids
     }
+    /// How many fitted rows each cluster holds (`k` counts). A zero means the cluster is empty:
+    /// the table has fewer distinct rows than `k`.
+    pub fn cluster_sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![0; self.model.k];
+        for &label in &self.labels {
+            if let Some(n) = sizes.get_mut(label) {
+                *n += 1;
+            }
+        }
+        sizes
+    }
 }
 
 impl KMeansModel {
@@ -80,7 +91,7 @@ impl KMeansModel {
         let scaled;
         let x = match &self.scaling {
             Some(s) => {
-                scaled = data.scaled(s);
+                scaled = data.scaled(s)?;
                 &scaled
             }
             None => data,
@@ -188,6 +199,12 @@ impl KMeansModel {
             if c.iter().any(|v| !v.is_finite()) {
                 return Err(bad(format!("centroid {i} has a non-finite value")));
             }
+            if let Some(v) = c.iter().find(|v| v.abs() > crate::MAX_ABS_VALUE) {
+                return Err(bad(format!(
+                    "centroid {i} has the value {v:e}, beyond the ±{:e} that can be clustered",
+                    crate::MAX_ABS_VALUE
+                )));
+            }
         }
         if let Some(s) = &model.scaling {
             if s.mean.len() != d || s.scale.len() != d {
@@ -199,6 +216,12 @@ impl KMeansModel {
                 || s.scale.iter().any(|&v| v <= 0.0)
             {
                 return Err(bad("scaling has a non-finite or non-positive value".into()));
+            }
+            if s.mean.iter().any(|v| v.abs() > crate::MAX_ABS_VALUE) {
+                return Err(bad(format!(
+                    "scaling has a mean beyond ±{:e}",
+                    crate::MAX_ABS_VALUE
+                )));
             }
         }
         Ok(model)

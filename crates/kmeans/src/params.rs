@@ -182,7 +182,7 @@ impl KMeansParams {
         let scaled;
         let x = match &scaling {
             Some(s) => {
-                scaled = data.scaled(s);
+                scaled = data.scaled(s)?;
                 &scaled
             }
             None => data,

@@ -124,7 +124,11 @@ impl KMeansParams {
                     fit,
                 })
             }
-            _ => Err(KMeansError::InvalidKRange { from, to }),
+            _ => Err(KMeansError::AutoKUndefined {
+                from,
+                to,
+                distinct_rows: data.n_distinct_rows(),
+            }),
         }
     }
 
@@ -137,7 +141,10 @@ impl KMeansParams {
         if from == 0 || from > to {
             return Err(KMeansError::InvalidKRange { from, to });
         }
-        let scaled = self.standardize.then(|| data.scaled(&Scaling::fit(data)));
+        let scaled = match self.standardize {
+            true => Some(data.scaled(&Scaling::fit(data))?),
+            false => None,
+        };
         let space = scaled.as_ref().unwrap_or(data);
         let mut scores = Vec::new();
         let mut best: Option<(f64, KMeansFit)> = None;

@@ -5,11 +5,21 @@ use polars::prelude::{DataFrame, DataType};
 
 use crate::KMeansError;
 
-/// A dense table of finite `f64` values, stored row-major (`data[row * n_cols + col]`),
-/// with one name per column.
+/// The largest magnitude a value to cluster may have: `1e140`.
+///
+/// k-means sums squared differences, and `(2 * 1e140)^2` summed over a million columns and a
+/// billion rows is still about `4e295`, far from `f64::MAX` (about `1.8e308`); values near
+/// `1e155` already square to infinity. Larger values are rejected with
+/// [`KMeansError::TooLarge`] instead of producing infinite distances and inertia (rescale the
+/// column first).
+pub const MAX_ABS_VALUE: f64 = 1e140;
+
+/// A dense table of finite `f64` values of magnitude at most [`MAX_ABS_VALUE`], stored
+/// row-major (`data[row * n_cols + col]`), with one name per column.
 ///
 /// Built from a polars [`DataFrame`], an nalgebra [`DMatrix`] or a row-major slice; every
-/// constructor rejects NaN, infinite and null values with an error naming the row and column.
+/// constructor rejects NaN, infinite, null and too large values with an error naming the row
+/// and column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowMatrix {
     data: Vec<f64>,
@@ -47,6 +57,13 @@ impl RowMatrix {
         let n_rows = data.len() / n_cols;
         if let Some(pos) = data.iter().position(|v| !v.is_finite()) {
             return Err(KMeansError::NonFinite {
+                row: pos / n_cols,
+                column: columns[pos % n_cols].clone(),
+                value: data[pos],
+            });
+        }
+        if let Some(pos) = data.iter().position(|v| v.abs() > MAX_ABS_VALUE) {
+            return Err(KMeansError::TooLarge {
                 row: pos / n_cols,
                 column: columns[pos % n_cols].clone(),
                 value: data[pos],
@@ -165,6 +182,16 @@ impl RowMatrix {
         &self.data[i * self.n_cols..(i + 1) * self.n_cols]
     }
 
+    /// How many rows are distinct (bit-for-bit, with `-0.0` equal to `0.0`).
+    pub fn n_distinct_rows(&self) -> usize {
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..self.n_rows {
+            let bits: Vec<u64> = self.row(i).iter().map(|v| (v + 0.0).to_bits()).collect();
+            seen.insert(bits);
+        }
+        seen.len()
+    }
+
     /// Keeps only the rows whose index is listed, in that order (indices must be `< n_rows`).
     pub fn select_rows(&self, rows: &[usize]) -> Result<Self, KMeansError> {
         let mut data = Vec::with_capacity(rows.len() * self.n_cols);
@@ -231,19 +258,23 @@ impl RowMatrix {
     }
 
     /// Returns a copy with each column transformed as `(x - mean) / scale`.
-    pub fn scaled(&self, scaling: &Scaling) -> Self {
+    ///
+    /// Errors: [`KMeansError::ScalingOverflow`] when the transform takes a value beyond
+    /// [`MAX_ABS_VALUE`] (a scale of `1e-300` read from a hostile model, say).
+    pub fn scaled(&self, scaling: &Scaling) -> Result<Self, KMeansError> {
         let mut data = self.data.clone();
         for row in data.chunks_exact_mut(self.n_cols) {
             for ((x, m), s) in row.iter_mut().zip(&scaling.mean).zip(&scaling.scale) {
                 *x = (*x - m) / s;
             }
         }
-        Self {
-            data,
-            n_rows: self.n_rows,
-            n_cols: self.n_cols,
-            columns: self.columns.clone(),
-        }
+        Self::from_row_major_named(data, self.columns.clone()).map_err(|e| match e {
+            KMeansError::NonFinite { row, column, .. }
+            | KMeansError::TooLarge { row, column, .. } => {
+                KMeansError::ScalingOverflow { row, column }
+            }
+            other => other,
+        })
     }
 }
 

@@ -516,3 +516,79 @@ fn minibatch_finds_separated_blobs_and_streams() {
         Err(KMeansError::InvalidBatchSize)
     ));
 }
+
+/// Finite but huge values (issue 9, defect 6): a table of 1e308 values, a model with 1e308
+/// centroids or a scale of 1e-300 must be refused with an error naming the place, never give
+/// infinite distances or inertia.
+#[test]
+fn huge_values_are_refused_never_infinite() {
+    // Two columns at 1e308 (and even 1e155, whose square already overflows).
+    for big in [1e308, 1e155, -1e200] {
+        let rows = [0.0, 1.0, big, 2.0, 3.0, 4.0];
+        match RowMatrix::from_row_major(&rows, 2) {
+            Err(KMeansError::TooLarge { row, column, value }) => {
+                assert_eq!((row, column.as_str(), value), (1, "x0", big));
+            }
+            other => panic!("{big}: expected TooLarge, got {other:?}"),
+        }
+    }
+    // At the limit everything stays finite, with and without standardisation.
+    let lim = kmeans::MAX_ABS_VALUE;
+    let rows = [-lim, lim, lim, -lim, 0.0, 0.0, lim, lim, -lim, -lim];
+    let data = RowMatrix::from_row_major(&rows, 2).unwrap();
+    for standardize in [false, true] {
+        let fit = KMeans::params(2)
+            .seed(1)
+            .standardize(standardize)
+            .fit(&data)
+            .unwrap();
+        assert!(fit.inertia().is_finite(), "inertia {}", fit.inertia());
+        assert!(fit.distances.iter().all(|d| d.is_finite()));
+        assert!(fit.centroids().iter().flatten().all(|c| c.is_finite()));
+    }
+
+    let small = RowMatrix::from_row_major(&[0.0, 0.0, 1.0, 1.0, 5.0, 5.0], 2).unwrap();
+    let fit = KMeans::params(2)
+        .seed(3)
+        .standardize(true)
+        .fit(&small)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    let mut huge = fit.model.clone();
+    huge.centroids[0][0] = 1e308;
+    std::fs::write(&path, huge.to_json()).unwrap();
+    match KMeansModel::load(&path) {
+        Err(KMeansError::InvalidModel { reason, .. }) => assert!(reason.contains("centroid 0")),
+        other => panic!("expected InvalidModel, got {other:?}"),
+    }
+    let mut tiny_scale = fit.model.clone();
+    tiny_scale.scaling.as_mut().unwrap().scale[1] = 1e-300;
+    std::fs::write(&path, tiny_scale.to_json()).unwrap();
+    let model = KMeansModel::load(&path).unwrap();
+    match model.predict_with_distances(&small) {
+        Err(KMeansError::ScalingOverflow { column, .. }) => assert_eq!(column, "x1"),
+        other => panic!("expected ScalingOverflow, got {other:?}"),
+    }
+}
+
+/// Identical rows: `k = auto` says why it cannot choose (not "invalid range of k"), and a
+/// fixed k larger than the distinct rows reports its empty clusters through `cluster_sizes`.
+#[test]
+fn identical_rows_explain_auto_k_and_empty_clusters() {
+    let data = RowMatrix::from_row_major(&[1.0, 2.0].repeat(5), 2).unwrap();
+    match KMeans::params(1).seed(0).fit_auto(&data, 2..=4) {
+        Err(err @ KMeansError::AutoKUndefined { distinct_rows, .. }) => {
+            assert_eq!(distinct_rows, 1);
+            assert!(err.to_string().contains("1 distinct row"), "{err}");
+        }
+        other => panic!("expected AutoKUndefined, got {other:?}"),
+    }
+    let two = RowMatrix::from_row_major(&[[0.0, 0.0].repeat(3), [5.0, 5.0].repeat(3)].concat(), 2)
+        .unwrap();
+    assert_eq!(two.n_distinct_rows(), 2);
+    let fit = KMeans::params(3).seed(1).fit(&two).unwrap();
+    let mut sizes = fit.cluster_sizes();
+    sizes.sort();
+    assert_eq!(sizes, vec![0, 3, 3]);
+}
