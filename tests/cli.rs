@@ -581,3 +581,276 @@ fn demo_runs_the_whole_pipeline_and_finds_the_keys() {
     );
     insta::assert_snapshot!("demo", text);
 }
+
+// --- hostile inputs: stdout, folders, values, usage (issue 9, items 3, 4, 6, 9, 11) ---
+
+/// Runs the binary with stdout connected to a pipe whose reader has already gone (as in
+/// `chromacluster notes DIR | head -1` once head exits).
+fn run_into_closed_pipe(dir: &Path, args: &[&str]) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chromacluster"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take()); // the reader closes its end at once
+    child.wait_with_output().expect("the binary ends")
+}
+
+fn keys_table(dir: &Path) -> PathBuf {
+    let table = dir.join("t.csv");
+    let o = run(&["notes", "keys/piano", "-o", table.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    table
+}
+
+/// Defect 3: a closed pipe ends every command quietly, and the files named by `-o` and
+/// `--save-model` are written whatever happens to stdout.
+#[test]
+fn a_closed_stdout_pipe_is_a_quiet_end_and_outputs_are_still_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = keys_table(dir.path());
+    let corpus = testdata().join("corpus");
+    for args in [
+        vec!["notes", "keys/piano"],
+        vec!["info", "formats"],
+        vec!["features", "real/doremi.wav"],
+        vec!["demo"],
+    ] {
+        let o = run_into_closed_pipe(&corpus, &args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    }
+    let labels = dir.path().join("c.csv");
+    let model = dir.path().join("m.json");
+    let o = run_into_closed_pipe(
+        dir.path(),
+        &[
+            "cluster",
+            table.to_str().unwrap(),
+            "-k",
+            "2",
+            "-o",
+            labels.to_str().unwrap(),
+            "--save-model",
+            model.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert_eq!(read_table(&labels).height(), 6);
+    kmeans::KMeansModel::load(&model).expect("a complete model");
+}
+
+/// Defect 3: a full device is an error (exit 1) with a message, not a panic.
+#[test]
+fn a_full_stdout_is_an_error_not_a_panic() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("SKIPPED a_full_stdout_is_an_error_not_a_panic: no /dev/full on this system");
+        return;
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_chromacluster"))
+        .args(["notes", "keys/piano"])
+        .current_dir(testdata().join("corpus"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot write to standard output"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Defect 4: a dangling link, a link loop and an unreadable folder are reported and skipped;
+/// every other file's row is written and the exit status is 1.
+#[cfg(unix)]
+#[test]
+fn bad_folder_entries_are_reported_and_skipped() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir_all(music.join("sub")).unwrap();
+    copy("notes/piano/60_C4.wav", &music);
+    copy("notes/piano/62_D4.wav", &music.join("sub"));
+    std::os::unix::fs::symlink(music.join("gone.wav"), music.join("dangling.wav")).unwrap();
+    std::os::unix::fs::symlink(&music, music.join("sub").join("loop")).unwrap();
+    let locked = music.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    copy("notes/piano/64_E4.wav", &locked);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // root reads any folder whatever its mode: then only the link failures are expected.
+    let locked_is_unreadable = std::fs::read_dir(&locked).is_err();
+
+    let out = dir.path().join("t.csv");
+    let o = run_in(dir.path(), &["notes", "music", "-o", out.to_str().unwrap()]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("dangling.wav: broken symbolic link"), "{err}");
+    assert!(err.contains("symbolic link loop"), "{err}");
+    let files = strings(&read_table(&out), "file");
+    assert!(files.iter().any(|f| f.ends_with("60_C4.wav")), "{files:?}");
+    assert!(files.iter().any(|f| f.ends_with("62_D4.wav")), "{files:?}");
+    if locked_is_unreadable {
+        assert!(err.contains("locked: cannot read"), "{err}");
+        assert_eq!(files.len(), 2, "{files:?}");
+    } else {
+        eprintln!(
+            "note: running as root, the mode-000 folder is readable; its case is not checked"
+        );
+        assert_eq!(files.len(), 3, "{files:?}");
+    }
+}
+
+/// Defect 6: finite but huge values are refused with a clear error by every command that
+/// clusters (no `inf` inertia, no model with nulls, no hang).
+#[test]
+fn huge_values_are_refused_by_every_clustering_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("huge.csv");
+    let mut csv = String::from("file,A,B\n");
+    for i in 0..6 {
+        csv.push_str(&format!("f{i}.wav,1.{}e308,{}e307\n", i % 2, i + 1));
+    }
+    std::fs::write(&table, csv).unwrap();
+    let t = table.to_str().unwrap();
+    let model = dir.path().join("m.json");
+    for args in [
+        vec![
+            "cluster",
+            t,
+            "-k",
+            "2",
+            "--save-model",
+            model.to_str().unwrap(),
+        ],
+        vec!["cluster", t, "-k", "2", "--standardize"],
+        vec!["plot", "clusters", t, "-k", "2", "-o", "c.png"],
+        vec!["plot", "elbow", t, "-o", "e.png"],
+    ] {
+        let started = std::time::Instant::now();
+        let o = run_in(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("too large to cluster"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(!stdout(&o).contains("inf"), "{args:?}: {}", stdout(&o));
+        assert!(started.elapsed().as_secs() < 60, "{args:?} took too long");
+    }
+    assert!(!model.exists(), "no model is saved from an overflowing fit");
+}
+
+/// Defect 9: bad numbers and two tables are usage errors (exit 2), found before any work.
+#[test]
+fn bad_numbers_and_two_tables_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = keys_table(dir.path());
+    let t = table.to_str().unwrap();
+    for args in [
+        vec!["cluster", t, "-k", "0"],
+        vec!["cluster", t, "-k", "abc"],
+        vec!["cluster", t, "-k", "2.5"],
+        vec!["cluster", t, "-k=-1"],
+        vec!["cluster", t, "-k", "-1"],
+        vec!["cluster", t, "-k", "2", "--n-init", "0"],
+        vec!["cluster", t, "-k", "2", "--max-iter", "0"],
+        vec!["cluster", t, t, "-k", "2"],
+        vec!["plot", "elbow", t, "--max-k", "0", "-o", "e.png"],
+        vec!["--jobs", "0", "notes", "keys/piano"],
+        vec!["--jobs", "100000", "notes", "keys/piano"],
+    ] {
+        let o = run_in(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}");
+    }
+}
+
+/// Item 11: a numeric column with one bad cell is an error naming the cell, boolean columns
+/// are not picked, `-k auto` on identical rows says why, empty clusters are warned about.
+#[test]
+fn table_oddities_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_cell = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad_cell,
+        "file,A,B\na.wav,0.1,0.2\nb.wav,oops,0.3\nc.wav,0.5,0.1\nd.wav,0.9,0.9\n",
+    )
+    .unwrap();
+    let o = run_in(dir.path(), &["cluster", "bad.csv", "-k", "2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("\"A\""), "{}", stderr(&o));
+    assert!(stderr(&o).contains("\"oops\""), "{}", stderr(&o));
+
+    let with_bool = dir.path().join("bool.csv");
+    std::fs::write(
+        &with_bool,
+        "file,A,B,flag\na.wav,0.1,0.2,true\nb.wav,0.2,0.3,false\nc.wav,5.5,5.1,true\nd.wav,5.9,5.9,false\n",
+    )
+    .unwrap();
+    let o = run_in(dir.path(), &["cluster", "bool.csv", "-k", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("2 column(s)"), "{}", stdout(&o));
+
+    let same = dir.path().join("same.csv");
+    std::fs::write(
+        &same,
+        "file,A,B\na.wav,1,2\nb.wav,1,2\nc.wav,1,2\nd.wav,1,2\ne.wav,1,2\n",
+    )
+    .unwrap();
+    let o = run_in(dir.path(), &["cluster", "same.csv", "-k", "auto"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 distinct row"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("invalid range"), "{}", stderr(&o));
+    let o = run_in(dir.path(), &["cluster", "same.csv", "-k", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("received no file"), "{}", stderr(&o));
+}
+
+/// Item 11: `-q` hides the note on skipped files; a newline in a file name does not split an
+/// error line; two names that are not UTF-8 stay two rows.
+#[cfg(unix)]
+#[test]
+fn quiet_notes_one_line_errors_and_non_utf8_names() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir(&music).unwrap();
+    std::fs::write(music.join("README.txt"), "not audio").unwrap();
+    let c4 = testdata().join("corpus/notes/piano/60_C4.wav");
+    for name in [&b"caf\xe9.wav"[..], &b"caf\xe8.wav"[..]] {
+        let path = music.join(std::ffi::OsStr::from_bytes(name));
+        std::fs::copy(&c4, path).unwrap();
+    }
+    std::fs::write(music.join("bad\nname.wav"), "not a wav").unwrap();
+    let out = dir.path().join("t.csv");
+    let o = run_in(
+        dir.path(),
+        &["-q", "notes", "music", "-o", out.to_str().unwrap()],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("note: skipped"), "{err}");
+    let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(error_lines.len(), 1, "{err}");
+    assert!(error_lines[0].contains("bad\\nname.wav"), "{err}");
+    assert!(
+        err.lines().all(|l| !l.starts_with("name.wav")),
+        "a line split at the newline: {err}"
+    );
+    let mut files = strings(&read_table(&out), "file");
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert_ne!(files[0], files[1]);
+    assert!(
+        files.iter().any(|f| f.ends_with("caf\\xE9.wav")),
+        "{files:?}"
+    );
+}

@@ -37,7 +37,7 @@ pub use error::ChromaError;
 pub use pitch_class::{first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES};
 pub use pyaa::pyaa_chromagram;
 pub use table::{
-    analyze_file, analyze_files, analyze_samples, build_table, file_chromagram, table_of,
-    AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind, TableOptions,
+    analyze_file, analyze_files, analyze_samples, build_table, file_chromagram, file_label,
+    table_of, AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind, TableOptions,
 };
 pub use table_file::{read_table, write_table, TableFormat};

@@ -112,6 +112,33 @@ pub struct FeatureTable {
     pub failures: Vec<(PathBuf, ChromaError)>,
 }
 
+/// The text of a path in the table's `file` column: the path itself when it is valid UTF-8;
+/// otherwise its valid parts with each byte that is not UTF-8 written as `\xNN`, so that two
+/// names differing only in such bytes stay two different rows (a lossy conversion would make
+/// both `\u{FFFD}`).
+pub fn file_label(path: &Path) -> String {
+    if let Some(text) = path.to_str() {
+        return text.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::fmt::Write;
+        use std::os::unix::ffi::OsStrExt;
+        let mut label = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            label.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                let _ = write!(label, "\\x{byte:02X}");
+            }
+        }
+        label
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned()
+    }
+}
+
 /// Analyses one file and computes its profile.
 ///
 /// Accurate mode without statistics decodes the file once, streamed. Otherwise the file is
@@ -121,7 +148,7 @@ pub struct FeatureTable {
 pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis, ChromaError> {
     let decoded = decode_and_analyse(path, options)?;
     Ok(FileAnalysis {
-        file: path.to_string_lossy().into_owned(),
+        file: file_label(path),
         profile: decoded.chromagram.note_profile(&options.votes),
         duration_s: decoded.n_samples as f64 / f64::from(decoded.sample_rate),
         sample_rate: decoded.sample_rate,

@@ -62,7 +62,9 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
     if let Some(permissions) = output_permissions(path) {
         builder.permissions(permissions);
     }
-    let tmp = builder.tempfile_in(&dir).map_err(io_err)?;
+    let tmp = builder
+        .tempfile_in(&dir)
+        .map_err(|e| io_err(without_temporary_path(e)))?;
     {
         let mut out = BufWriter::new(tmp.as_file());
         match format {
@@ -83,8 +85,22 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
         out.flush().map_err(io_err)?;
     }
     tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    tmp.persist(path)
+        .map_err(|e| io_err(without_temporary_path(e.error)))?;
     Ok(())
+}
+
+/// tempfile's errors name the temporary file (`... at path "dir/.chromacluster-a1b2"`), a name
+/// the user never chose; the error is reported against the target path instead, so keep only
+/// the operating system's cause.
+pub(crate) fn without_temporary_path(err: std::io::Error) -> std::io::Error {
+    // tempfile keeps the OS error inside a private type that only shows it in its message,
+    // "<os error> at path \"<temporary path>\"" (tempfile 3's error.rs); keep the first part.
+    let text = err.to_string();
+    match text.rfind(" at path \"") {
+        Some(end) if err.get_ref().is_some() => std::io::Error::new(err.kind(), &text[..end]),
+        _ => err,
+    }
 }
 
 /// Permissions for a new output file: those of the file it replaces, else what a plain
@@ -135,5 +151,29 @@ pub fn read_table(path: &Path) -> Result<DataFrame, ChromaError> {
                 .finish()
                 .map_err(polars_err)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::{Column, DataFrame};
+
+    /// A failed write names the target, with the operating system's cause once, never the
+    /// temporary file.
+    #[test]
+    fn write_errors_name_the_target_not_the_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("no-such-folder").join("t.csv");
+        let mut df = DataFrame::new(1, vec![Column::new("x".into(), vec![1.0])]).unwrap();
+        let err = super::write_table(&mut df, &target).unwrap_err();
+        let mut text = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            text.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        assert!(text.contains("t.csv"), "{text}");
+        assert!(!text.contains(".chromacluster-"), "{text}");
+        assert!(text.contains("os error 2"), "{text}");
     }
 }

@@ -26,12 +26,51 @@ pub struct GlobalArgs {
     /// Only errors on stderr, no progress bar.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Worker threads (default: all cores). Output order does not depend on it.
-    #[arg(short, long, global = true, value_name = "N", value_parser = clap::value_parser!(usize))]
+    /// Worker threads, 1 to 256 (default: all cores). Output order does not depend on it.
+    #[arg(short, long, global = true, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Stop at the first file that fails instead of skipping it.
     #[arg(long, global = true)]
     pub strict: bool,
+}
+
+/// The most worker threads `--jobs` accepts: more threads than this only cost time (thousands
+/// of threads took minutes to start for a 2-second file).
+pub const MAX_JOBS: usize = 256;
+
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from 1 to {MAX_JOBS}")),
+    }
+}
+
+/// A parsed `-k` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KChoice {
+    /// A fixed k.
+    Fixed(usize),
+    /// Best silhouette in the `auto` range (clipped to the number of rows).
+    Auto,
+}
+
+/// Parses `-k`: a positive whole number or `auto` (a usage error otherwise, exit status 2).
+pub fn parse_k(text: &str) -> Result<KChoice, String> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(KChoice::Auto);
+    }
+    match text.parse::<usize>() {
+        Ok(k) if k >= 1 => Ok(KChoice::Fixed(k)),
+        _ => Err("expected a positive whole number or `auto`".to_string()),
+    }
+}
+
+/// Parses a count that must be at least 1 (`--n-init`, `--max-iter`, `--max-k`).
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number of at least 1".to_string()),
+    }
 }
 
 /// The commands.
@@ -171,16 +210,16 @@ pub struct ClusterArgs {
     #[arg(required = true, value_name = "PATH|TABLE")]
     pub paths: Vec<PathBuf>,
     /// Number of clusters, or `auto` to pick the best silhouette in 2..=10.
-    #[arg(short, long, value_name = "K|auto")]
-    pub k: String,
+    #[arg(short, long, value_name = "K|auto", value_parser = parse_k, allow_hyphen_values = true)]
+    pub k: KChoice,
     /// Initialisation.
     #[arg(long, value_enum, default_value_t = InitArg::KMeansPlusPlus)]
     pub init: InitArg,
     /// Restarts; the best inertia is kept.
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = positive)]
     pub n_init: usize,
     /// Lloyd iterations at most.
-    #[arg(long, default_value_t = 300, value_name = "N")]
+    #[arg(long, default_value_t = 300, value_name = "N", value_parser = positive)]
     pub max_iter: usize,
     /// Seed: the same seed gives the same clusters on every machine and thread count.
     #[arg(long, default_value_t = 0)]
@@ -273,8 +312,8 @@ pub struct PlotClustersArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Number of clusters, or `auto`.
-    #[arg(short, long, default_value = "auto", value_name = "K|auto")]
-    pub k: String,
+    #[arg(short, long, default_value = "auto", value_name = "K|auto", value_parser = parse_k, allow_hyphen_values = true)]
+    pub k: KChoice,
     /// Seed for k-means.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -295,7 +334,7 @@ pub struct PlotElbowArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Largest k tried (from 1).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = positive)]
     pub max_k: usize,
     /// Seed for k-means.
     #[arg(long, default_value_t = 0)]

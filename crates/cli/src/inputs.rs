@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
+
+use crate::UsageError;
 
 /// Extensions taken as audio when walking a folder. Files named explicitly on the command line
 /// are always tried (the decoder probes by content); in a folder walk other files are skipped.
@@ -20,9 +22,45 @@ pub enum Inputs {
     Audio {
         /// The files to process.
         files: Vec<PathBuf>,
+        /// Entries of the folders walked that could not be read (a dangling symbolic link, a
+        /// loop, an unreadable folder, a name too long): bad inputs like a bad file, reported
+        /// and skipped while every other file is processed.
+        unreadable: Vec<InputFailure>,
     },
     /// One saved table.
     Table(PathBuf),
+}
+
+/// A folder entry that could not be read, and why.
+#[derive(Debug)]
+pub struct InputFailure {
+    /// The entry.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub cause: String,
+}
+
+impl InputFailure {
+    fn of_walk(root: &Path, err: &walkdir::Error) -> Self {
+        let path = err.path().unwrap_or(root).to_path_buf();
+        let cause = if let Some(ancestor) = err.loop_ancestor() {
+            format!(
+                "symbolic link loop (points back to {}); not followed",
+                ancestor.display()
+            )
+        } else if let Some(io) = err.io_error() {
+            let dangling = io.kind() == std::io::ErrorKind::NotFound
+                && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+            if dangling {
+                "broken symbolic link (its target does not exist)".to_string()
+            } else {
+                format!("cannot read: {io}")
+            }
+        } else {
+            err.to_string()
+        };
+        InputFailure { path, cause }
+    }
 }
 
 fn has_extension(path: &Path, list: &[&str]) -> bool {
@@ -36,17 +74,27 @@ pub fn is_table(path: &Path) -> bool {
     path.is_file() && has_extension(path, TABLE_EXTENSIONS)
 }
 
-/// Resolves the PATH arguments: one table file, or audio files from files and folders.
-pub fn resolve(paths: &[PathBuf], allow_table: bool) -> anyhow::Result<Inputs> {
+/// Resolves the PATH arguments: one table file, or audio files from files and folders. A
+/// folder entry that cannot be read is collected in [`Inputs::Audio::unreadable`], not an
+/// error; a table among several inputs is a usage error. `quiet` hides the note about
+/// non-audio files skipped.
+pub fn resolve(paths: &[PathBuf], allow_table: bool, quiet: bool) -> anyhow::Result<Inputs> {
     if allow_table && paths.len() == 1 && is_table(&paths[0]) {
         return Ok(Inputs::Table(paths[0].clone()));
     }
     let mut files = Vec::new();
     let mut skipped = Vec::new();
+    let mut unreadable = Vec::new();
     for path in paths {
         if path.is_dir() {
             for entry in walkdir::WalkDir::new(path).follow_links(true) {
-                let entry = entry.with_context(|| format!("cannot walk {}", path.display()))?;
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(err) => {
+                        unreadable.push(InputFailure::of_walk(path, &err));
+                        continue;
+                    }
+                };
                 if !entry.file_type().is_file() {
                     continue;
                 }
@@ -57,11 +105,12 @@ pub fn resolve(paths: &[PathBuf], allow_table: bool) -> anyhow::Result<Inputs> {
                 }
             }
         } else if allow_table && has_extension(path, TABLE_EXTENSIONS) && paths.len() > 1 {
-            bail!(
+            return Err(UsageError(format!(
                 "{}: a table must be the only input (got {} paths)",
                 path.display(),
                 paths.len()
-            );
+            ))
+            .into());
         } else {
             // Named explicitly: always tried; a missing file is reported by the decoder.
             files.push(path.clone());
@@ -70,7 +119,8 @@ pub fn resolve(paths: &[PathBuf], allow_table: bool) -> anyhow::Result<Inputs> {
     files.sort();
     files.dedup();
     skipped.sort();
-    if !skipped.is_empty() {
+    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    if !skipped.is_empty() && !quiet {
         let shown: Vec<String> = skipped
             .iter()
             .take(3)
@@ -84,9 +134,15 @@ pub fn resolve(paths: &[PathBuf], allow_table: bool) -> anyhow::Result<Inputs> {
         );
     }
     if files.is_empty() {
+        for failure in &unreadable {
+            eprintln!(
+                "error: {}",
+                crate::output::one_line(&format!("{}: {}", failure.path.display(), failure.cause))
+            );
+        }
         bail!("no audio files found in {}", display_list(paths));
     }
-    Ok(Inputs::Audio { files })
+    Ok(Inputs::Audio { files, unreadable })
 }
 
 fn display_list(paths: &[PathBuf]) -> String {

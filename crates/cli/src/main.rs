@@ -12,12 +12,26 @@ mod inputs;
 mod output;
 mod pipeline;
 mod progress;
+mod stdout;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::args::{Cli, Command};
+
+/// A mistake in how the command was called that only shows after parsing (two tables as
+/// input, say): reported like clap's own usage errors, with exit status 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// The outcome of a command that ran to its end: did every input succeed?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,11 +55,29 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    match run(cli) {
-        Ok(Outcome::AllGood) => ExitCode::SUCCESS,
-        Ok(Outcome::SomeFailed) => ExitCode::from(1),
+    let result = run(cli);
+    let stdout = stdout::finish();
+    let code = match result {
+        Ok(Outcome::AllGood) => 0,
+        Ok(Outcome::SomeFailed) => 1,
+        // Output streamed to a pipe its reader closed stops there: not an error.
+        Err(err) if stdout::is_broken_pipe(&err) => 0,
+        Err(err) if err.downcast_ref::<UsageError>().is_some() => {
+            eprintln!(
+                "chromacluster: error: {}\n\nFor more information, try '--help'.",
+                output::chain_text(&err)
+            );
+            2
+        }
         Err(err) => {
-            eprintln!("chromacluster: error: {err:#}");
+            eprintln!("chromacluster: error: {}", output::chain_text(&err));
+            1
+        }
+    };
+    match stdout {
+        stdout::StdoutStatus::Fine | stdout::StdoutStatus::Closed => ExitCode::from(code),
+        stdout::StdoutStatus::Failed(err) => {
+            eprintln!("chromacluster: error: cannot write to standard output: {err}");
             ExitCode::from(1)
         }
     }

@@ -71,6 +71,52 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
+/// An error and its sources, outermost first.
+pub fn error_sources<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| e.source())
+}
+
+/// Joins an error chain's messages with `: `, leaving out a message that an outer one already
+/// contains (many errors quote their source, which the chain then lists again: "os error 13:
+/// os error 13").
+pub fn join_causes(messages: impl Iterator<Item = String>) -> String {
+    let mut joined = String::new();
+    for text in messages {
+        if text.is_empty() || joined.contains(&text) {
+            continue;
+        }
+        if !joined.is_empty() {
+            joined.push_str(": ");
+        }
+        joined.push_str(&text);
+    }
+    joined
+}
+
+/// The whole chain of an `anyhow` error on one line, without repeated causes.
+pub fn chain_text(err: &anyhow::Error) -> String {
+    one_line(&join_causes(err.chain().map(|e| e.to_string())))
+}
+
+/// `text` on one line: control characters (a newline in a file name, say) are written as
+/// escapes (`\n`, `\r`, `\t`, `\u{1b}`), so one error or row stays one line.
+pub fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Formats rows as left-aligned columns separated by two spaces (the first row is the header).
 pub fn aligned(rows: &[Vec<String>]) -> String {
     let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -112,7 +158,7 @@ pub fn table_text(table: &polars::prelude::DataFrame) -> String {
             let cell = match col.get(i) {
                 Ok(AnyValue::Float64(v)) => format!("{v:.4}"),
                 Ok(AnyValue::Float32(v)) => format!("{v:.4}"),
-                Ok(AnyValue::String(s)) => s.to_string(),
+                Ok(AnyValue::String(s)) => one_line(s),
                 Ok(AnyValue::Null) => String::new(),
                 Ok(v) => v.to_string(),
                 Err(_) => "?".to_string(),
@@ -122,4 +168,31 @@ pub fn table_text(table: &polars::prelude::DataFrame) -> String {
         rows.push(row);
     }
     aligned(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error whose message quotes its source is printed with the cause once.
+    #[test]
+    fn a_quoted_cause_is_not_repeated() {
+        let io = std::io::Error::from_raw_os_error(13);
+        let err = chroma::ChromaError::Io {
+            path: "out/t.csv".into(),
+            source: io,
+        };
+        let text = chain_text(&anyhow::Error::new(err).context("cannot write out/t.csv"));
+        assert_eq!(text.matches("os error 13").count(), 1, "{text}");
+        assert!(
+            text.starts_with("cannot write out/t.csv: out/t.csv: "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(one_line("a\nb\tc"), "a\\nb\\tc");
+        assert_eq!(one_line("plain"), "plain");
+    }
 }

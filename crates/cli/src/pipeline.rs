@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use chroma::{AnalysisBatch, ChromaError, ChromaMode, TableOptions};
-use polars::prelude::{DataFrame, DataType};
+use polars::prelude::DataFrame;
 
 use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg};
-use crate::inputs::{self, Inputs};
+use crate::inputs::{self, InputFailure, Inputs};
+use crate::output::one_line;
 
 /// Columns of a note-profile table that describe the file rather than its sound; they are not
 /// clustered unless `--columns` names them.
@@ -42,61 +43,73 @@ pub fn chroma_mode(arg: ChromaArg) -> ChromaMode {
     }
 }
 
-/// Analyses `files` in parallel (see `chroma::analyze_files`) with a progress bar; failures are
-/// reported on stderr afterwards, in path order.
+/// Analyses `files` in parallel (see `chroma::analyze_files`) with a progress bar; failures
+/// (and the folder entries in `unreadable`) are reported on stderr afterwards, in path order.
 pub fn analyze_batch(
     global: &GlobalArgs,
     files: &[PathBuf],
+    unreadable: &[InputFailure],
     options: &TableOptions,
 ) -> AnalysisBatch {
     let bar = crate::progress::files_bar(files.len(), global.quiet, "analysing");
     let batch = chroma::analyze_files(files, options, global.strict, &|| bar.inc(1));
     bar.finish_and_clear();
-    report_failures(&batch.failures, files.len());
+    report_failures(&batch.failures, unreadable, files.len() + unreadable.len());
     if batch.stopped {
         eprintln!("stopped at the first failure (--strict)");
     }
     batch
 }
 
-/// Prints each failure (file and cause) and a count, on stderr.
-pub fn report_failures(failures: &[(PathBuf, ChromaError)], total: usize) {
-    if failures.is_empty() {
+/// Prints each failure (file and cause, one line each whatever the file's name holds) and a
+/// count, on stderr, in path order.
+pub fn report_failures(
+    failures: &[(PathBuf, ChromaError)],
+    unreadable: &[InputFailure],
+    total: usize,
+) {
+    let mut lines: Vec<(&Path, String)> = failures
+        .iter()
+        .map(|(path, err)| (path.as_path(), error_chain(path, err)))
+        .chain(unreadable.iter().map(|f| {
+            (
+                f.path.as_path(),
+                format!("{}: {}", f.path.display(), f.cause),
+            )
+        }))
+        .collect();
+    if lines.is_empty() {
         return;
     }
-    for (path, err) in failures {
-        eprintln!("error: {}", error_chain(path, err));
+    lines.sort_by(|a, b| a.0.cmp(b.0));
+    for (_, line) in &lines {
+        eprintln!("error: {}", one_line(line));
     }
     const LISTED: usize = 10;
-    let mut names: Vec<String> = failures
+    let mut names: Vec<String> = lines
         .iter()
         .take(LISTED)
-        .map(|(p, _)| p.display().to_string())
+        .map(|(p, _)| one_line(&p.display().to_string()))
         .collect();
-    if failures.len() > LISTED {
-        names.push(format!("and {} more above", failures.len() - LISTED));
+    if lines.len() > LISTED {
+        names.push(format!("and {} more above", lines.len() - LISTED));
     }
     eprintln!(
         "{} of {total} file(s) failed: {}",
-        failures.len(),
+        lines.len(),
         names.join(", ")
     );
 }
 
-/// `path: cause: cause...`, without repeating the path that inner errors also name.
+/// `path: cause: cause...`, without repeating the path that inner errors also name, nor a
+/// cause that an outer message already quotes.
 pub fn error_chain(path: &Path, err: &(dyn std::error::Error + 'static)) -> String {
     let prefix = format!("{}: ", path.display());
-    let mut parts = Vec::new();
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
+    let causes = crate::output::error_sources(err).map(|e| {
         let text = e.to_string();
-        let text = text.strip_prefix(&prefix).unwrap_or(&text).to_string();
-        if !text.is_empty() && parts.last() != Some(&text) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    format!("{}{}", prefix, parts.join(": "))
+        text.strip_prefix(&prefix).unwrap_or(&text).to_string()
+    });
+    format!("{}{}", prefix, crate::output::join_causes(causes))
 }
 
 /// A table to work on: a saved table, or the note-profile table of the audio inputs.
@@ -113,7 +126,7 @@ pub fn load_table(
     paths: &[PathBuf],
     extract: &ExtractArgs,
 ) -> anyhow::Result<LoadedTable> {
-    match inputs::resolve(paths, true)? {
+    match inputs::resolve(paths, true, global.quiet)? {
         Inputs::Table(path) => {
             let table = chroma::read_table(&path)?;
             Ok(LoadedTable {
@@ -121,9 +134,9 @@ pub fn load_table(
                 some_failed: false,
             })
         }
-        Inputs::Audio { files } => {
+        Inputs::Audio { files, unreadable } => {
             let options = table_options(extract);
-            let batch = analyze_batch(global, &files, &options);
+            let batch = analyze_batch(global, &files, &unreadable, &options);
             if batch.stopped {
                 bail!("no output written");
             }
@@ -133,14 +146,16 @@ pub fn load_table(
             let table = chroma::table_of(&batch.analyses, options.profile)?;
             Ok(LoadedTable {
                 table,
-                some_failed: !batch.failures.is_empty(),
+                some_failed: !batch.failures.is_empty() || !unreadable.is_empty(),
             })
         }
     }
 }
 
 /// The feature columns to cluster: `--columns`, or every numeric column except the metadata
-/// columns of a note table.
+/// columns of a note table. A text column whose cells are mostly numbers (a numeric column
+/// with one bad cell, as a hand-edited CSV gives) is an error naming the cell, never silently
+/// left out.
 pub fn feature_columns(
     table: &DataFrame,
     explicit: Option<&[String]>,
@@ -153,10 +168,33 @@ pub fn feature_columns(
         }
         return Ok(cols.to_vec());
     }
+    for column in table.columns() {
+        if column.name().as_str() == "file" {
+            continue;
+        }
+        if let Ok(text) = column.str() {
+            let parsed = text
+                .iter()
+                .flatten()
+                .filter(|cell| cell.trim().parse::<f64>().is_ok())
+                .count();
+            let bad = text
+                .iter()
+                .enumerate()
+                .find(|(_, cell)| cell.is_some_and(|c| c.trim().parse::<f64>().is_err()));
+            if let (true, Some((row, Some(cell)))) = (parsed > 0, bad) {
+                bail!(
+                    "column {:?} holds numbers but row {row} holds {:?}, which is not a number: fix the cell or leave the column out with --columns",
+                    column.name().as_str(),
+                    one_line(cell)
+                );
+            }
+        }
+    }
     let cols: Vec<String> = table
         .columns()
         .iter()
-        .filter(|c| c.dtype().is_primitive_numeric() || *c.dtype() == DataType::Boolean)
+        .filter(|c| c.dtype().is_primitive_numeric())
         .map(|c| c.name().to_string())
         .filter(|n| !METADATA_COLUMNS.contains(&n.as_str()))
         .collect();

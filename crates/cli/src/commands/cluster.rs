@@ -1,34 +1,15 @@
 //! `chromacluster cluster PATH...|TABLE -k K|auto`: k-means on note profiles or a saved table.
 
+use crate::stdout::outln;
 use anyhow::{bail, Context};
 use kmeans::{Init, KMeans, KMeansFit, RowMatrix};
 use polars::prelude::{Column, DataFrame};
 
-use crate::args::{ClusterArgs, GlobalArgs, InitArg};
+use crate::args::{ClusterArgs, GlobalArgs, InitArg, KChoice};
 use crate::{pipeline, Outcome};
 
 /// The k range `auto` searches.
 pub const AUTO_K: std::ops::RangeInclusive<usize> = 2..=10;
-
-/// A parsed `-k` value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KChoice {
-    /// A fixed k.
-    Fixed(usize),
-    /// Best silhouette in [`AUTO_K`] (clipped to the number of rows).
-    Auto,
-}
-
-/// Parses `-k`: a positive integer or `auto`.
-pub fn parse_k(text: &str) -> anyhow::Result<KChoice> {
-    if text.eq_ignore_ascii_case("auto") {
-        return Ok(KChoice::Auto);
-    }
-    match text.parse::<usize>() {
-        Ok(k) if k >= 1 => Ok(KChoice::Fixed(k)),
-        _ => bail!("-k must be a positive whole number or `auto`, not {text:?}"),
-    }
-}
 
 /// A clustering of a table's rows.
 pub struct Clustering {
@@ -67,7 +48,27 @@ pub fn cluster_table(
             (auto.fit, Some(auto.chosen_k))
         }
     };
+    warn_empty_clusters(&fit, &data);
     Ok(Clustering { fit, auto_k, data })
+}
+
+/// Warns when some clusters received no row (k larger than the number of distinct rows).
+fn warn_empty_clusters(fit: &KMeansFit, data: &RowMatrix) {
+    let sizes = fit.cluster_sizes();
+    let empty: Vec<String> = sizes
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n == 0)
+        .map(|(c, _)| c.to_string())
+        .collect();
+    if !empty.is_empty() {
+        tracing::warn!(
+            "k = {} but cluster(s) {} received no file: the table has only {} distinct row(s)",
+            fit.model.k,
+            empty.join(", "),
+            data.n_distinct_rows()
+        );
+    }
 }
 
 /// Builds the k-means parameters of the flags.
@@ -118,29 +119,29 @@ pub fn print_summary(files: &[String], labels: &[usize], k: usize) {
             .map(|(f, _)| f.as_str())
             .collect();
         if files.len() <= 40 {
-            println!("cluster {c}: {size} file(s): {}", members.join(", "));
+            outln!("cluster {c}: {size} file(s): {}", members.join(", "));
         } else {
-            println!("cluster {c}: {size} file(s)");
+            outln!("cluster {c}: {size} file(s)");
         }
     }
 }
 
 /// Runs `cluster`.
 pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
-    let k = parse_k(&args.k)?;
+    let k = args.k;
     let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
     let columns = pipeline::feature_columns(&loaded.table, args.columns.as_deref())?;
     let files = pipeline::row_names(&loaded.table);
     let clustering = cluster_table(&loaded.table, &columns, k, params_of(&args))?;
     let fit = &clustering.fit;
     if let Some(chosen) = clustering.auto_k {
-        println!(
+        outln!(
             "k = {chosen} (best mean silhouette in {}..={})",
             AUTO_K.start(),
             AUTO_K.end().min(&loaded.table.height().saturating_sub(1))
         );
     }
-    println!(
+    outln!(
         "{} file(s), {} column(s), k = {}: inertia {:.6}, {} iteration(s){}",
         files.len(),
         columns.len(),

@@ -2,6 +2,7 @@
 //! pipeline on them (decode, chroma, note profiles, k-means) and show how well the clusters
 //! match the keys.
 
+use crate::stdout::{outln, outp};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -75,7 +76,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     // The batch comes back in path order: keep each file's key beside it in that order.
     tracks.sort();
     let (files, keys): (Vec<PathBuf>, Vec<usize>) = tracks.into_iter().unzip();
-    println!(
+    outln!(
         "Synthesised {} tracks: I-IV-V-I and I-vi-IV-V-I in {} on {} timbres ({} Hz, 16-bit WAV).\n",
         files.len(),
         KEYS.map(|k| format!("{} major", k.0)).join(", "),
@@ -85,7 +86,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
 
     // 2. Decode and profile every file (the real pipeline, in parallel).
     let options = chroma::TableOptions::default();
-    let batch = pipeline::analyze_batch(global, &files, &options);
+    let batch = pipeline::analyze_batch(global, &files, &[], &options);
     anyhow::ensure!(
         batch.failures.is_empty(),
         "the demo's own files failed to analyse"
@@ -109,10 +110,8 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
             .chain(chroma::NOTE_NAMES.iter().copied())
             .chain(["voiced_frames"]),
     )?;
-    println!(
-        "Note profiles (share of voiced frames where each pitch class is the most prominent):"
-    );
-    print!("{}", crate::output::table_text(&shown));
+    outln!("Note profiles (share of voiced frames where each pitch class is the most prominent):");
+    outp!("{}", crate::output::table_text(&shown));
 
     // 3. Cluster the 12 note columns of each profile and compare with the keys.
     let mut best_ari = f64::MIN;
@@ -136,7 +135,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     }
     anyhow::ensure!(best_ari.is_finite(), "no clustering was made");
     if args.keep.is_some() {
-        println!("The audio is in {}.", dir.display());
+        outln!("The audio is in {}.", dir.display());
     }
     tracing::info!("demo took {:.2} s", started.elapsed().as_secs_f64());
     eprintln!("demo finished in {:.2} s", started.elapsed().as_secs_f64());
@@ -159,7 +158,7 @@ fn cluster_and_compare(
         .n_init(10)
         .seed(seed)
         .fit(&data)?;
-    println!(
+    outln!(
         "\nk-means on the {what}: k = {}, k-means++ x 10, seed {seed}, inertia {:.4}",
         KEYS.len(),
         fit.inertia()
@@ -181,8 +180,8 @@ fn cluster_and_compare(
         }
         rows.push(row);
     }
-    print!("{}", crate::output::aligned(&rows));
-    println!(
+    outp!("{}", crate::output::aligned(&rows));
+    outln!(
         "adjusted Rand index against the true keys: {ari:.3} ({})",
         if (ari - 1.0).abs() < 1e-12 {
             "every key is its own cluster"

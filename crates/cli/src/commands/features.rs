@@ -36,11 +36,13 @@ pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> 
     match &args.output {
         Some(path) => chroma::write_table(&mut df, path)?,
         None => {
-            let stdout = std::io::stdout();
-            CsvWriter::new(stdout.lock())
+            let written = CsvWriter::new(crate::stdout::StdoutWriter)
                 .include_header(true)
-                .finish(&mut df)
-                .context("cannot write to stdout")?;
+                .finish(&mut df);
+            // A failed stdout is remembered and reported by `main` (quietly for a closed pipe).
+            if !crate::stdout::failed() {
+                written.context("cannot write the matrix")?;
+            }
         }
     }
     Ok(Outcome::AllGood)

@@ -2,11 +2,13 @@
 
 use crate::args::{GlobalArgs, InfoArgs};
 use crate::inputs::{self, Inputs};
+use crate::stdout::outp;
 use crate::Outcome;
 
 /// Runs `info`.
 pub fn run(global: &GlobalArgs, args: InfoArgs) -> anyhow::Result<Outcome> {
-    let Inputs::Audio { files } = inputs::resolve(&args.paths, false)? else {
+    let Inputs::Audio { files, unreadable } = inputs::resolve(&args.paths, false, global.quiet)?
+    else {
         unreachable!("tables are not accepted here")
     };
     let mut rows = vec![[
@@ -21,14 +23,20 @@ pub fn run(global: &GlobalArgs, args: InfoArgs) -> anyhow::Result<Outcome> {
     ]
     .map(String::from)
     .to_vec()];
-    let mut failed = 0usize;
+    let mut failed = unreadable.len();
+    for failure in &unreadable {
+        eprintln!(
+            "error: {}",
+            crate::output::one_line(&format!("{}: {}", failure.path.display(), failure.cause))
+        );
+    }
     for file in &files {
         match audio_io::AudioReader::open(file) {
             Ok(reader) => {
                 use audio_io::BlockSource;
                 let info = reader.info();
                 rows.push(vec![
-                    file.display().to_string(),
+                    crate::output::one_line(&file.display().to_string()),
                     info.container.clone(),
                     info.codec.clone(),
                     sample_format_name(info.sample_format),
@@ -41,7 +49,7 @@ pub fn run(global: &GlobalArgs, args: InfoArgs) -> anyhow::Result<Outcome> {
             }
             Err(err) => {
                 failed += 1;
-                eprintln!("error: {err}");
+                eprintln!("error: {}", crate::output::one_line(&err.to_string()));
                 if global.strict {
                     break;
                 }
@@ -49,10 +57,13 @@ pub fn run(global: &GlobalArgs, args: InfoArgs) -> anyhow::Result<Outcome> {
         }
     }
     if rows.len() > 1 {
-        print!("{}", crate::output::aligned(&rows));
+        outp!("{}", crate::output::aligned(&rows));
     }
     Ok(if failed > 0 {
-        eprintln!("{failed} of {} file(s) failed", files.len());
+        eprintln!(
+            "{failed} of {} file(s) failed",
+            files.len() + unreadable.len()
+        );
         Outcome::SomeFailed
     } else {
         Outcome::AllGood

@@ -2,15 +2,17 @@
 
 use crate::args::{GlobalArgs, NotesArgs};
 use crate::inputs::{self, Inputs};
+use crate::stdout::outp;
 use crate::{pipeline, Outcome};
 
 /// Runs `notes`.
 pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
-    let Inputs::Audio { files } = inputs::resolve(&args.paths, false)? else {
+    let Inputs::Audio { files, unreadable } = inputs::resolve(&args.paths, false, global.quiet)?
+    else {
         unreachable!("tables are not accepted here")
     };
     let options = pipeline::table_options(&args.extract);
-    let batch = pipeline::analyze_batch(global, &files, &options);
+    let batch = pipeline::analyze_batch(global, &files, &unreadable, &options);
     if batch.stopped {
         anyhow::bail!("no output written");
     }
@@ -23,9 +25,9 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
             chroma::write_table(&mut table, path)?;
             tracing::info!("wrote {} row(s) to {}", table.height(), path.display());
         }
-        None => print!("{}", crate::output::table_text(&table)),
+        None => outp!("{}", crate::output::table_text(&table)),
     }
-    Ok(if batch.failures.is_empty() {
+    Ok(if batch.failures.is_empty() && unreadable.is_empty() {
         Outcome::AllGood
     } else {
         Outcome::SomeFailed

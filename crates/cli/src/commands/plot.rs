@@ -1,5 +1,6 @@
 //! `chromacluster plot ...`: chromagram, note profiles, clusters (PCA), elbow.
 
+use crate::stdout::outln;
 use std::path::Path;
 
 use anyhow::bail;
@@ -79,7 +80,7 @@ fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
 }
 
 fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outcome> {
-    let k = super::cluster::parse_k(&args.k)?;
+    let k = args.k;
     let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
     let table = &loaded.table;
     let columns = pipeline::feature_columns(table, None)?;
@@ -90,7 +91,7 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
     let fit = &clustering.fit;
     // Project the rows in the space k-means worked in (z-scores with --standardize).
     let space = match &fit.model.scaling {
-        Some(scaling) => clustering.data.scaled(scaling),
+        Some(scaling) => clustering.data.scaled(scaling)?,
         None => clustering.data.clone(),
     };
     let rows: Vec<Vec<f64>> = (0..space.n_rows()).map(|i| space.row(i).to_vec()).collect();
@@ -138,7 +139,7 @@ fn elbow(global: &GlobalArgs, args: PlotElbowArgs) -> anyhow::Result<Outcome> {
         best_k: selection.best_k,
     };
     for s in &selection.scores {
-        println!(
+        outln!(
             "k = {:>2}: inertia {:.6}, silhouette {}",
             s.k,
             s.inertia,

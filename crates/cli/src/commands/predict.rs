@@ -1,5 +1,6 @@
 //! `chromacluster predict --model m.json PATH...`: assign new files to a saved model's clusters.
 
+use crate::stdout::outp;
 use kmeans::{KMeansModel, RowMatrix};
 
 use crate::args::{GlobalArgs, PredictArgs};
@@ -16,7 +17,7 @@ pub fn run(global: &GlobalArgs, args: PredictArgs) -> anyhow::Result<Outcome> {
     let mut out = super::cluster::labels_table(&files, &labels, &distances)?;
     match &args.output {
         Some(path) => chroma::write_table(&mut out, path)?,
-        None => print!("{}", crate::output::table_text(&out)),
+        None => outp!("{}", crate::output::table_text(&out)),
     }
     Ok(if loaded.some_failed {
         Outcome::SomeFailed
