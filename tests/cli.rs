@@ -580,6 +580,22 @@ fn demo_runs_the_whole_pipeline_and_finds_the_keys() {
         "the mean-chroma profile must recover the four keys:\n{text}"
     );
     insta::assert_snapshot!("demo", text);
+    // The README shows this very output (`cargo xtask docs` rewrites it from the release binary).
+    let readme = std::fs::read_to_string(testdata().join("../README.md")).unwrap();
+    let block = readme
+        .split("<!-- demo-output:start -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- demo-output:end -->").next())
+        .expect("README has the demo-output markers");
+    let shown: Vec<&str> = block
+        .lines()
+        .filter(|l| !l.starts_with("```") && !l.starts_with("$ cargo run"))
+        .collect();
+    assert_eq!(
+        shown.join("\n").trim(),
+        text.trim(),
+        "README's demo block differs from the demo's output: run `cargo xtask docs`"
+    );
 }
 
 // --- hostile inputs: stdout, folders, values, usage (issue 9, items 3, 4, 6, 9, 11) ---

@@ -1,9 +1,10 @@
 //! k-means benchmark: 1,000,000 x 12 rows (8 seeded gaussian blobs), k = 8.
 //!
-//! Prints absolute times and ratios against (a) a naive single-threaded Lloyd loop like the
-//! original pipeline's, measured in the same run, and (b) scikit-learn 1.9's published figures
-//! for this machine. `KMEANS_BENCH_ROWS` overrides the row count; `KMEANS_BENCH_NPY=<path>`
-//! also writes the data as a `.npy` file so scikit-learn can be timed on the same rows.
+//! Prints absolute times and ratios against baselines measured in the same run: (a) a naive
+//! single-threaded Lloyd loop like the original pipeline's, and (b) scikit-learn's `KMeans` on
+//! the same rows (`sklearn_bench.py`, run with `$PYTHON` or `python3`, on all cores and on one
+//! thread; the comparison is skipped with the reason printed when scikit-learn cannot be
+//! imported). `KMEANS_BENCH_ROWS` overrides the row count.
 
 use std::io::Write;
 use std::time::Instant;
@@ -16,13 +17,57 @@ use rand_chacha::ChaCha8Rng;
 const D: usize = 12;
 const K: usize = 8;
 const FIXED_ROUNDS: usize = 10;
-/// scikit-learn 1.9 on this machine: (n_init 1, n_init 10) seconds on 2 cores and on 1 thread.
-const SKLEARN_2CORES: (f64, f64) = (0.72, 6.1);
-const SKLEARN_1THREAD: (f64, f64) = (1.0, 9.1);
-/// scikit-learn 1.9's inertia on this data (seed 0; n_init 1 and 10 keep the same run).
-const SKLEARN_INERTIA: f64 = 1.199971e7;
 /// Target: at most this fraction of scikit-learn's time on the same thread count.
 const TARGET_RATIO: f64 = 0.5;
+
+/// scikit-learn's time and inertia for one (threads, n_init) setting, measured in this run.
+#[derive(Debug, Clone, Copy)]
+struct SklearnRun {
+    all_threads: bool,
+    n_init: usize,
+    secs: f64,
+    inertia: f64,
+}
+
+/// scikit-learn's runs on the same rows, or why there are none.
+fn time_sklearn(data: &[f64], n: usize) -> Result<Vec<SklearnRun>, String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
+    let npy = dir.path().join("kmeans_bench.npy");
+    write_npy(npy.to_str().unwrap_or_default(), data, n)
+        .map_err(|e| format!("cannot write {}: {e}", npy.display()))?;
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sklearn_bench.py");
+    let out = std::process::Command::new(&python)
+        .arg(script)
+        .arg(&npy)
+        .output()
+        .map_err(|e| format!("cannot run {python}: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().last().unwrap_or("").to_string();
+        return Err(format!(
+            "{python} {script} failed ({last}); pip install scikit-learn threadpoolctl"
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    let runs: Vec<_> = text
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.strip_prefix("RESULT ")?.split_whitespace().collect();
+            Some(SklearnRun {
+                all_threads: f.first()? == &"all",
+                n_init: f.get(1)?.parse().ok()?,
+                secs: f.get(2)?.parse().ok()?,
+                inertia: f.get(3)?.parse().ok()?,
+            })
+        })
+        .collect();
+    if runs.len() != 4 {
+        return Err(format!("unexpected output of {script}: {text}"));
+    }
+    Ok(runs)
+}
 
 fn blobs(n: usize) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(2024);
@@ -140,10 +185,17 @@ fn main() {
     let t = Instant::now();
     let data = blobs(n);
     println!("generate data: {:.3} s", t.elapsed().as_secs_f64());
-    if let Ok(path) = std::env::var("KMEANS_BENCH_NPY") {
-        write_npy(&path, &data, n).expect("write npy");
-        println!("wrote {path}");
+    let sklearn = time_sklearn(&data, n);
+    if let Err(why) = &sklearn {
+        println!("scikit-learn comparison SKIPPED: {why}");
     }
+    let sk = |all: bool, n_init: usize| {
+        sklearn.as_ref().ok().and_then(|runs| {
+            runs.iter()
+                .find(|r| r.all_threads == all && r.n_init == n_init)
+                .copied()
+        })
+    };
     let m = RowMatrix::from_row_major(&data, D).expect("data");
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -185,29 +237,41 @@ fn main() {
     );
 
     println!("\nfull fit (k-means++, tol 1e-4, max_iter 300, seed 0; fastest of 3 fits for n_init 1, of 2 for n_init 10):");
-    for (label, n_init, repeats, sk2, sk1) in [
-        ("n_init 1 ", 1, 3, SKLEARN_2CORES.0, SKLEARN_1THREAD.0),
-        ("n_init 10", 10, 2, SKLEARN_2CORES.1, SKLEARN_1THREAD.1),
-    ] {
+    for (label, n_init, repeats) in [("n_init 1 ", 1, 3), ("n_init 10", 10, 2)] {
         let all = fit_timed(&m, n_init, repeats);
         let single = one.install(|| fit_timed(&m, n_init, repeats));
         assert!(
             all.inertia == single.inertia,
             "1-thread and all-thread inertia differ"
         );
+        let versus = |secs: f64, run: Option<SklearnRun>| match run {
+            Some(r) => format!(
+                "= {:.2} x sklearn's {:.3} s (target <= {TARGET_RATIO})",
+                secs / r.secs,
+                r.secs
+            ),
+            None => "(no sklearn run)".to_string(),
+        };
         println!(
-            "  {label}: {cores} threads {:7.3} s = {:.2} x sklearn's {sk2} s on 2 cores | 1 thread {:7.3} s = {:.2} x sklearn's {sk1} s on 1 thread (target <= {TARGET_RATIO})",
+            "  {label}: {cores} threads {:7.3} s {} | 1 thread {:7.3} s {}",
             all.secs,
-            all.secs / sk2,
+            versus(all.secs, sk(true, n_init)),
             single.secs,
-            single.secs / sk1,
+            versus(single.secs, sk(false, n_init)),
         );
+        let inertia_vs = match sk(true, n_init) {
+            Some(r) => format!(
+                " = {:.6} x sklearn's {:.6e}",
+                all.inertia / r.inertia,
+                r.inertia
+            ),
+            None => String::new(),
+        };
         println!(
-            "             kept run {} iterations, {:.2} ms per iteration incl. init ({cores} threads), inertia {:.6e} = {:.6} x sklearn's {SKLEARN_INERTIA:.6e}",
+            "             kept run {} iterations, {:.2} ms per iteration incl. init ({cores} threads), inertia {:.6e}{inertia_vs}",
             all.iterations,
             all.secs * 1e3 / (all.iterations.max(1) * n_init) as f64,
             all.inertia,
-            all.inertia / SKLEARN_INERTIA
         );
     }
 }

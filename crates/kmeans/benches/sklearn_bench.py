@@ -1,7 +1,7 @@
 """Times scikit-learn's KMeans on the benchmark's data (same rows as benches/kmeans.rs).
 
-KMEANS_BENCH_NPY=/tmp/kmeans_bench.npy cargo bench -p kmeans   # writes the data
-python3 crates/kmeans/benches/sklearn_bench.py /tmp/kmeans_bench.npy
+`cargo bench -p kmeans` writes the rows to a temporary .npy file and runs this script on it in
+the same run; each `RESULT <threads> <n_init> <seconds> <inertia>` line is read back.
 """
 import sys, time
 import numpy as np
@@ -17,4 +17,5 @@ for threads in (None, 1):
             t = time.perf_counter()
             km = KMeans(n_clusters=8, n_init=n_init, random_state=0, max_iter=300, tol=1e-4).fit(X)
             dt = time.perf_counter() - t
-            print(f"threads={threads or 'all'} n_init={n_init}: {dt:.3f} s, n_iter {km.n_iter_}, inertia {km.inertia_:.6e}")
+            print(f"  sklearn threads={threads or 'all'} n_init={n_init}: {dt:.3f} s, n_iter {km.n_iter_}, inertia {km.inertia_:.6e}")
+            print(f"RESULT {threads or 'all'} {n_init} {dt:.6f} {float(km.inertia_)!r}")
