@@ -104,6 +104,8 @@ fn every_command_has_help_with_an_example() {
         vec!["plot", "notes"],
         vec!["plot", "clusters"],
         vec!["plot", "elbow"],
+        vec!["completions"],
+        vec!["manpage"],
     ] {
         let mut args = cmd.clone();
         args.push("--help");
@@ -869,4 +871,36 @@ fn quiet_notes_one_line_errors_and_non_utf8_names() {
         files.iter().any(|f| f.ends_with("caf\\xE9.wav")),
         "{files:?}"
     );
+}
+
+/// Completions and the man page come from the clap definition: they name every command.
+#[test]
+fn completions_and_manpage_name_every_command() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        for command in ["notes", "cluster", "predict", "features", "plot"] {
+            assert!(
+                script.contains(command),
+                "{shell} completion lacks {command}"
+            );
+        }
+    }
+    let o = run(&["completions", "tcsh"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+    let o = run(&["manpage"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH chromacluster"),
+        "{page}"
+    );
+    assert!(page.contains("notes") && page.contains("cluster"), "{page}");
+    let o = run_into_closed_pipe(&testdata(), &["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

@@ -23,6 +23,8 @@
 //! # Ok::<(), chroma::ChromaError>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod accurate;
 mod chromagram;
 mod error;

@@ -103,6 +103,16 @@ pub enum Command {
     /// Draw a chromagram, a note profile, the clusters or an elbow plot to PNG or SVG.
     #[command(subcommand)]
     Plot(PlotCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(
+        after_help = "Examples:\n  chromacluster completions bash > ~/.local/share/bash-completion/completions/chromacluster\n  chromacluster completions zsh > ~/.zfunc/_chromacluster\n  chromacluster completions fish > ~/.config/fish/completions/chromacluster.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    #[command(
+        after_help = "Example:\n  chromacluster manpage > ~/.local/share/man/man1/chromacluster.1"
+    )]
+    Manpage,
 }
 
 /// Which chroma to use.
@@ -125,6 +135,14 @@ pub struct DemoArgs {
     /// Seed for k-means.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+}
+
+/// `completions` arguments.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `info` arguments.

@@ -5,6 +5,8 @@
 //! worked, 1 when any file or step failed (the other files are still processed and written),
 //! 2 for usage errors.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod commands;
 mod figures;
@@ -93,6 +95,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Cluster(a) => commands::cluster::run(global, a),
         Command::Predict(a) => commands::predict::run(global, a),
         Command::Plot(a) => commands::plot::run(global, a),
+        Command::Completions(a) => commands::shell::completions(a),
+        Command::Manpage => commands::shell::manpage(),
     }
 }
 

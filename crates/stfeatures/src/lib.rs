@@ -34,6 +34,8 @@
 //! peak normalisation removes it, up to the `1e-10` guard); all 34 are invariant to a constant DC
 //! offset (the mean is removed before framing), up to rounding.
 
+#![forbid(unsafe_code)]
+
 mod error;
 mod extractor;
 mod frame_spec;

@@ -14,7 +14,7 @@ const PEAK_GUARD: f64 = 1e-10;
 
 /// Pass-1 accumulator: count, compensated sum, minimum and maximum of `x = raw / 2^15`.
 ///
-/// The sum is Neumaier-compensated in [`LANES`] interleaved lanes (sample `i` goes to lane
+/// The sum is Neumaier-compensated in `LANES` (4) interleaved lanes (sample `i` goes to lane
 /// `i mod LANES`, `i` counted from the signal's start, so the mean does not depend on how the
 /// signal was cut into blocks); the lanes are combined, compensated again, at the end. It is at
 /// least as accurate as NumPy's pairwise sum.
