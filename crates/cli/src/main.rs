@@ -6,6 +6,7 @@
 //! 2 for usage errors.
 
 mod args;
+mod checks;
 mod commands;
 mod figures;
 mod inputs;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
     quiet_decoder_panics();
     let cli = Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
+    checks::remove_temporaries_on_signals();
     if let Some(jobs) = cli.global.jobs {
         if let Err(err) = rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)
@@ -46,7 +48,8 @@ fn main() -> ExitCode {
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(err) => {
             eprintln!("chromacluster: error: {err:#}");
-            ExitCode::from(1)
+            let usage = err.downcast_ref::<checks::UsageError>().is_some();
+            ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }
