@@ -1224,3 +1224,93 @@ fn shards_together_equal_the_unsharded_table() {
     let out = run_in(dir.path(), &["notes", "moved", "--shard", "4/3", "-o", "x"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[cfg(unix)]
+#[test]
+fn cluster_extracting_from_audio_resumes_a_killed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    synth_folder(&dir.path().join("audio"), 0..40);
+    let args = |out: &str, model: &str| {
+        [
+            "--jobs",
+            "1",
+            "cluster",
+            "audio",
+            "-k",
+            "3",
+            "-o",
+            out,
+            "--save-model",
+            model,
+        ]
+        .map(str::to_string)
+    };
+    let reference = args("ref.csv", "ref.json");
+    let reference: Vec<&str> = reference.iter().map(String::as_str).collect();
+    let out = run_in(dir.path(), &reference);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let resumed = args("c.csv", "m.json");
+    let resumed: Vec<&str> = resumed.iter().map(String::as_str).collect();
+    let labels = dir.path().join("c.csv");
+    // The journal lives beside -o; kill once some rows are in it.
+    let mut child = spawn_in(dir.path(), &resumed);
+    assert!(wait_for(&mut child, || journal_rows(&labels)
+        .is_some_and(|r| r >= 16)));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = run_in(dir.path(), &resumed);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("resuming"), "{}", stderr(&out));
+    let same = |a: &str, b: &str| {
+        std::fs::read(dir.path().join(a)).unwrap() == std::fs::read(dir.path().join(b)).unwrap()
+    };
+    assert!(same("c.csv", "ref.csv"), "the labels differ");
+    assert!(same("m.json", "ref.json"), "the models differ");
+    assert!(
+        journal_rows(&labels).is_none(),
+        "the journal was not removed"
+    );
+}
+
+#[test]
+fn a_killed_update_resumes_and_still_counts_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    synth_folder(&audio, 0..30);
+    let args = [
+        "--jobs",
+        "1",
+        "notes",
+        "audio",
+        "-o",
+        "t.csv",
+        "--update",
+        "--checkpoint-every",
+        "1",
+    ];
+    let out = run_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Twenty files rewritten with other notes.
+    for i in 10..30 {
+        write_tone(&audio.join(format!("t{i:02}.wav")), 90 - i as u8, i);
+    }
+    let table = dir.path().join("t.csv");
+    let mut child = spawn_in(dir.path(), &args);
+    assert!(wait_for(&mut child, || journal_rows(&table).is_some_and(|r| r >= 5)));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = run_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("resuming"), "{err}");
+    assert!(
+        err.contains("10 row(s) reused, 20 file(s) analysed (0 new, 20 changed), 0 removed"),
+        "{err}"
+    );
+    let out = run_in(dir.path(), &["notes", "audio", "-o", "fresh.csv"]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(&table).unwrap(),
+        std::fs::read(dir.path().join("fresh.csv")).unwrap()
+    );
+}

@@ -140,9 +140,9 @@ pub struct NotesArgs {
     /// relative to the input folder) and write -o DIR/part-I-of-N.parquet.
     #[arg(long, value_name = "I/N", requires = "output")]
     pub shard: Option<chroma::ShardSpec>,
-    /// With -o: write the journal of finished rows to disk (fsync) every N files (and at least
-    /// every 2 seconds as files finish).
-    #[arg(long, value_name = "N", default_value_t = 16,
+    /// With -o: write the journal of finished rows to disk (fsync) every N files, and at least
+    /// every second as files finish.
+    #[arg(long, value_name = "N", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub checkpoint_every: u32,
     #[command(flatten)]
@@ -212,6 +212,12 @@ pub struct ClusterArgs {
     /// Write `file, cluster, distance` to this file (.csv, .parquet, .json).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// When analysing audio with -o or --save-model: write the journal of finished rows beside
+    /// that output (fsync) every N files, and at least every second, so that the same command
+    /// continues a killed run.
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub checkpoint_every: u32,
     #[command(flatten)]
     pub extract: ExtractArgs,
 }

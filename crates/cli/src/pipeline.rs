@@ -126,17 +126,19 @@ pub fn load_table(
     paths: &[PathBuf],
     extract: &ExtractArgs,
 ) -> anyhow::Result<LoadedTable> {
-    load_table_resumable(global, paths, extract, None)
+    load_table_resumable(global, paths, extract, None, 1)
 }
 
 /// [`load_table`]; when it analyses audio and `journal_beside` names the command's output,
-/// finished rows are journalled beside it ([`chroma::journal`]), so that the same command
-/// continues where a killed one stopped. Call [`LoadedTable::done`] after writing the output.
+/// finished rows are journalled beside it ([`chroma::journal`]; flushed every
+/// `checkpoint_every` files or second), so that the same command continues where a killed one
+/// stopped. Call [`LoadedTable::done`] after writing the output.
 pub fn load_table_resumable(
     global: &GlobalArgs,
     paths: &[PathBuf],
     extract: &ExtractArgs,
     journal_beside: Option<&Path>,
+    checkpoint_every: usize,
 ) -> anyhow::Result<LoadedTable> {
     match inputs::resolve(paths, true)? {
         Inputs::Table(path) => {
@@ -154,6 +156,10 @@ pub fn load_table_resumable(
                 Some(output) => {
                     let settings = chroma::journal::DurableSettings {
                         stop_at_first_failure: global.strict,
+                        flush: chroma::journal::FlushPolicy {
+                            files: checkpoint_every,
+                            ..Default::default()
+                        },
                         ..Default::default()
                     };
                     let mut run = chroma::journal::DurableRun::open(output, &options, settings)?;

@@ -145,8 +145,13 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     checks::check_distinct(&outputs, &named)?;
     // Extracting from audio journals its rows beside the first output, to survive a kill.
     let journal_beside = outputs.first().map(|(_, p)| *p);
-    let loaded =
-        pipeline::load_table_resumable(global, &args.paths, &args.extract, journal_beside)?;
+    let loaded = pipeline::load_table_resumable(
+        global,
+        &args.paths,
+        &args.extract,
+        journal_beside,
+        args.checkpoint_every as usize,
+    )?;
     let columns = pipeline::feature_columns(&loaded.table, args.columns.as_deref())?;
     let files = pipeline::row_names(&loaded.table);
     let clustering = cluster_table(&loaded.table, &columns, k, params_of(&args))?;
