@@ -904,3 +904,736 @@ fn completions_and_manpage_name_every_command() {
     let o = run_into_closed_pipe(&testdata(), &["completions", "bash"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+// --- checkpoint, update, shards, outputs (issue 9/11) ---
+
+/// Writes short mono 8 kHz WAVs (`t00.wav`... for the numbers in `range`) into `dir`: tones of varied pitch and
+/// length, deterministic.
+fn synth_folder(dir: &Path, range: std::ops::Range<usize>) {
+    std::fs::create_dir_all(dir).unwrap();
+    for i in range {
+        write_tone(
+            &dir.join(format!("t{i:02}.wav")),
+            45 + (i * 7 % 36) as u8,
+            i,
+        );
+    }
+}
+
+fn write_tone(path: &Path, midi: u8, variant: usize) {
+    use audio_io::synth;
+    let seconds = 0.25 + 0.05 * (variant % 5) as f64;
+    let x = synth::tone(synth::midi_to_hz(midi), seconds, 8000, 0.5);
+    synth::write_wav(path, &[&x], 8000, synth::WavFormat::S16).unwrap();
+}
+
+/// The journal beside `output` and its number of complete record lines (header excluded).
+fn journal_rows(output: &Path) -> Option<usize> {
+    let journal = chroma::journal::journal_path(output);
+    let bytes = std::fs::read(journal).ok()?;
+    Some(
+        bytes
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            .saturating_sub(1),
+    )
+}
+
+/// Names in `dir` that start with `.chromacluster-` (temporary outputs).
+fn temporaries(dir: &Path) -> Vec<String> {
+    temporaries_larger_than(dir, None)
+}
+
+/// Names of the temporary outputs in `dir` holding more than `bytes` (all with `None`).
+fn temporaries_larger_than(dir: &Path, bytes: Option<u64>) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| bytes.is_none_or(|b| e.metadata().is_ok_and(|m| m.len() > b)))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(chroma::cleanup::TEMP_PREFIX))
+        .collect()
+}
+
+fn spawn_in(dir: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_chromacluster"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// Waits until `ready()` or the child exits (then false); panics after a minute.
+fn wait_for(child: &mut std::process::Child, ready: impl Fn() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    loop {
+        if ready() {
+            return true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "timed out"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_batch_killed_again_and_again_resumes_to_the_table_of_an_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 60;
+    synth_folder(&dir.path().join("audio"), 0..n);
+    let base = ["--jobs", "1", "notes", "audio", "--checkpoint-every", "3"];
+    let with_output = |out: &str| {
+        let mut v: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        v.extend(["-o".to_string(), out.to_string()]);
+        v
+    };
+    let reference_args = with_output("reference.csv");
+    let refs: Vec<&str> = reference_args.iter().map(String::as_str).collect();
+    let out = run_in(dir.path(), &refs);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reference = std::fs::read(dir.path().join("reference.csv")).unwrap();
+
+    let table = dir.path().join("out.csv");
+    let args = with_output("out.csv");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // Deterministic but varied kill points: once the journal holds about (round + 1) / 9 of
+    // the files (or at once, during start-up), plus 0..=5 ms, so kills land while analysing,
+    // between flushes, while appending to the journal and while writing the table.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut kills = 0;
+    let mut last_rows = 0;
+    for round in 0..7 {
+        let grow = round != 2;
+        let target = (last_rows + 1).max((round + 1) * n / 9 + (next() % 3) as usize);
+        let extra_ms = next() % 6;
+        let mut child = spawn_in(dir.path(), &args);
+        let running = wait_for(&mut child, || {
+            !grow || journal_rows(&table).is_some_and(|r| r >= target)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(extra_ms));
+        if running && child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL: nothing is cleaned up.
+            child.wait().unwrap();
+            kills += 1;
+            assert!(!table.exists(), "a killed run wrote its table");
+            last_rows = journal_rows(&table).unwrap_or(0);
+            let at = if grow {
+                format!("target {target}")
+            } else {
+                "start-up".into()
+            };
+            eprintln!("round {round}: killed at {last_rows} journal row(s) ({at} + {extra_ms} ms)");
+        } else {
+            eprintln!("round {round}: finished before the kill");
+            // It finished before the kill: the table is complete and the journal gone.
+            let status = child.wait().unwrap();
+            assert!(status.success());
+            assert_eq!(std::fs::read(&table).unwrap(), reference);
+            std::fs::remove_file(&table).unwrap();
+            last_rows = 0;
+        }
+    }
+    assert!(kills >= 5, "only {kills} of 7 runs were killed");
+    assert!(last_rows > 0, "no journal rows survived the kills");
+
+    // A kill while the table was being written leaves its temporary file (nothing runs on
+    // SIGKILL); it is not taken for anything, and the finishing run adds none.
+    let leftovers = temporaries(dir.path());
+    let out = run_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("resuming an interrupted run"),
+        "the last run did not resume:\n{err}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(&table).unwrap()),
+        String::from_utf8_lossy(&reference),
+        "the resumed table differs from an uninterrupted run's"
+    );
+    assert!(
+        journal_rows(&table).is_none(),
+        "the journal was not removed"
+    );
+    assert_eq!(temporaries(dir.path()), leftovers);
+
+    // A journal of other options is not mixed in: its rows are discarded.
+    let mut child = spawn_in(dir.path(), &args);
+    assert!(wait_for(&mut child, || journal_rows(&table).is_some_and(|r| r >= 3)));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut mean_args = args.clone();
+    mean_args.extend(["--profile", "mean"]);
+    let out = run_in(dir.path(), &mean_args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("other options"), "{}", stderr(&out));
+    let out = run_in(
+        dir.path(),
+        &[
+            "--jobs",
+            "1",
+            "notes",
+            "audio",
+            "--profile",
+            "mean",
+            "-o",
+            "mean.csv",
+        ],
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(&table).unwrap(),
+        std::fs::read(dir.path().join("mean.csv")).unwrap()
+    );
+}
+
+#[test]
+fn a_killed_parquet_batch_resumes_to_equal_values() {
+    let dir = tempfile::tempdir().unwrap();
+    synth_folder(&dir.path().join("audio"), 0..30);
+    std::fs::copy(
+        testdata().join("corpus/bad/x.wav"),
+        dir.path().join("audio/bad.wav"),
+    )
+    .unwrap();
+    let args = [
+        "--jobs",
+        "1",
+        "notes",
+        "audio",
+        "--summary",
+        "--checkpoint-every",
+        "2",
+        "-o",
+        "out.parquet",
+    ];
+    let table = dir.path().join("out.parquet");
+    let mut child = spawn_in(dir.path(), &args);
+    assert!(wait_for(&mut child, || journal_rows(&table).is_some_and(|r| r >= 9)));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = run_in(dir.path(), &args);
+    // The bad file is reported again (failures are retried) and the run exits 1.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bad.wav"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("resuming"), "{}", stderr(&out));
+    let out = run_in(
+        dir.path(),
+        &[
+            "--jobs",
+            "1",
+            "notes",
+            "audio",
+            "--summary",
+            "-o",
+            "ref.parquet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let (ours, reference) = (
+        read_table(&table),
+        read_table(&dir.path().join("ref.parquet")),
+    );
+    assert_eq!(ours.height(), 30);
+    assert!(ours.equals_missing(&reference), "{ours}\n{reference}");
+}
+
+#[test]
+fn update_reuses_unchanged_rows_analyses_new_and_changed_files_and_drops_vanished_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    synth_folder(&audio, 0..12);
+    let update = ["notes", "audio", "-o", "t.csv", "--update"];
+    // No table yet: everything is new.
+    let out = run_in(dir.path(), &update);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("0 row(s) reused, 12 file(s) analysed (12 new, 0 changed), 0 removed"),
+        "{}",
+        stderr(&out)
+    );
+    let first = std::fs::read(dir.path().join("t.csv")).unwrap();
+    // Nothing changed: every row reused, the same bytes.
+    let out = run_in(dir.path(), &update);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("12 row(s) reused, 0 file(s) analysed (0 new, 0 changed), 0 removed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(dir.path().join("t.csv")).unwrap(), first);
+
+    // Two files added, two changed (one rewritten with another note, one only touched: same
+    // size, new modification time), one deleted.
+    synth_folder(&audio, 12..14);
+    write_tone(&audio.join("t03.wav"), 80, 3);
+    let touched = std::fs::File::options()
+        .write(true)
+        .open(audio.join("t05.wav"))
+        .unwrap();
+    touched
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(30))
+        .unwrap();
+    drop(touched);
+    std::fs::remove_file(audio.join("t07.wav")).unwrap();
+    let out = run_in(dir.path(), &update);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("9 row(s) reused, 4 file(s) analysed (2 new, 2 changed), 1 removed"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_in(dir.path(), &["notes", "audio", "-o", "fresh.csv"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(dir.path().join("t.csv")).unwrap()),
+        String::from_utf8_lossy(&std::fs::read(dir.path().join("fresh.csv")).unwrap()),
+        "the updated table differs from a fresh one"
+    );
+    let rows = strings(&read_table(&dir.path().join("t.csv")), "file");
+    assert!(rows.contains(&"audio/t13.wav".to_string()));
+    assert!(!rows.contains(&"audio/t07.wav".to_string()));
+
+    // Other options: nothing can be reused.
+    let out = run_in(
+        dir.path(),
+        &["notes", "audio", "-o", "t.csv", "--update", "--summary"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("other options"), "{err}");
+    assert!(
+        err.contains("0 row(s) reused, 13 file(s) analysed (0 new, 13 changed)"),
+        "{err}"
+    );
+    // A table replaced behind the stamps' back is not trusted either.
+    let out = run_in(dir.path(), &update);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::copy(dir.path().join("fresh.csv"), dir.path().join("t.csv")).unwrap();
+    let out = run_in(dir.path(), &update);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("changed after its stamp file"),
+        "{}",
+        stderr(&out)
+    );
+    // Parquet and JSON tables update the same way.
+    for ext in ["parquet", "json"] {
+        let name = format!("u.{ext}");
+        for expected in ["0 row(s) reused", "13 row(s) reused"] {
+            let out = run_in(dir.path(), &["notes", "audio", "-o", &name, "--update"]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            assert!(stderr(&out).contains(expected), "{ext}: {}", stderr(&out));
+        }
+        let (u, fresh) = (
+            read_table(&dir.path().join(&name)),
+            read_table(&dir.path().join("fresh.csv")),
+        );
+        for note in ["A", "C#", "G#", "duration_s"] {
+            assert_eq!(floats(&u, note), floats(&fresh, note), "{ext} {note}");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_remove_temporary_files_and_a_sigkill_leftover_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    // Ten minutes of noise: writing its 68-column feature matrix takes long enough to signal
+    // the process while the temporary file is being written.
+    let long = dir.path().join("long.wav");
+    let x = audio_io::synth::white_noise(600.0, 8000, 0.3, 1);
+    audio_io::synth::write_wav(&long, &[&x], 8000, audio_io::synth::WavFormat::S16).unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    for (signal, code) in [(libc_sig::SIGTERM, 143), (libc_sig::SIGINT, 130)] {
+        let mut child = spawn_in(
+            dir.path(),
+            &["features", "long.wav", "--deltas", "-o", "out/frames.csv"],
+        );
+        // Data in it: the output itself, not the empty probe of the folder's writability.
+        let caught = wait_for(&mut child, || {
+            !temporaries_larger_than(&out_dir, Some(0)).is_empty()
+        });
+        assert!(
+            caught,
+            "features finished before its temporary file was seen"
+        );
+        send_signal(child.id(), signal);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+        assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+        assert_eq!(
+            temporaries(&out_dir),
+            Vec::<String>::new(),
+            "signal {signal}"
+        );
+        assert!(!out_dir.join("frames.csv").exists());
+    }
+
+    // notes -o interrupted mid-batch: exit 130, no temporary file, the journal kept; the same
+    // command then finishes.
+    let audio = dir.path().join("audio");
+    synth_folder(&audio, 0..30);
+    let args = [
+        "--jobs",
+        "1",
+        "notes",
+        "audio",
+        "--checkpoint-every",
+        "1",
+        "-o",
+        "out/t.csv",
+    ];
+    let table = out_dir.join("t.csv");
+    let mut child = spawn_in(dir.path(), &args);
+    assert!(wait_for(&mut child, || journal_rows(&table).is_some_and(|r| r >= 4)));
+    send_signal(child.id(), libc_sig::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(journal_rows(&table).is_some_and(|r| r >= 4));
+
+    // What a SIGKILL leaves: temporary files of our own prefix, an old one and a young one
+    // (which may belong to a live writer). Neither is input nor mentioned; the old one is
+    // removed when a run writes to that folder.
+    let stale = audio.join(".chromacluster-Ab12Cd");
+    let young = audio.join(".chromacluster-Ef34Gh");
+    for p in [&stale, &young] {
+        std::fs::write(p, b"RIFF....WAVE half-written").unwrap();
+    }
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 3600))
+        .unwrap();
+    let out = run_in(
+        dir.path(),
+        &["--jobs", "1", "notes", "audio", "-o", "audio/inside.csv"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains(".chromacluster-"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stale.exists(), "the stale temporary file was kept");
+    assert!(young.exists(), "a young temporary file was removed");
+    assert_eq!(read_table(&audio.join("inside.csv")).height(), 30);
+    let out = run_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("resuming"), "{}", stderr(&out));
+    assert_eq!(read_table(&table).height(), 30);
+}
+
+/// Signal numbers (Linux and the BSDs agree on these two).
+#[cfg(unix)]
+mod libc_sig {
+    pub const SIGINT: i32 = 2;
+    pub const SIGTERM: i32 = 15;
+}
+
+#[cfg(unix)]
+fn send_signal(pid: u32, signal: i32) {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn outputs_are_checked_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    synth_folder(&dir.path().join("audio"), 0..3);
+    std::fs::copy(
+        testdata().join("corpus/bad/x.wav"),
+        dir.path().join("audio/bad.wav"),
+    )
+    .unwrap();
+    let expect_usage = |args: &[&str], says: &str| {
+        let out = run_in(dir.path(), args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        // Nothing was analysed: the bad file would have been reported.
+        assert!(
+            !err.contains("bad.wav"),
+            "{args:?} worked before failing: {err}"
+        );
+    };
+    expect_usage(&["notes", "audio", "-o", "out.xyz"], "unknown table format");
+    expect_usage(
+        &["notes", "audio", "-o", "no/such/dir/t.csv"],
+        "does not exist",
+    );
+    expect_usage(&["notes", "audio", "-o", "audio"], "folder");
+    expect_usage(
+        &["features", "audio/t00.wav", "-o", "f.txt"],
+        "unknown table format",
+    );
+    expect_usage(
+        &["plot", "notes", "audio", "-o", "n.jpg"],
+        "unknown picture format",
+    );
+    expect_usage(
+        &["plot", "elbow", "audio", "-o", "nowhere/e.png"],
+        "does not exist",
+    );
+
+    let out = run_in(dir.path(), &["notes", "audio", "-o", "t.pq"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let before = std::fs::read(dir.path().join("t.pq")).unwrap();
+    // .pq reads back as a table.
+    let out = run_in(dir.path(), &["cluster", "t.pq", "-k", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("3 file(s)"), "{}", stdout(&out));
+
+    let expect_refused = |args: &[&str], says: &str| {
+        let out = run_in(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert!(
+            !dir.path().join("m.json").exists(),
+            "{args:?} saved the model"
+        );
+        assert_eq!(std::fs::read(dir.path().join("t.pq")).unwrap(), before);
+    };
+    expect_refused(
+        &[
+            "cluster",
+            "t.pq",
+            "-k",
+            "2",
+            "--save-model",
+            "m.json",
+            "-o",
+            "out.xyz",
+        ],
+        "unknown table format",
+    );
+    expect_refused(
+        &["cluster", "t.pq", "-k", "2", "-o", "t.pq"],
+        "also an input",
+    );
+    expect_refused(
+        &["cluster", "./t.pq", "-k", "2", "-o", "t.pq"],
+        "also an input",
+    );
+    expect_refused(
+        &[
+            "cluster",
+            "t.pq",
+            "-k",
+            "2",
+            "-o",
+            "m.json",
+            "--save-model",
+            "m.json",
+        ],
+        "same file",
+    );
+    let out = run_in(
+        dir.path(),
+        &["cluster", "t.pq", "-k", "2", "--save-model", "model.json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let model = std::fs::read(dir.path().join("model.json")).unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "predict",
+            "--model",
+            "model.json",
+            "t.pq",
+            "-o",
+            "model.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.path().join("model.json")).unwrap(), model);
+}
+
+#[test]
+fn shards_together_equal_the_unsharded_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    synth_folder(&audio.join("one"), 0..14);
+    synth_folder(&audio.join("two"), 14..24);
+    let out = run_in(dir.path(), &["notes", "audio", "-o", "all.parquet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = read_table(&dir.path().join("all.parquet"));
+    let mut sizes = Vec::new();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let out = run_in(
+            dir.path(),
+            &["notes", "audio", "--shard", &shard, "-o", "parts"],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let part = dir.path().join(format!("parts/part-{i}-of-3.parquet"));
+        sizes.push(read_table(&part).height());
+    }
+    assert_eq!(sizes.iter().sum::<usize>(), all.height());
+    assert!(
+        sizes.iter().all(|&s| s > 0 && s < all.height()),
+        "{sizes:?}"
+    );
+    let together = read_table(&dir.path().join("parts"));
+    assert!(together.equals_missing(&all), "{together}\n{all}");
+    // cluster and plot take the folder as one table.
+    let a = run_in(dir.path(), &["cluster", "parts", "-k", "3"]);
+    let b = run_in(dir.path(), &["cluster", "all.parquet", "-k", "3"]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert_eq!(stdout(&a), stdout(&b));
+    let out = run_in(dir.path(), &["plot", "notes", "parts", "-o", "n.png"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A file's shard does not depend on the other files, nor on where the folder is.
+    synth_folder(&audio.join("two"), 24..30);
+    let moved = dir.path().join("moved");
+    std::fs::rename(&audio, &moved).unwrap();
+    let out = run_in(
+        dir.path(),
+        &["notes", "moved", "--shard", "1/3", "-o", "again"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before: Vec<String> = strings(
+        &read_table(&dir.path().join("parts/part-1-of-3.parquet")),
+        "file",
+    )
+    .iter()
+    .map(|f| f.trim_start_matches("audio/").to_string())
+    .collect();
+    let after: Vec<String> = strings(
+        &read_table(&dir.path().join("again/part-1-of-3.parquet")),
+        "file",
+    )
+    .iter()
+    .map(|f| f.trim_start_matches("moved/").to_string())
+    .collect();
+    assert!(
+        before.iter().all(|f| after.contains(f)),
+        "{before:?} vs {after:?}"
+    );
+
+    // An incomplete set of parts is an error, not a smaller table.
+    std::fs::remove_file(dir.path().join("parts/part-2-of-3.parquet")).unwrap();
+    let out = run_in(dir.path(), &["cluster", "parts", "-k", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("missing part-2-of-3.parquet"),
+        "{}",
+        stderr(&out)
+    );
+    // --shard needs -o; I/N is checked.
+    let out = run_in(dir.path(), &["notes", "moved", "--shard", "4/3", "-o", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn cluster_extracting_from_audio_resumes_a_killed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    synth_folder(&dir.path().join("audio"), 0..40);
+    let args = |out: &str, model: &str| {
+        [
+            "--jobs",
+            "1",
+            "cluster",
+            "audio",
+            "-k",
+            "3",
+            "-o",
+            out,
+            "--save-model",
+            model,
+        ]
+        .map(str::to_string)
+    };
+    let reference = args("ref.csv", "ref.json");
+    let reference: Vec<&str> = reference.iter().map(String::as_str).collect();
+    let out = run_in(dir.path(), &reference);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let resumed = args("c.csv", "m.json");
+    let resumed: Vec<&str> = resumed.iter().map(String::as_str).collect();
+    let labels = dir.path().join("c.csv");
+    // The journal lives beside -o; kill once some rows are in it.
+    let mut child = spawn_in(dir.path(), &resumed);
+    assert!(wait_for(&mut child, || journal_rows(&labels)
+        .is_some_and(|r| r >= 16)));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = run_in(dir.path(), &resumed);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("resuming"), "{}", stderr(&out));
+    let same = |a: &str, b: &str| {
+        std::fs::read(dir.path().join(a)).unwrap() == std::fs::read(dir.path().join(b)).unwrap()
+    };
+    assert!(same("c.csv", "ref.csv"), "the labels differ");
+    assert!(same("m.json", "ref.json"), "the models differ");
+    assert!(
+        journal_rows(&labels).is_none(),
+        "the journal was not removed"
+    );
+}
+
+#[test]
+fn a_killed_update_resumes_and_still_counts_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    synth_folder(&audio, 0..30);
+    let args = [
+        "--jobs",
+        "1",
+        "notes",
+        "audio",
+        "-o",
+        "t.csv",
+        "--update",
+        "--checkpoint-every",
+        "1",
+    ];
+    let out = run_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Twenty files rewritten with other notes.
+    for i in 10..30 {
+        write_tone(&audio.join(format!("t{i:02}.wav")), 90 - i as u8, i);
+    }
+    let table = dir.path().join("t.csv");
+    let mut child = spawn_in(dir.path(), &args);
+    assert!(wait_for(&mut child, || journal_rows(&table).is_some_and(|r| r >= 5)));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = run_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("resuming"), "{err}");
+    assert!(
+        err.contains("10 row(s) reused, 20 file(s) analysed (0 new, 20 changed), 0 removed"),
+        "{err}"
+    );
+    let out = run_in(dir.path(), &["notes", "audio", "-o", "fresh.csv"]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(&table).unwrap(),
+        std::fs::read(dir.path().join("fresh.csv")).unwrap()
+    );
+}

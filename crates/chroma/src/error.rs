@@ -84,4 +84,21 @@ pub enum ChromaError {
         #[source]
         source: polars::error::PolarsError,
     },
+    /// A journal, stamp file or table of a resumable run cannot be used as it is.
+    #[error("{path}: {reason}", path = path.display())]
+    Checkpoint {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A folder read as one table (a Parquet dataset such as the parts of a sharded run)
+    /// is incomplete or its parts do not agree.
+    #[error("{path}: {reason}", path = path.display())]
+    Dataset {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }

@@ -27,9 +27,12 @@
 
 mod accurate;
 mod chromagram;
+pub mod cleanup;
 mod error;
+pub mod journal;
 mod pitch_class;
 mod pyaa;
+mod shard;
 mod table;
 mod table_file;
 
@@ -38,8 +41,10 @@ pub use chromagram::{chroma_flatness, Chromagram, NoteProfile, VoicingThreshold,
 pub use error::ChromaError;
 pub use pitch_class::{first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES};
 pub use pyaa::pyaa_chromagram;
+pub use shard::{relative_key, ShardSpec};
 pub use table::{
-    analyze_file, analyze_files, analyze_samples, build_table, file_chromagram, file_label,
-    table_of, AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind, TableOptions,
+    analyze_file, analyze_files, analyze_files_each, analyze_samples, build_table, file_chromagram,
+    file_label, table_of, AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind,
+    TableOptions,
 };
-pub use table_file::{read_table, write_table, TableFormat};
+pub use table_file::{is_table_dataset, read_table, write_table, TableFormat};

@@ -342,6 +342,17 @@ pub fn analyze_files(
     stop_at_first_failure: bool,
     progress: &(dyn Fn() + Sync),
 ) -> AnalysisBatch {
+    analyze_files_each(paths, options, stop_at_first_failure, &|_, _| progress())
+}
+
+/// [`analyze_files`], calling `on_result` with each file's result as soon as it is known (from
+/// worker threads, in no particular order), e.g. to journal it ([`crate::journal`]).
+pub fn analyze_files_each(
+    paths: &[PathBuf],
+    options: &TableOptions,
+    stop_at_first_failure: bool,
+    on_result: &(dyn Fn(&Path, &Result<FileAnalysis, ChromaError>) + Sync),
+) -> AnalysisBatch {
     let mut sorted: Vec<&PathBuf> = paths.iter().collect();
     sorted.sort();
     sorted.dedup();
@@ -356,7 +367,7 @@ pub fn analyze_files(
             if r.is_err() && stop_at_first_failure {
                 stop.store(true, Ordering::Relaxed);
             }
-            progress();
+            on_result(p, &r);
             ((*p).clone(), Some(r))
         })
         .collect();

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::{
     CsvReadOptions, CsvWriter, DataFrame, JsonFormat, JsonReader, JsonWriter, ParquetReader,
@@ -53,18 +53,8 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
         what: format!("writing {}", path.display()),
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".chromacluster-");
-    if let Some(permissions) = output_permissions(path) {
-        builder.permissions(permissions);
-    }
-    let tmp = builder
-        .tempfile_in(&dir)
-        .map_err(|e| io_err(without_temporary_path(e)))?;
+    let tmp =
+        crate::cleanup::temp_beside(path, "").map_err(|e| io_err(without_temporary_path(e)))?;
     {
         let mut out = BufWriter::new(tmp.as_file());
         match format {
@@ -86,7 +76,7 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
     }
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(path)
-        .map_err(|e| io_err(without_temporary_path(e.error)))?;
+        .map_err(|e| io_err(without_temporary_path(e)))?;
     Ok(())
 }
 
@@ -103,27 +93,13 @@ pub(crate) fn without_temporary_path(err: std::io::Error) -> std::io::Error {
     }
 }
 
-/// Permissions for a new output file: those of the file it replaces, else what a plain
-/// `File::create` would give (0o666 less the umask; temporary files are otherwise private).
-/// `None` off unix, where the temporary file's defaults are already right.
-pub(crate) fn output_permissions(path: &Path) -> Option<std::fs::Permissions> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        return Some(meta.permissions());
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        Some(std::fs::Permissions::from_mode(0o666))
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
-}
-
 /// Reads a table written by [`write_table`] (or any CSV with a header row, Parquet file or
-/// JSON array of row objects), choosing the format by extension.
+/// JSON array of row objects), choosing the format by extension. A folder is read as a
+/// Parquet dataset ([`is_table_dataset`]): its parts together, as one table.
 pub fn read_table(path: &Path) -> Result<DataFrame, ChromaError> {
+    if path.is_dir() {
+        return read_dataset(path);
+    }
     let format = TableFormat::from_path(path)?;
     let io_err = |source| ChromaError::Io {
         path: path.to_path_buf(),
@@ -152,6 +128,142 @@ pub fn read_table(path: &Path) -> Result<DataFrame, ChromaError> {
                 .map_err(polars_err)
         }
     }
+}
+
+/// Whether an entry is hidden from a dataset: `.name` and `_name` (Hive's and Spark's
+/// convention: `_SUCCESS`, `.part.crc`, and this crate's own temporary and stamp files).
+fn is_hidden(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with('_')
+}
+
+fn is_parquet_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".parquet") || lower.ends_with(".pq")
+}
+
+/// Whether `dir` is a Parquet dataset: a folder whose visible entries (not starting with `.`
+/// or `_`) are all Parquet files (`.parquet`, `.pq`), at least one; for example the folder of
+/// `part-I-of-N.parquet` files a sharded run writes.
+pub fn is_table_dataset(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let mut parts = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_hidden(&name) {
+            continue;
+        }
+        if !is_parquet_name(&name) || !entry.path().is_file() {
+            return false;
+        }
+        parts += 1;
+    }
+    parts > 0
+}
+
+/// `(I, N)` of a `part-I-of-N.parquet` name.
+fn shard_part(name: &str) -> Option<(u32, u32)> {
+    let rest = name.strip_prefix("part-")?.strip_suffix(".parquet")?;
+    let (i, n) = rest.split_once("-of-")?;
+    Some((i.parse().ok()?, n.parse().ok()?))
+}
+
+/// Reads every part of a dataset folder and stacks them into one table; rows are sorted by
+/// their `file` column in path order (as an unsharded table's), else kept in part-name order.
+/// Parts named `part-I-of-N.parquet` must be complete (every I of one N).
+fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
+    let dataset_err = |reason: String| ChromaError::Dataset {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let entries = std::fs::read_dir(dir).map_err(|source| ChromaError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !is_hidden(n) && is_parquet_name(n))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(dataset_err("no Parquet file in this folder".into()));
+    }
+    let shards: Vec<Option<(u32, u32)>> = names.iter().map(|n| shard_part(n)).collect();
+    if shards.iter().all(Option::is_some) {
+        let counts: std::collections::BTreeSet<u32> =
+            shards.iter().flatten().map(|s| s.1).collect();
+        if counts.len() > 1 {
+            return Err(dataset_err(format!(
+                "parts of shard runs with different counts ({}); keep one run's parts",
+                counts
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let n = counts.first().copied().unwrap_or(0);
+        let missing: Vec<String> = (1..=n)
+            .filter(|i| !shards.iter().flatten().any(|s| s.0 == *i))
+            .map(|i| format!("part-{i}-of-{n}.parquet"))
+            .collect();
+        if !missing.is_empty() {
+            return Err(dataset_err(format!(
+                "incomplete sharded table: missing {}",
+                missing.join(", ")
+            )));
+        }
+    }
+    let mut stacked: Option<DataFrame> = None;
+    let mut first_empty: Option<DataFrame> = None;
+    for name in &names {
+        let part_path = dir.join(name);
+        let part = read_table(&part_path)?;
+        if part.height() == 0 {
+            // An empty shard may lack the optional columns; it adds no row.
+            first_empty.get_or_insert(part);
+            continue;
+        }
+        stacked = Some(match stacked {
+            None => part,
+            Some(mut acc) => {
+                let same = acc.get_column_names() == part.get_column_names()
+                    && acc.dtypes() == part.dtypes();
+                if !same {
+                    return Err(dataset_err(format!(
+                        "{name} has other columns than the parts before it"
+                    )));
+                }
+                acc.vstack_mut(&part).map_err(|source| ChromaError::Table {
+                    what: format!("stacking {}", part_path.display()),
+                    source,
+                })?;
+                acc
+            }
+        });
+    }
+    let Some(mut table) = stacked.or(first_empty) else {
+        return Err(dataset_err("no Parquet file in this folder".into()));
+    };
+    table.rechunk_mut();
+    let Ok(files) = table.column("file").and_then(|c| c.str().cloned()) else {
+        return Ok(table);
+    };
+    let mut order: Vec<(usize, Option<&str>)> = files.iter().enumerate().collect();
+    order.sort_by(|a, b| a.1.map(Path::new).cmp(&b.1.map(Path::new)));
+    let idx = polars::prelude::IdxCa::from_vec(
+        "idx".into(),
+        order
+            .iter()
+            .map(|(i, _)| *i as polars::prelude::IdxSize)
+            .collect(),
+    );
+    table.take(&idx).map_err(|source| ChromaError::Table {
+        what: format!("sorting {}", dir.display()),
+        source,
+    })
 }
 
 #[cfg(test)]

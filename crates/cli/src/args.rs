@@ -86,7 +86,7 @@ pub enum Command {
     Info(InfoArgs),
     /// The files x 12 note-profile table (share of frames where each pitch class wins).
     #[command(
-        after_help = "Examples:\n  chromacluster notes ~/Music\n  chromacluster notes a.wav b.mp3 -o notes.parquet --summary"
+        after_help = "Examples:\n  chromacluster notes ~/Music\n  chromacluster notes a.wav b.mp3 -o notes.parquet --summary\n  chromacluster notes ~/Music -o notes.parquet --update\n  chromacluster notes ~/Music --shard 2/8 -o parts/"
     )]
     Notes(NotesArgs),
     /// The frames x 34 short-term feature matrix of one file (pyAudioAnalysis's names).
@@ -184,9 +184,24 @@ pub struct NotesArgs {
     /// Audio files or folders (walked recursively; non-audio files are skipped).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Write the table to this file (.csv, .parquet or .json) instead of printing it.
+    /// Write the table to this file (.csv, .parquet or .json) instead of printing it. Finished
+    /// rows are kept in a journal beside it as the run goes: if the run is killed, the same
+    /// command continues where it stopped.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Update the table named by -o: reuse the rows of files whose size and modification time
+    /// are unchanged, analyse new and changed files, drop the rows of vanished ones.
+    #[arg(long, requires = "output")]
+    pub update: bool,
+    /// Analyse only shard I of N (1 <= I <= N; files are split by a hash of their path
+    /// relative to the input folder) and write -o DIR/part-I-of-N.parquet.
+    #[arg(long, value_name = "I/N", requires = "output")]
+    pub shard: Option<chroma::ShardSpec>,
+    /// With -o: write the journal of finished rows to disk (fsync) every N files, and at least
+    /// every second as files finish.
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub checkpoint_every: u32,
     #[command(flatten)]
     pub extract: ExtractArgs,
 }
@@ -254,6 +269,12 @@ pub struct ClusterArgs {
     /// Write `file, cluster, distance` to this file (.csv, .parquet, .json).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// When analysing audio with -o or --save-model: write the journal of finished rows beside
+    /// that output (fsync) every N files, and at least every second, so that the same command
+    /// continues a killed run.
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub checkpoint_every: u32,
     #[command(flatten)]
     pub extract: ExtractArgs,
 }

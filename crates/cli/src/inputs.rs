@@ -13,7 +13,7 @@ const AUDIO_EXTENSIONS: &[&str] = &[
 ];
 
 /// Extensions of the tables `notes -o` writes and `cluster` reads.
-pub const TABLE_EXTENSIONS: &[&str] = &["csv", "parquet", "json"];
+pub const TABLE_EXTENSIONS: &[&str] = &["csv", "parquet", "pq", "json"];
 
 /// What the PATH arguments name.
 #[derive(Debug)]
@@ -27,7 +27,7 @@ pub enum Inputs {
         /// and skipped while every other file is processed.
         unreadable: Vec<InputFailure>,
     },
-    /// One saved table.
+    /// One saved table (a file, or a folder of Parquet parts such as `notes --shard` writes).
     Table(PathBuf),
 }
 
@@ -69,9 +69,10 @@ fn has_extension(path: &Path, list: &[&str]) -> bool {
         .is_some_and(|e| list.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-/// Is this path a saved table (by extension)?
+/// Is this path a saved table (by extension), or a folder holding only Parquet parts?
 pub fn is_table(path: &Path) -> bool {
-    path.is_file() && has_extension(path, TABLE_EXTENSIONS)
+    (path.is_file() && has_extension(path, TABLE_EXTENSIONS))
+        || (path.is_dir() && chroma::is_table_dataset(path))
 }
 
 /// Resolves the PATH arguments: one table file, or audio files from files and folders. A
@@ -95,7 +96,9 @@ pub fn resolve(paths: &[PathBuf], allow_table: bool, quiet: bool) -> anyhow::Res
                         continue;
                     }
                 };
-                if !entry.file_type().is_file() {
+                // Our own temporary, journal and stamp files (perhaps left by a killed run)
+                // are never input, nor worth a note.
+                if !entry.file_type().is_file() || chroma::cleanup::is_own_file(entry.file_name()) {
                     continue;
                 }
                 if has_extension(entry.path(), AUDIO_EXTENSIONS) {

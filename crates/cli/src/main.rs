@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod checks;
 mod commands;
 mod figures;
 mod inputs;
@@ -22,18 +23,7 @@ use clap::Parser;
 
 use crate::args::{Cli, Command};
 
-/// A mistake in how the command was called that only shows after parsing (two tables as
-/// input, say): reported like clap's own usage errors, with exit status 2.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
+pub use checks::UsageError;
 
 /// The outcome of a command that ran to its end: did every input succeed?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +38,7 @@ fn main() -> ExitCode {
     quiet_decoder_panics();
     let cli = Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
+    checks::remove_temporaries_on_signals();
     if let Some(jobs) = cli.global.jobs {
         if let Err(err) = rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)

@@ -44,31 +44,12 @@ pub fn render_atomic(
     Ok(())
 }
 
-/// A temporary file in `path`'s folder, with the permissions `path` will end up with (those
-/// of the file it replaces, else 0o666 less the umask; temporary files are otherwise private).
-fn temp_beside(path: &Path, suffix: &str) -> anyhow::Result<tempfile::NamedTempFile> {
-    let dir = parent_dir(path);
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".chromacluster-").suffix(suffix);
-    if let Ok(meta) = std::fs::metadata(path) {
-        builder.permissions(meta.permissions());
-    } else {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-    }
-    builder
-        .tempfile_in(dir)
+/// A registered temporary file in `path`'s folder (removed on SIGINT/SIGTERM, see
+/// `checks::remove_temporaries_on_signals`), with the permissions `path` will end up with.
+fn temp_beside(path: &Path, suffix: &str) -> anyhow::Result<chroma::cleanup::TempOutput> {
+    let dir = chroma::cleanup::parent_dir(path);
+    chroma::cleanup::temp_beside(path, suffix)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
 }
 
 /// An error and its sources, outermost first.

@@ -118,6 +118,19 @@ pub struct LoadedTable {
     pub table: DataFrame,
     /// Whether any input failed.
     pub some_failed: bool,
+    /// The resumable run that extracted the table, whose journal is to be discarded once the
+    /// command's own outputs are written.
+    pub run: Option<chroma::journal::DurableRun>,
+}
+
+impl LoadedTable {
+    /// Discards the journal of the extraction (the command's outputs are written).
+    pub fn done(self) -> anyhow::Result<()> {
+        if let Some(run) = self.run {
+            run.discard()?;
+        }
+        Ok(())
+    }
 }
 
 /// Loads a saved table (one table path) or analyses audio files into a table.
@@ -126,27 +139,76 @@ pub fn load_table(
     paths: &[PathBuf],
     extract: &ExtractArgs,
 ) -> anyhow::Result<LoadedTable> {
+    load_table_resumable(global, paths, extract, None, 1)
+}
+
+/// [`load_table`]; when it analyses audio and `journal_beside` names the command's output,
+/// finished rows are journalled beside it ([`chroma::journal`]; flushed every
+/// `checkpoint_every` files or second), so that the same command continues where a killed one
+/// stopped. Call [`LoadedTable::done`] after writing the output.
+pub fn load_table_resumable(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+    extract: &ExtractArgs,
+    journal_beside: Option<&Path>,
+    checkpoint_every: usize,
+) -> anyhow::Result<LoadedTable> {
     match inputs::resolve(paths, true, global.quiet)? {
         Inputs::Table(path) => {
             let table = chroma::read_table(&path)?;
             Ok(LoadedTable {
                 table,
                 some_failed: false,
+                run: None,
             })
         }
         Inputs::Audio { files, unreadable } => {
             let options = table_options(extract);
-            let batch = analyze_batch(global, &files, &unreadable, &options);
+            let (batch, run) = match journal_beside {
+                None => (analyze_batch(global, &files, &unreadable, &options), None),
+                Some(output) => {
+                    let settings = chroma::journal::DurableSettings {
+                        stop_at_first_failure: global.strict,
+                        flush: chroma::journal::FlushPolicy {
+                            files: checkpoint_every,
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    };
+                    let mut run = chroma::journal::DurableRun::open(output, &options, settings)?;
+                    if !global.quiet {
+                        for note in run.notes() {
+                            eprintln!("note: {note}");
+                        }
+                    }
+                    let bar = crate::progress::files_bar(files.len(), global.quiet, "analysing");
+                    let report = run.analyze(&files, &|| bar.inc(1))?;
+                    bar.finish_and_clear();
+                    report_failures(
+                        &report.batch.failures,
+                        &unreadable,
+                        files.len() + unreadable.len(),
+                    );
+                    if report.batch.stopped {
+                        eprintln!("stopped at the first failure (--strict)");
+                    }
+                    (report.batch, Some(run))
+                }
+            };
             if batch.stopped {
                 bail!("no output written");
             }
             if batch.analyses.is_empty() {
+                if let Some(run) = run {
+                    run.discard()?;
+                }
                 bail!("no file could be analysed");
             }
             let table = chroma::table_of(&batch.analyses, options.profile)?;
             Ok(LoadedTable {
                 table,
                 some_failed: !batch.failures.is_empty() || !unreadable.is_empty(),
+                run,
             })
         }
     }

@@ -5,7 +5,10 @@ use anyhow::{bail, Context};
 use kmeans::{Init, KMeans, KMeansFit, RowMatrix};
 use polars::prelude::{Column, DataFrame};
 
+use std::path::PathBuf;
+
 use crate::args::{ClusterArgs, GlobalArgs, InitArg, KChoice};
+use crate::checks::{self, OutputKind};
 use crate::{pipeline, Outcome};
 
 /// The k range `auto` searches.
@@ -129,7 +132,27 @@ pub fn print_summary(files: &[String], labels: &[usize], k: usize) {
 /// Runs `cluster`.
 pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     let k = args.k;
-    let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
+    // Every output is checked before any work.
+    let mut outputs: Vec<(&str, &std::path::Path)> = Vec::new();
+    if let Some(path) = &args.output {
+        checks::check_output("-o", path, OutputKind::Table)?;
+        outputs.push(("-o", path));
+    }
+    if let Some(path) = &args.save_model {
+        checks::check_output("--save-model", path, OutputKind::Model)?;
+        outputs.push(("--save-model", path));
+    }
+    let named: Vec<&std::path::Path> = args.paths.iter().map(PathBuf::as_path).collect();
+    checks::check_distinct(&outputs, &named)?;
+    // Extracting from audio journals its rows beside the first output, to survive a kill.
+    let journal_beside = outputs.first().map(|(_, p)| *p);
+    let loaded = pipeline::load_table_resumable(
+        global,
+        &args.paths,
+        &args.extract,
+        journal_beside,
+        args.checkpoint_every as usize,
+    )?;
     let columns = pipeline::feature_columns(&loaded.table, args.columns.as_deref())?;
     let files = pipeline::row_names(&loaded.table);
     let clustering = cluster_table(&loaded.table, &columns, k, params_of(&args))?;
@@ -166,7 +189,9 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         let mut out = labels_table(&files, &fit.labels, &fit.distances)?;
         chroma::write_table(&mut out, path)?;
     }
-    Ok(if loaded.some_failed {
+    let some_failed = loaded.some_failed;
+    loaded.done()?;
+    Ok(if some_failed {
         Outcome::SomeFailed
     } else {
         Outcome::AllGood

@@ -4,10 +4,15 @@ use anyhow::Context;
 use polars::prelude::{CsvWriter, SerWriter};
 
 use crate::args::{ChromaArg, FeaturesArgs, GlobalArgs};
+use crate::checks::{self, OutputKind};
 use crate::Outcome;
 
 /// Runs `features`.
 pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> {
+    if let Some(path) = &args.output {
+        checks::check_output("-o", path, OutputKind::Table)?;
+        checks::check_distinct(&[("-o", path)], &[&args.file])?;
+    }
     let mut extractors =
         stfeatures::ExtractorsByRate::new(stfeatures::FrameSpec::default(), args.deltas);
     let matrix = match extractors.extract_file(&args.file) {

@@ -10,11 +10,20 @@ use kmeans::{KMeans, RowMatrix};
 use crate::args::{
     GlobalArgs, PlotClustersArgs, PlotCommand, PlotElbowArgs, PlotFileArgs, PlotNotesArgs,
 };
+use crate::checks::{self, OutputKind};
 use crate::figures::{self, ChromagramFigure, ClustersFigure, ElbowFigure, NotesFigure};
 use crate::{pipeline, Outcome};
 
 /// Runs a `plot` subcommand.
 pub fn run(global: &GlobalArgs, command: PlotCommand) -> anyhow::Result<Outcome> {
+    let (output, inputs): (&Path, Vec<&Path>) = match &command {
+        PlotCommand::Chromagram(a) => (&a.output, vec![&a.file]),
+        PlotCommand::Notes(a) => (&a.output, a.paths.iter().map(|p| p.as_path()).collect()),
+        PlotCommand::Clusters(a) => (&a.output, a.paths.iter().map(|p| p.as_path()).collect()),
+        PlotCommand::Elbow(a) => (&a.output, a.paths.iter().map(|p| p.as_path()).collect()),
+    };
+    checks::check_output("-o", output, OutputKind::Picture)?;
+    checks::check_distinct(&[("-o", output)], &inputs)?;
     match command {
         PlotCommand::Chromagram(a) => chromagram(a),
         PlotCommand::Notes(a) => notes(global, a),

@@ -4,10 +4,17 @@ use crate::stdout::outp;
 use kmeans::{KMeansModel, RowMatrix};
 
 use crate::args::{GlobalArgs, PredictArgs};
+use crate::checks::{self, OutputKind};
 use crate::{pipeline, Outcome};
 
 /// Runs `predict`.
 pub fn run(global: &GlobalArgs, args: PredictArgs) -> anyhow::Result<Outcome> {
+    if let Some(path) = &args.output {
+        checks::check_output("-o", path, OutputKind::Table)?;
+        let mut inputs: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
+        inputs.push(&args.model);
+        checks::check_distinct(&[("-o", path)], &inputs)?;
+    }
     let model = KMeansModel::load(&args.model)?;
     let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
     let names: Vec<&str> = model.columns.iter().map(String::as_str).collect();

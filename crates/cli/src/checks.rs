@@ -1,0 +1,160 @@
+//! Checks of every output path before any work starts (a wrong extension or a missing folder
+//! is a usage error found at once, not after hours of analysis), and the signal handler that
+//! removes temporary outputs when the run is interrupted.
+
+use std::path::{Path, PathBuf};
+
+/// A mistake in the command line found after parsing (exit status 2, as clap's own).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Returns a [`UsageError`] from the enclosing function.
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err(crate::checks::UsageError(format!($($arg)*)).into())
+    };
+}
+pub(crate) use usage;
+
+/// What an output path will hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    /// A table: `.csv`, `.parquet`/`.pq`, `.json`.
+    Table,
+    /// A picture: `.png`, `.svg`.
+    Picture,
+    /// A JSON model (any name).
+    Model,
+}
+
+/// Checks that `path` can be written as `kind` before any work: the extension is known, the
+/// path is not a folder, its folder exists and a file can be created there. Also removes the
+/// stale temporary files of killed runs from that folder.
+pub fn check_output(flag: &str, path: &Path, kind: OutputKind) -> Result<(), UsageError> {
+    let shown = path.display();
+    if path.is_dir() {
+        usage!("{flag} {shown} is a folder; name a file");
+    }
+    match kind {
+        OutputKind::Table => {
+            if chroma::TableFormat::from_path(path).is_err() {
+                usage!("{flag} {shown}: unknown table format (use a .csv, .parquet, .pq or .json file name)");
+            }
+        }
+        OutputKind::Picture => {
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase);
+            if !matches!(ext.as_deref(), Some("png" | "svg")) {
+                usage!("{flag} {shown}: unknown picture format (use a .png or .svg file name)");
+            }
+        }
+        OutputKind::Model => {}
+    }
+    check_folder(flag, path, chroma::cleanup::parent_dir(path))
+}
+
+/// Checks that files can be created in `dir` (it exists, is a folder, is writable), and
+/// removes the stale temporary files of killed runs there.
+pub fn check_folder(flag: &str, path: &Path, dir: &Path) -> Result<(), UsageError> {
+    if !dir.is_dir() {
+        usage!(
+            "{flag} {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
+    if let Err(e) = chroma::cleanup::temp_beside(path, "") {
+        usage!(
+            "{flag} {}: cannot create files in {}: {e}",
+            path.display(),
+            dir.display()
+        );
+    }
+    chroma::cleanup::remove_stale_temps(dir, chroma::cleanup::STALE_AFTER);
+    Ok(())
+}
+
+/// The file a path names, for comparing paths: canonical when it exists, else its canonical
+/// folder joined with its name.
+fn identity(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = path.canonicalize() {
+        return Some(p);
+    }
+    let dir = chroma::cleanup::parent_dir(path).canonicalize().ok()?;
+    Some(dir.join(path.file_name()?))
+}
+
+/// Refuses outputs that would replace an input (`inputs`: the paths named on the command line,
+/// the model...) or each other.
+pub fn check_distinct(outputs: &[(&str, &Path)], inputs: &[&Path]) -> Result<(), UsageError> {
+    let input_ids: Vec<(PathBuf, &Path)> = inputs
+        .iter()
+        .filter_map(|p| Some((p.canonicalize().ok()?, *p)))
+        .collect();
+    let mut seen: Vec<(PathBuf, &str)> = Vec::new();
+    for (flag, out) in outputs {
+        let Some(id) = identity(out) else { continue };
+        if let Some((_, input)) = input_ids.iter().find(|(i, _)| *i == id) {
+            usage!(
+                "{flag} {} is also an input ({}); refusing to replace it",
+                out.display(),
+                input.display()
+            );
+        }
+        if let Some((_, other)) = seen.iter().find(|(s, _)| *s == id) {
+            usage!("{flag} and {other} name the same file {}", out.display());
+        }
+        seen.push((id, flag));
+    }
+    Ok(())
+}
+
+/// Removes temporary outputs on SIGINT and SIGTERM, then exits with 128 + the signal
+/// (130, 143), as a shell reports a process those signals ended. Destructors do not run on a
+/// signal, so without this the hidden temporary files of an output being written stay behind.
+/// A journal of a resumable run ([`chroma::journal`]) is kept: running the command again
+/// continues.
+#[cfg(unix)]
+pub fn remove_temporaries_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot watch for interruptions: {e}");
+            return;
+        }
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let removed = chroma::cleanup::remove_live_temps();
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            eprintln!(
+                "chromacluster: interrupted ({name}){}",
+                if removed > 0 {
+                    format!("; removed {removed} unfinished output file(s)")
+                } else {
+                    String::new()
+                }
+            );
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+/// Signals are left to the platform's default off unix.
+#[cfg(not(unix))]
+pub fn remove_temporaries_on_signals() {}
