@@ -109,14 +109,8 @@ pub fn temp_beside(target: &Path, suffix: &str) -> io::Result<TempOutput> {
     let dir = parent_dir(target);
     let mut builder = tempfile::Builder::new();
     builder.prefix(TEMP_PREFIX).suffix(suffix);
-    if let Ok(meta) = std::fs::metadata(target) {
-        builder.permissions(meta.permissions());
-    } else {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
+    if let Some(permissions) = crate::table_file::output_permissions(target) {
+        builder.permissions(permissions);
     }
     let mut reg = registry();
     if reg.closed {

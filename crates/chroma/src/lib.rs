@@ -7,6 +7,12 @@
 //! class); the profiles of many files are stacked into a polars table and written to CSV,
 //! Parquet or JSON.
 //!
+//! Long batches survive being killed and tables are kept up to date with [`journal`]
+//! ([`journal::DurableRun`]: a journal of finished rows beside the output, resumed by the same
+//! batch; `update` reuses the rows of unchanged files); [`ShardSpec`] splits a batch over
+//! machines and [`read_table`] reads the folder of parts as one table; [`cleanup`] keeps
+//! temporary outputs removable when the process is interrupted.
+//!
 //! ```
 //! use chroma::{AccurateChroma, AccurateParams, VotePolicy, NOTE_NAMES};
 //!

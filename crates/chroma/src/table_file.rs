@@ -93,6 +93,24 @@ pub(crate) fn without_temporary_path(err: std::io::Error) -> std::io::Error {
     }
 }
 
+/// Permissions for a new output file: those of the file it replaces, else what a plain
+/// `File::create` would give (0o666 less the umask; temporary files are otherwise private).
+/// `None` off unix, where the temporary file's defaults are already right.
+pub(crate) fn output_permissions(path: &Path) -> Option<std::fs::Permissions> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        return Some(meta.permissions());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o666))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
 /// Reads a table written by [`write_table`] (or any CSV with a header row, Parquet file or
 /// JSON array of row objects), choosing the format by extension. A folder is read as a
 /// Parquet dataset ([`is_table_dataset`]): its parts together, as one table.
