@@ -64,6 +64,12 @@ pub enum Command {
     /// Draw a chromagram, a note profile, the clusters or an elbow plot to PNG or SVG.
     #[command(subcommand)]
     Plot(PlotCommand),
+    /// Cluster files (or a saved table) and write one self-contained HTML page to look at and
+    /// listen to the clusters: map, per-cluster profiles, sortable file tables with players.
+    #[command(
+        after_help = "Examples:\n  chromacluster report ~/Music -k auto -o report.html\n  chromacluster report notes.csv -k 6 -o report.html\n  chromacluster report ~/Music -k 4 --profile mean --embed-clips 10 -o share.html"
+    )]
+    Report(ReportArgs),
 }
 
 /// Which chroma to use.
@@ -300,6 +306,43 @@ pub struct PlotElbowArgs {
     /// Seed for k-means.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    #[command(flatten)]
+    pub extract: ExtractArgs,
+}
+
+/// `report` arguments.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Audio files or folders, or one saved table (.csv, .parquet, .json).
+    #[arg(required = true, value_name = "PATH|TABLE")]
+    pub paths: Vec<PathBuf>,
+    /// The HTML page to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Number of clusters, or `auto` to pick the best silhouette in 2..=10 (the page then shows
+    /// the inertia and silhouette of every k).
+    #[arg(short, long, default_value = "auto", value_name = "K|auto")]
+    pub k: String,
+    /// Restarts of k-means; the best inertia is kept.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub n_init: usize,
+    /// Seed for k-means.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Scale every column to zero mean and unit variance first.
+    #[arg(long)]
+    pub standardize: bool,
+    /// Feature columns of a table (comma-separated; default: every numeric column).
+    #[arg(long, value_delimiter = ',', value_name = "COLS")]
+    pub columns: Option<Vec<String>>,
+    /// Embed the first SECONDS of each file as a small 16-bit mono WAV in the page (to share it
+    /// without the audio files) instead of linking the files; at most 60 s, and at most 64 MiB
+    /// of clips in all (the files beyond stay linked).
+    #[arg(long, value_name = "SECONDS")]
+    pub embed_clips: Option<f64>,
+    /// Title of the page (default: "chromacluster report").
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
     #[command(flatten)]
     pub extract: ExtractArgs,
 }

@@ -61,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Cluster(a) => commands::cluster::run(global, a),
         Command::Predict(a) => commands::predict::run(global, a),
         Command::Plot(a) => commands::plot::run(global, a),
+        Command::Report(a) => commands::report::run(global, a),
     }
 }
 

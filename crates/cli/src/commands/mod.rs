@@ -7,3 +7,4 @@ pub mod info;
 pub mod notes;
 pub mod plot;
 pub mod predict;
+pub mod report;
