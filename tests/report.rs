@@ -718,6 +718,7 @@ fn ten_thousand_rows_load_quickly() {
         .eval("document.getElementsByTagName('*').length")
         .as_u64()
         .unwrap();
+    eprintln!("10,000-row report: {elements} DOM elements");
     assert!(elements < 3000, "{elements} elements in the DOM");
     assert_eq!(
         b.eval("document.querySelectorAll('table.file-table tbody tr').length"),
