@@ -511,6 +511,16 @@ fn demo_report_in_chromium() {
         pick["y"].as_f64().unwrap() - 1.0,
     );
     assert_eq!(b.eval("window.chromaclusterReport.selected()"), i);
+    // The pointer is over the point: its tooltip names the file.
+    assert_eq!(b.eval("document.getElementById('tooltip').hidden"), false);
+    assert_eq!(
+        b.eval("document.querySelector('#tooltip .t-name').textContent"),
+        pick["name"]
+    );
+    assert_eq!(
+        b.eval("document.querySelectorAll('#tooltip svg rect').length"),
+        12
+    );
     assert_eq!(
         b.eval("document.getElementById('sel-name').textContent"),
         pick["name"]
@@ -744,6 +754,21 @@ fn ten_thousand_rows_load_quickly() {
     assert!(rows
         .iter()
         .all(|r| r.as_str().unwrap().contains("track_012")));
+    // Hovering a point shows its file and key (from the table's `key` column).
+    let p = b.eval(
+        "document.getElementById('map').scrollIntoView({block: 'center'}); window.chromaclusterReport.pointOnScreen(0)",
+    );
+    b.call(
+        "Input.dispatchMouseEvent",
+        json!({"type": "mouseMoved", "x": p["x"], "y": p["y"]}),
+    );
+    assert_eq!(b.eval("document.getElementById('tooltip').hidden"), false);
+    let tip = b.eval("document.getElementById('tooltip').textContent");
+    let tip = tip.as_str().unwrap();
+    assert!(
+        tip.contains("track_") && keys.iter().any(|k| tip.contains(&format!("key {k}"))),
+        "{tip}"
+    );
     // Keys come from the table's `key` column.
     assert_eq!(
         b.eval("document.querySelectorAll('#cluster-0 td.key').length"),
