@@ -2,7 +2,8 @@
 //! or ALAC), recognised by content, to mono `f64` samples with its sample rate, streamed in blocks
 //! or as a whole signal. Samples come normalised to [-1, 1] (floats as stored) and, for
 //! reproducing pyAudioAnalysis's numbers, in the raw integer scale its reader used
-//! ([`StreamInfo::raw_scale`]); [`synth`] makes deterministic test signals and WAV files.
+//! ([`StreamInfo::raw_scale`]); [`synth`] makes deterministic test signals and WAV files, [`clip`]
+//! short WAV previews.
 //!
 //! ```
 //! use audio_io::{read_mono, synth, BlockSource, AudioReader, SampleFormat};
@@ -33,6 +34,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod clip;
 mod error;
 mod reader;
 mod stream_info;

@@ -88,6 +88,33 @@ impl Chromagram {
         })
     }
 
+    /// A small picture of the chromagram: consecutive frames averaged into at most
+    /// `max_columns` columns (each column the mean of `ceil(frames / max_columns)` frames, the
+    /// last of fewer), every column scaled to its own largest value as 0..=255 (an all-zero
+    /// column stays 0). Index 0 of each column is A, as the rows.
+    pub fn thumbnail(&self, max_columns: usize) -> Vec<[u8; 12]> {
+        let per_col = self.rows.len().div_ceil(max_columns.max(1)).max(1);
+        self.rows
+            .chunks(per_col)
+            .map(|chunk| {
+                let mut sum = [0.0f64; 12];
+                for row in chunk {
+                    for (s, v) in sum.iter_mut().zip(row) {
+                        *s += if v.is_finite() { v.max(0.0) } else { 0.0 };
+                    }
+                }
+                let max = sum.iter().copied().fold(0.0, f64::max);
+                sum.map(|s| {
+                    if max > 0.0 {
+                        (s / max * 255.0).round() as u8
+                    } else {
+                        0
+                    }
+                })
+            })
+            .collect()
+    }
+
     /// The frames that vote under `policy` (`true` = votes), one flag per frame.
     pub fn voting_frames(&self, policy: &VotePolicy) -> Vec<bool> {
         match policy {
@@ -241,6 +268,26 @@ mod tests {
         let mut c = [0.0; 12];
         c[i] = v;
         c
+    }
+
+    #[test]
+    fn thumbnails_pool_frames_and_scale_each_column() {
+        let mut g = Chromagram::new(0.05);
+        for i in 0..10 {
+            g.push(onehot(i % 2, 1.0 + i as f64), 1.0);
+        }
+        g.push([0.0; 12], 0.0);
+        // 11 frames into at most 4 columns: 3 frames per column, the last of 2.
+        let t = g.thumbnail(4);
+        assert_eq!(t.len(), 4);
+        // Column 0: A gets 1 + 3 = 4, A# gets 2: A = 255, A# = 128.
+        assert_eq!((t[0][0], t[0][1]), (255, 128));
+        assert!(t[0][2..].iter().all(|&v| v == 0));
+        // Column 3: frame 9 (A#, 10) and the silent frame.
+        assert_eq!((t[3][0], t[3][1]), (0, 255));
+        assert_eq!(g.thumbnail(100).len(), 11);
+        assert_eq!(Chromagram::new(0.1).thumbnail(8), Vec::<[u8; 12]>::new());
+        assert_eq!(g.thumbnail(0).len(), 1);
     }
 
     #[test]

@@ -54,6 +54,15 @@ pub enum KChoice {
     Auto,
 }
 
+impl std::fmt::Display for KChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KChoice::Fixed(k) => write!(f, "{k}"),
+            KChoice::Auto => f.write_str("auto"),
+        }
+    }
+}
+
 /// Parses `-k`: a positive whole number or `auto` (a usage error otherwise, exit status 2).
 pub fn parse_k(text: &str) -> Result<KChoice, String> {
     if text.eq_ignore_ascii_case("auto") {
@@ -113,6 +122,12 @@ pub enum Command {
         after_help = "Example:\n  chromacluster manpage > ~/.local/share/man/man1/chromacluster.1"
     )]
     Manpage,
+    /// Cluster files (or a saved table) and write one self-contained HTML page to look at and
+    /// listen to the clusters: map, per-cluster profiles, sortable file tables with players.
+    #[command(
+        after_help = "Examples:\n  chromacluster report ~/Music -k auto -o report.html\n  chromacluster report notes.csv -k 6 -o report.html\n  chromacluster report ~/Music -k 4 --profile mean --embed-clips 10 -o share.html"
+    )]
+    Report(ReportArgs),
 }
 
 /// Which chroma to use.
@@ -378,6 +393,43 @@ pub struct PlotElbowArgs {
     /// Seed for k-means.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    #[command(flatten)]
+    pub extract: ExtractArgs,
+}
+
+/// `report` arguments.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Audio files or folders, or one saved table (.csv, .parquet, .json).
+    #[arg(required = true, value_name = "PATH|TABLE")]
+    pub paths: Vec<PathBuf>,
+    /// The HTML page to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Number of clusters, or `auto` to pick the best silhouette in 2..=10 (the page then shows
+    /// the inertia and silhouette of every k).
+    #[arg(short, long, default_value = "auto", value_name = "K|auto", value_parser = parse_k, allow_hyphen_values = true)]
+    pub k: KChoice,
+    /// Restarts of k-means; the best inertia is kept.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = positive)]
+    pub n_init: usize,
+    /// Seed for k-means.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Scale every column to zero mean and unit variance first.
+    #[arg(long)]
+    pub standardize: bool,
+    /// Feature columns of a table (comma-separated; default: every numeric column).
+    #[arg(long, value_delimiter = ',', value_name = "COLS")]
+    pub columns: Option<Vec<String>>,
+    /// Embed the first SECONDS of each file as a small 16-bit mono WAV in the page (to share it
+    /// without the audio files) instead of linking the files; at most 60 s, and at most 64 MiB
+    /// of clips in all (the files beyond stay linked).
+    #[arg(long, value_name = "SECONDS")]
+    pub embed_clips: Option<f64>,
+    /// Title of the page (default: "chromacluster report").
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
     #[command(flatten)]
     pub extract: ExtractArgs,
 }

@@ -1,4 +1,5 @@
-//! Pictures drawn with plotters: chromagram, note profiles, clusters (PCA), elbow.
+//! Pictures drawn with plotters: chromagram, note profiles, clusters (projected by
+//! `kmeans::pca_2d`), elbow.
 //!
 //! Each figure is plain data plus a `draw` onto any plotters backend; [`render`] picks PNG or
 //! SVG from the output's extension. Text uses the embedded DejaVu Sans, so no system fonts are
@@ -414,57 +415,4 @@ impl Figure for ElbowFigure {
         }
         Ok(())
     }
-}
-
-/// Projects rows onto their first two principal components (centred, via SVD).
-/// Returns the points and the share of variance each axis explains.
-pub fn pca_2d(rows: &[Vec<f64>]) -> (Vec<(f64, f64)>, (f64, f64)) {
-    let n = rows.len();
-    let d = rows.first().map_or(0, Vec::len);
-    if n == 0 || d == 0 {
-        return (vec![(0.0, 0.0); n], (0.0, 0.0));
-    }
-    let mut m = nalgebra::DMatrix::<f64>::zeros(n, d);
-    for (i, r) in rows.iter().enumerate() {
-        for (j, v) in r.iter().enumerate() {
-            m[(i, j)] = *v;
-        }
-    }
-    for j in 0..d {
-        let mean = m.column(j).mean();
-        m.column_mut(j).add_scalar_mut(-mean);
-    }
-    let svd = m.clone().svd(false, true);
-    let Some(vt) = svd.v_t else {
-        return (vec![(0.0, 0.0); n], (0.0, 0.0));
-    };
-    // Singular values are not guaranteed sorted by nalgebra: order them.
-    let mut order: Vec<usize> = (0..svd.singular_values.len()).collect();
-    order.sort_by(|a, b| svd.singular_values[*b].total_cmp(&svd.singular_values[*a]));
-    let total: f64 = svd.singular_values.iter().map(|s| s * s).sum();
-    let axis = |k: usize| -> (Vec<f64>, f64) {
-        match order.get(k) {
-            Some(&i) => {
-                let v: Vec<f64> = vt.row(i).iter().cloned().collect();
-                let share = if total > 0.0 {
-                    svd.singular_values[i].powi(2) / total
-                } else {
-                    0.0
-                };
-                (v, share)
-            }
-            None => (vec![0.0; d], 0.0),
-        }
-    };
-    let (v1, s1) = axis(0);
-    let (v2, s2) = axis(1);
-    let points = (0..n)
-        .map(|i| {
-            let r = m.row(i);
-            let x: f64 = r.iter().zip(&v1).map(|(a, b)| a * b).sum();
-            let y: f64 = r.iter().zip(&v2).map(|(a, b)| a * b).sum();
-            (x, y)
-        })
-        .collect();
-    (points, (s1, s2))
 }

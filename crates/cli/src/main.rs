@@ -88,6 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Plot(a) => commands::plot::run(global, a),
         Command::Completions(a) => commands::shell::completions(a),
         Command::Manpage => commands::shell::manpage(),
+        Command::Report(a) => commands::report::run(global, a),
     }
 }
 

@@ -1,6 +1,7 @@
 //! k-means clustering of the rows of a numeric table (named columns of a polars `DataFrame`, an
 //! nalgebra matrix or a row-major slice), with k-means++, `n_init` restarts, standardisation,
-//! silhouette-based choice of k, mini-batch k-means and JSON models.
+//! silhouette-based choice of k, mini-batch k-means, JSON models, and a PCA projection to draw
+//! the clusters.
 //! Results are reproducible from a seed on any machine and thread count; the crate knows
 //! nothing of audio.
 //!
@@ -23,6 +24,7 @@ mod lloyd;
 mod minibatch;
 mod model;
 mod params;
+mod projection;
 mod rand_index;
 mod selection;
 mod table;
@@ -32,6 +34,7 @@ pub use init::Init;
 pub use minibatch::{MiniBatchKMeans, MiniBatchParams};
 pub use model::{KMeansFit, KMeansModel};
 pub use params::{KMeans, KMeansParams};
+pub use projection::{group_means, pca_2d, Pca, Projection2d};
 pub use rand_index::adjusted_rand_index;
 pub use selection::{silhouette_score, AutoKFit, KScore, KSelection};
 pub use table::{RowMatrix, Scaling, MAX_ABS_VALUE};

@@ -20,6 +20,8 @@ pub struct Clustering {
     pub fit: KMeansFit,
     /// The chosen k when `-k auto`.
     pub auto_k: Option<usize>,
+    /// Every k's inertia and silhouette when `-k auto`.
+    pub selection: Option<kmeans::KSelection>,
     /// The rows that were clustered.
     pub data: RowMatrix,
 }
@@ -33,11 +35,11 @@ pub fn cluster_table(
 ) -> anyhow::Result<Clustering> {
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let data = RowMatrix::from_dataframe(table, Some(&names))?;
-    let (fit, auto_k) = match k {
+    let (fit, auto_k, selection) = match k {
         KChoice::Fixed(k) => {
             let mut params = params;
             params.k = k;
-            (params.fit(&data)?, None)
+            (params.fit(&data)?, None, None)
         }
         KChoice::Auto => {
             let top = (*AUTO_K.end()).min(data.n_rows().saturating_sub(1));
@@ -48,11 +50,16 @@ pub fn cluster_table(
                 );
             }
             let auto = params.fit_auto(&data, *AUTO_K.start()..=top)?;
-            (auto.fit, Some(auto.chosen_k))
+            (auto.fit, Some(auto.chosen_k), Some(auto.selection))
         }
     };
     warn_empty_clusters(&fit, &data);
-    Ok(Clustering { fit, auto_k, data })
+    Ok(Clustering {
+        fit,
+        auto_k,
+        selection,
+        data,
+    })
 }
 
 /// Warns when some clusters received no row (k larger than the number of distinct rows).

@@ -7,4 +7,5 @@ pub mod info;
 pub mod notes;
 pub mod plot;
 pub mod predict;
+pub mod report;
 pub mod shell;

@@ -103,8 +103,10 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
         Some(scaling) => clustering.data.scaled(scaling)?,
         None => clustering.data.clone(),
     };
-    let rows: Vec<Vec<f64>> = (0..space.n_rows()).map(|i| space.row(i).to_vec()).collect();
-    let (points, (s1, s2)) = figures::pca_2d(&rows);
+    let kmeans::Projection2d {
+        points,
+        explained: (s1, s2),
+    } = kmeans::pca_2d(&space)?;
     let files = pipeline::row_names(table);
     let figure = ClustersFigure {
         title: format!(
