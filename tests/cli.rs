@@ -836,3 +836,44 @@ fn a_corrupt_or_endless_model_file_is_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn features_of_a_float_aifc_match_the_reference_read_through_ffmpeg() {
+    // The reference read AIFF through ffmpeg, which gives float samples as 32-bit integers
+    // (x * 2^31): fed as stored floats, the 1e-10 of dc_normalize moved energy by 1.2e-5 of its
+    // scale. File: audio_io::synth::write_float_aifc_fixture; reference made from the same bytes
+    // by pyAudioAnalysis 0.3.14 (testdata/reference/generated/README.md).
+    let dir = tempfile::tempdir().unwrap();
+    let aifc = dir.path().join("float.aifc");
+    audio_io::synth::write_float_aifc_fixture(&aifc).unwrap();
+    let csv = dir.path().join("frames.csv");
+    let out = run(&[
+        "features",
+        aifc.to_str().unwrap(),
+        "--chroma",
+        "pyaa",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = read_table(&csv);
+    let reference = read_table(&testdata().join("reference/generated/aifc_f32_22050_2ch.aifc.csv"));
+    assert_eq!(ours.height(), reference.height());
+    assert_eq!(ours.get_column_names(), reference.get_column_names());
+    let mut worst = 0.0f64;
+    for name in reference.get_column_names() {
+        let r = floats(&reference, name.as_str());
+        let o = floats(&ours, name.as_str());
+        let scale = r.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for (i, (a, b)) in o.iter().zip(&r).enumerate() {
+            let d = (a - b).abs();
+            worst = worst.max(d / scale.max(1e-300));
+            assert!(
+                d <= 1e-6 * scale + 1e-9,
+                "{name} frame {i}: ours {a:e}, reference {b:e} (|diff| {:.2e} of the column's scale)",
+                d / scale
+            );
+        }
+    }
+    println!("worst |diff| / max|column| = {worst:.2e}");
+}
