@@ -1637,3 +1637,299 @@ fn a_killed_update_resumes_and_still_counts_what_changed() {
         std::fs::read(dir.path().join("fresh.csv")).unwrap()
     );
 }
+
+// --- hostile decoder inputs (issue 9) ---
+
+/// Runs the binary in `dir` under a 3 GB address-space limit (`ulimit -v`): an allocation sized
+/// by a header's claim then fails at once (an abort, which the tests see) instead of exhausting
+/// the machine.
+fn run_bounded(dir: &Path, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 3000000 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_chromacluster"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("sh runs")
+}
+
+/// A copy of corpus file `from` in `dir` named `name`, with `patch` applied to its bytes.
+fn patched_copy(from: &str, dir: &Path, name: &str, patch: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
+    let mut bytes = std::fs::read(testdata().join("corpus").join(from)).unwrap();
+    patch(&mut bytes);
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// A folder with two good WAVs (`good_a.wav`, `good_b.wav`) and a model fitted on them.
+fn hostile_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good");
+    std::fs::create_dir(&good).unwrap();
+    std::fs::copy(
+        testdata().join("corpus/formats/wav_pcm_s16le_22050_1ch.wav"),
+        good.join("good_a.wav"),
+    )
+    .unwrap();
+    std::fs::copy(
+        testdata().join("corpus/real/doremi.wav"),
+        good.join("good_b.wav"),
+    )
+    .unwrap();
+    let model = dir.path().join("model.json");
+    let out = run_in(
+        dir.path(),
+        &["cluster", "good", "-k", "2", "--save-model", "model.json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    (dir, model)
+}
+
+/// Runs `args` (bounded) and checks it ended normally with `code`, naming `file` on stderr when
+/// it failed; returns the output.
+fn expect_exit(dir: &Path, args: &[&str], code: i32, file: &str, cause: &str) -> Output {
+    let out = run_bounded(dir, args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {:?}\n{}",
+        out.status,
+        stderr(&out)
+    );
+    if code != 0 {
+        let err = stderr(&out);
+        assert!(
+            err.contains(file) && err.contains(cause),
+            "{args:?}: stderr must name {file} and say {cause:?}:\n{err}"
+        );
+    }
+    out
+}
+
+#[test]
+fn a_wav_claiming_4_ghz_is_refused_by_every_command_and_the_batch_goes_on() {
+    let (dir, _model) = hostile_dir();
+    let d = dir.path();
+    // Bytes 24..28 of a canonical WAV header: the fmt chunk's sample rate.
+    patched_copy(
+        "formats/wav_pcm_s16le_22050_1ch.wav",
+        &d.join("good"),
+        "rate_4ghz.wav",
+        |b| b[24..28].copy_from_slice(&4_000_000_000u32.to_le_bytes()),
+    );
+    let cause = "unsupported sample rate 4000000000 Hz";
+    expect_exit(
+        d,
+        &["notes", "good", "-o", "t.csv"],
+        1,
+        "rate_4ghz.wav",
+        cause,
+    );
+    let t = read_table(&d.join("t.csv"));
+    assert_eq!(
+        strings(&t, "file").len(),
+        2,
+        "the good files' rows are written"
+    );
+    expect_exit(
+        d,
+        &["plot", "chromagram", "good/rate_4ghz.wav", "-o", "c.png"],
+        1,
+        "rate_4ghz.wav",
+        cause,
+    );
+    expect_exit(
+        d,
+        &["cluster", "good", "-k", "2", "-o", "labels.csv"],
+        1,
+        "rate_4ghz.wav",
+        cause,
+    );
+    assert_eq!(read_table(&d.join("labels.csv")).height(), 2);
+    expect_exit(
+        d,
+        &["predict", "--model", "model.json", "good", "-o", "p.csv"],
+        1,
+        "rate_4ghz.wav",
+        cause,
+    );
+    assert_eq!(read_table(&d.join("p.csv")).height(), 2);
+    expect_exit(
+        d,
+        &["features", "good/rate_4ghz.wav"],
+        1,
+        "rate_4ghz.wav",
+        cause,
+    );
+}
+
+#[test]
+fn an_mp3_claiming_2_pow_32_frames_decodes_in_bounded_memory_in_every_command() {
+    let (dir, _model) = hostile_dir();
+    let d = dir.path();
+    // The corpus MP3 opens with an "Info" (CBR Xing) frame whose flags say a frame count
+    // follows: the 4 bytes after "Info" + 8. Claim 0xFFFFFFFF MPEG frames (2^32 * 1152 samples).
+    patched_copy(
+        "formats/mp3_cbr192k_44100_2ch.mp3",
+        &d.join("good"),
+        "huge_count.mp3",
+        |b| {
+            let at = b
+                .windows(4)
+                .position(|w| w == b"Info")
+                .expect("an Info frame")
+                + 8;
+            assert_eq!(b[at - 1] & 1, 1, "the Info flags announce a frame count");
+            b[at..at + 4].copy_from_slice(&[0xff; 4]);
+        },
+    );
+    let out = expect_exit(d, &["notes", "good", "-o", "t.csv"], 0, "", "");
+    assert!(stderr(&out).is_empty() || !stderr(&out).contains("panicked"));
+    let t = read_table(&d.join("t.csv"));
+    let files = strings(&t, "file");
+    assert_eq!(files.len(), 3, "{files:?}");
+    let mp3 = files
+        .iter()
+        .position(|f| f.ends_with("huge_count.mp3"))
+        .unwrap();
+    // Three seconds of audio, whatever the header said.
+    let duration = floats(&t, "duration_s")[mp3];
+    assert!((duration - 3.0).abs() < 0.1, "duration {duration}");
+    expect_exit(d, &["notes", "--summary", "good", "-o", "s.csv"], 0, "", "");
+    expect_exit(
+        d,
+        &[
+            "features",
+            "good/huge_count.mp3",
+            "--chroma",
+            "accurate",
+            "-o",
+            "f.csv",
+        ],
+        0,
+        "",
+        "",
+    );
+    let out = expect_exit(
+        d,
+        &["plot", "chromagram", "good/huge_count.mp3", "-o", "c.png"],
+        0,
+        "",
+        "",
+    );
+    assert!(out.status.success());
+    assert_eq!(png_size(&d.join("c.png")), (1200, 500));
+    expect_exit(
+        d,
+        &["cluster", "good", "-k", "2", "-o", "labels.csv"],
+        0,
+        "",
+        "",
+    );
+    assert_eq!(read_table(&d.join("labels.csv")).height(), 3);
+    expect_exit(
+        d,
+        &["predict", "--model", "model.json", "good", "-o", "p.csv"],
+        0,
+        "",
+        "",
+    );
+    assert_eq!(read_table(&d.join("p.csv")).height(), 3);
+}
+
+#[test]
+fn a_parquet_table_with_one_byte_changed_is_a_clear_error_not_a_panic() {
+    let (dir, _model) = hostile_dir();
+    let d = dir.path();
+    let out = run_in(d, &["notes", "good", "-o", "t.parquet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = d.join("t.parquet");
+    let original = std::fs::read(&table).unwrap();
+    // Every one-byte change of the footer (the Thrift metadata polars used to panic on) must
+    // end in a table or a clear error naming the file, with exit status 0 or 1.
+    // (Its last 8 bytes: footer length, "PAR1". The data pages are not mutated: see
+    // chroma's corrupt_tables test for why.)
+    let n = original.len();
+    let footer_len = u32::from_le_bytes(original[n - 8..n - 4].try_into().unwrap()) as usize;
+    let footer = n - 8 - footer_len;
+    let mut refused = 0;
+    for i in (footer..original.len()).step_by(7) {
+        let mut bytes = original.clone();
+        bytes[i] ^= 0xff;
+        std::fs::write(&table, &bytes).unwrap();
+        let out = run_in(d, &["cluster", "t.parquet", "-k", "2"]);
+        let err = stderr(&out);
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(1)),
+            "byte {i}: {:?}\n{err}",
+            out.status
+        );
+        assert!(!err.contains("panicked"), "byte {i}: {err}");
+        if out.status.code() == Some(1) {
+            refused += 1;
+            assert!(err.contains("t.parquet"), "byte {i}: {err}");
+        }
+    }
+    assert!(refused > 0, "no corrupted variant was refused");
+}
+
+#[test]
+fn a_corrupt_or_endless_model_file_is_a_clear_error() {
+    let (dir, model) = hostile_dir();
+    let d = dir.path();
+    let text = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(d.join("cut.json"), &text[..text.len() / 2]).unwrap();
+    for bad in ["cut.json", "/dev/zero"] {
+        let out = run_bounded(d, &["predict", "--model", bad, "good"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{bad}: {err}");
+        assert!(
+            err.contains(bad) && !err.contains("panicked"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn features_of_a_float_aifc_match_the_reference_read_through_ffmpeg() {
+    // The reference read AIFF through ffmpeg, which gives float samples as 32-bit integers
+    // (x * 2^31): fed as stored floats, the 1e-10 of dc_normalize moved energy by 1.2e-5 of its
+    // scale. File: audio_io::synth::write_float_aifc_fixture; reference made from the same bytes
+    // by pyAudioAnalysis 0.3.14 (testdata/reference/generated/README.md).
+    let dir = tempfile::tempdir().unwrap();
+    let aifc = dir.path().join("float.aifc");
+    audio_io::synth::write_float_aifc_fixture(&aifc).unwrap();
+    let csv = dir.path().join("frames.csv");
+    let out = run(&[
+        "features",
+        aifc.to_str().unwrap(),
+        "--chroma",
+        "pyaa",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = read_table(&csv);
+    let reference = read_table(&testdata().join("reference/generated/aifc_f32_22050_2ch.aifc.csv"));
+    assert_eq!(ours.height(), reference.height());
+    assert_eq!(ours.get_column_names(), reference.get_column_names());
+    let mut worst = 0.0f64;
+    for name in reference.get_column_names() {
+        let r = floats(&reference, name.as_str());
+        let o = floats(&ours, name.as_str());
+        let scale = r.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for (i, (a, b)) in o.iter().zip(&r).enumerate() {
+            let d = (a - b).abs();
+            worst = worst.max(d / scale.max(1e-300));
+            assert!(
+                d <= 1e-6 * scale + 1e-9,
+                "{name} frame {i}: ours {a:e}, reference {b:e} (|diff| {:.2e} of the column's scale)",
+                d / scale
+            );
+        }
+    }
+    println!("worst |diff| / max|column| = {worst:.2e}");
+}

@@ -60,6 +60,38 @@ pub enum AudioError {
         /// Index of the first offending sample frame (per channel, from 0).
         frame: u64,
     },
+    /// The header states a sample rate outside [`crate::MIN_SAMPLE_RATE`] ..=
+    /// [`crate::MAX_SAMPLE_RATE`] (a corrupt header, or a rate no audio file uses).
+    #[error(
+        "{path}: unsupported sample rate {sample_rate} Hz (supported: {min} to {max} Hz)",
+        min = crate::MIN_SAMPLE_RATE,
+        max = crate::MAX_SAMPLE_RATE
+    )]
+    UnsupportedSampleRate {
+        /// The file.
+        path: PathBuf,
+        /// The rate its header states.
+        sample_rate: u32,
+    },
+    /// The header states more channels than the decoder can handle.
+    #[error("{path}: {channels} channels is more than the decoder supports (at most {max})")]
+    TooManyChannels {
+        /// The file.
+        path: PathBuf,
+        /// The channel count its header states.
+        channels: u32,
+        /// The most the decoder supports.
+        max: u32,
+    },
+    /// The path names something that is not a regular file (a FIFO, a socket, a device), which
+    /// cannot be probed and decoded twice.
+    #[error("{path}: not a regular file ({kind})")]
+    NotARegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead ("FIFO", "socket", "character device", "block device").
+        kind: &'static str,
+    },
     /// The container or stream is malformed beyond what skipping packets can recover.
     #[error("{path}: corrupt stream: {reason}")]
     Corrupt {
@@ -82,6 +114,9 @@ impl AudioError {
             | AudioError::NoAudioTrack { path }
             | AudioError::NoSamples { path }
             | AudioError::NonFiniteSample { path, .. }
+            | AudioError::UnsupportedSampleRate { path, .. }
+            | AudioError::TooManyChannels { path, .. }
+            | AudioError::NotARegularFile { path, .. }
             | AudioError::Corrupt { path, .. } => path,
         }
     }

@@ -46,6 +46,21 @@ pub use error::AudioError;
 pub use reader::{AudioReader, BlockSource, DecodeReport};
 pub use stream_info::{SampleFormat, StreamInfo};
 
+/// Lowest sample rate a file may state (Hz). Below 1 kHz no audio format in use stores music or
+/// speech (telephony's 8 kHz and the occasional 4 kHz recording are well above it); a lower rate
+/// is a corrupt header.
+pub const MIN_SAMPLE_RATE: u32 = 1_000;
+
+/// Highest sample rate a file may state (Hz): 768 kHz, the highest PCM rate in use (4x 192 kHz,
+/// the top of what DACs and DXD/"hi-res" masters offer). Analysis windows are sized from the rate
+/// (the accurate chroma's FFT, the 50 ms feature window), so a header claiming gigahertz must be
+/// refused before anything is allocated from it.
+pub const MAX_SAMPLE_RATE: u32 = 768_000;
+
+/// Most samples reserved ahead of the data from a header's frame count: 2^20 (8 MB of f64).
+/// Beyond it buffers grow as samples arrive, so a header claiming 2^32 frames costs nothing.
+pub const MAX_RESERVED_SAMPLES: usize = 1 << 20;
+
 /// A whole decoded mono signal.
 #[derive(Debug, Clone)]
 pub struct MonoSignal {
@@ -87,11 +102,11 @@ pub fn read_mono_with_report(
     path: impl AsRef<Path>,
 ) -> Result<(MonoSignal, DecodeReport), AudioError> {
     let mut reader = AudioReader::open(path)?;
-    // Reserve the stated frame count, but never more than 16 samples per byte of file (a corrupt
-    // header must not make a tiny file allocate gigabytes).
-    let file_len = std::fs::metadata(&reader.info().path).map_or(0, |m| m.len());
+    // Reserve the stated frame count, but never more than MAX_RESERVED_SAMPLES: a header's claim
+    // is not proof (a corrupt frame count must not make a small file allocate gigabytes); past it
+    // the vector grows as samples arrive.
     let capacity = reader.info().frames.map_or(0, |n| {
-        usize::try_from(n.min(file_len.saturating_mul(16))).unwrap_or(0)
+        usize::try_from(n).map_or(MAX_RESERVED_SAMPLES, |n| n.min(MAX_RESERVED_SAMPLES))
     });
     let mut samples = Vec::with_capacity(capacity);
     while let Some(block) = reader.next_block()? {

@@ -189,6 +189,86 @@ fn aiff_frames(path: &Path) -> Option<u64> {
     None
 }
 
+/// Most channels symphonia 0.5 maps (its channel set has 26 speaker positions; WAV and AIFF
+/// channels are assigned positions in order, so more cannot be represented).
+const MAX_CHANNELS: u32 = 26;
+
+/// The channel count a WAV (`fmt ` chunk) or AIFF (`COMM` chunk) header states, read from the
+/// file's first 64 KB; `None` for other containers or a header not found there.
+fn header_channels(path: &Path, container: &str) -> Option<u32> {
+    let mut head = Vec::with_capacity(4096);
+    File::open(path)
+        .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
+        .ok()?;
+    let (chunk, big_endian): (&[u8; 4], bool) = match container {
+        "wav" => (b"fmt ", head.get(0..4)? == b"RIFX"),
+        "aiff" => (b"COMM", true),
+        _ => return None,
+    };
+    let mut pos = 12usize;
+    while pos + 8 <= head.len() {
+        let size: [u8; 4] = head[pos + 4..pos + 8].try_into().ok()?;
+        let size = if big_endian {
+            u32::from_be_bytes(size)
+        } else {
+            u32::from_le_bytes(size)
+        } as usize;
+        if &head[pos..pos + 4] == chunk {
+            // WAV: format tag (2 bytes) then channels; AIFF: channels first.
+            let at = if container == "wav" {
+                pos + 10
+            } else {
+                pos + 8
+            };
+            let c: [u8; 2] = head.get(at..at + 2)?.try_into().ok()?;
+            return Some(u32::from(if big_endian {
+                u16::from_be_bytes(c)
+            } else {
+                u16::from_le_bytes(c)
+            }));
+        }
+        pos = pos
+            .checked_add(8)?
+            .checked_add(size)?
+            .checked_add(size & 1)?;
+    }
+    None
+}
+
+/// [`AudioError::TooManyChannels`] if the header states more channels than the decoder maps.
+fn check_channels(path: &Path, container: &str) -> Result<(), AudioError> {
+    match header_channels(path, container) {
+        Some(channels) if channels > MAX_CHANNELS => Err(AudioError::TooManyChannels {
+            path: path.to_path_buf(),
+            channels,
+            max: MAX_CHANNELS,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What a non-regular, non-directory file is, for error messages.
+fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+    }
+    let _ = file_type;
+    "not a file or directory"
+}
+
 fn io_error(path: &Path, source: std::io::Error) -> AudioError {
     if source.kind() == ErrorKind::NotFound {
         AudioError::NotFound {
@@ -218,6 +298,14 @@ impl AudioReader {
                 source: std::io::Error::other("is a directory"),
             });
         }
+        // A FIFO, socket or device has no length and cannot be read twice (probe, then the two
+        // passes of the features); say what it is rather than "empty file".
+        if !meta.is_file() {
+            return Err(AudioError::NotARegularFile {
+                path: path.to_path_buf(),
+                kind: file_kind(&meta.file_type()),
+            });
+        }
         if meta.len() == 0 {
             return Err(AudioError::EmptyFile {
                 path: path.to_path_buf(),
@@ -228,6 +316,9 @@ impl AudioReader {
             .and_then(|f| f.take(12).read_to_end(&mut head))
             .map_err(|e| io_error(path, e))?;
         let container = sniff_container(&head);
+        // symphonia reports a WAV or AIFF with too many channels as an unknown format or an
+        // unsupported codec: say what it is.
+        check_channels(path, container)?;
 
         let file = File::open(path).map_err(|e| io_error(path, e))?;
         let mss = MediaSourceStream::new(Box::new(file), Default::default());
@@ -287,6 +378,14 @@ impl AudioReader {
         let params = track.codec_params.clone();
         let track_id = track.id;
         let codec = codec_name(params.codec);
+        // The rate sizes analysis windows downstream: refuse an absurd one before anything else.
+        let sample_rate = params.sample_rate.unwrap_or(0);
+        if !(crate::MIN_SAMPLE_RATE..=crate::MAX_SAMPLE_RATE).contains(&sample_rate) {
+            return Err(AudioError::UnsupportedSampleRate {
+                path: path.to_path_buf(),
+                sample_rate,
+            });
+        }
         let decoder = catch_unwind(|| {
             symphonia::default::get_codecs().make(&params, &DecoderOptions::default())
         })
@@ -305,13 +404,6 @@ impl AudioReader {
             },
         })?;
 
-        let sample_rate = params.sample_rate.unwrap_or(0);
-        if sample_rate == 0 {
-            return Err(AudioError::Corrupt {
-                path: path.to_path_buf(),
-                reason: "sample rate 0".to_string(),
-            });
-        }
         let info = StreamInfo {
             path: path.to_path_buf(),
             container: container.to_string(),

@@ -67,7 +67,8 @@ impl StreamInfo {
     /// - `U8`: 128 (with offset 128, so raw is 0..255 as SciPy gives it);
     /// - `Int(w)`: 2^7 for w <= 8, 2^15 for w <= 16 (16-bit as -32768..32767), else 2^31
     ///   (24-bit left-justified in 32 bits, i.e. value * 256, as SciPy gives it; 32-bit as is);
-    /// - `F32`, `F64`: 1 (floats as stored);
+    /// - `F32`, `F64`: 1 (floats as stored, as SciPy reads a float WAV), except in AIFF-C:
+    ///   2^31 (the reference decoded AIFF through ffmpeg, which gives float as 32-bit integers);
     /// - `ALaw`, `MuLaw`: 2^15;
     /// - `Lossy`: 2^31 for Vorbis (ffmpeg's pcm_s32le), else 2^15 (MP3, AAC as 16-bit).
     ///
@@ -78,6 +79,9 @@ impl StreamInfo {
             SampleFormat::Int(w) if w <= 8 => 128.0,
             SampleFormat::Int(w) if w <= 16 => 32768.0,
             SampleFormat::Int(_) => 2147483648.0,
+            // SciPy gives a float WAV as stored; the reference read AIFF-C through ffmpeg,
+            // which converts float to 32-bit integers (x * 2^31).
+            SampleFormat::F32 | SampleFormat::F64 if self.container == "aiff" => 2147483648.0,
             SampleFormat::F32 | SampleFormat::F64 => 1.0,
             SampleFormat::ALaw | SampleFormat::MuLaw => 32768.0,
             SampleFormat::Lossy => {
@@ -144,6 +148,9 @@ mod tests {
         assert_eq!(info(SampleFormat::U8, "pcm_u8").raw_scale(), 128.0);
         assert_eq!(info(SampleFormat::U8, "pcm_u8").raw_offset(), 128.0);
         assert_eq!(info(SampleFormat::F32, "pcm_f32le").raw_scale(), 1.0);
+        let mut aifc = info(SampleFormat::F32, "pcm_f32be");
+        aifc.container = "aiff".into();
+        assert_eq!(aifc.raw_scale(), 2f64.powi(31));
         assert_eq!(info(SampleFormat::Lossy, "mp3").raw_scale(), 32768.0);
         assert_eq!(
             info(SampleFormat::Lossy, "vorbis").raw_scale(),

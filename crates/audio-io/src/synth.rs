@@ -472,9 +472,108 @@ fn write_wav_f64(path: &Path, channels: &[&[f64]], sample_rate: u32) -> std::io:
     w.flush()
 }
 
+/// The 80-bit IEEE 754 extended value of an integer rate, as AIFF's COMM chunk stores it.
+fn extended_80(value: u32) -> [u8; 10] {
+    let mut out = [0u8; 10];
+    if value == 0 {
+        return out;
+    }
+    let shift = value.leading_zeros();
+    let exponent = 16383 + 31 - shift as u16;
+    let mantissa = (u64::from(value) << shift) << 32;
+    out[..2].copy_from_slice(&exponent.to_be_bytes());
+    out[2..].copy_from_slice(&mantissa.to_be_bytes());
+    out
+}
+
+/// Writes `channels` (equally long, interleaved in the order given) as an AIFF-C file of 32-bit
+/// big-endian IEEE floats (compression type `fl32`), each sample `x as f32`.
+pub fn write_aifc_f32(
+    path: impl AsRef<Path>,
+    channels: &[&[f64]],
+    sample_rate: u32,
+) -> Result<(), WavWriteError> {
+    let path = path.as_ref();
+    let bad = |reason: &str| WavWriteError::BadInput {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    let n_channels = u16::try_from(channels.len())
+        .ok()
+        .filter(|&n| n > 0 && n <= i16::MAX as u16)
+        .ok_or_else(|| bad("1 to 32767 channels"))?;
+    let frames = channels[0].len();
+    if channels.iter().any(|c| c.len() != frames) {
+        return Err(bad("channels differ in length"));
+    }
+    let data_len = u32::try_from(frames)
+        .ok()
+        .and_then(|f| f.checked_mul(4 * u32::from(n_channels)))
+        .filter(|&n| n <= u32::MAX - 1024)
+        .ok_or_else(|| bad("more than 4 GiB of samples"))?;
+    let name: &[u8] = b"\x0c32-bit float\x00"; // Pascal string, padded to an even length
+    let comm_len = 18 + 4 + name.len() as u32;
+    let ssnd_len = 8 + data_len;
+    let form_len = 4 + (8 + 4) + (8 + comm_len) + (8 + ssnd_len);
+    let io = |source| WavWriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = BufWriter::new(File::create(path).map_err(io)?);
+    let mut write = || -> std::io::Result<()> {
+        w.write_all(b"FORM")?;
+        w.write_all(&form_len.to_be_bytes())?;
+        w.write_all(b"AIFCFVER")?;
+        w.write_all(&4u32.to_be_bytes())?;
+        w.write_all(&0xA280_5140u32.to_be_bytes())?; // AIFF-C version 1
+        w.write_all(b"COMM")?;
+        w.write_all(&comm_len.to_be_bytes())?;
+        w.write_all(&n_channels.to_be_bytes())?;
+        w.write_all(&(frames as u32).to_be_bytes())?;
+        w.write_all(&32u16.to_be_bytes())?;
+        w.write_all(&extended_80(sample_rate))?;
+        w.write_all(b"fl32")?;
+        w.write_all(name)?;
+        w.write_all(b"SSND")?;
+        w.write_all(&ssnd_len.to_be_bytes())?;
+        w.write_all(&[0u8; 8])?; // offset, block size
+        for i in 0..frames {
+            for c in channels {
+                w.write_all(&(c[i] as f32).to_be_bytes())?;
+            }
+        }
+        w.flush()
+    };
+    write().map_err(io)
+}
+
+/// The float AIFF-C fixture whose pyAudioAnalysis reference is in `testdata/reference/pyaa/
+/// generated/`: 1 s at 22050 Hz, stereo, 32-bit float; left an A4 sine (amplitude 0.4) plus
+/// white noise (0.05, seed 9), right a C major triad (0.5). Written by [`write_aifc_f32`].
+pub fn write_float_aifc_fixture(path: impl AsRef<Path>) -> Result<(), WavWriteError> {
+    let sr = 22050;
+    let left: Vec<f64> = tone(midi_to_hz(A4_MIDI), 1.0, sr, 0.4)
+        .iter()
+        .zip(white_noise(1.0, sr, 0.05, 9))
+        .map(|(a, b)| a + b)
+        .collect();
+    let right = major_triad(C4_MIDI, 1.0, sr, 0.5);
+    write_aifc_f32(path, &[&left, &right], sr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extended_rates() {
+        // 44100 Hz as AIFF stores it.
+        assert_eq!(
+            extended_80(44100),
+            [0x40, 0x0e, 0xac, 0x44, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(extended_80(1), [0x3f, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+    }
 
     #[test]
     fn midi_pitches() {

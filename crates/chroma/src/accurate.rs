@@ -10,6 +10,15 @@ use realfft::{RealFftPlanner, RealToComplex};
 use crate::chromagram::Chromagram;
 use crate::error::ChromaError;
 
+/// Longest window (= FFT length) [`AccurateChroma::new`] accepts: 2^21 samples (16 MB per
+/// buffer; 10 s at 192 kHz). The window is sized from the sample rate, so it must be bounded
+/// whatever a caller or a file header claims.
+pub const MAX_N_FFT: usize = 1 << 21;
+
+/// Most chromagram frames [`AccurateChroma::reserve_for`] reserves ahead of the data (2^16 rows,
+/// 6.8 MB, about 50 min at 44.1 kHz); longer streams grow as their frames arrive.
+const MAX_RESERVED_FRAMES: u64 = 1 << 16;
+
 /// Parameters of the accurate chroma. Validated for a sample rate by [`AccurateChroma::new`].
 ///
 /// Per frame of `n_fft` samples (the smallest power of two covering `min_window_s` seconds;
@@ -106,6 +115,13 @@ impl AccurateParams {
         if !(self.min_window_s.is_finite() && self.min_window_s > 0.0 && self.min_window_s <= 10.0)
         {
             return bad("min_window_s", self.min_window_s, "must be in (0, 10] s");
+        }
+        if self.n_fft(sample_rate) > MAX_N_FFT {
+            return bad(
+                "min_window_s",
+                self.min_window_s,
+                "makes the window longer than MAX_N_FFT (2^21) samples at this rate",
+            );
         }
         if !(self.peak_floor_db.is_finite() && self.peak_floor_db < 0.0) {
             return bad("peak_floor_db", self.peak_floor_db, "must be negative");
@@ -223,10 +239,11 @@ impl AccurateChroma {
         self.sample_rate
     }
 
-    /// Reserves chromagram rows for a stream of `n_samples` samples.
+    /// Reserves chromagram rows for a stream of `n_samples` samples (at most 2^16 frames: the
+    /// count may come from an unproven header; the chromagram grows past it as frames arrive).
     pub fn reserve_for(&mut self, n_samples: u64) {
-        let frames = (n_samples / self.hop as u64) as usize + 1;
-        self.out.reserve(frames);
+        let frames = (n_samples / self.hop as u64).saturating_add(1);
+        self.out.reserve(frames.min(MAX_RESERVED_FRAMES) as usize);
     }
 
     /// Feeds the next block of mono samples (any length); frames start at 0, hop, 2 hop, ...

@@ -75,6 +75,14 @@ pub enum ChromaError {
         #[source]
         source: std::io::Error,
     },
+    /// A table file is so malformed that its reader gave up (polars panicked on it).
+    #[error("{path}: corrupt table file: {reason}", path = path.display())]
+    CorruptTable {
+        /// The file.
+        path: PathBuf,
+        /// What the reader said.
+        reason: String,
+    },
     /// Polars failed to read, write or build a table.
     #[error("{what}: {source}")]
     Table {

@@ -42,7 +42,7 @@ mod shard;
 mod table;
 mod table_file;
 
-pub use accurate::{AccurateChroma, AccurateParams};
+pub use accurate::{AccurateChroma, AccurateParams, MAX_N_FFT};
 pub use chromagram::{chroma_flatness, Chromagram, NoteProfile, VoicingThreshold, VotePolicy};
 pub use error::ChromaError;
 pub use pitch_class::{first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES};

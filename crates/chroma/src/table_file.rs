@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use polars::prelude::{
@@ -114,11 +115,47 @@ pub(crate) fn output_permissions(path: &Path) -> Option<std::fs::Permissions> {
 /// Reads a table written by [`write_table`] (or any CSV with a header row, Parquet file or
 /// JSON array of row objects), choosing the format by extension. A folder is read as a
 /// Parquet dataset ([`is_table_dataset`]): its parts together, as one table.
+///
+/// A corrupt file gives an error naming it, never a panic: polars' readers can panic on
+/// malformed input (e.g. a Parquet footer with one byte changed), and such a panic is caught
+/// and reported as [`ChromaError::CorruptTable`].
 pub fn read_table(path: &Path) -> Result<DataFrame, ChromaError> {
     if path.is_dir() {
         return read_dataset(path);
     }
     let format = TableFormat::from_path(path)?;
+    let meta = std::fs::metadata(path).map_err(|source| ChromaError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_dir() {
+        return Err(ChromaError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("is a directory"),
+        });
+    }
+    catch_unwind(AssertUnwindSafe(|| read_table_unguarded(path, format))).unwrap_or_else(
+        |payload| {
+            Err(ChromaError::CorruptTable {
+                path: path.to_path_buf(),
+                reason: panic_message(payload.as_ref()),
+            })
+        },
+    )
+}
+
+/// The text of a caught panic (its `&str` or `String` payload).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "the reader failed on malformed data".to_string()
+    }
+}
+
+fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, ChromaError> {
     let io_err = |source| ChromaError::Io {
         path: path.to_path_buf(),
         source,

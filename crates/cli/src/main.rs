@@ -123,15 +123,27 @@ fn init_logging(verbose: u8, quiet: bool) {
         .init();
 }
 
-/// symphonia panics on some malformed input (e.g. random bytes probed as ADTS AAC); `audio-io`
-/// catches those panics and returns a typed error naming the file, which is reported like any
-/// other bad file. Keep the default hook's message and backtrace for every other panic.
+/// symphonia panics on some malformed input (e.g. random bytes probed as ADTS AAC), polars'
+/// readers on some corrupt tables (a Parquet file with one byte changed); `audio-io` and
+/// `chroma::read_table` catch those panics and return a typed error naming the file, which is
+/// reported like any other bad file. Keep the default hook's message and backtrace for every other panic.
 fn quiet_decoder_panics() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let in_decoder = info
-            .location()
-            .is_some_and(|l| l.file().contains("symphonia"));
+        // Readers that panic on malformed input, whose panics the libraries catch: symphonia
+        // (audio-io) and polars' file readers (chroma::read_table).
+        let in_decoder = info.location().is_some_and(|l| {
+            let f = l.file();
+            [
+                "symphonia",
+                "polars-parquet",
+                "polars-io",
+                "polars-json",
+                "simd-json",
+            ]
+            .iter()
+            .any(|c| f.contains(c))
+        });
         if in_decoder {
             tracing::debug!("decoder panic caught and reported as an error: {info}");
         } else {

@@ -32,7 +32,7 @@ mod table;
 pub use error::KMeansError;
 pub use init::Init;
 pub use minibatch::{MiniBatchKMeans, MiniBatchParams};
-pub use model::{KMeansFit, KMeansModel};
+pub use model::{KMeansFit, KMeansModel, MAX_MODEL_BYTES};
 pub use params::{KMeans, KMeansParams};
 pub use projection::{group_means, pca_2d, Pca, Projection2d};
 pub use rand_index::adjusted_rand_index;

@@ -10,6 +10,9 @@ use crate::lloyd::assign;
 use crate::table::{RowMatrix, Scaling};
 use crate::{KMeansError, KMeansParams};
 
+/// Largest model file [`KMeansModel::load`] reads: 64 MiB.
+pub const MAX_MODEL_BYTES: u64 = 64 << 20;
+
 /// A fitted k-means model: what is needed to assign new rows, plus how it was made.
 /// Serialised to JSON by [`KMeansModel::save`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -160,10 +163,36 @@ impl KMeansModel {
     /// Reads a model written by [`KMeansModel::save`]; malformed JSON is
     /// [`KMeansError::Json`], inconsistent contents (shapes, non-finite values) are
     /// [`KMeansError::InvalidModel`].
+    ///
+    /// At most [`MAX_MODEL_BYTES`] are read (a model of 1,000 centroids of 1,000 columns takes
+    /// about 20 MB), so a wrong path such as a device or a huge file is an error, not a hang.
     pub fn load(path: &Path) -> Result<Self, KMeansError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KMeansError::Io {
+        use std::io::Read;
+        let io_err = |source| KMeansError::Io {
             path: path.to_path_buf(),
             source,
+        };
+        let file = std::fs::File::open(path).map_err(io_err)?;
+        let too_big = || KMeansError::InvalidModel {
+            path: path.to_path_buf(),
+            reason: format!("larger than {MAX_MODEL_BYTES} bytes: not a model file"),
+        };
+        if file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() > MAX_MODEL_BYTES)
+        {
+            return Err(too_big());
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_MODEL_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io_err)?;
+        if bytes.len() as u64 > MAX_MODEL_BYTES {
+            return Err(too_big());
+        }
+        let text = String::from_utf8(bytes).map_err(|_| KMeansError::InvalidModel {
+            path: path.to_path_buf(),
+            reason: "not UTF-8 text: not a model file".into(),
         })?;
         Self::from_json(&text, path)
     }
