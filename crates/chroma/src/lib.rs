@@ -26,18 +26,24 @@
 mod accurate;
 mod chromagram;
 mod error;
+mod frames;
 mod pitch_class;
 mod pyaa;
 mod table;
 mod table_file;
 
 pub use accurate::{AccurateChroma, AccurateParams};
-pub use chromagram::{chroma_flatness, Chromagram, NoteProfile, VoicingThreshold, VotePolicy};
+pub use chromagram::{
+    chroma_flatness, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
+    VoicingThreshold, VotePolicy,
+};
 pub use error::ChromaError;
+pub use frames::{for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions};
 pub use pitch_class::{first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES};
 pub use pyaa::pyaa_chromagram;
 pub use table::{
-    analyze_file, analyze_files, analyze_samples, build_table, file_chromagram, table_of,
-    AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind, TableOptions,
+    analyze_file, analyze_files, analyze_samples, build_table, file_chromagram,
+    file_chromagram_columns, table_of, AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis,
+    ProfileKind, TableOptions,
 };
-pub use table_file::{read_table, write_table, TableFormat};
+pub use table_file::{read_table, write_table, RowWriter, TableFileWriter, TableFormat};
