@@ -542,6 +542,47 @@ mod tests {
         assert_eq!(df.column("C#").unwrap().f64().unwrap().get(1), Some(2.0));
     }
 
+    /// The streamed profile equals the old per-frame rule (every voting frame summed in order)
+    /// for a chromagram whose loudest frame comes late, and columns average like the figure.
+    #[test]
+    fn streamed_profile_and_columns_match_the_whole_chromagram() {
+        let mut g = Chromagram::new(0.1);
+        let mut state = 7u64;
+        for i in 0..3000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let e = (state % 1000) as f64 * 1e-9 * (1.0 + i as f64);
+            g.push(onehot((state % 12) as usize, 1.0 + (i % 5) as f64), e);
+        }
+        for policy in [VotePolicy::default(), VotePolicy::AllFrames] {
+            let p = g.note_profile(&policy);
+            let votes = g.voting_frames(&policy);
+            let voiced = votes.iter().filter(|v| **v).count();
+            assert_eq!(p.voiced_frames, voiced);
+            let mut counts = [0usize; 12];
+            for (c, _) in g.rows().iter().zip(&votes).filter(|(_, v)| **v) {
+                counts[first_argmax(c)] += 1;
+            }
+            for (d, n) in p.dominant.iter().zip(counts) {
+                assert_eq!(*d, n as f64 / voiced as f64);
+            }
+        }
+        let mut cols = ChromagramColumns::new(0.1, 1200);
+        for r in g.rows() {
+            cols.push(r);
+        }
+        assert_eq!(cols.frames_per_column(), 4);
+        let c = cols.columns();
+        assert_eq!(c.len(), 750);
+        let mean0: Vec<f64> = (0..12)
+            .map(|k| g.rows()[..4].iter().map(|r| r[k]).sum::<f64>() / 4.0)
+            .collect();
+        for (x, y) in c[0].iter().zip(&mean0) {
+            assert!((x - y).abs() < 1e-12);
+        }
+    }
+
     #[test]
     fn flatness_bounds() {
         assert!((chroma_flatness(&[2.0; 12]) - 1.0).abs() < 1e-9);

@@ -373,3 +373,53 @@ fn table_err(path: &Path, source: polars::error::PolarsError) -> ChromaError {
         source,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(rows: usize) -> DataFrame {
+        let a: Vec<f64> = (0..rows).map(|i| i as f64 * 0.1 - 3.0).collect();
+        let b: Vec<f64> = (0..rows).map(|i| (i as f64).sqrt() * 1e-7).collect();
+        DataFrame::new(
+            rows,
+            vec![Column::new("a".into(), a), Column::new("b x".into(), b)],
+        )
+        .unwrap()
+    }
+
+    /// Rows written in batches give the bytes (CSV, JSON) or values (Parquet) of the whole
+    /// table written at once, across batch boundaries and for an empty table.
+    #[test]
+    fn batched_rows_equal_the_whole_table() {
+        let dir = tempfile::tempdir().unwrap();
+        for rows in [0usize, 3, (BATCH_VALUES / 2) * 2 + 17] {
+            let mut whole = frame(rows);
+            for ext in ["csv", "json", "parquet"] {
+                let a = dir.path().join(format!("whole.{ext}"));
+                let b = dir.path().join(format!("rows.{ext}"));
+                write_table(&mut whole, &a).unwrap();
+                let mut w = TableFileWriter::create(&b, &["a", "b x"]).unwrap();
+                let (ca, cb) = (whole.column("a").unwrap(), whole.column("b x").unwrap());
+                for i in 0..rows {
+                    let row = [
+                        ca.f64().unwrap().get(i).unwrap(),
+                        cb.f64().unwrap().get(i).unwrap(),
+                    ];
+                    w.push_row(&row).unwrap();
+                }
+                assert_eq!(w.finish().unwrap(), rows as u64);
+                if ext == "parquet" {
+                    let (x, y) = (read_table(&a).unwrap(), read_table(&b).unwrap());
+                    assert!(x.equals(&y), "{rows} rows, {ext}");
+                } else {
+                    assert_eq!(
+                        std::fs::read(&a).unwrap(),
+                        std::fs::read(&b).unwrap(),
+                        "{rows} rows, {ext}"
+                    );
+                }
+            }
+        }
+    }
+}
