@@ -1933,3 +1933,105 @@ fn features_of_a_float_aifc_match_the_reference_read_through_ffmpeg() {
     }
     println!("worst |diff| / max|column| = {worst:.2e}");
 }
+
+// --- bounded memory (issue 9 item 7) ---
+
+/// The time(1) program, which runs a command and reports its peak resident set size (`%M`,
+/// KiB) from `wait4`. A child's `ru_maxrss` starts from its parent's high-water mark (the
+/// kernel carries it over at fork and exec), so measuring from this test process, which holds
+/// the test signals, would only report this process's peak; time(1) is a small fresh parent.
+const TIME: &str = "/usr/bin/time";
+
+/// Runs the binary with `args` under time(1) and returns its peak resident set size in KiB,
+/// after checking it succeeded.
+fn peak_rss_kib(args: &[&str]) -> i64 {
+    let out = Command::new(TIME)
+        .args(["-f", "peak-rss-kib %M"])
+        .arg(env!("CARGO_BIN_EXE_chromacluster"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .output()
+        .expect("time(1) runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "chromacluster {args:?} failed: {err}");
+    err.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("peak-rss-kib "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in time(1)'s output: {err}"))
+}
+
+/// `minutes` of music at 4 kHz (a 16 s cadence of chords, repeated, with a slow swell) as a
+/// 16-bit WAV.
+fn long_wav(dir: &Path, minutes: usize) -> PathBuf {
+    use audio_io::synth::{self, Timbre, WavFormat};
+    let sr = 4000;
+    let chords: Vec<Vec<u8>> = [57u8, 62]
+        .iter()
+        .flat_map(|&t| synth::cadence_i_iv_v_i(t))
+        .collect();
+    let pattern = synth::render_chords(&chords, 2.0, Timbre::Organ, sr);
+    let n = minutes * 60 * sr as usize;
+    let x: Vec<f64> = (0..n)
+        .map(|i| {
+            let swell = 0.55 + 0.45 * (i as f64 / (sr as f64 * 97.0)).sin();
+            swell * pattern[i % pattern.len()]
+        })
+        .collect();
+    let path = dir.join(format!("long_{minutes}min.wav"));
+    synth::write_wav(&path, &[&x], sr, WavFormat::S16).unwrap();
+    path
+}
+
+/// Peak memory must not grow with the file's length: each streaming command on a 40-minute file
+/// peaks within 3 MB of the same command on a 10-minute file (both longer than one batch of
+/// written rows). Before streaming, the 40-minute file held about 3-6 MB more for `notes`
+/// (every chroma frame), 7 MB more for `notes --summary`, and 40-80 MB more for `features`
+/// (the matrix and its copy).
+#[test]
+fn peak_memory_does_not_grow_with_the_length() {
+    if !Path::new(TIME).exists() {
+        // Debian's package `time`; present on the project's machines and CI.
+        eprintln!("SKIPPED peak_memory_does_not_grow_with_the_length: {TIME} is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let short = long_wav(dir.path(), 10);
+    let long = long_wav(dir.path(), 40);
+    let out = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (csv, parquet, png) = (out("f.csv"), out("f.parquet"), out("c.png"));
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["notes"],
+        vec!["notes", "--summary", "--chroma", "pyaa"],
+        vec!["features", "--deltas", "-o", &csv],
+        vec![
+            "features", "--chroma", "accurate", "--deltas", "-o", &parquet,
+        ],
+        vec!["features", "--deltas"],
+        vec!["plot", "chromagram", "-o", &png],
+    ];
+    let mut report = Vec::new();
+    for args in &commands {
+        let with = |file: &Path| {
+            let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            let at = if a[0] == "plot" { 2 } else { 1 };
+            a.insert(at, file.to_string_lossy().into_owned());
+            a.extend(["--jobs".to_string(), "1".to_string()]);
+            a
+        };
+        let measure = |file: &Path| {
+            let a = with(file);
+            peak_rss_kib(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        };
+        let small = measure(&short);
+        let big = measure(&long);
+        report.push(format!("{args:?}: {small} KiB -> {big} KiB"));
+        assert!(
+            big - small < 3 * 1024,
+            "peak RSS grew from {small} KiB (10 min) to {big} KiB (40 min):\n{}",
+            report.join("\n")
+        );
+    }
+    eprintln!("{}", report.join("\n"));
+}

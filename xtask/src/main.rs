@@ -1,8 +1,10 @@
 //! Developer chores. `cargo xtask fixtures [DIR]` writes the synthetic test audio (default DIR:
 //! `target/fixtures`) with an `INDEX.md` describing every file; `cargo xtask docs` regenerates
-//! the README's pictures and demo output; `cargo xtask bench` runs every benchmark.
+//! the README's pictures and demo output; `cargo xtask bench` runs every benchmark; `cargo xtask
+//! rss` measures the peak memory of the streaming commands on long generated files.
 
 mod docs;
+mod rss;
 mod stress;
 
 use std::fmt::Write as _;
@@ -18,6 +20,9 @@ tasks:
   docs             regenerate docs/*.png and the demo output in README.md
   bench            run every crate's benchmark (cargo bench -p ...)
   stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
+  rss [--bin PATH] [--only LABEL] [--keep]
+                   peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV
+                   (files kept in target/rss; --bin measures another build)
   help             show this text";
 
 fn main() -> Result<()> {
@@ -43,6 +48,8 @@ fn main() -> Result<()> {
             };
             stress::run(n)
         }
+        Some("rss") => rss::run(&args[1..]),
+        Some(rss::PROBE) => rss::probe(&args[1..]),
         Some("help") | Some("-h") | Some("--help") => {
             println!("{USAGE}");
             Ok(())

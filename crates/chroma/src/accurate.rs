@@ -160,6 +160,8 @@ pub struct AccurateChroma {
     /// `(semitone offset -12 log2 h, weight decay^(h-1))` for h = 1..=harmonics.
     harmonic_offsets: Vec<(f64, f64)>,
     out: Chromagram,
+    /// Frames completed since the stream began.
+    frames_out: u64,
     samples_seen: u64,
 }
 
@@ -220,6 +222,7 @@ impl AccurateChroma {
             fft,
             harmonic_offsets,
             out: Chromagram::new(hop as f64 / fs),
+            frames_out: 0,
             samples_seen: 0,
         })
     }
@@ -248,6 +251,16 @@ impl AccurateChroma {
 
     /// Feeds the next block of mono samples (any length); frames start at 0, hop, 2 hop, ...
     pub fn push(&mut self, block: &[f64]) {
+        let mut out = std::mem::take(&mut self.out);
+        self.push_frames(block, |chroma, energy| out.push(*chroma, energy));
+        self.out = out;
+    }
+
+    /// As [`push`](Self::push), but each frame completed by `block` goes to `on_frame` (its 12
+    /// chroma values and its energy, in order) instead of the analyser's chromagram, so a
+    /// stream of any length is analysed in constant memory. End such a stream with
+    /// [`finish_frames`](Self::finish_frames).
+    pub fn push_frames(&mut self, block: &[f64], mut on_frame: impl FnMut(&[f64; 12], f64)) {
         self.samples_seen += block.len() as u64;
         let mut rest = block;
         while !rest.is_empty() {
@@ -255,31 +268,49 @@ impl AccurateChroma {
             self.pending.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
             if self.pending.len() == self.n_fft {
-                self.analyse_pending();
+                let (chroma, energy) = self.analyse_frame_of(self.n_fft);
+                self.frames_out += 1;
+                on_frame(&chroma, energy);
                 self.pending.drain(..self.hop);
             }
         }
     }
 
-    /// Ends the stream and returns its chromagram; the analyser is reset for the next stream.
-    /// A stream shorter than one window gives one zero-padded frame (none if it was empty).
-    pub fn finish(&mut self) -> Chromagram {
-        if self.out.n_frames() == 0 && !self.pending.is_empty() {
+    /// Ends a stream fed with [`push_frames`](Self::push_frames): a stream shorter than one
+    /// window gives its one zero-padded frame to `on_frame` (none if it was empty). The analyser
+    /// is reset for the next stream.
+    pub fn finish_frames(&mut self, mut on_frame: impl FnMut(&[f64; 12], f64)) {
+        if self.frames_out == 0 && !self.pending.is_empty() {
             let real = self.pending.len();
             self.pending.resize(self.n_fft, 0.0);
-            self.analyse_frame_of(real);
+            let (chroma, energy) = self.analyse_frame_of(real);
+            on_frame(&chroma, energy);
         }
         self.pending.clear();
         self.samples_seen = 0;
-        std::mem::replace(
+        self.frames_out = 0;
+    }
+
+    /// Ends the stream and returns its chromagram; the analyser is reset for the next stream.
+    /// A stream shorter than one window gives one zero-padded frame (none if it was empty).
+    pub fn finish(&mut self) -> Chromagram {
+        let mut out = std::mem::replace(
             &mut self.out,
             Chromagram::new(self.hop as f64 / self.sample_rate as f64),
-        )
+        );
+        self.finish_frames(|chroma, energy| out.push(*chroma, energy));
+        out
+    }
+
+    /// Seconds between the starts of consecutive frames (`hop / sample_rate`).
+    pub fn hop_s(&self) -> f64 {
+        self.hop as f64 / self.sample_rate as f64
     }
 
     /// Convenience: the chromagram of a whole signal (resets any pending stream first).
     pub fn chromagram(&mut self, samples: &[f64]) -> Chromagram {
         self.pending.clear();
+        self.frames_out = 0;
         self.out = Chromagram::new(self.hop as f64 / self.sample_rate as f64);
         self.reserve_for(samples.len() as u64);
         self.push(samples);
@@ -291,12 +322,9 @@ impl AccurateChroma {
         self.samples_seen
     }
 
-    fn analyse_pending(&mut self) {
-        self.analyse_frame_of(self.n_fft);
-    }
-
-    /// Analyses `pending` (exactly n_fft samples, of which the first `real` are signal).
-    fn analyse_frame_of(&mut self, real: usize) {
+    /// Analyses `pending` (exactly n_fft samples, of which the first `real` are signal): its
+    /// chroma and energy.
+    fn analyse_frame_of(&mut self, real: usize) -> ([f64; 12], f64) {
         // The frame's mean (DC) is removed first: it carries no pitch, and its window leakage
         // would otherwise set the level the peaks are judged against.
         let real = real.max(1);
@@ -329,7 +357,7 @@ impl AccurateChroma {
         } else {
             [0.0; 12]
         };
-        self.out.push(chroma, energy);
+        (chroma, energy)
     }
 
     fn chroma_of_spectrum(&mut self) -> [f64; 12] {

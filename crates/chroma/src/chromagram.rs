@@ -31,6 +31,12 @@ impl Chromagram {
         self.energy.push(energy);
     }
 
+    /// The same frames, starting every `hop_s` seconds.
+    pub(crate) fn with_hop_s(mut self, hop_s: f64) -> Self {
+        self.hop_s = hop_s;
+        self
+    }
+
     /// Reserves room for `additional` more frames.
     pub fn reserve(&mut self, additional: usize) {
         self.rows.reserve(additional);
@@ -121,7 +127,7 @@ impl Chromagram {
             VotePolicy::AllFrames => vec![true; self.rows.len()],
             VotePolicy::Voiced(v) => {
                 let loudest = self.energy.iter().copied().fold(0.0_f64, f64::max);
-                let floor = (loudest * 10f64.powf(v.relative_db / 10.0)).max(v.absolute_floor);
+                let floor = v.floor(loudest);
                 self.rows
                     .iter()
                     .zip(&self.energy)
@@ -142,28 +148,159 @@ impl Chromagram {
             .collect()
     }
 
-    /// The file's note profile under `policy` (see [`NoteProfile`] for the formulas).
+    /// The file's note profile under `policy` (see [`NoteProfile`] for the formulas), computed
+    /// as [`NoteProfileBuilder`] computes it from the frames streamed in order.
     pub fn note_profile(&self, policy: &VotePolicy) -> NoteProfile {
-        let votes = self.voting_frames(policy);
-        let mut counts = [0usize; 12];
-        let mut mean = [0.0f64; 12];
-        let mut voiced = 0usize;
-        for (c, _) in self.rows.iter().zip(&votes).filter(|(_, &v)| v) {
-            voiced += 1;
-            counts[first_argmax(c)] += 1;
-            let total: f64 = c.iter().sum();
-            if total > 0.0 && total.is_finite() {
-                for (m, x) in mean.iter_mut().zip(c) {
-                    *m += x / total;
+        let mut builder = NoteProfileBuilder::new(*policy);
+        for (c, &e) in self.rows.iter().zip(&self.energy) {
+            builder.push(c, e);
+        }
+        builder.finish()
+    }
+}
+
+/// Votes of a set of frames: how many voted, how many for each dominant note, and the sum of
+/// their chroma normalised to sum 1.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Tally {
+    voiced: usize,
+    counts: [usize; 12],
+    mean: [f64; 12],
+}
+
+impl Tally {
+    fn add(&mut self, chroma: &[f64; 12]) {
+        self.voiced += 1;
+        self.counts[first_argmax(chroma)] += 1;
+        let total: f64 = chroma.iter().sum();
+        if total > 0.0 && total.is_finite() {
+            for (m, x) in self.mean.iter_mut().zip(chroma) {
+                *m += x / total;
+            }
+        }
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.voiced += other.voiced;
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        for (a, b) in self.mean.iter_mut().zip(&other.mean) {
+            *a += b;
+        }
+    }
+}
+
+/// Most energy buckets a [`NoteProfileBuilder`] keeps (a few hundred KB); beyond it neighbouring
+/// buckets are merged.
+const MAX_BUCKETS: usize = 4096;
+
+/// A file's [`NoteProfile`] computed as its frames stream by, in memory that does not grow with
+/// the file's length.
+///
+/// Under [`VotePolicy::AllFrames`] it keeps one running tally. Under [`VotePolicy::Voiced`] a
+/// frame's vote depends on the loudest frame of the whole file, known only at the end; frames
+/// that can still vote (pitched, and louder than the floor of the loudest frame so far, which
+/// only rises) are tallied in buckets by energy, and buckets that fall below the floor are
+/// dropped. A bucket first holds one exact energy value, so the profile is exactly
+/// [`VoicingThreshold`]'s rule; only when more than 4096 distinct energies are above the floor
+/// at once (long files) are neighbouring buckets merged (each merge halves the energy
+/// resolution; a 60 dB range then still has well over 100 buckets per octave), and the frames
+/// of the one bucket that holds the final floor then do not vote.
+#[derive(Debug, Clone)]
+pub struct NoteProfileBuilder {
+    policy: VotePolicy,
+    frames: usize,
+    /// The tally of every frame ([`VotePolicy::AllFrames`]).
+    all: Tally,
+    loudest: f64,
+    /// Low bits of the energy's IEEE representation dropped from the bucket keys.
+    shift: u32,
+    /// Candidate voters by energy key (`energy.to_bits() >> shift`, monotone for energies > 0).
+    buckets: std::collections::BTreeMap<u64, Tally>,
+}
+
+impl NoteProfileBuilder {
+    /// An empty builder for `policy`.
+    pub fn new(policy: VotePolicy) -> Self {
+        NoteProfileBuilder {
+            policy,
+            frames: 0,
+            all: Tally::default(),
+            loudest: 0.0,
+            shift: 0,
+            buckets: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Adds the next frame: its 12 chroma values (index 0 = A) and its energy (mean square).
+    pub fn push(&mut self, chroma: &[f64; 12], energy: f64) {
+        self.frames += 1;
+        let v = match self.policy {
+            VotePolicy::AllFrames => {
+                self.all.add(chroma);
+                return;
+            }
+            VotePolicy::Voiced(v) => v,
+        };
+        let louder = energy > self.loudest;
+        self.loudest = self.loudest.max(energy);
+        let floor = v.floor(self.loudest);
+        if louder && floor > 0.0 {
+            // Buckets entirely at or below the new floor can no longer vote.
+            let keep = self.buckets.split_off(&self.key(floor));
+            self.buckets = keep;
+        }
+        if !(energy > floor && energy > 0.0) || chroma_flatness(chroma) > v.max_flatness {
+            return;
+        }
+        let key = self.key(energy);
+        self.buckets.entry(key).or_default().add(chroma);
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen();
+        }
+    }
+
+    fn key(&self, energy: f64) -> u64 {
+        energy.to_bits() >> self.shift
+    }
+
+    /// Merges neighbouring buckets until at most half of [`MAX_BUCKETS`] remain.
+    fn coarsen(&mut self) {
+        while self.buckets.len() > MAX_BUCKETS / 2 && self.shift < 63 {
+            self.shift += 1;
+            let old = std::mem::take(&mut self.buckets);
+            for (key, tally) in old {
+                self.buckets.entry(key >> 1).or_default().merge(&tally);
+            }
+        }
+    }
+
+    /// Frames pushed so far.
+    pub fn frames(&self) -> usize {
+        self.frames
+    }
+
+    /// The profile of the frames pushed (see [`NoteProfile`]).
+    pub fn finish(&self) -> NoteProfile {
+        let tally = match self.policy {
+            VotePolicy::AllFrames => self.all,
+            VotePolicy::Voiced(v) => {
+                let floor_key = self.key(v.floor(self.loudest));
+                let mut t = Tally::default();
+                for (_, b) in self.buckets.range(floor_key.saturating_add(1)..) {
+                    t.merge(b);
                 }
+                t
             }
-        }
+        };
         let mut dominant = [0.0f64; 12];
-        if voiced > 0 {
-            for (d, &n) in dominant.iter_mut().zip(&counts) {
-                *d = n as f64 / voiced as f64;
+        if tally.voiced > 0 {
+            for (d, &n) in dominant.iter_mut().zip(&tally.counts) {
+                *d = n as f64 / tally.voiced as f64;
             }
         }
+        let mut mean = tally.mean;
         let mean_total: f64 = mean.iter().sum();
         if mean_total > 0.0 {
             for m in mean.iter_mut() {
@@ -173,9 +310,104 @@ impl Chromagram {
         NoteProfile {
             dominant,
             mean_chroma: mean,
-            voiced_frames: voiced,
-            frames: self.rows.len(),
+            voiced_frames: tally.voiced,
+            frames: self.frames,
         }
+    }
+}
+
+/// A chromagram reduced, as its frames stream by, to at most `max_columns` columns for a
+/// picture: each column is the mean of `frames_per_column` consecutive frames (the last column
+/// of fewer), and `frames_per_column` doubles (neighbouring columns merge) whenever the columns
+/// would exceed `max_columns`. Up to `max_columns` frames every frame is its own column; memory
+/// never grows beyond `max_columns` rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChromagramColumns {
+    hop_s: f64,
+    max_columns: usize,
+    frames_per_column: usize,
+    /// Sums of each column's frames.
+    sums: Vec<[f64; 12]>,
+    /// Frames in the last column.
+    last: usize,
+    frames: usize,
+}
+
+impl ChromagramColumns {
+    /// An empty reduction of frames `hop_s` seconds apart to at most `max_columns` columns
+    /// (at least 2; an odd number is rounded down to even so that columns merge in pairs).
+    pub fn new(hop_s: f64, max_columns: usize) -> Self {
+        let max_columns = (max_columns.max(2) / 2) * 2;
+        ChromagramColumns {
+            hop_s,
+            max_columns,
+            frames_per_column: 1,
+            sums: Vec::new(),
+            last: 0,
+            frames: 0,
+        }
+    }
+
+    /// The same columns, of frames `hop_s` seconds apart.
+    pub(crate) fn with_hop_s(mut self, hop_s: f64) -> Self {
+        self.hop_s = hop_s;
+        self
+    }
+
+    /// Adds the next frame's 12 chroma values.
+    pub fn push(&mut self, chroma: &[f64; 12]) {
+        if self.sums.is_empty() || self.last == self.frames_per_column {
+            if self.sums.len() == self.max_columns {
+                let merged: Vec<[f64; 12]> = self
+                    .sums
+                    .chunks_exact(2)
+                    .map(|p| std::array::from_fn(|i| p[0][i] + p[1][i]))
+                    .collect();
+                self.sums = merged;
+                self.frames_per_column *= 2;
+            }
+            self.sums.push([0.0; 12]);
+            self.last = 0;
+        }
+        if let Some(col) = self.sums.last_mut() {
+            for (s, v) in col.iter_mut().zip(chroma) {
+                *s += v;
+            }
+        }
+        self.last += 1;
+        self.frames += 1;
+    }
+
+    /// The columns: each the mean chroma of its frames.
+    pub fn columns(&self) -> Vec<[f64; 12]> {
+        let n = self.sums.len();
+        self.sums
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let count = if i + 1 == n {
+                    self.last
+                } else {
+                    self.frames_per_column
+                };
+                s.map(|v| v / count as f64)
+            })
+            .collect()
+    }
+
+    /// Frames averaged into each column (the last may hold fewer).
+    pub fn frames_per_column(&self) -> usize {
+        self.frames_per_column
+    }
+
+    /// Seconds between the starts of consecutive columns.
+    pub fn column_s(&self) -> f64 {
+        self.hop_s * self.frames_per_column as f64
+    }
+
+    /// Frames pushed.
+    pub fn n_frames(&self) -> usize {
+        self.frames
     }
 }
 
@@ -219,6 +451,14 @@ pub struct VoicingThreshold {
     pub absolute_floor: f64,
     /// Chroma flatness above which a frame is unpitched (noise) (default 0.9).
     pub max_flatness: f64,
+}
+
+impl VoicingThreshold {
+    /// The energy a frame must exceed to vote when the file's loudest frame has energy
+    /// `loudest`: `max(loudest * 10^(relative_db/10), absolute_floor)`.
+    pub fn floor(&self, loudest: f64) -> f64 {
+        (loudest * 10f64.powf(self.relative_db / 10.0)).max(self.absolute_floor)
+    }
 }
 
 impl Default for VoicingThreshold {
@@ -347,6 +587,47 @@ mod tests {
         let t = df.column("time_s").unwrap().f64().unwrap().get(1);
         assert_eq!(t, Some(0.5));
         assert_eq!(df.column("C#").unwrap().f64().unwrap().get(1), Some(2.0));
+    }
+
+    /// The streamed profile equals the old per-frame rule (every voting frame summed in order)
+    /// for a chromagram whose loudest frame comes late, and columns average like the figure.
+    #[test]
+    fn streamed_profile_and_columns_match_the_whole_chromagram() {
+        let mut g = Chromagram::new(0.1);
+        let mut state = 7u64;
+        for i in 0..3000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let e = (state % 1000) as f64 * 1e-9 * (1.0 + i as f64);
+            g.push(onehot((state % 12) as usize, 1.0 + (i % 5) as f64), e);
+        }
+        for policy in [VotePolicy::default(), VotePolicy::AllFrames] {
+            let p = g.note_profile(&policy);
+            let votes = g.voting_frames(&policy);
+            let voiced = votes.iter().filter(|v| **v).count();
+            assert_eq!(p.voiced_frames, voiced);
+            let mut counts = [0usize; 12];
+            for (c, _) in g.rows().iter().zip(&votes).filter(|(_, v)| **v) {
+                counts[first_argmax(c)] += 1;
+            }
+            for (d, n) in p.dominant.iter().zip(counts) {
+                assert_eq!(*d, n as f64 / voiced as f64);
+            }
+        }
+        let mut cols = ChromagramColumns::new(0.1, 1200);
+        for r in g.rows() {
+            cols.push(r);
+        }
+        assert_eq!(cols.frames_per_column(), 4);
+        let c = cols.columns();
+        assert_eq!(c.len(), 750);
+        let mean0: Vec<f64> = (0..12)
+            .map(|k| g.rows()[..4].iter().map(|r| r[k]).sum::<f64>() / 4.0)
+            .collect();
+        for (x, y) in c[0].iter().zip(&mean0) {
+            assert!((x - y).abs() < 1e-12);
+        }
     }
 
     #[test]

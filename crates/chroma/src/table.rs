@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use stfeatures::{FeatureExtractor, FrameSpec, SignalStats};
 
 use crate::accurate::{AccurateChroma, AccurateParams};
-use crate::chromagram::{Chromagram, NoteProfile, VotePolicy};
+use crate::chromagram::{
+    Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder, VotePolicy,
+};
 use crate::error::ChromaError;
 use crate::pitch_class::NOTE_NAMES;
 use crate::pyaa::{self, FeatureStats};
@@ -144,12 +146,15 @@ pub fn file_label(path: &Path) -> String {
 /// Accurate mode without statistics decodes the file once, streamed. Otherwise the file is
 /// streamed twice, as `stfeatures` does: pass 1 gathers the mean and peak the reference's
 /// normalisation needs (and feeds the accurate analyser), pass 2 computes the 34 short-term
-/// features frame by frame (pyaa chroma, energy, statistics) without storing the matrix.
+/// features frame by frame (pyaa chroma, energy, statistics) without storing the matrix. The
+/// profile is built as frames arrive ([`NoteProfileBuilder`]), so memory does not grow with
+/// the file's length.
 pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis, ChromaError> {
-    let decoded = decode_and_analyse(path, options)?;
+    let mut builder = NoteProfileBuilder::new(options.votes);
+    let decoded = decode_and_analyse(path, options, &mut |c, e| builder.push(c, e))?;
     Ok(FileAnalysis {
         file: file_label(path),
-        profile: decoded.chromagram.note_profile(&options.votes),
+        profile: builder.finish(),
         duration_s: decoded.n_samples as f64 / f64::from(decoded.sample_rate),
         sample_rate: decoded.sample_rate,
         feature_stats: decoded.feature_stats,
@@ -158,24 +163,51 @@ pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis,
 
 /// The chromagram of a file in `options.mode` (accurate: frames of
 /// [`AccurateChroma::n_fft`] samples every [`AccurateChroma::hop`]; pyaa: 50 ms / 25 ms frames),
-/// e.g. for plotting. `options.votes` and `options.profile` are not used.
+/// held whole in memory. `options.votes` and `options.profile` are not used. For a picture of
+/// a long file use [`file_chromagram_columns`], whose memory does not grow with the length.
 pub fn file_chromagram(path: &Path, options: &TableOptions) -> Result<Chromagram, ChromaError> {
     let options = TableOptions {
         feature_stats: false,
         ..*options
     };
-    Ok(decode_and_analyse(path, &options)?.chromagram)
+    let mut gram = Chromagram::default();
+    let decoded = decode_and_analyse(path, &options, &mut |c, e| gram.push(*c, e))?;
+    Ok(gram.with_hop_s(decoded.hop_s))
 }
 
-/// What decoding and analysing one file gives.
+/// The chromagram of a file (as [`file_chromagram`]) reduced as it streams to at most
+/// `max_columns` columns of averaged frames ([`ChromagramColumns`]), e.g. one per pixel of a
+/// picture: memory is bounded by `max_columns` whatever the file's length.
+pub fn file_chromagram_columns(
+    path: &Path,
+    options: &TableOptions,
+    max_columns: usize,
+) -> Result<ChromagramColumns, ChromaError> {
+    let options = TableOptions {
+        feature_stats: false,
+        ..*options
+    };
+    let mut columns = ChromagramColumns::new(0.0, max_columns);
+    let decoded = decode_and_analyse(path, &options, &mut |c, _| columns.push(c))?;
+    Ok(columns.with_hop_s(decoded.hop_s))
+}
+
+/// What decoding and analysing one file gives besides its chroma frames.
 struct DecodedAnalysis {
-    chromagram: Chromagram,
     sample_rate: u32,
     n_samples: u64,
+    /// Seconds between chroma frames.
+    hop_s: f64,
     feature_stats: Option<Vec<(f64, f64)>>,
 }
 
-fn decode_and_analyse(path: &Path, options: &TableOptions) -> Result<DecodedAnalysis, ChromaError> {
+/// Decodes `path` and hands each chroma frame of `options.mode` (12 values and the frame's
+/// energy) to `on_frame`, in order; nothing per frame is kept.
+fn decode_and_analyse(
+    path: &Path,
+    options: &TableOptions,
+    on_frame: &mut dyn FnMut(&[f64; 12], f64),
+) -> Result<DecodedAnalysis, ChromaError> {
     let audio_err = |source| ChromaError::Audio {
         path: path.to_path_buf(),
         source,
@@ -191,13 +223,7 @@ fn decode_and_analyse(path: &Path, options: &TableOptions) -> Result<DecodedAnal
     let fs = reader.info().sample_rate;
     let raw_scale = reader.info().raw_scale();
     let mut accurate = match options.mode {
-        ChromaMode::Accurate => {
-            let mut a = AccurateChroma::new(fs, &options.accurate)?;
-            if let Some(frames) = reader.info().frames {
-                a.reserve_for(frames);
-            }
-            Some(a)
-        }
+        ChromaMode::Accurate => Some(AccurateChroma::new(fs, &options.accurate)?),
         ChromaMode::Pyaa => None,
     };
     let mut signal_stats = SignalStats::new();
@@ -205,7 +231,7 @@ fn decode_and_analyse(path: &Path, options: &TableOptions) -> Result<DecodedAnal
     while let Some(block) = reader.next_block().map_err(audio_err)? {
         n_samples += block.len() as u64;
         if let Some(a) = accurate.as_mut() {
-            a.push(block);
+            a.push_frames(block, &mut *on_frame);
         }
         if needs_features {
             signal_stats.push(block, raw_scale).map_err(feature_err)?;
@@ -213,26 +239,33 @@ fn decode_and_analyse(path: &Path, options: &TableOptions) -> Result<DecodedAnal
     }
     drop(reader);
     check_length(path, n_samples, fs)?;
-    let accurate_gram = accurate.as_mut().map(|a| a.finish());
+    let mut hop_s = 0.0;
+    if let Some(a) = accurate.as_mut() {
+        a.finish_frames(&mut *on_frame);
+        hop_s = a.hop_s();
+    }
 
     // Pass 2.
-    let mut pyaa_gram = None;
     let mut feature_stats = None;
     if needs_features {
         let mut extractor = FeatureExtractor::new(fs, FrameSpec::default()).map_err(feature_err)?;
         let framing = extractor.framing();
-        let mut gram = Chromagram::new(framing.step() as f64 / f64::from(fs));
-        gram.reserve(framing.n_frames(n_samples).min(1 << 22) as usize);
+        let pyaa_frames = options.mode == ChromaMode::Pyaa;
+        if pyaa_frames {
+            hop_s = framing.step() as f64 / f64::from(fs);
+        }
         let mut stats = FeatureStats::new();
         let mut stream = extractor.frame_stream(signal_stats.normalisation(raw_scale));
         let mut second = AudioReader::open(path).map_err(audio_err)?;
         while let Some(block) = second.next_block().map_err(audio_err)? {
             stream
                 .push_block(block, |frame| {
-                    gram.push(
-                        pyaa::chroma_of_row(frame.features),
-                        pyaa::energy_of_row(frame.features),
-                    );
+                    if pyaa_frames {
+                        on_frame(
+                            &pyaa::chroma_of_row(frame.features),
+                            pyaa::energy_of_row(frame.features),
+                        );
+                    }
                     stats.push(frame.features);
                 })
                 .map_err(feature_err)?;
@@ -244,19 +277,14 @@ fn decode_and_analyse(path: &Path, options: &TableOptions) -> Result<DecodedAnal
                 second: stream.samples(),
             });
         }
-        pyaa_gram = Some(gram);
         if options.feature_stats {
             feature_stats = Some(stats.finish());
         }
     }
-    let chromagram = match (accurate_gram, pyaa_gram) {
-        (Some(g), _) | (None, Some(g)) => g,
-        (None, None) => Chromagram::default(),
-    };
     Ok(DecodedAnalysis {
-        chromagram,
         sample_rate: fs,
         n_samples,
+        hop_s,
         feature_stats,
     })
 }
@@ -309,7 +337,7 @@ pub fn analyze_samples(
 }
 
 /// Rejects a signal shorter than the reference's window `int(0.050 fs)`.
-fn check_length(path: &Path, n: u64, sample_rate: u32) -> Result<(), ChromaError> {
+pub(crate) fn check_length(path: &Path, n: u64, sample_rate: u32) -> Result<(), ChromaError> {
     let window = (0.050 * sample_rate as f64) as usize;
     if n < window as u64 || n == 0 {
         return Err(ChromaError::TooShort {

@@ -3,11 +3,11 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::{
-    CsvReadOptions, CsvWriter, DataFrame, JsonFormat, JsonReader, JsonWriter, ParquetReader,
-    ParquetWriter, SerReader, SerWriter,
+    Column, CsvReadOptions, CsvWriter, DataFrame, JsonFormat, JsonReader, JsonWriter,
+    ParquetReader, ParquetWriter, SerReader, SerWriter,
 };
 
 use crate::error::ChromaError;
@@ -321,9 +321,285 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
     })
 }
 
+/// Values (rows x columns) buffered before they are handed to polars as one batch (one Parquet
+/// row group): 8 MB of floats, 16384 rows of 68 columns. Larger batches cost memory; smaller
+/// ones make more Parquet row groups, whose metadata the writer keeps until the footer.
+const BATCH_VALUES: usize = 1 << 20;
+
+/// Where a [`RowWriter`]'s batches go.
+enum RowSink<W: Write> {
+    Csv(polars::io::csv::write::BatchedWriter<W>),
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<W>>),
+    /// A JSON array of row objects, written as polars' JSON lines joined by commas.
+    Json {
+        out: W,
+        rows: u64,
+    },
+}
+
+/// Writes a table of named f64 columns row by row, in batches of a few thousand rows, so a
+/// table of any length is written in bounded memory: CSV with a header row, Parquet (one row
+/// group per batch) or a JSON array of row objects, the same bytes (CSV, JSON) or values
+/// (Parquet) [`write_table`] writes for the whole table. See [`TableFileWriter`] for a file
+/// written atomically.
+pub struct RowWriter<W: Write> {
+    names: Vec<String>,
+    columns: Vec<Vec<f64>>,
+    batch_rows: usize,
+    rows: u64,
+    sink: RowSink<W>,
+}
+
+impl<W: Write> std::fmt::Debug for RowWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowWriter")
+            .field("columns", &self.names.len())
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> RowWriter<W> {
+    /// A writer of `format` to `out` for columns named `names`.
+    pub fn new(
+        out: W,
+        format: TableFormat,
+        names: &[&str],
+    ) -> Result<Self, polars::error::PolarsError> {
+        use polars::prelude::{DataType, Field, Schema};
+        let schema: Schema = names
+            .iter()
+            .map(|n| Field::new((*n).into(), DataType::Float64))
+            .collect();
+        let sink = match format {
+            TableFormat::Csv => {
+                RowSink::Csv(CsvWriter::new(out).include_header(true).batched(&schema)?)
+            }
+            // Without min/max statistics: the writer keeps every row group's metadata until the
+            // footer, and statistics are most of it.
+            TableFormat::Parquet => RowSink::Parquet(Box::new(
+                ParquetWriter::new(out)
+                    .with_statistics(polars::io::parquet::write::StatisticsOptions::empty())
+                    .batched(&schema)?,
+            )),
+            TableFormat::Json => RowSink::Json { out, rows: 0 },
+        };
+        let batch_rows = (BATCH_VALUES / names.len().max(1)).max(1);
+        Ok(RowWriter {
+            names: names.iter().map(|n| (*n).to_string()).collect(),
+            columns: names
+                .iter()
+                .map(|_| Vec::with_capacity(batch_rows))
+                .collect(),
+            batch_rows,
+            rows: 0,
+            sink,
+        })
+    }
+
+    /// Appends one row (one value per column; extra values are ignored, missing ones are an
+    /// error).
+    pub fn push_row(&mut self, row: &[f64]) -> Result<(), polars::error::PolarsError> {
+        if row.len() < self.columns.len() {
+            return Err(polars::error::PolarsError::ShapeMismatch(
+                format!(
+                    "a row of {} values for {} columns",
+                    row.len(),
+                    self.columns.len()
+                )
+                .into(),
+            ));
+        }
+        for (c, v) in self.columns.iter_mut().zip(row) {
+            c.push(*v);
+        }
+        self.rows += 1;
+        if self
+            .columns
+            .first()
+            .is_some_and(|c| c.len() >= self.batch_rows)
+        {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Rows pushed so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    fn flush_batch(&mut self) -> Result<(), polars::error::PolarsError> {
+        let height = self.columns.first().map_or(0, Vec::len);
+        if height == 0 {
+            return Ok(());
+        }
+        let columns: Vec<Column> = self
+            .names
+            .iter()
+            .zip(&mut self.columns)
+            .map(|(name, values)| {
+                let values = std::mem::replace(values, Vec::with_capacity(self.batch_rows));
+                Column::new(name.as_str().into(), values)
+            })
+            .collect();
+        let df = DataFrame::new(height, columns)?;
+        match &mut self.sink {
+            RowSink::Csv(w) => w.write_batch(&df)?,
+            RowSink::Parquet(w) => w.write_batch(&df)?,
+            RowSink::Json { out, rows } => {
+                let mut lines = Vec::new();
+                polars::io::json::BatchedWriter::new(&mut lines).write_batch(&df)?;
+                let mut joined = Vec::with_capacity(lines.len() + 1);
+                for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                    joined.push(if *rows == 0 { b'[' } else { b',' });
+                    joined.extend_from_slice(line);
+                    *rows += 1;
+                }
+                out.write_all(&joined)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the last batch and the format's ending (CSV: the header if no row came; Parquet:
+    /// the footer; JSON: the closing bracket). A buffered output must then be flushed by the
+    /// caller.
+    pub fn finish(mut self) -> Result<(), polars::error::PolarsError> {
+        self.flush_batch()?;
+        match &mut self.sink {
+            RowSink::Csv(w) => w.finish()?,
+            RowSink::Parquet(w) => {
+                w.finish()?;
+            }
+            RowSink::Json { out, rows } => {
+                out.write_all(if *rows == 0 { b"[]" } else { b"]" })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A [`RowWriter`] onto a file, written atomically as [`write_table`] writes: rows go to a
+/// temporary file in the target's folder as they come, and [`finish`](Self::finish) renames it
+/// over the target; dropped unfinished (an error, a panic), it is removed and any old file is
+/// left intact.
+#[derive(Debug)]
+pub struct TableFileWriter {
+    path: PathBuf,
+    /// Registered with [`crate::cleanup`], so SIGINT/SIGTERM remove it.
+    tmp: crate::cleanup::TempOutput,
+    /// Unbuffered: polars writes whole batches and pages, and an unbuffered file reports a
+    /// write error (a full disk) when it happens.
+    writer: RowWriter<File>,
+}
+
+impl TableFileWriter {
+    /// Starts writing `path` (format from its extension) with columns `names`.
+    pub fn create(path: &Path, names: &[&str]) -> Result<Self, ChromaError> {
+        let format = TableFormat::from_path(path)?;
+        let io_err = |source| ChromaError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let tmp =
+            crate::cleanup::temp_beside(path, "").map_err(|e| io_err(without_temporary_path(e)))?;
+        let file = tmp.as_file().try_clone().map_err(io_err)?;
+        let writer =
+            RowWriter::new(file, format, names).map_err(|source| table_err(path, source))?;
+        Ok(TableFileWriter {
+            path: path.to_path_buf(),
+            tmp,
+            writer,
+        })
+    }
+
+    /// Appends one row.
+    pub fn push_row(&mut self, row: &[f64]) -> Result<(), ChromaError> {
+        self.writer
+            .push_row(row)
+            .map_err(|source| table_err(&self.path, source))
+    }
+
+    /// Rows pushed so far.
+    pub fn rows(&self) -> u64 {
+        self.writer.rows()
+    }
+
+    /// Completes the file, makes it durable and puts it in place. Returns the number of rows.
+    pub fn finish(self) -> Result<u64, ChromaError> {
+        let path = self.path;
+        let io_err = |source| ChromaError::Io {
+            path: path.clone(),
+            source,
+        };
+        let rows = self.writer.rows();
+        self.writer
+            .finish()
+            .map_err(|source| table_err(&path, source))?;
+        self.tmp.as_file().sync_all().map_err(io_err)?;
+        self.tmp
+            .persist(&path)
+            .map_err(|e| io_err(without_temporary_path(e)))?;
+        Ok(rows)
+    }
+}
+
+fn table_err(path: &Path, source: polars::error::PolarsError) -> ChromaError {
+    ChromaError::Table {
+        what: format!("writing {}", path.display()),
+        source,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use polars::prelude::{Column, DataFrame};
+    use super::*;
+
+    fn frame(rows: usize) -> DataFrame {
+        let a: Vec<f64> = (0..rows).map(|i| i as f64 * 0.1 - 3.0).collect();
+        let b: Vec<f64> = (0..rows).map(|i| (i as f64).sqrt() * 1e-7).collect();
+        DataFrame::new(
+            rows,
+            vec![Column::new("a".into(), a), Column::new("b x".into(), b)],
+        )
+        .unwrap()
+    }
+
+    /// Rows written in batches give the bytes (CSV, JSON) or values (Parquet) of the whole
+    /// table written at once, across batch boundaries and for an empty table.
+    #[test]
+    fn batched_rows_equal_the_whole_table() {
+        let dir = tempfile::tempdir().unwrap();
+        for rows in [0usize, 3, (BATCH_VALUES / 2) * 2 + 17] {
+            let mut whole = frame(rows);
+            for ext in ["csv", "json", "parquet"] {
+                let a = dir.path().join(format!("whole.{ext}"));
+                let b = dir.path().join(format!("rows.{ext}"));
+                write_table(&mut whole, &a).unwrap();
+                let mut w = TableFileWriter::create(&b, &["a", "b x"]).unwrap();
+                let (ca, cb) = (whole.column("a").unwrap(), whole.column("b x").unwrap());
+                for i in 0..rows {
+                    let row = [
+                        ca.f64().unwrap().get(i).unwrap(),
+                        cb.f64().unwrap().get(i).unwrap(),
+                    ];
+                    w.push_row(&row).unwrap();
+                }
+                assert_eq!(w.finish().unwrap(), rows as u64);
+                if ext == "parquet" {
+                    let (x, y) = (read_table(&a).unwrap(), read_table(&b).unwrap());
+                    assert!(x.equals(&y), "{rows} rows, {ext}");
+                } else {
+                    assert_eq!(
+                        std::fs::read(&a).unwrap(),
+                        std::fs::read(&b).unwrap(),
+                        "{rows} rows, {ext}"
+                    );
+                }
+            }
+        }
+    }
 
     /// A failed write names the target, with the operating system's cause once, never the
     /// temporary file.

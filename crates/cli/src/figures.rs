@@ -88,6 +88,10 @@ fn heat_color(v: f64) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
+/// Most time columns a chromagram picture draws (about one per pixel of its width); longer
+/// chromagrams are averaged down to this.
+pub const CHROMAGRAM_MAX_COLUMNS: usize = 1200;
+
 /// A chromagram: pitch class against time.
 pub struct ChromagramFigure {
     /// Title (usually the file name).
@@ -108,7 +112,7 @@ impl Figure for ChromagramFigure {
     {
         root.fill(&WHITE)?;
         // At most ~1200 columns: average neighbouring frames of long files.
-        let per_col = self.frames.len().div_ceil(1200).max(1);
+        let per_col = self.frames.len().div_ceil(CHROMAGRAM_MAX_COLUMNS).max(1);
         let cols: Vec<[f64; 12]> = self
             .frames
             .chunks(per_col)

@@ -424,18 +424,97 @@ impl FeatureExtractor {
         Ok(matrix)
     }
 
+    /// Streams the feature rows of a file to `on_row` as they are computed (34 values, or 68
+    /// with [`with_deltas`](Self::with_deltas), in [`crate::column_names`] order), opening it
+    /// twice as [`extract_file`](Self::extract_file) does but keeping no row: memory is bounded
+    /// by one window whatever the file's length. Stops at the first error of `on_row`. Returns
+    /// the number of rows.
+    pub fn stream_file<E: From<FeatureError>>(
+        &mut self,
+        path: impl AsRef<Path>,
+        on_row: impl FnMut(&[f64]) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let path = path.as_ref();
+        let mut first = AudioReader::open(path).map_err(FeatureError::from)?;
+        let mut second = AudioReader::open(path).map_err(FeatureError::from)?;
+        let scale = first.info().raw_scale();
+        self.stream_rows(&mut first, &mut second, scale, on_row)
+    }
+
+    /// As [`stream_file`](Self::stream_file) for a stream read twice (see
+    /// [`extract_stream_scaled`](Self::extract_stream_scaled)).
+    pub fn stream_rows<S: BlockSource, E: From<FeatureError>>(
+        &mut self,
+        first: &mut S,
+        second: &mut S,
+        raw_scale: f64,
+        mut on_row: impl FnMut(&[f64]) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        self.check_rate(first.info())?;
+        self.check_rate(second.info())?;
+        let path = first.info().path.clone();
+        let mut stats = SignalStats::new();
+        while let Some(block) = first.next_block().map_err(FeatureError::from)? {
+            stats
+                .push(block, raw_scale)
+                .map_err(|e| in_file(&path, e))?;
+        }
+        self.check_long_enough(&stats)
+            .map_err(|e| in_file(&path, e))?;
+        let with_deltas = self.deltas;
+        let mut deltas = crate::DeltaRows::new();
+        let mut failed: Option<E> = None;
+        let mut stream = self.frame_stream(stats.normalisation(raw_scale));
+        while let Some(block) = second.next_block().map_err(FeatureError::from)? {
+            stream
+                .push_block(block, |frame| {
+                    if failed.is_some() {
+                        return;
+                    }
+                    let row: &[f64] = if with_deltas {
+                        deltas.push(frame.features)
+                    } else {
+                        frame.features
+                    };
+                    if let Err(e) = on_row(row) {
+                        failed = Some(e);
+                    }
+                })
+                .map_err(|e| in_file(&path, e))?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+        if stream.samples() != stats.len() {
+            return Err(FeatureError::StreamChanged {
+                path,
+                first: stats.len(),
+                second: stream.samples(),
+            }
+            .into());
+        }
+        Ok(stream.frames())
+    }
+
     /// An empty matrix sized for the signal pass 1 saw, or [`FeatureError::SignalTooShort`].
     fn empty_matrix(&self, stats: &SignalStats) -> Result<FeatureMatrix, FeatureError> {
         let framing = self.framing;
-        if stats.len() < framing.window() as u64 {
-            return Err(FeatureError::SignalTooShort {
-                samples: stats.len(),
-                window: framing.window(),
-            });
-        }
+        self.check_long_enough(stats)?;
         // Reserve exactly (pass 1 knows N), capped so an absurd stream cannot reserve absurd memory.
         let frames = framing.n_frames(stats.len()).min(1 << 22) as usize;
         Ok(FeatureMatrix::with_capacity(framing, self.deltas, frames))
+    }
+
+    /// [`FeatureError::SignalTooShort`] if pass 1 saw less than one window.
+    fn check_long_enough(&self, stats: &SignalStats) -> Result<(), FeatureError> {
+        let window = self.framing.window();
+        if stats.len() < window as u64 {
+            return Err(FeatureError::SignalTooShort {
+                samples: stats.len(),
+                window,
+            });
+        }
+        Ok(())
     }
 
     /// Starts pass 2 of a signal whose pass-1 [`SignalStats`] gave `normalisation`: push blocks

@@ -50,7 +50,8 @@ pub use error::FeatureError;
 pub use extractor::{ExtractorsByRate, FeatureExtractor, Frame, FrameStream};
 pub use frame_spec::{FrameSpec, Framing, MAX_WINDOW};
 pub use matrix::{
-    FeatureMatrix, CHROMA_COLUMNS, CHROMA_STD_COLUMN, FEATURE_NAMES, MFCC_COLUMNS, N_FEATURES,
+    column_names, DeltaRows, FeatureMatrix, CHROMA_COLUMNS, CHROMA_STD_COLUMN, FEATURE_NAMES,
+    MFCC_COLUMNS, N_FEATURES,
 };
 pub use mfcc::{MfccBank, N_FILTERS, N_MFCC};
 pub use normalisation::{Normalisation, SignalStats};

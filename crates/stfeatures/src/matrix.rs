@@ -95,6 +95,52 @@ const ALL_COLUMN_NAMES: [&str; 2 * N_FEATURES] = [
     "delta chroma_std",
 ];
 
+/// Column names of a feature row: [`FEATURE_NAMES`] (34), followed with `deltas` by
+/// `"delta <name>"` for each (68), as [`FeatureMatrix::names`] and [`DeltaRows`] order them.
+pub fn column_names(deltas: bool) -> &'static [&'static str] {
+    if deltas {
+        &ALL_COLUMN_NAMES
+    } else {
+        &ALL_COLUMN_NAMES[..N_FEATURES]
+    }
+}
+
+/// Appends deltas to a stream of feature rows, keeping only the previous row: each output row is
+/// the 34 features followed by their differences to the previous row's (0 on the first row), as
+/// [`FeatureMatrix`] stores them with deltas.
+#[derive(Debug, Clone)]
+pub struct DeltaRows {
+    row: [f64; 2 * N_FEATURES],
+    first: bool,
+}
+
+impl Default for DeltaRows {
+    fn default() -> Self {
+        DeltaRows::new()
+    }
+}
+
+impl DeltaRows {
+    /// A stream that has seen no row yet.
+    pub fn new() -> Self {
+        DeltaRows {
+            row: [0.0; 2 * N_FEATURES],
+            first: true,
+        }
+    }
+
+    /// The 68 values of the next row: `features`, then `features - previous`.
+    pub fn push(&mut self, features: &[f64; N_FEATURES]) -> &[f64; 2 * N_FEATURES] {
+        let (now, delta) = self.row.split_at_mut(N_FEATURES);
+        for ((d, prev), f) in delta.iter_mut().zip(now.iter()).zip(features) {
+            *d = if self.first { 0.0 } else { f - prev };
+        }
+        now.copy_from_slice(features);
+        self.first = false;
+        &self.row
+    }
+}
+
 /// Columns of the 12 pyAudioAnalysis chroma values (`chroma_1..chroma_12`, pitch classes
 /// A, A#, B, C, C#, D, D#, E, F, F#, G, G#).
 pub const CHROMA_COLUMNS: Range<usize> = 21..33;
@@ -128,17 +174,16 @@ impl FeatureMatrix {
     /// features, 0 on the first frame) if the matrix has delta columns.
     pub(crate) fn push_frame(&mut self, features: &[f64; N_FEATURES]) {
         let start = self.data.len();
-        self.data.extend_from_slice(features);
         if self.n_columns == 2 * N_FEATURES {
-            if start == 0 {
-                self.data.extend_from_slice(&[0.0; N_FEATURES]);
-            } else {
-                let prev = start - 2 * N_FEATURES;
-                for (j, f) in features.iter().enumerate() {
-                    let d = f - self.data[prev + j];
-                    self.data.push(d);
-                }
+            let mut deltas = DeltaRows::new();
+            if start > 0 {
+                let mut prev = [0.0; N_FEATURES];
+                prev.copy_from_slice(&self.data[start - 2 * N_FEATURES..start - N_FEATURES]);
+                deltas.push(&prev);
             }
+            self.data.extend_from_slice(deltas.push(features));
+        } else {
+            self.data.extend_from_slice(features);
         }
     }
 

@@ -1,9 +1,7 @@
-//! `chromacluster features FILE`: the frames x 34 (or 68) short-term feature matrix of one file.
+//! `chromacluster features FILE`: the frames x 34 (or 68) short-term feature matrix of one file,
+//! streamed to the output as it is computed (`chroma::write_feature_table`).
 
-use anyhow::Context;
-use polars::prelude::{CsvWriter, SerWriter};
-
-use crate::args::{ChromaArg, FeaturesArgs, GlobalArgs};
+use crate::args::{FeaturesArgs, GlobalArgs};
 use crate::checks::{self, OutputKind};
 use crate::Outcome;
 
@@ -13,104 +11,28 @@ pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> 
         checks::check_output("-o", path, OutputKind::Table)?;
         checks::check_distinct(&[("-o", path)], &[&args.file])?;
     }
-    let mut extractors =
-        stfeatures::ExtractorsByRate::new(stfeatures::FrameSpec::default(), args.deltas);
-    let matrix = match extractors.extract_file(&args.file) {
-        Ok(m) => m,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Ok(Outcome::SomeFailed);
-        }
+    let options = chroma::FrameOptions {
+        chroma: crate::pipeline::chroma_mode(args.chroma),
+        deltas: args.deltas,
+        ..chroma::FrameOptions::default()
     };
-    let mut df = matrix
-        .to_dataframe()
-        .context("cannot build the feature table")?;
-    if args.chroma == ChromaArg::Accurate {
-        let framing = matrix.framing();
-        let options = chroma::TableOptions::default();
-        let gram = match chroma::file_chromagram(&args.file, &options) {
-            Ok(g) => g,
-            Err(err) => {
-                eprintln!("error: {}", crate::pipeline::error_chain(&args.file, &err));
-                return Ok(Outcome::SomeFailed);
-            }
-        };
-        let n_fft = options.accurate.n_fft(framing.sample_rate());
-        replace_chroma_columns(&mut df, &gram, framing, n_fft, args.deltas)?;
-    }
-    match &args.output {
-        Some(path) => chroma::write_table(&mut df, path)?,
-        None => {
-            let written = CsvWriter::new(crate::stdout::StdoutWriter)
-                .include_header(true)
-                .finish(&mut df);
-            // A failed stdout is remembered and reported by `main` (quietly for a closed pipe).
-            if !crate::stdout::failed() {
-                written.context("cannot write the matrix")?;
-            }
+    let written = match &args.output {
+        Some(path) => chroma::write_feature_table(&args.file, &options, path),
+        None => chroma::write_feature_csv(&args.file, &options, crate::stdout::StdoutWriter),
+    };
+    match written {
+        Ok(_) => Ok(Outcome::AllGood),
+        // A failed stdout is remembered and reported by `main` (quietly for a closed pipe).
+        Err(_) if args.output.is_none() && crate::stdout::failed() => Ok(Outcome::AllGood),
+        // Output errors are the command's failure; anything about the input is a bad file.
+        Err(
+            err @ (chroma::ChromaError::Io { .. }
+            | chroma::ChromaError::Table { .. }
+            | chroma::ChromaError::UnknownTableFormat { .. }),
+        ) => Err(err.into()),
+        Err(err) => {
+            eprintln!("error: {}", crate::pipeline::error_chain(&args.file, &err));
+            Ok(Outcome::SomeFailed)
         }
     }
-    Ok(Outcome::AllGood)
-}
-
-/// Replaces the pyaa chroma columns (`chroma_1..12`, `chroma_std`, and their deltas) with the
-/// accurate chroma of the accurate frame whose centre is nearest each feature frame's centre,
-/// as pitch-class shares (each frame's 12 values sum to 1; 0 for a silent frame).
-fn replace_chroma_columns(
-    df: &mut polars::prelude::DataFrame,
-    gram: &chroma::Chromagram,
-    framing: stfeatures::Framing,
-    n_fft: usize,
-    deltas: bool,
-) -> anyhow::Result<()> {
-    use polars::prelude::Column;
-    let n = df.height();
-    let hop = (gram.hop_s() * f64::from(framing.sample_rate()))
-        .round()
-        .max(1.0);
-    let last = gram.n_frames().saturating_sub(1);
-    // One row of 13 values (12 shares and their population std) per feature frame.
-    let rows: Vec<[f64; 13]> = (0..n)
-        .map(|i| {
-            let centre = (i * framing.step()) as f64 + framing.window() as f64 / 2.0;
-            let j = ((centre - n_fft as f64 / 2.0) / hop)
-                .round()
-                .clamp(0.0, last as f64) as usize;
-            let chroma = if gram.n_frames() > 0 {
-                *gram.row(j)
-            } else {
-                [0.0; 12]
-            };
-            let total: f64 = chroma.iter().sum();
-            let shares = chroma.map(|v| if total > 0.0 { v / total } else { 0.0 });
-            let mean = shares.iter().sum::<f64>() / 12.0;
-            let std = (shares.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 12.0).sqrt();
-            let mut row = [0.0; 13];
-            row[..12].copy_from_slice(&shares);
-            row[12] = std;
-            row
-        })
-        .collect();
-    let values: Vec<Vec<f64>> = (0..13)
-        .map(|k| rows.iter().map(|r| r[k]).collect())
-        .collect();
-    let names = &stfeatures::FEATURE_NAMES
-        [stfeatures::CHROMA_COLUMNS.start..=stfeatures::CHROMA_STD_COLUMN];
-    for (name, column) in names.iter().zip(&values) {
-        df.replace(name, Column::new((*name).into(), column.clone()))?;
-        if deltas {
-            let delta_name = format!("delta {name}");
-            let delta: Vec<f64> = (0..n)
-                .map(|i| {
-                    if i == 0 {
-                        0.0
-                    } else {
-                        column[i] - column[i - 1]
-                    }
-                })
-                .collect();
-            df.replace(&delta_name, Column::new(delta_name.as_str().into(), delta))?;
-        }
-    }
-    Ok(())
 }

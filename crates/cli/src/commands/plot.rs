@@ -44,8 +44,10 @@ fn chromagram(args: PlotFileArgs) -> anyhow::Result<Outcome> {
         mode: pipeline::chroma_mode(args.chroma),
         ..TableOptions::default()
     };
-    let gram = chroma::file_chromagram(&args.file, &options)
-        .map_err(|e| anyhow::anyhow!(pipeline::error_chain(&args.file, &e)))?;
+    // Reduced to the picture's columns as the frames stream, so any length fits in memory.
+    let gram =
+        chroma::file_chromagram_columns(&args.file, &options, figures::CHROMAGRAM_MAX_COLUMNS)
+            .map_err(|e| anyhow::anyhow!(pipeline::error_chain(&args.file, &e)))?;
     let figure = ChromagramFigure {
         title: format!(
             "{} ({} chroma)",
@@ -54,8 +56,8 @@ fn chromagram(args: PlotFileArgs) -> anyhow::Result<Outcome> {
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             pipeline::chroma_mode(args.chroma)
         ),
-        frames: gram.rows().to_vec(),
-        hop_s: gram.hop_s(),
+        frames: gram.columns(),
+        hop_s: gram.column_s(),
     };
     figures::save(&figure, &args.output)?;
     Ok(Outcome::AllGood)

@@ -1,0 +1,304 @@
+//! The per-frame feature table of one file (pyAudioAnalysis's 34 columns, optionally with the
+//! accurate chroma in place of the reference's and with deltas), streamed row by row: memory
+//! does not grow with the file's length.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::Path;
+
+use audio_io::{AudioReader, BlockSource};
+use stfeatures::{
+    DeltaRows, FeatureExtractor, FrameSpec, Framing, SignalStats, CHROMA_COLUMNS,
+    CHROMA_STD_COLUMN, N_FEATURES,
+};
+
+use crate::accurate::AccurateChroma;
+use crate::table::{check_length, ChromaMode};
+use crate::table_file::{RowWriter, TableFileWriter, TableFormat};
+use crate::{AccurateParams, ChromaError};
+
+/// What the per-frame table of a file holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameOptions {
+    /// The chroma columns (`chroma_1..chroma_12`, `chroma_std`): [`ChromaMode::Pyaa`]
+    /// (default here: the reference's matrix) or [`ChromaMode::Accurate`]: the pitch-class
+    /// shares (summing to 1; 0 for a silent frame) of the accurate chroma frame whose centre is
+    /// nearest the feature frame's centre, and their population std.
+    pub chroma: ChromaMode,
+    /// Append the 34 deltas (each column minus its value on the previous frame, 0 on the first).
+    pub deltas: bool,
+    /// Parameters of the accurate chroma.
+    pub accurate: AccurateParams,
+}
+
+impl Default for FrameOptions {
+    fn default() -> Self {
+        FrameOptions {
+            chroma: ChromaMode::Pyaa,
+            deltas: false,
+            accurate: AccurateParams::default(),
+        }
+    }
+}
+
+impl FrameOptions {
+    /// The column names of the rows, in order: `stfeatures::column_names(self.deltas)`.
+    pub fn column_names(&self) -> &'static [&'static str] {
+        stfeatures::column_names(self.deltas)
+    }
+}
+
+/// Streams the rows of `path`'s feature table (see [`FrameOptions`]) to `on_row` as they are
+/// computed (34 or 68 values, [`FrameOptions::column_names`] order), decoding the file twice
+/// (pass 1: the mean and peak the reference's normalisation needs; pass 2: the frames, and the
+/// accurate chroma alongside); nothing per frame is kept beyond a few frames of look-ahead.
+/// Stops at the first error of `on_row`. Returns the number of rows and the framing.
+pub fn for_each_feature_row(
+    path: &Path,
+    options: &FrameOptions,
+    mut on_row: impl FnMut(&[f64]) -> Result<(), ChromaError>,
+) -> Result<(usize, Framing), ChromaError> {
+    let audio_err = |source| ChromaError::Audio {
+        path: path.to_path_buf(),
+        source,
+    };
+    let feature_err = |source| ChromaError::Features {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = AudioReader::open(path).map_err(audio_err)?;
+    let fs = reader.info().sample_rate;
+    let raw_scale = reader.info().raw_scale();
+    let mut extractor = FeatureExtractor::new(fs, FrameSpec::default()).map_err(feature_err)?;
+    let framing = extractor.framing();
+    let mut accurate = match options.chroma {
+        ChromaMode::Accurate => Some(AccurateChroma::new(fs, &options.accurate)?),
+        ChromaMode::Pyaa => None,
+    };
+    let mut stats = SignalStats::new();
+    while let Some(block) = reader.next_block().map_err(audio_err)? {
+        stats.push(block, raw_scale).map_err(feature_err)?;
+    }
+    drop(reader);
+    check_length(path, stats.len(), fs)?;
+
+    let mut rows = RowSink {
+        deltas: options.deltas.then(DeltaRows::new),
+        on_row: &mut on_row,
+        failed: None,
+        rows: 0,
+    };
+    let mut aligner = accurate
+        .as_ref()
+        .map(|a| AccurateAligner::new(framing, a.n_fft(), a.hop()));
+    let mut stream = extractor.frame_stream(stats.normalisation(raw_scale));
+    let mut second = AudioReader::open(path).map_err(audio_err)?;
+    while let Some(block) = second.next_block().map_err(audio_err)? {
+        stream
+            .push_block(block, |frame| match aligner.as_mut() {
+                Some(al) => al.feature_frame(frame.features, &mut rows),
+                None => rows.emit(frame.features),
+            })
+            .map_err(feature_err)?;
+        if let (Some(a), Some(al)) = (accurate.as_mut(), aligner.as_mut()) {
+            a.push_frames(block, |chroma, _| al.accurate_frame(chroma, &mut rows));
+        }
+        if let Some(e) = rows.failed.take() {
+            return Err(e);
+        }
+    }
+    if stream.samples() != stats.len() {
+        return Err(ChromaError::StreamChanged {
+            path: path.to_path_buf(),
+            first: stats.len(),
+            second: stream.samples(),
+        });
+    }
+    if let (Some(a), Some(al)) = (accurate.as_mut(), aligner.as_mut()) {
+        a.finish_frames(|chroma, _| al.accurate_frame(chroma, &mut rows));
+        al.finish(&mut rows);
+    }
+    if let Some(e) = rows.failed.take() {
+        return Err(e);
+    }
+    Ok((rows.rows, framing))
+}
+
+/// Writes `path`'s feature table (see [`for_each_feature_row`]) to `output` atomically, in the
+/// format its extension names (CSV, Parquet with one row group per few thousand rows, JSON),
+/// as the rows are computed. Returns the number of rows.
+pub fn write_feature_table(
+    path: &Path,
+    options: &FrameOptions,
+    output: &Path,
+) -> Result<usize, ChromaError> {
+    let mut writer = TableFileWriter::create(output, options.column_names())?;
+    let (rows, _) = for_each_feature_row(path, options, |row| writer.push_row(row))?;
+    writer.finish()?;
+    Ok(rows)
+}
+
+/// Writes `path`'s feature table as CSV (header row first) to `out` as the rows are computed,
+/// e.g. to standard output; `out` is flushed at the end. Returns the number of rows.
+pub fn write_feature_csv<W: Write>(
+    path: &Path,
+    options: &FrameOptions,
+    out: W,
+) -> Result<usize, ChromaError> {
+    let mut out = std::io::BufWriter::new(out);
+    let out_err = |source| ChromaError::Table {
+        what: "writing the feature table".into(),
+        source,
+    };
+    let mut writer =
+        RowWriter::new(&mut out, TableFormat::Csv, options.column_names()).map_err(out_err)?;
+    let (rows, _) =
+        for_each_feature_row(path, options, |row| writer.push_row(row).map_err(out_err))?;
+    writer.finish().map_err(out_err)?;
+    out.flush().map_err(|e| out_err(e.into()))?;
+    Ok(rows)
+}
+
+/// The last step of a row: deltas if asked, then the caller's callback; remembers the first
+/// error and drops every later row.
+struct RowSink<'a, F> {
+    deltas: Option<DeltaRows>,
+    on_row: &'a mut F,
+    failed: Option<ChromaError>,
+    rows: usize,
+}
+
+impl<F: FnMut(&[f64]) -> Result<(), ChromaError>> RowSink<'_, F> {
+    fn emit(&mut self, features: &[f64; N_FEATURES]) {
+        if self.failed.is_some() {
+            return;
+        }
+        let row: &[f64] = match self.deltas.as_mut() {
+            Some(d) => d.push(features),
+            None => features,
+        };
+        match (self.on_row)(row) {
+            Ok(()) => self.rows += 1,
+            Err(e) => self.failed = Some(e),
+        }
+    }
+}
+
+/// Puts the accurate chroma into the feature frames as both streams go: feature frame `i`
+/// (centre `i step + W/2`) takes accurate frame `round((centre - n_fft/2) / hop)`, clamped to
+/// the frames the signal has. Feature frames wait (a few frames: the accurate window is longer)
+/// until their accurate frame is complete.
+struct AccurateAligner {
+    framing: Framing,
+    n_fft: usize,
+    hop: f64,
+    /// Feature frames waiting for their accurate frame, with their index.
+    pending: VecDeque<(usize, [f64; N_FEATURES])>,
+    /// Recent accurate frames with their index, from the oldest one still needed.
+    history: VecDeque<(usize, [f64; 12])>,
+    /// Feature frames seen.
+    features_seen: usize,
+    /// Accurate frames seen.
+    accurate_seen: usize,
+}
+
+impl AccurateAligner {
+    fn new(framing: Framing, n_fft: usize, hop: usize) -> Self {
+        AccurateAligner {
+            framing,
+            n_fft,
+            hop: (hop as f64).max(1.0),
+            pending: VecDeque::new(),
+            history: VecDeque::new(),
+            features_seen: 0,
+            accurate_seen: 0,
+        }
+    }
+
+    /// The accurate frame nearest feature frame `i`, before clamping to the last one.
+    fn target(&self, i: usize) -> usize {
+        let centre = (i * self.framing.step()) as f64 + self.framing.window() as f64 / 2.0;
+        ((centre - self.n_fft as f64 / 2.0) / self.hop)
+            .round()
+            .max(0.0) as usize
+    }
+
+    fn feature_frame<F>(&mut self, features: &[f64; N_FEATURES], rows: &mut RowSink<'_, F>)
+    where
+        F: FnMut(&[f64]) -> Result<(), ChromaError>,
+    {
+        self.pending.push_back((self.features_seen, *features));
+        self.features_seen += 1;
+        self.resolve(rows);
+    }
+
+    fn accurate_frame<F>(&mut self, chroma: &[f64; 12], rows: &mut RowSink<'_, F>)
+    where
+        F: FnMut(&[f64]) -> Result<(), ChromaError>,
+    {
+        self.history.push_back((self.accurate_seen, *chroma));
+        self.accurate_seen += 1;
+        self.resolve(rows);
+    }
+
+    /// Emits every waiting feature frame whose accurate frame is in, then forgets the accurate
+    /// frames no later feature frame needs (keeping the newest, for the signal's tail).
+    fn resolve<F>(&mut self, rows: &mut RowSink<'_, F>)
+    where
+        F: FnMut(&[f64]) -> Result<(), ChromaError>,
+    {
+        while let Some(&(i, _)) = self.pending.front() {
+            let t = self.target(i);
+            if t >= self.accurate_seen {
+                break;
+            }
+            let chroma = self.chroma_of(t);
+            if let Some((_, features)) = self.pending.pop_front() {
+                rows.emit(&with_chroma(&features, &chroma));
+            }
+        }
+        let needed = match self.pending.front() {
+            Some(&(i, _)) => self.target(i),
+            None => self.target(self.features_seen),
+        };
+        while self.history.len() > 1 && self.history.front().is_some_and(|(j, _)| *j < needed) {
+            self.history.pop_front();
+        }
+    }
+
+    /// Accurate frame `j` from the history (zeros if the signal gave none).
+    fn chroma_of(&self, j: usize) -> [f64; 12] {
+        self.history
+            .iter()
+            .find(|(k, _)| *k == j)
+            .or(self.history.back())
+            .map_or([0.0; 12], |(_, c)| *c)
+    }
+
+    /// At the end of both streams: the feature frames past the last accurate frame's reach take
+    /// the last one.
+    fn finish<F>(&mut self, rows: &mut RowSink<'_, F>)
+    where
+        F: FnMut(&[f64]) -> Result<(), ChromaError>,
+    {
+        self.resolve(rows);
+        let last = self.accurate_seen.saturating_sub(1);
+        while let Some((i, features)) = self.pending.pop_front() {
+            let chroma = self.chroma_of(self.target(i).min(last));
+            rows.emit(&with_chroma(&features, &chroma));
+        }
+    }
+}
+
+/// `features` with the chroma columns replaced by `chroma`'s pitch-class shares (0 for a silent
+/// frame) and `chroma_std` by their population std.
+fn with_chroma(features: &[f64; N_FEATURES], chroma: &[f64; 12]) -> [f64; N_FEATURES] {
+    let total: f64 = chroma.iter().sum();
+    let shares = chroma.map(|v| if total > 0.0 { v / total } else { 0.0 });
+    let mean = shares.iter().sum::<f64>() / 12.0;
+    let std = (shares.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 12.0).sqrt();
+    let mut row = *features;
+    row[CHROMA_COLUMNS].copy_from_slice(&shares);
+    row[CHROMA_STD_COLUMN] = std;
+    row
+}
