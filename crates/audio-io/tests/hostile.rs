@@ -134,3 +134,11 @@ fn noise_that_panics_symphonias_adts_probe_is_not_audio() {
     assert!(matches!(e, AudioError::NotAudio { .. }), "{e:?}");
     assert!(e.to_string().contains("adts_probe_overflow.bin"), "{e}");
 }
+
+#[test]
+fn input_that_makes_symphonias_probe_step_by_zero_is_not_audio() {
+    // Found by the `decode` fuzz target: a `step_by(0)` panic inside symphonia 0.5's probe.
+    let path = format!("{TESTDATA}/fuzz/probe_step_by_zero.bin");
+    let e = AudioReader::open(&path).unwrap_err();
+    assert!(matches!(e, AudioError::NotAudio { .. }), "{e:?}");
+}
