@@ -11,7 +11,7 @@ mod common;
 /// Inputs longer than this are cut (the analysis of a long input only repeats itself).
 const MAX_INPUT: usize = 256 * 1024;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: common::tolerate_caught_reader_panics(), |data: &[u8]| {
     let data = &data[..data.len().min(MAX_INPUT)];
     let path = common::scratch_file("bin", data);
     for mode in [ChromaMode::Accurate, ChromaMode::Pyaa] {

@@ -11,7 +11,7 @@ mod common;
 /// short enough that a tiny input claiming hours of silence does not time out.
 const MAX_SAMPLES: u64 = 2_000_000;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: common::tolerate_caught_reader_panics(), |data: &[u8]| {
     let path = common::scratch_file("bin", data);
     let Ok(mut reader) = AudioReader::open(&path) else {
         return;

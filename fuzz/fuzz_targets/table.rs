@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 mod common;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: common::tolerate_caught_reader_panics(), |data: &[u8]| {
     let Some((&selector, body)) = data.split_first() else {
         return;
     };

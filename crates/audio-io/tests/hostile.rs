@@ -124,3 +124,21 @@ fn a_32_channel_wav_is_decoded_or_refused_with_the_channel_count() {
         }
     }
 }
+
+#[test]
+fn noise_that_panics_symphonias_adts_probe_is_not_audio() {
+    // Found by the `decode` fuzz target: symphonia 0.5's ADTS probe subtracts with overflow on
+    // it (a panic with overflow checks, as in this test profile); audio-io catches it.
+    let path = format!("{TESTDATA}/fuzz/adts_probe_overflow.bin");
+    let e = AudioReader::open(&path).unwrap_err();
+    assert!(matches!(e, AudioError::NotAudio { .. }), "{e:?}");
+    assert!(e.to_string().contains("adts_probe_overflow.bin"), "{e}");
+}
+
+#[test]
+fn input_that_makes_symphonias_probe_step_by_zero_is_not_audio() {
+    // Found by the `decode` fuzz target: a `step_by(0)` panic inside symphonia 0.5's probe.
+    let path = format!("{TESTDATA}/fuzz/probe_step_by_zero.bin");
+    let e = AudioReader::open(&path).unwrap_err();
+    assert!(matches!(e, AudioError::NotAudio { .. }), "{e:?}");
+}
