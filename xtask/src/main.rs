@@ -3,6 +3,7 @@
 //! the README's pictures and demo output; `cargo xtask bench` runs every benchmark.
 
 mod docs;
+mod keys;
 mod stress;
 
 use std::fmt::Write as _;
@@ -18,6 +19,9 @@ tasks:
   docs             regenerate docs/*.png and the demo output in README.md
   bench            run every crate's benchmark (cargo bench -p ...)
   stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
+  keyset DIR       write the labelled key set (24 keys x 5 styles, in tune and detuned) to DIR
+  keybench [DIR]   key accuracy and speed against Essentia and librosa (set in DIR, default
+                   target/keyset, written first if missing)
   help             show this text";
 
 fn main() -> Result<()> {
@@ -42,6 +46,20 @@ fn main() -> Result<()> {
                 None => 10_000,
             };
             stress::run(n)
+        }
+        Some("keyset") => {
+            let [_, dir] = args.as_slice() else {
+                bail!("keyset takes one folder\n\n{USAGE}");
+            };
+            let n = keys::write_keyset(Path::new(dir))?;
+            println!("wrote {n} files and labels.csv to {dir}");
+            Ok(())
+        }
+        Some("keybench") => {
+            if args.len() > 2 {
+                bail!("too many arguments\n\n{USAGE}");
+            }
+            keys::keybench(args.get(1).map(PathBuf::from))
         }
         Some("help") | Some("-h") | Some("--help") => {
             println!("{USAGE}");

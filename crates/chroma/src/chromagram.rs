@@ -12,6 +12,7 @@ pub struct Chromagram {
     rows: Vec<[f64; 12]>,
     energy: Vec<f64>,
     hop_s: f64,
+    tuning_cents: f64,
 }
 
 impl Chromagram {
@@ -21,7 +22,19 @@ impl Chromagram {
             rows: Vec::new(),
             energy: Vec::new(),
             hop_s,
+            tuning_cents: 0.0,
         }
+    }
+
+    /// The tuning the pitch classes were measured against: A4 = `440 * 2^(cents / 1200)` Hz
+    /// (0 unless the accurate chroma estimated or was given another tuning).
+    pub fn tuning_cents(&self) -> f64 {
+        self.tuning_cents
+    }
+
+    /// Records the tuning the pitch classes were measured against.
+    pub fn set_tuning_cents(&mut self, cents: f64) {
+        self.tuning_cents = cents;
     }
 
     /// Appends a frame: its 12 chroma values and its energy (mean square of the frame's samples,

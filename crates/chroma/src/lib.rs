@@ -26,18 +26,25 @@
 mod accurate;
 mod chromagram;
 mod error;
+pub mod key;
 mod pitch_class;
 mod pyaa;
 mod table;
 mod table_file;
+pub mod tuning;
 
-pub use accurate::{AccurateChroma, AccurateParams};
+pub use accurate::{AccurateChroma, AccurateParams, Tuning};
 pub use chromagram::{chroma_flatness, Chromagram, NoteProfile, VoicingThreshold, VotePolicy};
 pub use error::ChromaError;
+pub use key::{
+    mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, Mode, DEGREE_NAMES,
+};
 pub use pitch_class::{first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES};
 pub use pyaa::pyaa_chromagram;
 pub use table::{
     analyze_file, analyze_files, analyze_samples, build_table, file_chromagram, table_of,
-    AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind, TableOptions,
+    table_of_options, AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind,
+    TableOptions,
 };
 pub use table_file::{read_table, write_table, TableFormat};
+pub use tuning::{TuningEstimate, TuningHistogram};

@@ -17,7 +17,7 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
     if batch.analyses.is_empty() {
         anyhow::bail!("no file could be analysed; no output written");
     }
-    let mut table = chroma::table_of(&batch.analyses, options.profile)?;
+    let mut table = chroma::table_of_options(&batch.analyses, &options)?;
     match &args.output {
         Some(path) => {
             chroma::write_table(&mut table, path)?;
