@@ -4,6 +4,7 @@
 //! rss` measures the peak memory of the streaming commands on long generated files.
 
 mod docs;
+mod keys;
 mod rss;
 mod stress;
 
@@ -23,6 +24,9 @@ tasks:
   rss [--bin PATH] [--only LABEL] [--keep]
                    peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV
                    (files kept in target/rss; --bin measures another build)
+  keyset DIR       write the labelled key set (24 keys x 5 styles, in tune and detuned) to DIR
+  keybench [DIR]   key accuracy and speed against Essentia and librosa (set in DIR, default
+                   target/keyset, written first if missing)
   help             show this text";
 
 fn main() -> Result<()> {
@@ -50,6 +54,20 @@ fn main() -> Result<()> {
         }
         Some("rss") => rss::run(&args[1..]),
         Some(rss::PROBE) => rss::probe(&args[1..]),
+        Some("keyset") => {
+            let [_, dir] = args.as_slice() else {
+                bail!("keyset takes one folder\n\n{USAGE}");
+            };
+            let n = keys::write_keyset(Path::new(dir))?;
+            println!("wrote {n} files and labels.csv to {dir}");
+            Ok(())
+        }
+        Some("keybench") => {
+            if args.len() > 2 {
+                bail!("too many arguments\n\n{USAGE}");
+            }
+            keys::keybench(args.get(1).map(PathBuf::from))
+        }
         Some("help") | Some("-h") | Some("--help") => {
             println!("{USAGE}");
             Ok(())

@@ -11,6 +11,8 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+pub mod keyset;
+
 /// Concert pitch: A4 = MIDI 69 = 440 Hz.
 pub const A4_HZ: f64 = 440.0;
 
@@ -213,8 +215,12 @@ const RAMP_S: f64 = 0.005;
 /// Adds one note of `timbre` to `out` starting at frame 0: partials above Nyquist are left out,
 /// the partial sum is scaled to peak amplitude at most `gain`, with 5 ms linear attack and release.
 fn add_note(out: &mut [f64], midi: u8, timbre: Timbre, sample_rate: u32, gain: f64) {
+    add_tone(out, midi_to_hz(midi), timbre, sample_rate, gain);
+}
+
+/// [`add_note`] at any fundamental frequency `f0` (Hz).
+pub(crate) fn add_tone(out: &mut [f64], f0: f64, timbre: Timbre, sample_rate: u32, gain: f64) {
     let sr = f64::from(sample_rate);
-    let f0 = midi_to_hz(midi);
     let partials: Vec<(f64, f64, f64)> = timbre
         .partials()
         .into_iter()
@@ -235,6 +241,20 @@ fn add_note(out: &mut [f64], midi: u8, timbre: Timbre, sample_rate: u32, gain: f
             .sum();
         *v += gain * env * s / norm;
     }
+}
+
+/// A tone of `timbre` at the fundamental `f0` Hz (any tuning), `seconds` long, peak at most
+/// `amplitude`, with the 5 ms ramps of [`render_note`].
+pub fn render_tone(
+    f0: f64,
+    seconds: f64,
+    timbre: Timbre,
+    sample_rate: u32,
+    amplitude: f64,
+) -> Vec<f64> {
+    let mut x = vec![0.0; frame_count(seconds, sample_rate)];
+    add_tone(&mut x, f0, timbre, sample_rate, amplitude);
+    x
 }
 
 /// One note of `timbre`, `seconds` long, peak at most `amplitude`.

@@ -6,6 +6,9 @@
 //!   with only the window multiply and the real FFT per frame;
 //! - accurate chroma (`AccurateChroma::chromagram`, default parameters), and its ratio to the
 //!   baseline;
+//! - the same with the tuning fixed at 440 Hz (`Tuning::Fixed`, the chroma before tuning
+//!   estimation) and with the default estimated tuning plus the key estimate
+//!   (`KeyFinder::estimate_chromagram`): what tuning and key add to the profile's time;
 //! - pyaa: `stfeatures::FeatureExtractor::extract` (all 34 features at 50 ms / 25 ms, which is
 //!   how the reference's chroma is computed) and the profile from it.
 //!
@@ -15,7 +18,7 @@ use std::f64::consts::PI;
 use std::hint::black_box;
 use std::time::Instant;
 
-use chroma::{pyaa_chromagram, AccurateChroma, AccurateParams, VotePolicy};
+use chroma::{pyaa_chromagram, AccurateChroma, AccurateParams, KeyFinder, Tuning, VotePolicy};
 use realfft::RealFftPlanner;
 use stfeatures::{FeatureExtractor, FrameSpec};
 
@@ -101,6 +104,26 @@ fn main() {
         g.note_profile(&VotePolicy::default())
     });
 
+    let fixed = AccurateParams {
+        tuning: Tuning::Fixed,
+        ..AccurateParams::default()
+    };
+    let mut fixed_analyser = AccurateChroma::new(FS, &fixed).expect("valid parameters");
+    let t_fixed = best_of(3, || {
+        fixed_analyser
+            .chromagram(&x)
+            .note_profile(&VotePolicy::default())
+    });
+    let finder = KeyFinder::default();
+    let mut key = String::new();
+    let t_keyed = best_of(3, || {
+        let g = analyser.chromagram(&x);
+        key = finder
+            .estimate_chromagram(&g, &VotePolicy::default())
+            .name();
+        g.note_profile(&VotePolicy::default())
+    });
+
     let raw: Vec<f64> = x.iter().map(|s| s * 32768.0).collect();
     let mut extractor = FeatureExtractor::new(FS, FrameSpec::default()).expect("valid framing");
     let mut pyaa_frames = 0;
@@ -121,6 +144,18 @@ fn main() {
         t_acc,
         SECONDS / t_acc,
         t_acc / t_fft
+    );
+    println!(
+        "  accurate, tuning fixed (A4 = 440 Hz) + profile:     {:8.4} s  realfactor {:8.0}x  ({:.2}x the baseline's time)",
+        t_fixed,
+        SECONDS / t_fixed,
+        t_fixed / t_fft
+    );
+    println!(
+        "  accurate, tuning estimated + profile + key ({key}): {:8.4} s  realfactor {:8.0}x  ({:.3}x the fixed tuning's time)",
+        t_keyed,
+        SECONDS / t_keyed,
+        t_keyed / t_fixed
     );
     println!(
         "  pyaa (34 features, {pyaa_frames} frames) + profile:          {:8.4} s  realfactor {:8.0}x  ({:.2}x the baseline's time)",

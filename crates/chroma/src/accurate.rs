@@ -1,5 +1,6 @@
 //! The accurate chroma: spectral peaks at their interpolated true frequency, summed into the
-//! pitch class of that frequency (equal temperament, A4 = 440 Hz).
+//! pitch class of that frequency (equal temperament; A4 estimated from the file's own peaks by
+//! default, see [`crate::tuning`], or fixed).
 
 use std::f64::consts::PI;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use realfft::{RealFftPlanner, RealToComplex};
 
 use crate::chromagram::Chromagram;
 use crate::error::ChromaError;
+use crate::tuning::{cents_of_a4, TuningHistogram};
 
 /// Longest window (= FFT length) [`AccurateChroma::new`] accepts: 2^21 samples (16 MB per
 /// buffer; 10 s at 192 kHz). The window is sized from the sample rate, so it must be bounded
@@ -28,7 +30,9 @@ const MAX_RESERVED_FRAMES: u64 = 1 << 16;
 ///    and `P_k >= max_j P_j * 10^(peak_floor_db / 10)` (strongest bin of the whole spectrum);
 /// 2. each peak's frequency and power come from a parabola through `ln P` at `k-1, k, k+1`:
 ///    `d = (a - c) / (2 (a - 2b + c))`, `f = (k + d) fs / n_fft`, `P = exp(b - (a - c) d / 4)`;
-/// 3. its pitch in semitones from A is `p = 12 log2(f / a4_hz)`; pitch class `i` (0 = A) gets
+/// 3. its pitch in semitones from A is `p = 12 log2(f / a4)`, where `a4` is `a4_hz` with
+///    [`Tuning::Fixed`] and, with [`Tuning::Estimate`] (default), the file's own tuning
+///    estimated from the offsets of all its peaks ([`TuningHistogram`]); pitch class `i` (0 = A) gets
 ///    `P^(exponent/2) cos^2(pi/2 * dist(p, i) / (2/3))` where `dist` is the circular distance in semitones
 ///    and the weight is 0 beyond 2/3 semitone (Essentia HPCP's 4/3-semitone cosine window);
 /// 4. with `harmonics = H > 1`, the peak also adds `P^(exponent/2) decay^(h-1)` to the pitch
@@ -36,7 +40,9 @@ const MAX_RESERVED_FRAMES: u64 = 1 << 16;
 ///    for `h = 2..=H` (HPCP harmonic summation: upper partials vote for their fundamental).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AccurateParams {
-    /// Reference tuning: frequency of A4 in Hz (default 440).
+    /// Whether A4 is estimated from the signal (default) or fixed at `a4_hz`.
+    pub tuning: Tuning,
+    /// Reference tuning with [`Tuning::Fixed`]: frequency of A4 in Hz (default 440).
     pub a4_hz: f64,
     /// Lowest peak frequency used, Hz (default 26: just below A0 = 27.5 Hz minus 50 cents).
     pub fmin_hz: f64,
@@ -63,9 +69,37 @@ pub struct AccurateParams {
     pub exponent: f64,
 }
 
+/// How the accurate chroma chooses its reference pitch A4.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tuning {
+    /// A4 = [`AccurateParams::a4_hz`] (440 Hz by default: equal temperament at concert pitch).
+    Fixed,
+    /// A4 estimated from the signal's spectral peaks ([`TuningHistogram`]), 440 Hz when the
+    /// signal has no pitched content. Streaming: the peaks of the first `window_s` seconds are
+    /// held (a few MB at most) until the tuning is estimated from them; the chroma of those
+    /// frames is then computed with it, and later frames use it directly. For signals shorter
+    /// than `window_s` (the default 60 s) the tuning comes from the whole signal.
+    Estimate {
+        /// Seconds of audio whose peaks decide the tuning (default 60).
+        window_s: f64,
+    },
+}
+
+impl Tuning {
+    /// [`Tuning::Estimate`] with the default 60 s window.
+    pub const ESTIMATE: Tuning = Tuning::Estimate { window_s: 60.0 };
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning::ESTIMATE
+    }
+}
+
 impl Default for AccurateParams {
     fn default() -> Self {
         AccurateParams {
+            tuning: Tuning::default(),
             a4_hz: 440.0,
             fmin_hz: 26.0,
             fmax_hz: 5000.0,
@@ -98,6 +132,11 @@ impl AccurateParams {
         }
         if !(self.a4_hz.is_finite() && self.a4_hz > 0.0) {
             return bad("a4_hz", self.a4_hz, "must be positive");
+        }
+        if let Tuning::Estimate { window_s } = self.tuning {
+            if !(window_s.is_finite() && window_s > 0.0) {
+                return bad("tuning window_s", window_s, "must be positive");
+            }
         }
         if !(self.fmin_hz.is_finite() && self.fmin_hz > 0.0) {
             return bad("fmin_hz", self.fmin_hz, "must be positive");
@@ -141,7 +180,8 @@ impl AccurateParams {
 
 /// Streaming accurate-chroma analyser for one sample rate: the FFT plan, window, scratch
 /// buffers and harmonic offsets are built once in [`AccurateChroma::new`]; [`push`](Self::push)
-/// allocates nothing per frame (beyond the chromagram's amortised growth).
+/// allocates nothing per frame (beyond the chromagram's amortised growth and, while the tuning
+/// is being estimated, the held peaks).
 pub struct AccurateChroma {
     params: AccurateParams,
     sample_rate: u32,
@@ -159,10 +199,30 @@ pub struct AccurateChroma {
     power: Vec<f64>,
     /// `(semitone offset -12 log2 h, weight decay^(h-1))` for h = 1..=harmonics.
     harmonic_offsets: Vec<(f64, f64)>,
+    /// The current frame's peaks: (semitones from `pitch_ref_hz`, weight `P^(exponent/2)`).
+    peaks: Vec<(f64, f64)>,
+    /// A4 the peaks' pitches are first measured against: `a4_hz` when fixed, else 440 Hz.
+    pitch_ref_hz: f64,
+    tuning: TuningState,
     out: Chromagram,
-    /// Frames completed since the stream began.
-    frames_out: u64,
     samples_seen: u64,
+    /// Frames handed to a `push_frames` callback since the stream began.
+    frames_out: u64,
+}
+
+/// The tuning of the stream being analysed: known from the start (fixed), or being estimated
+/// from held frames.
+#[derive(Debug, Default)]
+struct TuningState {
+    /// Semitones subtracted from every peak's pitch before the chroma; `None` while estimating.
+    shift: Option<f64>,
+    histogram: TuningHistogram,
+    /// Peaks of the held frames, back to back, as (semitones, weight).
+    held_peaks: Vec<(f32, f32)>,
+    /// One per held frame: (end of its peaks in `held_peaks`, frame energy).
+    held_frames: Vec<(usize, f64)>,
+    /// Frames held at most before the tuning is decided.
+    max_held_frames: usize,
 }
 
 impl std::fmt::Debug for AccurateChroma {
@@ -206,7 +266,13 @@ impl AccurateChroma {
                 )
             })
             .collect();
-        Ok(AccurateChroma {
+        let (pitch_ref_hz, max_held_frames) = match params.tuning {
+            Tuning::Fixed => (params.a4_hz, 0),
+            Tuning::Estimate { window_s } => {
+                (440.0, ((window_s * fs / hop as f64).ceil() as usize).max(1))
+            }
+        };
+        let mut analyser = AccurateChroma {
             params: *params,
             sample_rate,
             n_fft,
@@ -221,10 +287,18 @@ impl AccurateChroma {
             power: vec![0.0; n_fft / 2 + 1],
             fft,
             harmonic_offsets,
+            peaks: Vec::with_capacity(n_fft / 4),
+            pitch_ref_hz,
+            tuning: TuningState {
+                max_held_frames,
+                ..TuningState::default()
+            },
             out: Chromagram::new(hop as f64 / fs),
-            frames_out: 0,
             samples_seen: 0,
-        })
+            frames_out: 0,
+        };
+        analyser.reset_stream();
+        Ok(analyser)
     }
 
     /// Window (= FFT) length in samples.
@@ -249,57 +323,24 @@ impl AccurateChroma {
         self.out.reserve(frames.min(MAX_RESERVED_FRAMES) as usize);
     }
 
-    /// Feeds the next block of mono samples (any length); frames start at 0, hop, 2 hop, ...
-    pub fn push(&mut self, block: &[f64]) {
-        let mut out = std::mem::take(&mut self.out);
-        self.push_frames(block, |chroma, energy| out.push(*chroma, energy));
-        self.out = out;
-    }
-
-    /// As [`push`](Self::push), but each frame completed by `block` goes to `on_frame` (its 12
-    /// chroma values and its energy, in order) instead of the analyser's chromagram, so a
-    /// stream of any length is analysed in constant memory. End such a stream with
-    /// [`finish_frames`](Self::finish_frames).
+    /// As [`push`](Self::push), but each frame completed so far goes to `on_frame` (its 12
+    /// chroma values and its energy, in order) instead of staying in the analyser's
+    /// chromagram, so a stream of any length is analysed in bounded memory: only the frames of
+    /// the tuning window (`Tuning::Estimate`'s `window_s`) are held until the tuning is known.
+    /// End such a stream with [`finish_frames`](Self::finish_frames).
     pub fn push_frames(&mut self, block: &[f64], mut on_frame: impl FnMut(&[f64; 12], f64)) {
-        self.samples_seen += block.len() as u64;
-        let mut rest = block;
-        while !rest.is_empty() {
-            let take = (self.n_fft - self.pending.len()).min(rest.len());
-            self.pending.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            if self.pending.len() == self.n_fft {
-                let (chroma, energy) = self.analyse_frame_of(self.n_fft);
-                self.frames_out += 1;
-                on_frame(&chroma, energy);
-                self.pending.drain(..self.hop);
-            }
-        }
+        self.push(block);
+        self.frames_out += self.out.drain_frames(&mut on_frame) as u64;
     }
 
-    /// Ends a stream fed with [`push_frames`](Self::push_frames): a stream shorter than one
-    /// window gives its one zero-padded frame to `on_frame` (none if it was empty). The analyser
-    /// is reset for the next stream.
-    pub fn finish_frames(&mut self, mut on_frame: impl FnMut(&[f64; 12], f64)) {
-        if self.frames_out == 0 && !self.pending.is_empty() {
-            let real = self.pending.len();
-            self.pending.resize(self.n_fft, 0.0);
-            let (chroma, energy) = self.analyse_frame_of(real);
-            on_frame(&chroma, energy);
-        }
-        self.pending.clear();
-        self.samples_seen = 0;
-        self.frames_out = 0;
-    }
-
-    /// Ends the stream and returns its chromagram; the analyser is reset for the next stream.
-    /// A stream shorter than one window gives one zero-padded frame (none if it was empty).
-    pub fn finish(&mut self) -> Chromagram {
-        let mut out = std::mem::replace(
-            &mut self.out,
-            Chromagram::new(self.hop as f64 / self.sample_rate as f64),
-        );
-        self.finish_frames(|chroma, energy| out.push(*chroma, energy));
-        out
+    /// Ends a stream fed with [`push_frames`](Self::push_frames): the frames still held go to
+    /// `on_frame` (a stream shorter than one window gives one zero-padded frame, none if it was
+    /// empty). Returns the tuning used, in cents from A4 = 440 Hz. The analyser is reset for the
+    /// next stream.
+    pub fn finish_frames(&mut self, mut on_frame: impl FnMut(&[f64; 12], f64)) -> f64 {
+        let mut gram = self.finish();
+        gram.drain_frames(&mut on_frame);
+        gram.tuning_cents()
     }
 
     /// Seconds between the starts of consecutive frames (`hop / sample_rate`).
@@ -307,11 +348,56 @@ impl AccurateChroma {
         self.hop as f64 / self.sample_rate as f64
     }
 
+    /// Feeds the next block of mono samples (any length); frames start at 0, hop, 2 hop, ...
+    pub fn push(&mut self, block: &[f64]) {
+        self.samples_seen += block.len() as u64;
+        let mut rest = block;
+        while !rest.is_empty() {
+            let take = (self.n_fft - self.pending.len()).min(rest.len());
+            self.pending.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.pending.len() == self.n_fft {
+                self.analyse_pending();
+                self.pending.drain(..self.hop);
+            }
+        }
+    }
+
+    /// Ends the stream and returns its chromagram (with the tuning it used,
+    /// [`Chromagram::tuning_cents`]); the analyser is reset for the next stream.
+    /// A stream shorter than one window gives one zero-padded frame (none if it was empty).
+    pub fn finish(&mut self) -> Chromagram {
+        if self.out.n_frames() == 0
+            && self.frames_out == 0
+            && self.tuning.held_frames.is_empty()
+            && !self.pending.is_empty()
+        {
+            let real = self.pending.len();
+            self.pending.resize(self.n_fft, 0.0);
+            self.analyse_frame_of(real);
+        }
+        if self.tuning.shift.is_none() {
+            self.decide_tuning();
+        }
+        let cents = cents_of_a4(self.pitch_ref_hz) + 100.0 * self.tuning.shift.unwrap_or(0.0);
+        self.out.set_tuning_cents(cents);
+        self.pending.clear();
+        self.samples_seen = 0;
+        self.frames_out = 0;
+        let gram = std::mem::replace(
+            &mut self.out,
+            Chromagram::new(self.hop as f64 / self.sample_rate as f64),
+        );
+        self.reset_stream();
+        gram
+    }
+
     /// Convenience: the chromagram of a whole signal (resets any pending stream first).
     pub fn chromagram(&mut self, samples: &[f64]) -> Chromagram {
         self.pending.clear();
-        self.frames_out = 0;
         self.out = Chromagram::new(self.hop as f64 / self.sample_rate as f64);
+        self.frames_out = 0;
+        self.reset_stream();
         self.reserve_for(samples.len() as u64);
         self.push(samples);
         self.finish()
@@ -322,9 +408,45 @@ impl AccurateChroma {
         self.samples_seen
     }
 
-    /// Analyses `pending` (exactly n_fft samples, of which the first `real` are signal): its
-    /// chroma and energy.
-    fn analyse_frame_of(&mut self, real: usize) -> ([f64; 12], f64) {
+    /// Forgets the tuning state of the previous stream.
+    fn reset_stream(&mut self) {
+        let t = &mut self.tuning;
+        t.histogram = TuningHistogram::new();
+        t.held_peaks.clear();
+        t.held_frames.clear();
+        t.shift = match self.params.tuning {
+            Tuning::Fixed => Some(0.0),
+            Tuning::Estimate { .. } => None,
+        };
+    }
+
+    /// Estimates the tuning from the histogram so far (0 cents without pitched content) and
+    /// computes the chroma of the held frames with it.
+    fn decide_tuning(&mut self) {
+        let cents = self.tuning.histogram.estimate().map_or(0.0, |e| e.cents);
+        let shift = cents / 100.0;
+        self.tuning.shift = Some(shift);
+        let mut start = 0;
+        let held = std::mem::take(&mut self.tuning.held_frames);
+        for &(end, energy) in &held {
+            let mut chroma = [0.0f64; 12];
+            for &(semis, weight) in &self.tuning.held_peaks[start..end] {
+                self.add_peak(&mut chroma, f64::from(semis) - shift, f64::from(weight));
+            }
+            self.out.push(chroma, energy);
+            start = end;
+        }
+        self.tuning.held_frames = held;
+        self.tuning.held_frames.clear();
+        self.tuning.held_peaks.clear();
+    }
+
+    fn analyse_pending(&mut self) {
+        self.analyse_frame_of(self.n_fft);
+    }
+
+    /// Analyses `pending` (exactly n_fft samples, of which the first `real` are signal).
+    fn analyse_frame_of(&mut self, real: usize) {
         // The frame's mean (DC) is removed first: it carries no pitch, and its window leakage
         // would otherwise set the level the peaks are judged against.
         let real = real.max(1);
@@ -343,24 +465,51 @@ impl AccurateChroma {
         {
             *f = if i < real { (x - mean) * w } else { 0.0 };
         }
-        let chroma = if energy > 0.0 && energy.is_finite() {
-            // Lengths come from the plan, so this cannot fail.
-            if self
+        self.peaks.clear();
+        // Lengths come from the plan, so the FFT cannot fail; a failure would give no peaks.
+        if energy > 0.0
+            && energy.is_finite()
+            && self
                 .fft
                 .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
-                .is_err()
-            {
-                [0.0; 12]
-            } else {
-                self.chroma_of_spectrum()
+                .is_ok()
+        {
+            self.find_peaks();
+        }
+        match self.tuning.shift {
+            Some(shift) => {
+                let mut chroma = [0.0f64; 12];
+                for i in 0..self.peaks.len() {
+                    let (semis, weight) = self.peaks[i];
+                    self.add_peak(&mut chroma, semis - shift, weight);
+                }
+                self.out.push(chroma, energy);
             }
-        } else {
-            [0.0; 12]
-        };
-        (chroma, energy)
+            None => {
+                let t = &mut self.tuning;
+                for &(semis, weight) in &self.peaks {
+                    t.histogram.add(semis, weight);
+                    t.held_peaks.push((semis as f32, weight as f32));
+                }
+                t.held_frames.push((t.held_peaks.len(), energy));
+                if t.held_frames.len() >= t.max_held_frames {
+                    self.decide_tuning();
+                }
+            }
+        }
     }
 
-    fn chroma_of_spectrum(&mut self) -> [f64; 12] {
+    /// Adds one peak at `semis` semitones from A4 (of the tuning used) with `weight` to `chroma`,
+    /// with its harmonic summation.
+    #[inline]
+    fn add_peak(&self, chroma: &mut [f64; 12], semis: f64, weight: f64) {
+        for &(offset, w) in &self.harmonic_offsets {
+            add_cosine_weighted(chroma, semis + offset, weight * w);
+        }
+    }
+
+    /// Fills `peaks` with the spectrum's peaks: (semitones from `pitch_ref_hz`, weight).
+    fn find_peaks(&mut self) {
         // The floor is relative to the strongest bin of the whole spectrum, so a frame whose
         // energy lies outside fmin..fmax (or that is rounding noise) gives no peaks.
         let mut max_p = 0.0f64;
@@ -368,9 +517,8 @@ impl AccurateChroma {
             *p = x.norm_sqr();
             max_p = max_p.max(*p);
         }
-        let mut chroma = [0.0f64; 12];
         if max_p <= 0.0 || !max_p.is_finite() {
-            return chroma;
+            return;
         }
         let floor = max_p * 10f64.powf(self.params.peak_floor_db / 10.0);
         let tiny = max_p * 1e-30;
@@ -391,12 +539,9 @@ impl AccurateChroma {
             };
             let peak_power = ((lb - 0.25 * (la - lc) * d) * self.params.exponent / 2.0).exp();
             let freq = (k as f64 + d) * bin_hz;
-            let semis = 12.0 * (freq / self.params.a4_hz).log2();
-            for &(offset, weight) in &self.harmonic_offsets {
-                add_cosine_weighted(&mut chroma, semis + offset, peak_power * weight);
-            }
+            let semis = 12.0 * (freq / self.pitch_ref_hz).log2();
+            self.peaks.push((semis, peak_power));
         }
-        chroma
     }
 }
 

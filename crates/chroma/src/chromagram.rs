@@ -12,6 +12,7 @@ pub struct Chromagram {
     rows: Vec<[f64; 12]>,
     energy: Vec<f64>,
     hop_s: f64,
+    tuning_cents: f64,
 }
 
 impl Chromagram {
@@ -21,7 +22,19 @@ impl Chromagram {
             rows: Vec::new(),
             energy: Vec::new(),
             hop_s,
+            tuning_cents: 0.0,
         }
+    }
+
+    /// The tuning the pitch classes were measured against: A4 = `440 * 2^(cents / 1200)` Hz
+    /// (0 unless the accurate chroma estimated or was given another tuning).
+    pub fn tuning_cents(&self) -> f64 {
+        self.tuning_cents
+    }
+
+    /// Records the tuning the pitch classes were measured against.
+    pub fn set_tuning_cents(&mut self, cents: f64) {
+        self.tuning_cents = cents;
     }
 
     /// Appends a frame: its 12 chroma values and its energy (mean square of the frame's samples,
@@ -61,6 +74,18 @@ impl Chromagram {
     /// All frames' chroma values.
     pub fn rows(&self) -> &[[f64; 12]] {
         &self.rows
+    }
+
+    /// Hands every frame (chroma and energy, in order) to `on_frame` and removes them, keeping
+    /// the hop and tuning; returns how many there were. For streaming consumers.
+    pub fn drain_frames(&mut self, mut on_frame: impl FnMut(&[f64; 12], f64)) -> usize {
+        let n = self.rows.len();
+        for (row, &energy) in self.rows.iter().zip(&self.energy) {
+            on_frame(row, energy);
+        }
+        self.rows.clear();
+        self.energy.clear();
+        n
     }
 
     /// Per-frame energies (mean square of the frame's samples).

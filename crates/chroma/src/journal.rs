@@ -53,9 +53,10 @@ use polars::prelude::{DataFrame, DataType};
 
 use crate::chromagram::NoteProfile;
 use crate::error::ChromaError;
+use crate::key::{Key, KeyEstimate};
 use crate::pitch_class::NOTE_NAMES;
 use crate::table::{
-    analyze_files_each, table_of, AnalysisBatch, FileAnalysis, ProfileKind, TableOptions,
+    analyze_files_each, table_of_options, AnalysisBatch, FileAnalysis, ProfileKind, TableOptions,
 };
 
 /// The journal's file name ends with this (after `.` and the output's file name).
@@ -175,6 +176,17 @@ fn encode_done(analysis: &FileAnalysis, stamp: Option<FileStamp>) -> String {
     for v in p.dominant.iter().chain(&p.mean_chroma) {
         line.push_str(&format!("\t{v:?}"));
     }
+    // Tuning and key: cents, the key's name (`-` without one), strength, the 24 scores.
+    let key = &analysis.key;
+    line.push_str(&format!(
+        "\t{:?}\t{}\t{:?}",
+        analysis.tuning_cents,
+        key.key.map_or_else(|| "-".to_string(), |k| k.to_string()),
+        key.strength
+    ));
+    for v in &key.scores {
+        line.push_str(&format!("\t{v:?}"));
+    }
     match &analysis.feature_stats {
         None => line.push_str("\t-"),
         Some(stats) => {
@@ -223,21 +235,32 @@ fn decode_record(line: &str) -> Option<(String, Record)> {
                 dominant[k] = float(8 + k)?;
                 mean_chroma[k] = float(20 + k)?;
             }
-            let feature_stats = match *fields.get(32)? {
+            let tuning_cents = float(32)?;
+            let key = match *fields.get(33)? {
+                "-" => None,
+                name => Some(name.parse::<Key>().ok()?),
+            };
+            let strength = float(34)?;
+            let mut scores = [0.0; 24];
+            for (k, v) in scores.iter_mut().enumerate() {
+                *v = float(35 + k)?;
+            }
+            const STATS: usize = 35 + 24;
+            let feature_stats = match *fields.get(STATS)? {
                 "-" => {
-                    if fields.len() != 33 {
+                    if fields.len() != STATS + 1 {
                         return None;
                     }
                     None
                 }
                 n => {
                     let n: usize = n.parse().ok()?;
-                    if fields.len() != 33 + 2 * n {
+                    if fields.len() != STATS + 1 + 2 * n {
                         return None;
                     }
                     Some(
                         (0..n)
-                            .map(|j| Some((float(33 + 2 * j)?, float(34 + 2 * j)?)))
+                            .map(|j| Some((float(STATS + 1 + 2 * j)?, float(STATS + 2 + 2 * j)?)))
                             .collect::<Option<Vec<_>>>()?,
                     )
                 }
@@ -252,6 +275,12 @@ fn decode_record(line: &str) -> Option<(String, Record)> {
                 },
                 duration_s,
                 sample_rate,
+                tuning_cents,
+                key: KeyEstimate {
+                    key,
+                    strength,
+                    scores,
+                },
                 feature_stats,
             };
             Some((
@@ -520,6 +549,20 @@ pub fn analyses_of_table(
     let frames = uints("frames")?;
     let duration = floats("duration_s")?;
     let rate = uints("sample_rate")?;
+    let tuning = floats("tuning_cents")?;
+    let strength = floats("key_strength")?;
+    let key_names: Vec<Option<Key>> = col("key", &DataType::String)?
+        .str()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|k| match k {
+            None | Some("") => Ok(None),
+            Some(name) => name
+                .parse::<Key>()
+                .map(Some)
+                .map_err(|_| format!("key {name:?}")),
+        })
+        .collect::<Result<_, String>>()?;
     let stats: Option<Vec<(Vec<f64>, Vec<f64>)>> = if options.feature_stats {
         Some(
             crate::pyaa::feature_names()
@@ -549,6 +592,13 @@ pub fn analyses_of_table(
                     frames: usize::try_from(frames[i]).map_err(|e| e.to_string())?,
                 },
                 duration_s: duration[i],
+                tuning_cents: tuning[i],
+                // The table keeps the key and its strength, not the 24 scores.
+                key: KeyEstimate {
+                    key: key_names[i],
+                    strength: strength[i],
+                    scores: [0.0; 24],
+                },
                 sample_rate: u32::try_from(rate[i])
                     .map_err(|_| format!("sample rate {} out of range", rate[i]))?,
                 feature_stats: stats
@@ -894,7 +944,7 @@ impl DurableRun {
     /// output atomically ([`crate::write_table`]) with its stamp file, removes the journal,
     /// and returns the table.
     pub fn finish(mut self, report: &DurableReport) -> Result<DataFrame, ChromaError> {
-        let mut table = table_of(&report.batch.analyses, self.options.profile)?;
+        let mut table = table_of_options(&report.batch.analyses, &self.options)?;
         crate::table_file::write_table(&mut table, &self.output)?;
         write_stamps(
             &self.output,
@@ -936,6 +986,7 @@ fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table_of;
 
     fn analysis(file: &str, stats: bool) -> FileAnalysis {
         let mut dominant = [0.0; 12];
@@ -954,6 +1005,12 @@ mod tests {
             },
             duration_s: 1.0 / 3.0,
             sample_rate: 44100,
+            tuning_cents: -12.25,
+            key: KeyEstimate {
+                key: "F# minor".parse().ok(),
+                strength: 0.8125,
+                scores: std::array::from_fn(|i| i as f64 / 32.0 - 0.25),
+            },
             feature_stats: stats.then(|| {
                 vec![
                     (f64::NAN, f64::INFINITY),

@@ -37,27 +37,33 @@ pub mod cleanup;
 mod error;
 mod frames;
 pub mod journal;
+pub mod key;
 mod pitch_class;
 mod pyaa;
 mod shard;
 mod table;
 mod table_file;
+pub mod tuning;
 
-pub use accurate::{AccurateChroma, AccurateParams, MAX_N_FFT};
+pub use accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};
 pub use chromagram::{
     chroma_flatness, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
     VoicingThreshold, VotePolicy,
 };
 pub use error::ChromaError;
 pub use frames::{for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions};
+pub use key::{
+    mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, Mode, DEGREE_NAMES,
+};
 pub use pitch_class::{first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES};
 pub use pyaa::pyaa_chromagram;
 pub use shard::{relative_key, ShardSpec};
 pub use table::{
     analyze_file, analyze_files, analyze_files_each, analyze_samples, build_table, file_chromagram,
-    file_chromagram_columns, file_label, table_of, AnalysisBatch, ChromaMode, FeatureTable,
-    FileAnalysis, ProfileKind, TableOptions,
+    file_chromagram_and_key, file_chromagram_columns, file_label, table_of, table_of_options,
+    AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind, TableOptions,
 };
 pub use table_file::{
     is_table_dataset, read_table, write_table, RowWriter, TableFileWriter, TableFormat,
 };
+pub use tuning::{TuningEstimate, TuningHistogram};

@@ -14,6 +14,7 @@ use crate::chromagram::{
     Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder, VotePolicy,
 };
 use crate::error::ChromaError;
+use crate::key::{rotate_to_tonic, KeyEstimate, KeyFinder, DEGREE_NAMES};
 use crate::pitch_class::NOTE_NAMES;
 use crate::pyaa::{self, FeatureStats};
 
@@ -72,8 +73,13 @@ pub struct TableOptions {
     /// Add the per-file mean and population std (ddof 0) of the 34 short-term features
     /// (`<feature>_mean`, `<feature>_std`, 68 columns).
     pub feature_stats: bool,
-    /// Parameters of the accurate chroma.
+    /// Parameters of the accurate chroma (its tuning: estimated by default).
     pub accurate: AccurateParams,
+    /// How each file's key is estimated (accurate chroma only).
+    pub key: KeyFinder,
+    /// Key-free profiles: [`table_of_options`] rotates each file's 12 note columns so that its
+    /// estimated tonic comes first and names them by scale degree ([`DEGREE_NAMES`]).
+    pub relative: bool,
 }
 
 impl TableOptions {
@@ -99,6 +105,12 @@ pub struct FileAnalysis {
     pub duration_s: f64,
     /// Sample rate in Hz.
     pub sample_rate: u32,
+    /// The tuning the pitch classes were measured against, cents from A4 = 440 Hz (estimated
+    /// by default; 0 in pyaa mode or without pitched content).
+    pub tuning_cents: f64,
+    /// The estimated key ([`KeyEstimate::NONE`] in pyaa mode: pyAudioAnalysis's chroma is
+    /// offset from the true pitch classes).
+    pub key: KeyEstimate,
     /// With [`TableOptions::feature_stats`]: `(mean, std)` of each of the 34 short-term features
     /// over the file's frames, in `stfeatures::FEATURE_NAMES` order.
     pub feature_stats: Option<Vec<(f64, f64)>>,
@@ -152,13 +164,31 @@ pub fn file_label(path: &Path) -> String {
 pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis, ChromaError> {
     let mut builder = NoteProfileBuilder::new(options.votes);
     let decoded = decode_and_analyse(path, options, &mut |c, e| builder.push(c, e))?;
+    let profile = builder.finish();
+    // The key summary is the mean normalised chroma of the voting frames, which the streamed
+    // profile already holds (`KeyFinder::summary` of the whole chromagram, without its
+    // final-chord weight).
+    let key = match options.mode {
+        ChromaMode::Accurate => options.key.estimate(&profile.mean_chroma),
+        ChromaMode::Pyaa => KeyEstimate::NONE,
+    };
     Ok(FileAnalysis {
         file: file_label(path),
-        profile: builder.finish(),
+        profile,
         duration_s: decoded.n_samples as f64 / f64::from(decoded.sample_rate),
         sample_rate: decoded.sample_rate,
+        tuning_cents: decoded.tuning_cents,
+        key,
         feature_stats: decoded.feature_stats,
     })
+}
+
+/// The key of a file's chromagram: estimated from the accurate chroma only.
+fn key_of(gram: &Chromagram, options: &TableOptions) -> KeyEstimate {
+    match options.mode {
+        ChromaMode::Accurate => options.key.estimate_chromagram(gram, &options.votes),
+        ChromaMode::Pyaa => KeyEstimate::NONE,
+    }
 }
 
 /// The chromagram of a file in `options.mode` (accurate: frames of
@@ -172,6 +202,7 @@ pub fn file_chromagram(path: &Path, options: &TableOptions) -> Result<Chromagram
     };
     let mut gram = Chromagram::default();
     let decoded = decode_and_analyse(path, &options, &mut |c, e| gram.push(*c, e))?;
+    gram.set_tuning_cents(decoded.tuning_cents);
     Ok(gram.with_hop_s(decoded.hop_s))
 }
 
@@ -187,9 +218,32 @@ pub fn file_chromagram_columns(
         feature_stats: false,
         ..*options
     };
+    Ok(file_chromagram_and_key(path, &options, max_columns)?.0)
+}
+
+/// [`file_chromagram_columns`] plus, from the same single decoding, the file's tuning in cents
+/// and its key (accurate mode; [`KeyEstimate::NONE`] in pyaa mode), e.g. for a chromagram's
+/// title.
+pub fn file_chromagram_and_key(
+    path: &Path,
+    options: &TableOptions,
+    max_columns: usize,
+) -> Result<(ChromagramColumns, f64, KeyEstimate), ChromaError> {
+    let options = TableOptions {
+        feature_stats: false,
+        ..*options
+    };
     let mut columns = ChromagramColumns::new(0.0, max_columns);
-    let decoded = decode_and_analyse(path, &options, &mut |c, _| columns.push(c))?;
-    Ok(columns.with_hop_s(decoded.hop_s))
+    let mut builder = NoteProfileBuilder::new(options.votes);
+    let decoded = decode_and_analyse(path, &options, &mut |c, e| {
+        columns.push(c);
+        builder.push(c, e);
+    })?;
+    let key = match options.mode {
+        ChromaMode::Accurate => options.key.estimate(&builder.finish().mean_chroma),
+        ChromaMode::Pyaa => KeyEstimate::NONE,
+    };
+    Ok((columns.with_hop_s(decoded.hop_s), decoded.tuning_cents, key))
 }
 
 /// What decoding and analysing one file gives besides its chroma frames.
@@ -198,6 +252,8 @@ struct DecodedAnalysis {
     n_samples: u64,
     /// Seconds between chroma frames.
     hop_s: f64,
+    /// The tuning the accurate chroma used (0 in pyaa mode).
+    tuning_cents: f64,
     feature_stats: Option<Vec<(f64, f64)>>,
 }
 
@@ -240,8 +296,9 @@ fn decode_and_analyse(
     drop(reader);
     check_length(path, n_samples, fs)?;
     let mut hop_s = 0.0;
+    let mut tuning_cents = 0.0;
     if let Some(a) = accurate.as_mut() {
-        a.finish_frames(&mut *on_frame);
+        tuning_cents = a.finish_frames(&mut *on_frame);
         hop_s = a.hop_s();
     }
 
@@ -285,6 +342,7 @@ fn decode_and_analyse(
         sample_rate: fs,
         n_samples,
         hop_s,
+        tuning_cents,
         feature_stats,
     })
 }
@@ -332,6 +390,8 @@ pub fn analyze_samples(
         profile: gram.note_profile(&options.votes),
         duration_s: samples.len() as f64 / f64::from(sample_rate),
         sample_rate,
+        tuning_cents: gram.tuning_cents(),
+        key: key_of(&gram, options),
         feature_stats,
     })
 }
@@ -427,7 +487,7 @@ pub fn build_table(
     for (path, e) in &batch.failures {
         tracing::warn!("skipping {}: {e}", path.display());
     }
-    let table = table_of(&batch.analyses, options.profile)?;
+    let table = table_of_options(&batch.analyses, options)?;
     Ok(FeatureTable {
         table,
         failures: batch.failures,
@@ -436,11 +496,31 @@ pub fn build_table(
 
 /// Stacks analyses into a DataFrame (rows in the given order): `file`, the 12 note columns
 /// (filled from `profile`), `voiced_frames` (u64), `frames` (u64), `duration_s`,
-/// `sample_rate` (u32), then `<feature>_mean`, `<feature>_std` for each of the 34 features if
+/// `sample_rate` (u32), `tuning_cents`, `key` (string, `"F# minor"`, empty without a key),
+/// `key_strength`, then `<feature>_mean`, `<feature>_std` for each of the 34 features if
 /// every analysis carries statistics.
 pub fn table_of(analyses: &[FileAnalysis], profile: ProfileKind) -> Result<DataFrame, ChromaError> {
+    build(analyses, profile, false)
+}
+
+/// [`table_of`] with `options.profile`; with `options.relative` the note columns are key-free:
+/// each row rotated so its estimated tonic comes first ([`rotate_to_tonic`]) and named `1, b2,
+/// 2, b3, 3, 4, #4, 5, b6, 6, b7, 7` ([`DEGREE_NAMES`]); a row without a key is left as is
+/// (A first; its `key` column is empty).
+pub fn table_of_options(
+    analyses: &[FileAnalysis],
+    options: &TableOptions,
+) -> Result<DataFrame, ChromaError> {
+    build(analyses, options.profile, options.relative)
+}
+
+fn build(
+    analyses: &[FileAnalysis],
+    profile: ProfileKind,
+    relative: bool,
+) -> Result<DataFrame, ChromaError> {
     let n = analyses.len();
-    let mut columns = Vec::with_capacity(18 + 68);
+    let mut columns = Vec::with_capacity(21 + 68);
     columns.push(Column::new(
         "file".into(),
         analyses
@@ -448,14 +528,22 @@ pub fn table_of(analyses: &[FileAnalysis], profile: ProfileKind) -> Result<DataF
             .map(|a| a.file.clone())
             .collect::<Vec<String>>(),
     ));
-    for (i, name) in NOTE_NAMES.iter().enumerate() {
-        let values: Vec<f64> = analyses
-            .iter()
-            .map(|a| match profile {
-                ProfileKind::Dominant => a.profile.dominant[i],
-                ProfileKind::MeanChroma => a.profile.mean_chroma[i],
-            })
-            .collect();
+    let rows: Vec<[f64; 12]> = analyses
+        .iter()
+        .map(|a| {
+            let values = match profile {
+                ProfileKind::Dominant => a.profile.dominant,
+                ProfileKind::MeanChroma => a.profile.mean_chroma,
+            };
+            match (relative, a.key.key) {
+                (true, Some(key)) => rotate_to_tonic(&values, key.tonic),
+                _ => values,
+            }
+        })
+        .collect();
+    let names = if relative { DEGREE_NAMES } else { NOTE_NAMES };
+    for (i, name) in names.iter().enumerate() {
+        let values: Vec<f64> = rows.iter().map(|r| r[i]).collect();
         columns.push(Column::new((*name).into(), values));
     }
     columns.push(Column::new(
@@ -479,6 +567,27 @@ pub fn table_of(analyses: &[FileAnalysis], profile: ProfileKind) -> Result<DataF
     columns.push(Column::new(
         "sample_rate".into(),
         analyses.iter().map(|a| a.sample_rate).collect::<Vec<u32>>(),
+    ));
+    columns.push(Column::new(
+        "tuning_cents".into(),
+        analyses
+            .iter()
+            .map(|a| a.tuning_cents)
+            .collect::<Vec<f64>>(),
+    ));
+    columns.push(Column::new(
+        "key".into(),
+        analyses
+            .iter()
+            .map(|a| a.key.name())
+            .collect::<Vec<String>>(),
+    ));
+    columns.push(Column::new(
+        "key_strength".into(),
+        analyses
+            .iter()
+            .map(|a| a.key.strength)
+            .collect::<Vec<f64>>(),
     ));
     if n > 0 && analyses.iter().all(|a| a.feature_stats.is_some()) {
         for (j, name) in pyaa::feature_names().iter().enumerate() {

@@ -349,7 +349,7 @@ fn batch_table_and_round_trip() {
         .all(|(_, e)| matches!(e, ChromaError::Audio { .. })));
     let df = &t.table;
     assert_eq!(df.height(), 13);
-    assert_eq!(df.width(), 1 + 12 + 4 + 68);
+    assert_eq!(df.width(), 1 + 12 + 4 + 3 + 68);
     let names: Vec<String> = df
         .get_column_names()
         .iter()
@@ -357,10 +357,18 @@ fn batch_table_and_round_trip() {
         .collect();
     assert_eq!(&names[1..13], NOTE_NAMES.map(String::from).as_slice());
     assert_eq!(
-        names[13..17],
-        ["voiced_frames", "frames", "duration_s", "sample_rate"]
+        names[13..20],
+        [
+            "voiced_frames",
+            "frames",
+            "duration_s",
+            "sample_rate",
+            "tuning_cents",
+            "key",
+            "key_strength"
+        ]
     );
-    assert_eq!(names[17], "zcr_mean");
+    assert_eq!(names[20], "zcr_mean");
     let files: Vec<String> = df
         .column("file")
         .unwrap()

@@ -98,6 +98,11 @@ pub enum Command {
         after_help = "Examples:\n  chromacluster notes ~/Music\n  chromacluster notes a.wav b.mp3 -o notes.parquet --summary\n  chromacluster notes ~/Music -o notes.parquet --update\n  chromacluster notes ~/Music --shard 2/8 -o parts/"
     )]
     Notes(NotesArgs),
+    /// Each file's key (tonic and mode), its strength and the file's tuning.
+    #[command(
+        after_help = "Examples:\n  chromacluster key ~/Music\n  chromacluster key song.wav --key-profile krumhansl -o keys.csv"
+    )]
+    Key(KeyArgs),
     /// The frames x 34 short-term feature matrix of one file (pyAudioAnalysis's names).
     #[command(after_help = "Example:\n  chromacluster features song.wav --deltas -o frames.csv")]
     Features(FeaturesArgs),
@@ -191,6 +196,76 @@ pub struct ExtractArgs {
     /// Add the mean and standard deviation of the 34 short-term features (68 columns).
     #[arg(long)]
     pub summary: bool,
+    #[command(flatten)]
+    pub tonal: TonalArgs,
+    /// Key-free profiles: rotate each file's note columns so its estimated tonic comes first,
+    /// columns named by scale degree (1, b2, 2, b3, 3, 4, #4, 5, b6, 6, b7, 7).
+    #[arg(long)]
+    pub relative: bool,
+}
+
+/// Tuning and key options (accurate chroma).
+#[derive(Debug, Args, Clone)]
+pub struct TonalArgs {
+    /// Tuning of the accurate chroma: `auto` estimates each file's deviation from A4 = 440 Hz
+    /// from its spectral peaks; a number fixes it in cents (`0`: A4 = 440 Hz exactly).
+    #[arg(long, default_value = "auto", value_name = "auto|CENTS", value_parser = parse_tuning)]
+    pub tuning: TuningArg,
+    /// Fix the tuning by the frequency of A4 in Hz instead (e.g. 415 or 442).
+    #[arg(long, value_name = "HZ", conflicts_with = "tuning", value_parser = parse_a4)]
+    pub a4: Option<f64>,
+    /// Key profile for the key estimate: krumhansl, temperley, temperley2005, albrecht, aarden,
+    /// bellman, bgate, edma or triads.
+    #[arg(long, default_value = "krumhansl", value_name = "NAME", value_parser = parse_key_profile)]
+    pub key_profile: chroma::KeyProfile,
+}
+
+/// `--tuning` value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TuningArg {
+    /// Estimate per file.
+    Auto,
+    /// Fixed, in cents from A4 = 440 Hz.
+    Cents(f64),
+}
+
+fn parse_tuning(s: &str) -> Result<TuningArg, String> {
+    if s == "auto" {
+        return Ok(TuningArg::Auto);
+    }
+    match s.parse::<f64>() {
+        Ok(c) if c.is_finite() && c.abs() <= 1200.0 => Ok(TuningArg::Cents(c)),
+        _ => Err(format!(
+            "expected `auto` or cents between -1200 and 1200, got {s:?}"
+        )),
+    }
+}
+
+fn parse_a4(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(hz) if hz.is_finite() && (100.0..=1000.0).contains(&hz) => Ok(hz),
+        _ => Err(format!(
+            "expected a frequency in Hz between 100 and 1000, got {s:?}"
+        )),
+    }
+}
+
+fn parse_key_profile(s: &str) -> Result<chroma::KeyProfile, String> {
+    s.parse()
+}
+
+/// `key` arguments.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// Audio files or folders (walked recursively; non-audio files are skipped).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write `file, key, key_strength, tuning_cents` to this file (.csv, .parquet or .json)
+    /// instead of printing it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub tonal: TonalArgs,
 }
 
 /// `notes` arguments.
@@ -341,6 +416,8 @@ pub struct PlotFileArgs {
     /// Chroma mode.
     #[arg(long, value_enum, default_value_t = ChromaArg::Accurate)]
     pub chroma: ChromaArg,
+    #[command(flatten)]
+    pub tonal: TonalArgs,
 }
 
 /// `plot notes` arguments.

@@ -164,8 +164,12 @@ impl Figure for ChromagramFigure {
 pub struct NotesFigure {
     /// Title.
     pub title: String,
-    /// (label, 12 shares A .. G#) per file.
+    /// (label, 12 shares A .. G#, or scale degrees for relative profiles) per file.
     pub rows: Vec<(String, [f64; 12])>,
+    /// Names of the 12 columns (`NOTE_NAMES`, or `DEGREE_NAMES` for relative profiles).
+    pub columns: [&'static str; 12],
+    /// Index of the estimated tonic among the columns, marked on a single file's bars.
+    pub tonic: Option<usize>,
 }
 
 impl Figure for NotesFigure {
@@ -196,15 +200,29 @@ impl Figure for NotesFigure {
                 .x_desc("pitch class")
                 .y_desc("share of voiced frames")
                 .x_label_formatter(&|s: &SegmentValue<i32>| match s {
-                    SegmentValue::CenterOf(i) => NOTE_NAMES[(*i).clamp(0, 11) as usize].into(),
+                    SegmentValue::CenterOf(i) => {
+                        let i = (*i).clamp(0, 11) as usize;
+                        if self.tonic == Some(i) {
+                            format!("{} (tonic)", self.columns[i])
+                        } else {
+                            self.columns[i].into()
+                        }
+                    }
                     _ => String::new(),
                 })
                 .label_style((FONT, 15))
                 .axis_desc_style((FONT, 16))
                 .draw()?;
+            let tonic = self.tonic;
             chart.draw_series(
                 Histogram::vertical(&chart)
-                    .style(BLUE.mix(0.7).filled())
+                    .style_func(move |x, _| {
+                        if matches!(x, SegmentValue::Exact(i) if Some(*i as usize) == tonic) {
+                            RED.mix(0.8).filled()
+                        } else {
+                            BLUE.mix(0.7).filled()
+                        }
+                    })
                     .margin(6)
                     .data(values.iter().enumerate().map(|(i, v)| (i as i32, *v))),
             )?;
@@ -232,7 +250,7 @@ impl Figure for NotesFigure {
             .disable_mesh()
             .x_labels(12)
             .y_labels(n)
-            .x_label_formatter(&|x: &f64| cell_label(*x, 12, |i| NOTE_NAMES[i].to_string()))
+            .x_label_formatter(&|x: &f64| cell_label(*x, 12, |i| self.columns[i].to_string()))
             .y_label_formatter(&|y: &f64| cell_label(n as f64 - 1.0 - y, n, |i| labels[i].clone()))
             .label_style((FONT, 13))
             .draw()?;

@@ -82,6 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Demo(a) => commands::demo::run(global, a),
         Command::Info(a) => commands::info::run(global, a),
         Command::Notes(a) => commands::notes::run(global, a),
+        Command::Key(a) => commands::key::run(global, a),
         Command::Features(a) => commands::features::run(global, a),
         Command::Cluster(a) => commands::cluster::run(global, a),
         Command::Predict(a) => commands::predict::run(global, a),

@@ -7,17 +7,43 @@ use anyhow::{bail, Context};
 use chroma::{AnalysisBatch, ChromaError, ChromaMode, TableOptions};
 use polars::prelude::DataFrame;
 
-use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg};
+use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs, TuningArg};
 use crate::inputs::{self, InputFailure, Inputs};
 use crate::output::one_line;
 
 /// Columns of a note-profile table that describe the file rather than its sound; they are not
 /// clustered unless `--columns` names them.
-pub const METADATA_COLUMNS: &[&str] = &["voiced_frames", "frames", "duration_s", "sample_rate"];
+pub const METADATA_COLUMNS: &[&str] = &[
+    "voiced_frames",
+    "frames",
+    "duration_s",
+    "sample_rate",
+    "tuning_cents",
+    "key",
+    "key_strength",
+];
 
-/// The table options for the `--chroma`, `--profile` and `--summary` flags. `--chroma pyaa`
-/// reproduces the reference table: every frame votes, a silent frame for A, as
-/// pyAudioAnalysis's pipeline counted them; accurate mode counts voiced frames only.
+/// The table options for the `--tuning`, `--a4` and `--key-profile` flags (the rest default).
+pub fn tonal_options(tonal: &TonalArgs) -> TableOptions {
+    let mut options = TableOptions {
+        key: chroma::KeyFinder::with_profile(tonal.key_profile),
+        ..TableOptions::default()
+    };
+    let fixed = match (tonal.a4, tonal.tuning) {
+        (Some(hz), _) => Some(hz),
+        (None, TuningArg::Cents(c)) => Some(chroma::tuning::a4_of_cents(c)),
+        (None, TuningArg::Auto) => None,
+    };
+    if let Some(hz) = fixed {
+        options.accurate.tuning = chroma::Tuning::Fixed;
+        options.accurate.a4_hz = hz;
+    }
+    options
+}
+
+/// The table options for the `--chroma`, `--profile`, `--summary`, `--relative` and tuning and
+/// key flags. `--chroma pyaa` reproduces the reference table: every frame votes, a silent frame
+/// for A, as pyAudioAnalysis's pipeline counted them; accurate mode counts voiced frames only.
 pub fn table_options(extract: &ExtractArgs) -> TableOptions {
     let votes = match extract.chroma {
         ChromaArg::Accurate => chroma::VotePolicy::default(),
@@ -31,7 +57,8 @@ pub fn table_options(extract: &ExtractArgs) -> TableOptions {
             ProfileArg::Dominant => chroma::ProfileKind::Dominant,
             ProfileArg::Mean => chroma::ProfileKind::MeanChroma,
         },
-        ..TableOptions::default()
+        relative: extract.relative,
+        ..tonal_options(&extract.tonal)
     }
 }
 
@@ -204,7 +231,7 @@ pub fn load_table_resumable(
                 }
                 bail!("no file could be analysed");
             }
-            let table = chroma::table_of(&batch.analyses, options.profile)?;
+            let table = chroma::table_of_options(&batch.analyses, &options)?;
             Ok(LoadedTable {
                 table,
                 some_failed: !batch.failures.is_empty() || !unreadable.is_empty(),

@@ -4,6 +4,7 @@ pub mod cluster;
 pub mod demo;
 pub mod features;
 pub mod info;
+pub mod key;
 pub mod notes;
 pub mod plot;
 pub mod predict;

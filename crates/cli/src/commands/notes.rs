@@ -69,7 +69,7 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
         if batch.analyses.is_empty() {
             anyhow::bail!("no file could be analysed; no output written");
         }
-        let table = chroma::table_of(&batch.analyses, options.profile)?;
+        let table = chroma::table_of_options(&batch.analyses, &options)?;
         outp!("{}", crate::output::table_text(&table));
         return Ok(outcome(batch.failures.is_empty() && unreadable.is_empty()));
     };

@@ -42,15 +42,25 @@ fn file_label(path: &str) -> String {
 fn chromagram(args: PlotFileArgs) -> anyhow::Result<Outcome> {
     let options = TableOptions {
         mode: pipeline::chroma_mode(args.chroma),
-        ..TableOptions::default()
+        ..pipeline::tonal_options(&args.tonal)
     };
     // Reduced to the picture's columns as the frames stream, so any length fits in memory.
-    let gram =
-        chroma::file_chromagram_columns(&args.file, &options, figures::CHROMAGRAM_MAX_COLUMNS)
+    let (gram, tuning_cents, key) =
+        chroma::file_chromagram_and_key(&args.file, &options, figures::CHROMAGRAM_MAX_COLUMNS)
             .map_err(|e| anyhow::anyhow!(pipeline::error_chain(&args.file, &e)))?;
+    let tonal = match options.mode {
+        chroma::ChromaMode::Accurate => {
+            format!(
+                ", {}, tuning {tuning_cents:+.1} cents",
+                key.key
+                    .map_or_else(|| "no key".to_string(), |k| k.to_string()),
+            )
+        }
+        chroma::ChromaMode::Pyaa => String::new(),
+    };
     let figure = ChromagramFigure {
         title: format!(
-            "{} ({} chroma)",
+            "{} ({} chroma{tonal})",
             args.file
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
@@ -63,9 +73,30 @@ fn chromagram(args: PlotFileArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::AllGood)
 }
 
+/// The 12 profile columns of a table: note names, or scale degrees for a relative table.
+fn profile_columns(table: &polars::prelude::DataFrame) -> [&'static str; 12] {
+    if table.column(chroma::DEGREE_NAMES[0]).is_ok() && table.column("A").is_err() {
+        chroma::DEGREE_NAMES
+    } else {
+        chroma::NOTE_NAMES
+    }
+}
+
+/// The column index of each row's tonic (from its `key` column), if the table has one.
+fn tonic_columns(table: &polars::prelude::DataFrame) -> Vec<Option<usize>> {
+    let relative = profile_columns(table) == chroma::DEGREE_NAMES;
+    let keys = table.column("key").ok().and_then(|c| c.str().ok().cloned());
+    (0..table.height())
+        .map(|i| {
+            let key: chroma::Key = keys.as_ref()?.get(i)?.parse().ok()?;
+            Some(if relative { 0 } else { key.tonic })
+        })
+        .collect()
+}
+
 fn note_rows(table: &polars::prelude::DataFrame) -> anyhow::Result<Vec<(String, [f64; 12])>> {
     let files = pipeline::row_names(table);
-    let names: Vec<&str> = chroma::NOTE_NAMES.to_vec();
+    let names: Vec<&str> = profile_columns(table).to_vec();
     let data = RowMatrix::from_dataframe(table, Some(&names))?;
     Ok(files
         .iter()
@@ -81,12 +112,33 @@ fn note_rows(table: &polars::prelude::DataFrame) -> anyhow::Result<Vec<(String, 
 fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
     let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
     let rows = note_rows(&loaded.table)?;
+    let tonics = tonic_columns(&loaded.table);
+    let keys = loaded
+        .table
+        .column("key")
+        .ok()
+        .and_then(|c| c.str().ok().cloned());
     let title = if rows.len() == 1 {
-        format!("Note profile of {}", rows[0].0)
+        let key = keys
+            .as_ref()
+            .and_then(|k| k.get(0))
+            .filter(|k| !k.is_empty())
+            .map_or_else(String::new, |k| format!(" ({k})"));
+        format!("Note profile of {}{key}", rows[0].0)
     } else {
         format!("Note profiles of {} files", rows.len())
     };
-    figures::save(&NotesFigure { title, rows }, &args.output)?;
+    let figure = NotesFigure {
+        title,
+        columns: profile_columns(&loaded.table),
+        tonic: if rows.len() == 1 {
+            tonics.first().copied().flatten()
+        } else {
+            None
+        },
+        rows,
+    };
+    figures::save(&figure, &args.output)?;
     Ok(outcome(loaded.some_failed))
 }
 

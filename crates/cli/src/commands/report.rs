@@ -70,7 +70,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
             if batch.analyses.is_empty() {
                 bail!("no file could be analysed");
             }
-            let table = chroma::table_of(&batch.analyses, options.profile)?;
+            let table = chroma::table_of_options(&batch.analyses, &options)?;
             let failures: Vec<FailedFile> = batch
                 .failures
                 .iter()
@@ -251,7 +251,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     })
     .with_context(|| format!("cannot write the report {}", args.output.display()))?;
     if !global.quiet {
-        println!(
+        crate::stdout::outln!(
             "report: {} file(s) in {} cluster(s){} -> {} ({} KiB)",
             data.files.name.len(),
             data.k,
