@@ -93,6 +93,23 @@ pub enum FeatureError {
         /// Samples seen by pass 2.
         second: u64,
     },
+    /// A mid-term window, step or statistic the reference cannot compute meaningfully.
+    #[error("invalid {what}: {detail}")]
+    InvalidMidTerm {
+        /// Which parameter or result.
+        what: &'static str,
+        /// The value and why it is rejected.
+        detail: String,
+    },
+    /// A folder could not be listed.
+    #[error("cannot read folder {path}: {source}")]
+    ReadDir {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The FFT refused its buffers (an internal invariant; never expected).
     #[error("FFT failed: {0}")]
     Fft(String),

@@ -41,6 +41,7 @@ mod extractor;
 mod frame_spec;
 mod matrix;
 mod mfcc;
+pub mod midterm;
 mod normalisation;
 pub mod pyaa;
 mod spectral;

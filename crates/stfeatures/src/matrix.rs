@@ -207,6 +207,11 @@ impl FeatureMatrix {
         self.framing
     }
 
+    /// The column names of a matrix with or without deltas (see [`FeatureMatrix::names`]).
+    pub fn column_names(deltas: bool) -> &'static [&'static str] {
+        &ALL_COLUMN_NAMES[..if deltas { 2 * N_FEATURES } else { N_FEATURES }]
+    }
+
     /// Column names: [`FEATURE_NAMES`], then `"delta <name>"` for each with deltas.
     pub fn names(&self) -> &'static [&'static str] {
         &ALL_COLUMN_NAMES[..self.n_columns]
