@@ -1,8 +1,11 @@
 //! Developer chores. `cargo xtask fixtures [DIR]` writes the synthetic test audio (default DIR:
 //! `target/fixtures`) with an `INDEX.md` describing every file; `cargo xtask docs` regenerates
-//! the README's pictures and demo output; `cargo xtask bench` runs every benchmark.
+//! the README's pictures and demo output; `cargo xtask bench` runs every benchmark;
+//! `cargo xtask test` runs the Rust and Python test suites; `cargo xtask bench-python` the Python
+//! benchmark.
 
 mod docs;
+mod python;
 mod stress;
 
 use std::fmt::Write as _;
@@ -18,6 +21,9 @@ tasks:
   docs             regenerate docs/*.png and the demo output in README.md
   bench            run every crate's benchmark (cargo bench -p ...)
   stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
+  test             every test: `cargo test --workspace`, then the Python package's pytest suite
+                   (virtual environment in target/python-venv, package built with pip + maturin)
+  bench-python     the Python benchmark against pyAudioAnalysis, librosa and scikit-learn
   help             show this text";
 
 fn main() -> Result<()> {
@@ -34,6 +40,8 @@ fn main() -> Result<()> {
         }
         Some("docs") => docs::run(),
         Some("bench") => docs::bench(),
+        Some("test") => python::test(),
+        Some("bench-python") => python::bench(),
         Some("stress") => {
             let n = match args.get(1) {
                 Some(n) => n

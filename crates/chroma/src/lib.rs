@@ -26,6 +26,7 @@
 mod accurate;
 mod chromagram;
 mod error;
+mod inputs;
 mod pitch_class;
 mod pyaa;
 mod table;
@@ -34,6 +35,7 @@ mod table_file;
 pub use accurate::{AccurateChroma, AccurateParams};
 pub use chromagram::{chroma_flatness, Chromagram, NoteProfile, VoicingThreshold, VotePolicy};
 pub use error::ChromaError;
+pub use inputs::{audio_files, has_extension, AUDIO_EXTENSIONS};
 pub use pitch_class::{first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES};
 pub use pyaa::pyaa_chromagram;
 pub use table::{

@@ -4,11 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-/// Extensions taken as audio when walking a folder. Files named explicitly on the command line
-/// are always tried (the decoder probes by content); in a folder walk other files are skipped.
-const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "wave", "flac", "mp3", "ogg", "oga", "aif", "aiff", "aifc", "m4a", "mp4", "aac", "caf",
-];
+// The audio extensions and their test are the library's, shared with the Python package.
+use chroma::{has_extension, AUDIO_EXTENSIONS};
 
 /// Extensions of the tables `notes -o` writes and `cluster` reads.
 pub const TABLE_EXTENSIONS: &[&str] = &["csv", "parquet", "json"];
@@ -23,12 +20,6 @@ pub enum Inputs {
     },
     /// One saved table.
     Table(PathBuf),
-}
-
-fn has_extension(path: &Path, list: &[&str]) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| list.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 /// Is this path a saved table (by extension)?

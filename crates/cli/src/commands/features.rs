@@ -8,6 +8,9 @@ use crate::Outcome;
 
 /// Runs `features`.
 pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> {
+    if let (Some(window), Some(step)) = (args.mid_window, args.mid_step) {
+        return mid_term(&args, window, step);
+    }
     let mut extractors =
         stfeatures::ExtractorsByRate::new(stfeatures::FrameSpec::default(), args.deltas);
     let matrix = match extractors.extract_file(&args.file) {
@@ -33,6 +36,44 @@ pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> 
         let n_fft = options.accurate.n_fft(framing.sample_rate());
         replace_chroma_columns(&mut df, &gram, framing, n_fft, args.deltas)?;
     }
+    match &args.output {
+        Some(path) => chroma::write_table(&mut df, path)?,
+        None => {
+            let stdout = std::io::stdout();
+            CsvWriter::new(stdout.lock())
+                .include_header(true)
+                .finish(&mut df)
+                .context("cannot write to stdout")?;
+        }
+    }
+    Ok(Outcome::AllGood)
+}
+
+/// `features --mid-window S --mid-step S`: the mid-term statistics of the file, one row per window.
+fn mid_term(args: &FeaturesArgs, window: f64, step: f64) -> anyhow::Result<Outcome> {
+    use stfeatures::midterm::{mid_feature_extraction, MidTermSpec};
+    let result = audio_io::read_mono(&args.file)
+        .map_err(stfeatures::FeatureError::from)
+        .and_then(|signal| {
+            let fs = signal.sample_rate();
+            let spec = MidTermSpec::seconds(fs, window, step, 0.050, 0.025);
+            mid_feature_extraction(&signal.raw_samples(), fs, &spec).map_err(|e| {
+                stfeatures::FeatureError::File {
+                    path: args.file.clone(),
+                    source: Box::new(e),
+                }
+            })
+        });
+    let mid = match result {
+        Ok((mid, _)) => mid,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(Outcome::SomeFailed);
+        }
+    };
+    let mut df = mid
+        .to_dataframe()
+        .context("cannot build the mid-term table")?;
     match &args.output {
         Some(path) => chroma::write_table(&mut df, path)?,
         None => {
