@@ -502,8 +502,8 @@ fn write_stamps(
     tmp.persist(&path).map_err(&err)
 }
 
-/// The rows of a table [`table_of`] made with `options`, back as analyses. Only the profile
-/// the table holds is filled (the other is zero), which is all [`table_of`] reads for it.
+/// The rows of a table [`table_of_options`] made with `options`, back as analyses. Only the profile
+/// the table holds is filled (the other is zero), which is all [`crate::table_of_options`] reads for it.
 pub fn analyses_of_table(
     table: &DataFrame,
     options: &TableOptions,
@@ -940,7 +940,7 @@ impl DurableRun {
         })
     }
 
-    /// Builds the table of `report` ([`table_of`] with this run's profile), writes it to the
+    /// Builds the table of `report` ([`crate::table_of_options`] with this run's options), writes it to the
     /// output atomically ([`crate::write_table`]) with its stamp file, removes the journal,
     /// and returns the table.
     pub fn finish(mut self, report: &DurableReport) -> Result<DataFrame, ChromaError> {
