@@ -26,6 +26,18 @@ pub struct Clustering {
     pub data: RowMatrix,
 }
 
+impl Clustering {
+    /// The clustered rows projected to 2-D by PCA in the space k-means worked in (z-scores
+    /// with `--standardize`), for `plot clusters` and the report's map.
+    pub fn projection(&self) -> anyhow::Result<kmeans::Projection2d> {
+        let space = match &self.fit.model.scaling {
+            Some(scaling) => self.data.scaled(scaling)?,
+            None => self.data.clone(),
+        };
+        Ok(kmeans::pca_2d(&space)?)
+    }
+}
+
 /// Clusters the rows of `table` on `columns`.
 pub fn cluster_table(
     table: &DataFrame,

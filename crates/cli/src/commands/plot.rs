@@ -152,15 +152,10 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
         .standardize(args.standardize);
     let clustering = super::cluster::cluster_table(table, &columns, k, params)?;
     let fit = &clustering.fit;
-    // Project the rows in the space k-means worked in (z-scores with --standardize).
-    let space = match &fit.model.scaling {
-        Some(scaling) => clustering.data.scaled(scaling)?,
-        None => clustering.data.clone(),
-    };
     let kmeans::Projection2d {
         points,
         explained: (s1, s2),
-    } = kmeans::pca_2d(&space)?;
+    } = clustering.projection()?;
     let files = pipeline::row_names(table);
     let figure = ClustersFigure {
         title: format!(

@@ -98,14 +98,10 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
         .standardize(args.standardize);
     let clustering = super::cluster::cluster_table(&table, &columns, k, params)?;
     let fit = &clustering.fit;
-    let space = match &fit.model.scaling {
-        Some(scaling) => clustering.data.scaled(scaling)?,
-        None => clustering.data.clone(),
-    };
     let kmeans::Projection2d {
         points,
         explained: (s1, s2),
-    } = kmeans::pca_2d(&space)?;
+    } = clustering.projection()?;
 
     // The profile shown per file and per cluster: the 12 note columns when the table has them,
     // else the clustered columns.
