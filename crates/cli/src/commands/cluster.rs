@@ -198,7 +198,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     );
     print_summary(&files, &fit.labels, fit.model.k);
     if let Some(path) = &args.save_model {
-        crate::output::write_atomic(path, |w| {
+        chroma::cleanup::write_atomic::<anyhow::Error>(path, |w| {
             w.write_all(fit.model.to_json().as_bytes())?;
             Ok(())
         })

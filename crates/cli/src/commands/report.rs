@@ -241,7 +241,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
         failures,
     };
     let html = page::render(&data)?;
-    crate::output::write_atomic(&args.output, |w| {
+    chroma::cleanup::write_atomic::<anyhow::Error>(&args.output, |w| {
         w.write_all(html.as_bytes())?;
         Ok(())
     })
