@@ -109,4 +109,23 @@ pub enum ChromaError {
         /// What is wrong.
         reason: String,
     },
+    /// A text column of a table holds numbers but one cell is not a number.
+    #[error("column {column:?} holds numbers but row {row} holds {cell:?}, which is not a number")]
+    NotANumber {
+        /// The column.
+        column: String,
+        /// The row (0-based).
+        row: usize,
+        /// The cell's text.
+        cell: String,
+    },
+    /// A table lacks a column its schema needs ([`crate::schema`]).
+    #[error("the table has no column {column:?}")]
+    MissingColumn {
+        /// The column.
+        column: String,
+    },
+    /// A table has no numeric feature column ([`crate::schema::feature_columns`]).
+    #[error("the table has no numeric feature column")]
+    NoFeatureColumns,
 }

@@ -11,7 +11,8 @@
 //! ([`journal::DurableRun`]: a journal of finished rows beside the output, resumed by the same
 //! batch; `update` reuses the rows of unchanged files); [`ShardSpec`] splits a batch over
 //! machines and [`read_table`] reads the folder of parts as one table; [`cleanup`] keeps
-//! temporary outputs removable when the process is interrupted.
+//! temporary outputs removable when the process is interrupted; [`schema`] defines the table's
+//! columns (names, metadata, features) once.
 //!
 //! ```
 //! use chroma::{AccurateChroma, AccurateParams, VotePolicy, NOTE_NAMES};
@@ -40,6 +41,7 @@ pub mod journal;
 pub mod key;
 mod pitch_class;
 mod pyaa;
+pub mod schema;
 mod shard;
 mod table;
 mod table_file;
