@@ -5,8 +5,8 @@ use std::path::PathBuf;
 /// Everything that can go wrong when validating input, fitting, predicting or loading a model.
 #[derive(Debug, thiserror::Error)]
 pub enum KMeansError {
-    /// `k` is zero or larger than the number of rows.
-    #[error("k = {k} is invalid for a table of {n_rows} rows (need 1 <= k <= rows)")]
+    /// `k` is larger than the number of rows.
+    #[error("k = {k} is invalid for a table of {n_rows} rows (need k <= rows)")]
     InvalidK {
         /// Requested number of clusters.
         k: usize,
@@ -76,6 +76,27 @@ pub enum KMeansError {
         name: String,
         /// Its polars data type.
         dtype: String,
+    },
+    /// k is 0.
+    #[error("k must be at least 1")]
+    ZeroK,
+    /// [`crate::Init::Given`] holds a number of centroids other than k.
+    #[error("{given} given centroids for k = {k}")]
+    GivenCentroids {
+        /// Centroids given.
+        given: usize,
+        /// Clusters asked for.
+        k: usize,
+    },
+    /// A given centroid's length differs from the others' or from the table's columns.
+    #[error("given centroid {centroid} has {values} values, expected {columns}")]
+    GivenCentroidWidth {
+        /// The centroid (0-based).
+        centroid: usize,
+        /// Its number of values.
+        values: usize,
+        /// The number expected.
+        columns: usize,
     },
     /// `max_iter` is zero.
     #[error("max_iter must be at least 1")]

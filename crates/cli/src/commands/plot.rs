@@ -136,9 +136,11 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
     let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
     let table = &loaded.table;
     let columns = pipeline::feature_columns(table, None)?;
-    let params = KMeans::params(1)
-        .seed(args.seed)
-        .standardize(args.standardize);
+    let params = |k| {
+        KMeans::params(k)
+            .seed(args.seed)
+            .standardize(args.standardize)
+    };
     let clustering = super::cluster::cluster_table(table, &columns, k, params)?;
     let fit = &clustering.fit;
     let kmeans::Projection2d {
@@ -150,7 +152,7 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
         title: format!(
             "{} files in {} clusters (k-means on {} columns)",
             files.len(),
-            fit.model.k,
+            fit.model.k(),
             columns.len()
         ),
         points: files
@@ -177,7 +179,7 @@ fn elbow(global: &GlobalArgs, args: PlotElbowArgs) -> anyhow::Result<Outcome> {
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let data = RowMatrix::from_dataframe(&loaded.table, Some(&names))?;
     let top = args.max_k.min(data.n_rows());
-    let selection = KMeans::params(1).seed(args.seed).scan_k(&data, 1..=top)?;
+    let selection = KMeans::scan_k(&data, 1..=top, |k| KMeans::params(k).seed(args.seed))?;
     let figure = ElbowFigure {
         title: format!("Choosing k for {} files", data.n_rows()),
         points: selection
