@@ -362,6 +362,7 @@ impl WavFormat {
 
 /// Why a WAV file could not be written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WavWriteError {
     /// The channels are not all the same length, or there are none (or more than 65535).
     #[error("{path}: cannot write WAV: {reason}")]

@@ -52,7 +52,7 @@ pub use chromagram::{
     chroma_flatness, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
     VoicingThreshold, VotePolicy,
 };
-pub use error::ChromaError;
+pub use error::{ChromaError, TableStep};
 pub use frames::{for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions};
 pub use key::{
     mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, Mode, DEGREE_NAMES,

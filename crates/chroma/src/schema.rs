@@ -65,11 +65,11 @@ pub fn profile_rows(table: &DataFrame) -> Result<Vec<[f64; 12]>, ChromaError> {
         let numbers = column
             .cast(&DataType::Float64)
             .map_err(|source| ChromaError::Table {
-                what: format!("column {name:?}"),
+                step: crate::error::TableStep::Column((*name).to_string()),
                 source,
             })?;
         let numbers = numbers.f64().map_err(|source| ChromaError::Table {
-            what: format!("column {name:?}"),
+            step: crate::error::TableStep::Column((*name).to_string()),
             source,
         })?;
         for (i, (row, value)) in rows.iter_mut().zip(numbers.iter()).enumerate() {

@@ -609,7 +609,7 @@ fn build(
         }
     }
     DataFrame::new(n, columns).map_err(|source| ChromaError::Table {
-        what: "building the feature table".into(),
+        step: crate::error::TableStep::Build("feature"),
         source,
     })
 }

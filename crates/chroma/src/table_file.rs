@@ -10,7 +10,7 @@ use polars::prelude::{
     ParquetReader, ParquetWriter, SerReader, SerWriter,
 };
 
-use crate::error::ChromaError;
+use crate::error::{ChromaError, TableStep};
 
 /// A table file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ impl TableFormat {
 pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError> {
     let format = TableFormat::from_path(path)?;
     let polars_err = |source| ChromaError::Table {
-        what: format!("writing {}", path.display()),
+        step: TableStep::Write(path.to_path_buf()),
         source,
     };
     crate::cleanup::write_atomic(path, |out| match format {
@@ -116,7 +116,7 @@ fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, C
         source,
     };
     let polars_err = |source| ChromaError::Table {
-        what: format!("reading {}", path.display()),
+        step: TableStep::Read(path.to_path_buf()),
         source,
     };
     match format {
@@ -247,7 +247,7 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
                     )));
                 }
                 acc.vstack_mut(&part).map_err(|source| ChromaError::Table {
-                    what: format!("stacking {}", part_path.display()),
+                    step: TableStep::Stack(part_path.clone()),
                     source,
                 })?;
                 acc
@@ -271,7 +271,7 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
             .collect(),
     );
     table.take(&idx).map_err(|source| ChromaError::Table {
-        what: format!("sorting {}", dir.display()),
+        step: TableStep::Sort(dir.to_path_buf()),
         source,
     })
 }
@@ -489,7 +489,7 @@ impl TableFileWriter {
 
 fn table_err(path: &Path, source: polars::error::PolarsError) -> ChromaError {
     ChromaError::Table {
-        what: format!("writing {}", path.display()),
+        step: TableStep::Write(path.to_path_buf()),
         source,
     }
 }

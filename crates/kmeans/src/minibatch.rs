@@ -189,10 +189,11 @@ impl MiniBatchKMeans {
         let d = self.d;
         let k = self.params.k;
         if batch.n_cols() != d {
-            return Err(KMeansError::Shape(format!(
-                "batch has {} columns, expected {d}",
-                batch.n_cols()
-            )));
+            return Err(KMeansError::ColumnCount {
+                fitted: "mini-batch",
+                expected: d,
+                found: batch.n_cols(),
+            });
         }
         if self.columns.is_none() {
             self.columns = Some(batch.columns().to_vec());

@@ -118,10 +118,11 @@ impl KMeansModel {
     ) -> Result<(Vec<usize>, Vec<f64>), KMeansError> {
         let d = self.columns.len();
         if data.n_cols() != d {
-            return Err(KMeansError::Shape(format!(
-                "model has {d} columns, the table {}",
-                data.n_cols()
-            )));
+            return Err(KMeansError::ColumnCount {
+                fitted: "model",
+                expected: d,
+                found: data.n_cols(),
+            });
         }
         let scaled;
         let x = match &self.scaling {

@@ -18,10 +18,11 @@ use crate::{KMeans, KMeansError, KMeansFit, KMeansParams};
 pub fn silhouette_score(data: &RowMatrix, labels: &[usize]) -> Result<f64, KMeansError> {
     let n = data.n_rows();
     if labels.len() != n {
-        return Err(KMeansError::Shape(format!(
-            "{} labels for {n} rows",
-            labels.len()
-        )));
+        return Err(KMeansError::LengthMismatch {
+            what: "labels",
+            expected: n,
+            found: labels.len(),
+        });
     }
     let n_labels = labels.iter().max().map_or(0, |m| m + 1);
     let mut sizes = vec![0usize; n_labels];

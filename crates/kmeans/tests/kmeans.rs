@@ -380,7 +380,10 @@ fn invalid_inputs_give_clear_errors() {
     ));
     assert!(matches!(
         RowMatrix::from_row_major(&[1.0, 2.0, 3.0], 2),
-        Err(KMeansError::Shape(_))
+        Err(KMeansError::Ragged {
+            values: 3,
+            n_cols: 2
+        })
     ));
     assert!(matches!(
         RowMatrix::from_row_major(&[], 2).and_then(|m| KMeans::params(1).fit(&m)),
@@ -466,7 +469,11 @@ fn standardisation_is_remembered_and_constant_columns_are_safe() {
     assert!(matches!(
         fit.model
             .predict(&RowMatrix::from_row_major(&[1.0], 1).unwrap()),
-        Err(KMeansError::Shape(_))
+        Err(KMeansError::ColumnCount {
+            expected: 2,
+            found: 1,
+            ..
+        })
     ));
 }
 
@@ -542,7 +549,11 @@ fn minibatch_finds_separated_blobs_and_streams() {
     assert_eq!(adjusted_rand_index(&labels, &truth).unwrap(), 1.0);
     assert!(matches!(
         stream.partial_fit(&RowMatrix::from_row_major(&[1.0, 2.0], 2).unwrap()),
-        Err(KMeansError::Shape(_))
+        Err(KMeansError::ColumnCount {
+            expected: 6,
+            found: 2,
+            ..
+        })
     ));
     assert!(matches!(
         KMeans::minibatch(4).batch_size(0).fit(&m),
