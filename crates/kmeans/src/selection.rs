@@ -86,7 +86,7 @@ pub struct KSelection {
     pub best_k: Option<usize>,
 }
 
-/// Result of [`KMeansParams::fit_auto`]: the scan and the fit of the chosen k.
+/// Result of [`KMeans::fit_auto`]: the scan and the fit of the chosen k.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AutoKFit {
     /// Every k's inertia and silhouette.
