@@ -11,14 +11,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(model) = kmeans::KMeansModel::from_json(text, std::path::Path::new("model.json")) else {
         return;
     };
-    let d = model.columns.len();
+    let d = model.columns().len();
     if d > 4096 {
         return;
     }
     let rows: Vec<f64> = (0..3 * d).map(|i| (i % 7) as f64 * 0.25 - 0.5).collect();
     let m = kmeans::RowMatrix::from_row_major(&rows, d).expect("3 rows");
     if let Ok((labels, distances)) = model.predict_with_distances(&m) {
-        assert!(labels.iter().all(|&l| l < model.k));
+        assert!(labels.iter().all(|&l| l < model.k()));
         assert_eq!(distances.len(), 3);
     }
 });

@@ -4,33 +4,22 @@
 //!
 //! `cargo bench -p audio-io`
 
-use std::hint::black_box;
 use std::path::Path;
-use std::time::{Duration, Instant};
+
+#[path = "../../../benches/timing.rs"]
+mod timing;
 
 use audio_io::synth::{self, WavFormat};
 use audio_io::{read_mono, AudioReader, BlockSource};
-
-/// Best (minimum) wall time of `runs` calls.
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
-    (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(f());
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
 
 fn bench_file(label: &str, path: &Path, runs: usize) {
     // A file that does not decode is a failed benchmark, not a silently missing line.
     let signal = read_mono(path).unwrap_or_else(|e| panic!("{label}: {e}"));
     let n = signal.samples.len() as f64;
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) as f64;
-    let t_read = best_of(runs, || std::fs::read(path).expect("read").len());
-    let t_whole = best_of(runs, || read_mono(path).expect("decode").samples.len());
-    let t_stream = best_of(runs, || {
+    let t_read = timing::best_of(runs, || std::fs::read(path).expect("read").len());
+    let t_whole = timing::best_of(runs, || read_mono(path).expect("decode").samples.len());
+    let t_stream = timing::best_of(runs, || {
         let mut sum = 0.0;
         let mut r = AudioReader::open(path).expect("open");
         while let Some(block) = r.next_block().expect("decode") {

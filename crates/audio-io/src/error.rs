@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong reading a file. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AudioError {
     /// The path does not exist.
     #[error("{path}: file not found")]

@@ -142,8 +142,14 @@ impl SplitMix64 {
 /// Uniform white noise in [-amplitude, amplitude): `amplitude * (2 u - 1)` with `u` from
 /// [`SplitMix64`] seeded with `seed`.
 pub fn white_noise(seconds: f64, sample_rate: u32, amplitude: f64, seed: u64) -> Vec<f64> {
+    noise_samples(frame_count(seconds, sample_rate), amplitude, seed)
+}
+
+/// `n` samples of [`white_noise`]: uniform in [-amplitude, amplitude), deterministic from
+/// `seed` (the workspace's one generator of test noise).
+pub fn noise_samples(n: usize, amplitude: f64, seed: u64) -> Vec<f64> {
     let mut rng = SplitMix64::new(seed);
-    (0..frame_count(seconds, sample_rate))
+    (0..n)
         .map(|_| amplitude * (2.0 * rng.next_f64() - 1.0))
         .collect()
 }
@@ -362,6 +368,7 @@ impl WavFormat {
 
 /// Why a WAV file could not be written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WavWriteError {
     /// The channels are not all the same length, or there are none (or more than 65535).
     #[error("{path}: cannot write WAV: {reason}")]

@@ -14,9 +14,10 @@
 //!
 //! Run: `cargo bench -p chroma --bench chroma`.
 
+#[path = "../../../benches/timing.rs"]
+mod timing;
+
 use std::f64::consts::PI;
-use std::hint::black_box;
-use std::time::Instant;
 
 use chroma::{pyaa_chromagram, AccurateChroma, AccurateParams, KeyFinder, Tuning, VotePolicy};
 use realfft::RealFftPlanner;
@@ -35,7 +36,7 @@ fn song() -> Vec<f64> {
         [65.0, 69.0, 72.0],
     ];
     let hz = |m: f64| 440.0 * 2f64.powf((m - 69.0) / 12.0);
-    let mut seed = 0x2545F4914F6CDD1Du64;
+    let mut rng = audio_io::synth::SplitMix64::new(0x2545_F491_4F6C_DD1D);
     (0..n)
         .map(|i| {
             let t = i as f64 / f64::from(FS);
@@ -49,23 +50,15 @@ fn song() -> Vec<f64> {
                 }
             }
             s += 0.3 * env * (2.0 * PI * hz(c[0] - 24.0) * t).sin();
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            s += 0.01 * ((seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
+            s += 0.01 * (rng.next_f64() - 0.5);
             0.2 * s
         })
         .collect()
 }
 
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
-    (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(f());
-            t.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min)
+/// [`timing::best_of`] in seconds.
+fn best_of<T>(runs: usize, f: impl FnMut() -> T) -> f64 {
+    timing::best_of(runs, f).as_secs_f64()
 }
 
 fn main() {

@@ -114,7 +114,7 @@ impl Chromagram {
             ));
         }
         DataFrame::new(n, columns).map_err(|source| ChromaError::Table {
-            what: "building the chromagram table".into(),
+            step: crate::error::TableStep::Build("chromagram"),
             source,
         })
     }

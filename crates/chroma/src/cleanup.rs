@@ -1,8 +1,10 @@
-//! Temporary output files that never outlive the process, and the names of this crate's own
-//! hidden files.
+//! The one atomic writer: temporary output files that never outlive the process, and the names
+//! of this crate's own hidden files.
 //!
-//! Every output is written to a hidden temporary file beside its target (named
-//! [`TEMP_PREFIX`]`XXXXXX`), which then replaces the target. [`temp_beside`] registers each such
+//! Every output (tables, models, pictures, pages: [`write_atomic`] or [`AtomicFile`]) is written
+//! to a hidden temporary file beside its target (named [`TEMP_PREFIX`]`XXXXXX`), made durable
+//! (`fsync`), then renamed over the target, so a reader sees the old file or the complete new
+//! one; errors name the target, never the temporary file. [`temp_beside`] registers each such
 //! file while it is live, so that a program interrupted by a signal can remove them all with
 //! [`remove_live_temps`] before it exits (destructors do not run on `SIGINT`/`SIGTERM`). A
 //! process killed outright (`SIGKILL`, power loss) leaves its temporary file behind:
@@ -11,10 +13,13 @@
 //! and stamp files of [`crate::journal`]) instead of taking them as input.
 
 use std::ffi::OsStr;
-use std::io;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
+
+use crate::ChromaError;
 
 /// The name prefix of every temporary output file.
 pub const TEMP_PREFIX: &str = ".chromacluster-";
@@ -109,7 +114,7 @@ pub fn temp_beside(target: &Path, suffix: &str) -> io::Result<TempOutput> {
     let dir = parent_dir(target);
     let mut builder = tempfile::Builder::new();
     builder.prefix(TEMP_PREFIX).suffix(suffix);
-    if let Some(permissions) = crate::table_file::output_permissions(target) {
+    if let Some(permissions) = output_permissions(target) {
         builder.permissions(permissions);
     }
     let mut reg = registry();
@@ -119,6 +124,122 @@ pub fn temp_beside(target: &Path, suffix: &str) -> io::Result<TempOutput> {
     let file = builder.tempfile_in(dir)?;
     reg.live.push(file.path().to_path_buf());
     Ok(TempOutput { file: Some(file) })
+}
+
+/// Permissions for a new output file: those of the file it replaces, else what a plain
+/// `File::create` would give (0o666 less the umask; temporary files are otherwise private).
+/// `None` off unix, where the temporary file's defaults are already right.
+fn output_permissions(path: &Path) -> Option<std::fs::Permissions> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        return Some(meta.permissions());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o666))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// tempfile's errors name the temporary file (`... at path "dir/.chromacluster-a1b2"`), a name
+/// the user never chose; the error is reported against the target path instead, so keep only
+/// the operating system's cause.
+fn without_temporary_path(err: io::Error) -> io::Error {
+    // tempfile keeps the OS error inside a private type that only shows it in its message,
+    // "<os error> at path \"<temporary path>\"" (tempfile 3's error.rs); keep the first part.
+    let text = err.to_string();
+    match text.rfind(" at path \"") {
+        Some(end) if err.get_ref().is_some() => io::Error::new(err.kind(), &text[..end]),
+        _ => err,
+    }
+}
+
+/// An output being written atomically: a registered temporary file beside the target, which
+/// [`AtomicFile::commit`] makes durable and renames over the target. Dropped uncommitted (an
+/// error, a panic) it is removed and any old target is left intact; `SIGINT`/`SIGTERM` remove
+/// it through [`remove_live_temps`]. Every error is a [`ChromaError::Io`] naming the target.
+#[derive(Debug)]
+pub struct AtomicFile {
+    target: PathBuf,
+    tmp: TempOutput,
+}
+
+impl AtomicFile {
+    /// Starts writing `target`.
+    pub fn create(target: &Path) -> Result<Self, ChromaError> {
+        Self::with_suffix(target, "")
+    }
+
+    /// Starts writing `target` through a temporary file with the same extension (`.png`, say),
+    /// for writers that choose their encoding by the name of the path they are given.
+    pub fn keeping_extension(target: &Path) -> Result<Self, ChromaError> {
+        let suffix = target
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        Self::with_suffix(target, &suffix)
+    }
+
+    fn with_suffix(target: &Path, suffix: &str) -> Result<Self, ChromaError> {
+        let tmp = temp_beside(target, suffix).map_err(|e| io_error(target, e))?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            tmp,
+        })
+    }
+
+    /// The open temporary file.
+    pub fn file(&self) -> &File {
+        self.tmp.as_file()
+    }
+
+    /// The temporary file's path, for writers that only take a path.
+    pub fn temp_path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The file this will become.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// An I/O error while writing, as the error about the target.
+    pub fn error(&self, source: io::Error) -> ChromaError {
+        io_error(&self.target, source)
+    }
+
+    /// Makes the written bytes durable and renames the temporary file over the target.
+    pub fn commit(self) -> Result<(), ChromaError> {
+        self.tmp.as_file().sync_all().map_err(|e| self.error(e))?;
+        let AtomicFile { target, tmp } = self;
+        tmp.persist(&target).map_err(|e| io_error(&target, e))
+    }
+}
+
+fn io_error(target: &Path, source: io::Error) -> ChromaError {
+    ChromaError::Io {
+        path: target.to_path_buf(),
+        source: without_temporary_path(source),
+    }
+}
+
+/// Writes `target` atomically ([`AtomicFile`]) with the bytes `write` produces (through a
+/// buffer). The writer's own errors come back as they are; the file system's name `target`.
+pub fn write_atomic<E: From<ChromaError>>(
+    target: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(), E> {
+    let file = AtomicFile::create(target)?;
+    {
+        let mut out = BufWriter::new(file.file());
+        write(&mut out)?;
+        out.flush().map_err(|e| file.error(e))?;
+    }
+    file.commit()?;
+    Ok(())
 }
 
 /// The folder a path's file lives in (`.` for a bare file name).
@@ -213,6 +334,48 @@ mod tests {
         tmp.persist(&target).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"x");
         assert!(!registry().live.contains(&tmp_path));
+    }
+
+    /// The one writer: complete bytes in place, durable, no temporary file left; a failing
+    /// writer leaves the old target intact; errors name the target.
+    #[test]
+    fn write_atomic_replaces_the_target_or_leaves_it_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("model.json");
+        std::fs::write(&target, b"old").unwrap();
+        let failed: Result<(), ChromaError> = write_atomic(&target, |w| {
+            w.write_all(b"half").map_err(|e| ChromaError::Io {
+                path: "x".into(),
+                source: e,
+            })?;
+            Err(ChromaError::Io {
+                path: "writer".into(),
+                source: io::Error::other("writer failed"),
+            })
+        });
+        assert!(failed.unwrap_err().to_string().contains("writer failed"));
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        write_atomic::<ChromaError>(&target, |w| {
+            w.write_all(b"new").map_err(|e| ChromaError::Io {
+                path: "x".into(),
+                source: e,
+            })
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![OsStr::new("model.json")]);
+
+        let missing = dir.path().join("no-such-folder").join("m.json");
+        let err = AtomicFile::create(&missing).unwrap_err();
+        let text = format!("{err}");
+        assert!(
+            text.contains("m.json") && !text.contains(TEMP_PREFIX),
+            "{text}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use stfeatures::FeatureError;
 /// Everything that can go wrong computing chroma, profiles and tables. Variants about a file
 /// carry its path.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ChromaError {
     /// The file could not be decoded.
     #[error("{path}: cannot decode audio", path = path.display())]
@@ -84,10 +85,10 @@ pub enum ChromaError {
         reason: String,
     },
     /// Polars failed to read, write or build a table.
-    #[error("{what}: {source}")]
+    #[error("{step}: {source}")]
     Table {
-        /// The file or operation concerned.
-        what: String,
+        /// What was being done, to which file.
+        step: TableStep,
         /// Polars' error.
         #[source]
         source: polars::error::PolarsError,
@@ -109,4 +110,57 @@ pub enum ChromaError {
         /// What is wrong.
         reason: String,
     },
+    /// A text column of a table holds numbers but one cell is not a number.
+    #[error("column {column:?} holds numbers but row {row} holds {cell:?}, which is not a number")]
+    NotANumber {
+        /// The column.
+        column: String,
+        /// The row (0-based).
+        row: usize,
+        /// The cell's text.
+        cell: String,
+    },
+    /// A table lacks a column its schema needs ([`crate::schema`]).
+    #[error("the table has no column {column:?}")]
+    MissingColumn {
+        /// The column.
+        column: String,
+    },
+    /// A table has no numeric feature column ([`crate::schema::feature_columns`]).
+    #[error("the table has no numeric feature column")]
+    NoFeatureColumns,
+}
+
+/// What a table operation was doing when polars failed ([`ChromaError::Table`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TableStep {
+    /// Reading a table file.
+    Read(PathBuf),
+    /// Writing a table file.
+    Write(PathBuf),
+    /// Adding one part of a Parquet dataset to the table.
+    Stack(PathBuf),
+    /// Putting a dataset's rows in file order.
+    Sort(PathBuf),
+    /// Building a table in memory (`"chromagram"`, `"feature"`).
+    Build(&'static str),
+    /// Writing the per-frame feature table.
+    WriteFeatures,
+    /// Reading one column.
+    Column(String),
+}
+
+impl std::fmt::Display for TableStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TableStep::Read(p) => write!(f, "reading {}", p.display()),
+            TableStep::Write(p) => write!(f, "writing {}", p.display()),
+            TableStep::Stack(p) => write!(f, "stacking {}", p.display()),
+            TableStep::Sort(p) => write!(f, "sorting {}", p.display()),
+            TableStep::Build(which) => write!(f, "building the {which} table"),
+            TableStep::WriteFeatures => f.write_str("writing the feature table"),
+            TableStep::Column(name) => write!(f, "column {name:?}"),
+        }
+    }
 }

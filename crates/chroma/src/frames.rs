@@ -147,7 +147,7 @@ pub fn write_feature_csv<W: Write>(
 ) -> Result<usize, ChromaError> {
     let mut out = std::io::BufWriter::new(out);
     let out_err = |source| ChromaError::Table {
-        what: "writing the feature table".into(),
+        step: crate::error::TableStep::WriteFeatures,
         source,
     };
     let mut writer =

@@ -487,7 +487,6 @@ fn write_stamps(
     rows: &[(String, FileStamp)],
 ) -> Result<(), ChromaError> {
     let path = stamps_path(table);
-    let err = io_err(&path);
     let mut text = format!("{STAMPS_MAGIC}\t{}", quote(fingerprint));
     push_stamp(&mut text, FileStamp::of(table));
     text.push('\n');
@@ -496,10 +495,10 @@ fn write_stamps(
         push_stamp(&mut text, Some(*stamp));
         text.push('\n');
     }
-    let mut tmp = crate::cleanup::temp_beside(&path, "").map_err(&err)?;
-    tmp.as_file_mut().write_all(text.as_bytes()).map_err(&err)?;
-    tmp.as_file().sync_all().map_err(&err)?;
-    tmp.persist(&path).map_err(&err)
+    crate::cleanup::write_atomic(&path, |out| {
+        out.write_all(text.as_bytes())
+            .map_err(|source| io_err(&path)(source))
+    })
 }
 
 /// The rows of a table [`table_of_options`] made with `options`, back as analyses. Only the profile

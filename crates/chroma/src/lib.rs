@@ -11,7 +11,8 @@
 //! ([`journal::DurableRun`]: a journal of finished rows beside the output, resumed by the same
 //! batch; `update` reuses the rows of unchanged files); [`ShardSpec`] splits a batch over
 //! machines and [`read_table`] reads the folder of parts as one table; [`cleanup`] keeps
-//! temporary outputs removable when the process is interrupted.
+//! temporary outputs removable when the process is interrupted; [`schema`] defines the table's
+//! columns (names, metadata, features) once.
 //!
 //! ```
 //! use chroma::{AccurateChroma, AccurateParams, VotePolicy, NOTE_NAMES};
@@ -40,6 +41,7 @@ pub mod journal;
 pub mod key;
 mod pitch_class;
 mod pyaa;
+pub mod schema;
 mod shard;
 mod table;
 mod table_file;
@@ -50,7 +52,7 @@ pub use chromagram::{
     chroma_flatness, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
     VoicingThreshold, VotePolicy,
 };
-pub use error::ChromaError;
+pub use error::{ChromaError, TableStep};
 pub use frames::{for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions};
 pub use key::{
     mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, Mode, DEGREE_NAMES,

@@ -17,6 +17,7 @@ use crate::error::ChromaError;
 use crate::key::{rotate_to_tonic, KeyEstimate, KeyFinder, DEGREE_NAMES};
 use crate::pitch_class::NOTE_NAMES;
 use crate::pyaa::{self, FeatureStats};
+use crate::schema;
 
 /// Which chroma the profile is computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -522,7 +523,7 @@ fn build(
     let n = analyses.len();
     let mut columns = Vec::with_capacity(21 + 68);
     columns.push(Column::new(
-        "file".into(),
+        schema::FILE_COLUMN.into(),
         analyses
             .iter()
             .map(|a| a.file.clone())
@@ -547,43 +548,43 @@ fn build(
         columns.push(Column::new((*name).into(), values));
     }
     columns.push(Column::new(
-        "voiced_frames".into(),
+        schema::VOICED_FRAMES_COLUMN.into(),
         analyses
             .iter()
             .map(|a| a.profile.voiced_frames as u64)
             .collect::<Vec<u64>>(),
     ));
     columns.push(Column::new(
-        "frames".into(),
+        schema::FRAMES_COLUMN.into(),
         analyses
             .iter()
             .map(|a| a.profile.frames as u64)
             .collect::<Vec<u64>>(),
     ));
     columns.push(Column::new(
-        "duration_s".into(),
+        schema::DURATION_COLUMN.into(),
         analyses.iter().map(|a| a.duration_s).collect::<Vec<f64>>(),
     ));
     columns.push(Column::new(
-        "sample_rate".into(),
+        schema::SAMPLE_RATE_COLUMN.into(),
         analyses.iter().map(|a| a.sample_rate).collect::<Vec<u32>>(),
     ));
     columns.push(Column::new(
-        "tuning_cents".into(),
+        schema::TUNING_COLUMN.into(),
         analyses
             .iter()
             .map(|a| a.tuning_cents)
             .collect::<Vec<f64>>(),
     ));
     columns.push(Column::new(
-        "key".into(),
+        schema::KEY_COLUMN.into(),
         analyses
             .iter()
             .map(|a| a.key.name())
             .collect::<Vec<String>>(),
     ));
     columns.push(Column::new(
-        "key_strength".into(),
+        schema::KEY_STRENGTH_COLUMN.into(),
         analyses
             .iter()
             .map(|a| a.key.strength)
@@ -608,7 +609,7 @@ fn build(
         }
     }
     DataFrame::new(n, columns).map_err(|source| ChromaError::Table {
-        what: "building the feature table".into(),
+        step: crate::error::TableStep::Build("feature"),
         source,
     })
 }

@@ -1,7 +1,7 @@
 //! Reading and writing feature tables as CSV, Parquet or JSON (chosen by file extension).
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -10,7 +10,7 @@ use polars::prelude::{
     ParquetReader, ParquetWriter, SerReader, SerWriter,
 };
 
-use crate::error::ChromaError;
+use crate::error::{ChromaError, TableStep};
 
 /// A table file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,70 +46,25 @@ impl TableFormat {
 /// half-written table and a failure leaves any old file intact).
 pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError> {
     let format = TableFormat::from_path(path)?;
-    let io_err = |source| ChromaError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let polars_err = |source| ChromaError::Table {
-        what: format!("writing {}", path.display()),
+        step: TableStep::Write(path.to_path_buf()),
         source,
     };
-    let tmp =
-        crate::cleanup::temp_beside(path, "").map_err(|e| io_err(without_temporary_path(e)))?;
-    {
-        let mut out = BufWriter::new(tmp.as_file());
-        match format {
-            TableFormat::Csv => CsvWriter::new(&mut out)
-                .include_header(true)
-                .finish(table)
-                .map_err(polars_err)?,
-            TableFormat::Parquet => {
-                ParquetWriter::new(&mut out)
-                    .finish(table)
-                    .map_err(polars_err)?;
-            }
-            TableFormat::Json => JsonWriter::new(&mut out)
-                .with_json_format(JsonFormat::Json)
-                .finish(table)
-                .map_err(polars_err)?,
-        }
-        out.flush().map_err(io_err)?;
-    }
-    tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path)
-        .map_err(|e| io_err(without_temporary_path(e)))?;
+    crate::cleanup::write_atomic(path, |out| match format {
+        TableFormat::Csv => CsvWriter::new(out)
+            .include_header(true)
+            .finish(table)
+            .map_err(polars_err),
+        TableFormat::Parquet => ParquetWriter::new(out)
+            .finish(table)
+            .map(|_| ())
+            .map_err(polars_err),
+        TableFormat::Json => JsonWriter::new(out)
+            .with_json_format(JsonFormat::Json)
+            .finish(table)
+            .map_err(polars_err),
+    })?;
     Ok(())
-}
-
-/// tempfile's errors name the temporary file (`... at path "dir/.chromacluster-a1b2"`), a name
-/// the user never chose; the error is reported against the target path instead, so keep only
-/// the operating system's cause.
-pub(crate) fn without_temporary_path(err: std::io::Error) -> std::io::Error {
-    // tempfile keeps the OS error inside a private type that only shows it in its message,
-    // "<os error> at path \"<temporary path>\"" (tempfile 3's error.rs); keep the first part.
-    let text = err.to_string();
-    match text.rfind(" at path \"") {
-        Some(end) if err.get_ref().is_some() => std::io::Error::new(err.kind(), &text[..end]),
-        _ => err,
-    }
-}
-
-/// Permissions for a new output file: those of the file it replaces, else what a plain
-/// `File::create` would give (0o666 less the umask; temporary files are otherwise private).
-/// `None` off unix, where the temporary file's defaults are already right.
-pub(crate) fn output_permissions(path: &Path) -> Option<std::fs::Permissions> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        return Some(meta.permissions());
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        Some(std::fs::Permissions::from_mode(0o666))
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
 }
 
 /// Reads a table written by [`write_table`] (or any CSV with a header row, Parquet file or
@@ -161,7 +116,7 @@ fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, C
         source,
     };
     let polars_err = |source| ChromaError::Table {
-        what: format!("reading {}", path.display()),
+        step: TableStep::Read(path.to_path_buf()),
         source,
     };
     match format {
@@ -292,7 +247,7 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
                     )));
                 }
                 acc.vstack_mut(&part).map_err(|source| ChromaError::Table {
-                    what: format!("stacking {}", part_path.display()),
+                    step: TableStep::Stack(part_path.clone()),
                     source,
                 })?;
                 acc
@@ -316,7 +271,7 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
             .collect(),
     );
     table.take(&idx).map_err(|source| ChromaError::Table {
-        what: format!("sorting {}", dir.display()),
+        step: TableStep::Sort(dir.to_path_buf()),
         source,
     })
 }
@@ -488,7 +443,7 @@ impl<W: Write> RowWriter<W> {
 pub struct TableFileWriter {
     path: PathBuf,
     /// Registered with [`crate::cleanup`], so SIGINT/SIGTERM remove it.
-    tmp: crate::cleanup::TempOutput,
+    file: crate::cleanup::AtomicFile,
     /// Unbuffered: polars writes whole batches and pages, and an unbuffered file reports a
     /// write error (a full disk) when it happens.
     writer: RowWriter<File>,
@@ -498,18 +453,13 @@ impl TableFileWriter {
     /// Starts writing `path` (format from its extension) with columns `names`.
     pub fn create(path: &Path, names: &[&str]) -> Result<Self, ChromaError> {
         let format = TableFormat::from_path(path)?;
-        let io_err = |source| ChromaError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let tmp =
-            crate::cleanup::temp_beside(path, "").map_err(|e| io_err(without_temporary_path(e)))?;
-        let file = tmp.as_file().try_clone().map_err(io_err)?;
+        let file = crate::cleanup::AtomicFile::create(path)?;
+        let handle = file.file().try_clone().map_err(|e| file.error(e))?;
         let writer =
-            RowWriter::new(file, format, names).map_err(|source| table_err(path, source))?;
+            RowWriter::new(handle, format, names).map_err(|source| table_err(path, source))?;
         Ok(TableFileWriter {
             path: path.to_path_buf(),
-            tmp,
+            file,
             writer,
         })
     }
@@ -528,26 +478,18 @@ impl TableFileWriter {
 
     /// Completes the file, makes it durable and puts it in place. Returns the number of rows.
     pub fn finish(self) -> Result<u64, ChromaError> {
-        let path = self.path;
-        let io_err = |source| ChromaError::Io {
-            path: path.clone(),
-            source,
-        };
         let rows = self.writer.rows();
         self.writer
             .finish()
-            .map_err(|source| table_err(&path, source))?;
-        self.tmp.as_file().sync_all().map_err(io_err)?;
-        self.tmp
-            .persist(&path)
-            .map_err(|e| io_err(without_temporary_path(e)))?;
+            .map_err(|source| table_err(&self.path, source))?;
+        self.file.commit()?;
         Ok(rows)
     }
 }
 
 fn table_err(path: &Path, source: polars::error::PolarsError) -> ChromaError {
     ChromaError::Table {
-        what: format!("writing {}", path.display()),
+        step: TableStep::Write(path.to_path_buf()),
         source,
     }
 }

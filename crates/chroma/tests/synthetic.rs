@@ -34,17 +34,9 @@ fn tone(freq: f64, fs: u32, secs: f64) -> Vec<f64> {
     partials(freq, &[(1.0, 1.0)], fs, secs, 0.0)
 }
 
-/// Deterministic white noise in [-0.5, 0.5] (xorshift64).
+/// Deterministic white noise in [-0.5, 0.5).
 fn noise(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.max(1);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        })
-        .collect()
+    audio_io::synth::noise_samples(n, 0.5, seed)
 }
 
 /// Every voiced frame of every pure piano tone (MIDI 21..108) below 0.95 Nyquist, in tune

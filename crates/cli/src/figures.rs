@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::sync::Once;
 
-use anyhow::{anyhow, bail};
+use anyhow::{anyhow, bail, Context};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -73,7 +73,11 @@ pub fn render(figure: &impl Figure, path: &Path, format_path: &Path) -> anyhow::
 
 /// Draws `figure` to `path` atomically.
 pub fn save(figure: &impl Figure, path: &Path) -> anyhow::Result<()> {
-    crate::output::render_atomic(path, |tmp| render(figure, tmp, path))
+    let file = chroma::cleanup::AtomicFile::keeping_extension(path)?;
+    render(figure, file.temp_path(), path)
+        .with_context(|| format!("cannot draw {}", path.display()))?;
+    file.commit()?;
+    Ok(())
 }
 
 /// Each pitch class's value relative to the row's largest (all 0 for an all-zero row): the

@@ -1,56 +1,5 @@
-//! Writing output files atomically (a temporary file in the same folder, then a rename), so an
-//! existing output is only ever replaced by a complete new one.
-
-use std::io::Write;
-use std::path::Path;
-
-use anyhow::Context;
-
-/// Writes `path` atomically with the bytes `write` produces.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let mut tmp = temp_beside(path, "")?;
-    {
-        let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
-        write(&mut buffered).with_context(|| format!("cannot write {}", path.display()))?;
-        buffered
-            .flush()
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
-}
-
-/// Renders to a temporary path with the same extension as `path` (so libraries that choose the
-/// encoding by extension do the right thing), then renames it over `path`.
-pub fn render_atomic(
-    path: &Path,
-    render: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let suffix = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    let tmp = temp_beside(path, &suffix)?;
-    render(tmp.path()).with_context(|| format!("cannot draw {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
-}
-
-/// A registered temporary file in `path`'s folder (removed on SIGINT/SIGTERM, see
-/// `checks::remove_temporaries_on_signals`), with the permissions `path` will end up with.
-fn temp_beside(path: &Path, suffix: &str) -> anyhow::Result<chroma::cleanup::TempOutput> {
-    let dir = chroma::cleanup::parent_dir(path);
-    chroma::cleanup::temp_beside(path, suffix)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
-}
+//! Text output: aligned tables and one-line error chains. (Files are written by the one atomic
+//! writer, `chroma::cleanup::write_atomic` / `AtomicFile`.)
 
 /// An error and its sources, outermost first.
 pub fn error_sources<'a>(

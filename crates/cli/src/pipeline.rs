@@ -11,18 +11,6 @@ use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs, Tun
 use crate::inputs::{self, InputFailure, Inputs};
 use crate::output::one_line;
 
-/// Columns of a note-profile table that describe the file rather than its sound; they are not
-/// clustered unless `--columns` names them.
-pub const METADATA_COLUMNS: &[&str] = &[
-    "voiced_frames",
-    "frames",
-    "duration_s",
-    "sample_rate",
-    "tuning_cents",
-    "key",
-    "key_strength",
-];
-
 /// The table options for the `--tuning`, `--a4` and `--key-profile` flags (the rest default).
 pub fn tonal_options(tonal: &TonalArgs) -> TableOptions {
     let mut options = TableOptions {
@@ -241,10 +229,8 @@ pub fn load_table_resumable(
     }
 }
 
-/// The feature columns to cluster: `--columns`, or every numeric column except the metadata
-/// columns of a note table. A text column whose cells are mostly numbers (a numeric column
-/// with one bad cell, as a hand-edited CSV gives) is an error naming the cell, never silently
-/// left out.
+/// The feature columns to cluster: `--columns`, or `chroma::schema::feature_columns` (numeric,
+/// never Boolean or text, not metadata).
 pub fn feature_columns(
     table: &DataFrame,
     explicit: Option<&[String]>,
@@ -257,46 +243,18 @@ pub fn feature_columns(
         }
         return Ok(cols.to_vec());
     }
-    for column in table.columns() {
-        if column.name().as_str() == "file" {
-            continue;
+    chroma::schema::feature_columns(table).map_err(|e| match e {
+        ChromaError::NotANumber { .. } => {
+            anyhow::anyhow!("{e}: fix the cell or leave the column out with --columns")
         }
-        if let Ok(text) = column.str() {
-            let parsed = text
-                .iter()
-                .flatten()
-                .filter(|cell| cell.trim().parse::<f64>().is_ok())
-                .count();
-            let bad = text
-                .iter()
-                .enumerate()
-                .find(|(_, cell)| cell.is_some_and(|c| c.trim().parse::<f64>().is_err()));
-            if let (true, Some((row, Some(cell)))) = (parsed > 0, bad) {
-                bail!(
-                    "column {:?} holds numbers but row {row} holds {:?}, which is not a number: fix the cell or leave the column out with --columns",
-                    column.name().as_str(),
-                    one_line(cell)
-                );
-            }
-        }
-    }
-    let cols: Vec<String> = table
-        .columns()
-        .iter()
-        .filter(|c| c.dtype().is_primitive_numeric())
-        .map(|c| c.name().to_string())
-        .filter(|n| !METADATA_COLUMNS.contains(&n.as_str()))
-        .collect();
-    if cols.is_empty() {
-        bail!("the table has no numeric feature column");
-    }
-    Ok(cols)
+        e => e.into(),
+    })
 }
 
 /// The `file` column of a table, or row numbers if it has none.
 pub fn row_names(table: &DataFrame) -> Vec<String> {
     match table
-        .column("file")
+        .column(chroma::schema::FILE_COLUMN)
         .ok()
         .and_then(|c| c.str().ok().cloned())
     {

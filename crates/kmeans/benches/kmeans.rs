@@ -163,7 +163,7 @@ fn fit_timed(m: &RowMatrix, n_init: usize, repeats: usize) -> Run {
         let run = Run {
             secs: t.elapsed().as_secs_f64(),
             iterations: fit.iterations,
-            inertia: fit.model.inertia,
+            inertia: fit.model.inertia(),
         };
         if let Some(b) = &best {
             assert!(b.inertia == run.inertia, "repeated fits differ");
@@ -219,7 +219,7 @@ fn main() {
     let oursn_it = t.elapsed().as_secs_f64() / FIXED_ROUNDS as f64;
     let max_diff = naive
         .iter()
-        .zip(oursn.model.centroids.iter().flatten())
+        .zip(oursn.model.centroids().iter().flatten())
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
     assert!(ours1 == oursn, "1-thread and all-thread results differ");

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong when validating input, fitting, predicting or loading a model.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum KMeansError {
-    /// `k` is zero or larger than the number of rows.
-    #[error("k = {k} is invalid for a table of {n_rows} rows (need 1 <= k <= rows)")]
+    /// `k` is larger than the number of rows.
+    #[error("k = {k} is invalid for a table of {n_rows} rows (need k <= rows)")]
     InvalidK {
         /// Requested number of clusters.
         k: usize,
@@ -77,6 +78,27 @@ pub enum KMeansError {
         /// Its polars data type.
         dtype: String,
     },
+    /// k is 0.
+    #[error("k must be at least 1")]
+    ZeroK,
+    /// [`crate::Init::Given`] holds a number of centroids other than k.
+    #[error("{given} given centroids for k = {k}")]
+    GivenCentroids {
+        /// Centroids given.
+        given: usize,
+        /// Clusters asked for.
+        k: usize,
+    },
+    /// A given centroid's length differs from the others' or from the table's columns.
+    #[error("given centroid {centroid} has {values} values, expected {columns}")]
+    GivenCentroidWidth {
+        /// The centroid (0-based).
+        centroid: usize,
+        /// Its number of values.
+        values: usize,
+        /// The number expected.
+        columns: usize,
+    },
     /// `max_iter` is zero.
     #[error("max_iter must be at least 1")]
     InvalidMaxIter,
@@ -123,9 +145,45 @@ pub enum KMeansError {
         /// Number of rows.
         n_rows: usize,
     },
-    /// Shapes do not fit together (slice length, given centroids, predict columns, label lengths).
-    #[error("shape mismatch: {0}")]
-    Shape(String),
+    /// A table's number of columns differs from what was fitted (a model, a PCA, a streamed
+    /// mini-batch).
+    #[error("shape mismatch: {fitted} has {expected} columns, the table {found}")]
+    ColumnCount {
+        /// What was fitted: `"model"`, `"PCA"`, `"mini-batch"`.
+        fitted: &'static str,
+        /// Columns fitted.
+        expected: usize,
+        /// Columns given.
+        found: usize,
+    },
+    /// Two sequences that go together (labels and rows, two labellings) differ in length.
+    #[error("shape mismatch: {found} {what}, expected {expected}")]
+    LengthMismatch {
+        /// What was counted: `"labels"`.
+        what: &'static str,
+        /// The length needed.
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
+    /// A row-major slice's length is not a multiple of its number of columns.
+    #[error("shape mismatch: {values} values is not a multiple of {n_cols} columns")]
+    Ragged {
+        /// Values given.
+        values: usize,
+        /// Columns.
+        n_cols: usize,
+    },
+    /// A row index or a label is out of range.
+    #[error("shape mismatch: {what} {index} is not below {bound}")]
+    OutOfRange {
+        /// What was indexed: `"row"`, `"label"`.
+        what: &'static str,
+        /// The index.
+        index: usize,
+        /// The exclusive bound.
+        bound: usize,
+    },
     /// A polars operation failed.
     #[error("polars: {0}")]
     Polars(#[from] polars::prelude::PolarsError),

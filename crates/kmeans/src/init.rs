@@ -137,40 +137,18 @@ fn current_closest(closest: f64, x: &[f64], prev: Option<&[f64]>) -> f64 {
     }
 }
 
-/// One chunk of a k-means++ step: folds `prev` into `closest` and writes to `part[t]` the sum
-/// over the chunk's rows of `min(D(x)^2, ||x - c_t||^2)` for the candidates of `ct` (blocks of `TRIAL_BLOCK`).
-/// Dispatches to an AVX2 build of the same code (no fused multiply-add, so bit-identical).
-fn candidate_pass(
-    rows: &[f64],
-    d: usize,
-    closest: &mut [f64],
-    prev: Option<&[f64]>,
-    ct: &[f64],
-    part: &mut [f64],
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { candidate_pass_avx2(rows, d, closest, prev, ct, part) };
-            return;
-        }
-    }
-    candidate_pass_plain(rows, d, closest, prev, ct, part)
-}
-
-/// [`candidate_pass_plain`] compiled with AVX2 enabled (wider vectors, same operations).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn candidate_pass_avx2(
-    rows: &[f64],
-    d: usize,
-    closest: &mut [f64],
-    prev: Option<&[f64]>,
-    ct: &[f64],
-    part: &mut [f64],
-) {
-    candidate_pass_plain(rows, d, closest, prev, ct, part)
+crate::lloyd::avx2_dispatch! {
+    /// One chunk of a k-means++ step: folds `prev` into `closest` and writes to `part[t]` the
+    /// sum over the chunk's rows of `min(D(x)^2, ||x - c_t||^2)` for the candidates of `ct`
+    /// (blocks of `TRIAL_BLOCK`); [`candidate_pass_plain`], AVX2 build when the CPU has it.
+    fn candidate_pass => candidate_pass_plain(
+        rows: &[f64],
+        d: usize,
+        closest: &mut [f64],
+        prev: Option<&[f64]>,
+        ct: &[f64],
+        part: &mut [f64],
+    )
 }
 
 /// Portable body of [`candidate_pass`].

@@ -11,10 +11,13 @@
 //! // Two obvious groups of 2-D points.
 //! let rows = [0.0, 0.0, 0.1, 0.0, 0.0, 0.1, 5.0, 5.0, 5.1, 5.0, 5.0, 5.1];
 //! let data = RowMatrix::from_row_major(&rows, 2)?;
-//! let fit = KMeans::params(2).n_init(4).init(Init::KMeansPlusPlus).seed(42).fit(&data)?;
+//! // Parameters are checked on their own, then the data against them.
+//! let params = KMeans::params(2).n_init(4).init(Init::KMeansPlusPlus).seed(42).check()?;
+//! let fit = params.fit(&data)?;
 //! assert_eq!(adjusted_rand_index(&fit.labels, &[0, 0, 0, 1, 1, 1])?, 1.0);
 //! let new = RowMatrix::from_row_major(&[4.9, 5.2], 2)?;
 //! assert_eq!(fit.model.predict(&new)?, vec![fit.labels[3]]);
+//! assert_eq!(fit.model.k(), 2);
 //! # Ok::<(), kmeans::KMeansError>(())
 //! ```
 
@@ -33,7 +36,7 @@ pub use error::KMeansError;
 pub use init::Init;
 pub use minibatch::{MiniBatchKMeans, MiniBatchParams};
 pub use model::{KMeansFit, KMeansModel, MAX_MODEL_BYTES};
-pub use params::{KMeans, KMeansParams};
+pub use params::{KMeans, KMeansParams, KMeansValidParams};
 pub use projection::{group_means, pca_2d, Pca, Projection2d};
 pub use rand_index::adjusted_rand_index;
 pub use selection::{silhouette_score, AutoKFit, KScore, KSelection};

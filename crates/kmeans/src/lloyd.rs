@@ -140,40 +140,43 @@ pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
     s
 }
 
-/// Assigns the rows of one chunk; dispatches to an AVX2 build of the same code when the CPU
-/// has it. No fused multiply-add is enabled, so both builds give bit-identical results.
-fn assign_chunk(
-    rows: &[f64],
-    d: usize,
-    ct: &[f64],
-    k: usize,
-    lab: &mut [usize],
-    dd: &mut [f64],
-    with_sums: bool,
-) -> Assignment {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { assign_chunk_avx2(rows, d, ct, k, lab, dd, with_sums) };
+/// Defines `fn $name(args) -> ret` that runs `$plain` compiled with AVX2 enabled when the CPU
+/// has it, else `$plain` as built (the one home of the runtime dispatch; `$plain` should be
+/// `#[inline(always)]` so each build gets its own copy). No fused multiply-add is enabled, so
+/// both builds give bit-identical results.
+macro_rules! avx2_dispatch {
+    ($(#[$doc:meta])* fn $name:ident => $plain:ident ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?) => {
+        $(#[$doc])*
+        fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                /// `$plain` compiled with AVX2 enabled (wider vectors, same operations).
+                #[target_feature(enable = "avx2")]
+                unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    $plain($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2 (checked just above).
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $plain($($arg),*)
         }
-    }
-    assign_chunk_plain(rows, d, ct, k, lab, dd, with_sums)
+    };
 }
+pub(crate) use avx2_dispatch;
 
-/// [`assign_chunk_plain`] compiled with AVX2 enabled (wider vectors, same operations).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn assign_chunk_avx2(
-    rows: &[f64],
-    d: usize,
-    ct: &[f64],
-    k: usize,
-    lab: &mut [usize],
-    dd: &mut [f64],
-    with_sums: bool,
-) -> Assignment {
-    assign_chunk_plain(rows, d, ct, k, lab, dd, with_sums)
+avx2_dispatch! {
+    /// Assigns the rows of one chunk ([`assign_chunk_plain`], AVX2 build when the CPU has it).
+    fn assign_chunk => assign_chunk_plain(
+        rows: &[f64],
+        d: usize,
+        ct: &[f64],
+        k: usize,
+        lab: &mut [usize],
+        dd: &mut [f64],
+        with_sums: bool,
+    ) -> Assignment
 }
 
 /// Nearest centroid of every row of a chunk, plus the chunk's partial sums, counts, inertia.

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::init::kmeans_plusplus;
 use crate::lloyd::assign;
 use crate::model::{KMeansFit, KMeansModel};
-use crate::params::run_seed;
+use crate::params::{run_seed, KMeansValidParams};
 use crate::table::{RowMatrix, Scaling};
 use crate::{Init, KMeans, KMeansError};
 
@@ -16,16 +16,16 @@ use crate::{Init, KMeans, KMeansError};
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MiniBatchParams {
     /// Number of clusters.
-    pub k: usize,
+    pub(crate) k: usize,
     /// Rows per batch (default 1024).
-    pub batch_size: usize,
+    pub(crate) batch_size: usize,
     /// Batches drawn by [`MiniBatchParams::fit`] (default 100).
-    pub max_steps: usize,
+    pub(crate) max_steps: usize,
     /// Seed (`None`: drawn from the OS and recorded).
-    pub seed: Option<u64>,
-    /// Standardise columns before clustering ([`MiniBatchParams::fit`] only; the streaming
-    /// [`MiniBatchKMeans`] works in the input units).
-    pub standardize: bool,
+    pub(crate) seed: Option<u64>,
+    /// Standardise columns before clustering (`standardize`: [`MiniBatchParams::fit`] only;
+    /// the streaming [`MiniBatchKMeans`] works in the input units).
+    pub(crate) standardize: bool,
 }
 
 impl MiniBatchParams {
@@ -49,16 +49,7 @@ impl MiniBatchParams {
         self.max_steps = n;
         self
     }
-    /// Seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
-    /// Standardise columns (whole-table [`MiniBatchParams::fit`] only).
-    pub fn standardize(mut self, on: bool) -> Self {
-        self.standardize = on;
-        self
-    }
+    crate::params::shared_setters!();
 
     fn check(&self) -> Result<(), KMeansError> {
         if self.batch_size == 0 {
@@ -68,7 +59,7 @@ impl MiniBatchParams {
             return Err(KMeansError::InvalidMaxIter);
         }
         if self.k == 0 {
-            return Err(KMeansError::InvalidK { k: 0, n_rows: 0 });
+            return Err(KMeansError::ZeroK);
         }
         Ok(())
     }
@@ -102,15 +93,7 @@ impl MiniBatchParams {
     /// [`MiniBatchKMeans::partial_fit`], then one full assignment for labels and inertia.
     pub fn fit(&self, data: &RowMatrix) -> Result<KMeansFit, KMeansError> {
         self.check()?;
-        if data.n_rows() == 0 {
-            return Err(KMeansError::NoRows);
-        }
-        if self.k > data.n_rows() {
-            return Err(KMeansError::InvalidK {
-                k: self.k,
-                n_rows: data.n_rows(),
-            });
-        }
+        crate::params::check_rows(self.k, data)?;
         let scaling = self.standardize.then(|| Scaling::fit(data));
         let scaled;
         let x = match &scaling {
@@ -171,13 +154,15 @@ impl MiniBatchParams {
 
 /// `KMeansParams` recorded in a mini-batch model (k, seed, standardisation; `max_iter` =
 /// steps, `n_init = 1`, k-means++).
-fn minibatch_record(p: &MiniBatchParams, seed: u64) -> crate::KMeansParams {
-    KMeans::params(p.k)
-        .n_init(1)
-        .max_iter(p.max_steps)
-        .init(Init::KMeansPlusPlus)
-        .seed(seed)
-        .standardize(p.standardize)
+fn minibatch_record(p: &MiniBatchParams, seed: u64) -> KMeansValidParams {
+    KMeansValidParams(
+        KMeans::params(p.k)
+            .n_init(1)
+            .max_iter(p.max_steps)
+            .init(Init::KMeansPlusPlus)
+            .seed(seed)
+            .standardize(p.standardize),
+    )
 }
 
 /// State of a streaming mini-batch k-means.
@@ -204,10 +189,11 @@ impl MiniBatchKMeans {
         let d = self.d;
         let k = self.params.k;
         if batch.n_cols() != d {
-            return Err(KMeansError::Shape(format!(
-                "batch has {} columns, expected {d}",
-                batch.n_cols()
-            )));
+            return Err(KMeansError::ColumnCount {
+                fitted: "mini-batch",
+                expected: d,
+                found: batch.n_cols(),
+            });
         }
         if self.columns.is_none() {
             self.columns = Some(batch.columns().to_vec());

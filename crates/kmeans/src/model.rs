@@ -7,8 +7,9 @@ use nalgebra::DMatrix;
 use polars::prelude::DataFrame;
 
 use crate::lloyd::assign;
+use crate::params::KMeansValidParams;
 use crate::table::{RowMatrix, Scaling};
-use crate::{KMeansError, KMeansParams};
+use crate::KMeansError;
 
 /// Largest model file [`KMeansModel::load`] reads: 64 MiB.
 pub const MAX_MODEL_BYTES: u64 = 64 << 20;
@@ -18,21 +19,21 @@ pub const MAX_MODEL_BYTES: u64 = 64 << 20;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KMeansModel {
     /// Number of clusters.
-    pub k: usize,
+    pub(crate) k: usize,
     /// Names of the columns the model was fitted on, in order.
-    pub columns: Vec<String>,
+    pub(crate) columns: Vec<String>,
     /// `k` centroids of `columns.len()` values, in the fitted space (z-scores when `scaling`
     /// is set; see [`KMeansModel::centroids_in_input_units`]).
-    pub centroids: Vec<Vec<f64>>,
+    pub(crate) centroids: Vec<Vec<f64>>,
     /// Standardisation applied before clustering, if any.
-    pub scaling: Option<Scaling>,
+    pub(crate) scaling: Option<Scaling>,
     /// The seed actually used.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Sum of squared distances of the fitted rows to their centroid (for a streamed
     /// mini-batch model: of the last batch).
-    pub inertia: f64,
+    pub(crate) inertia: f64,
     /// The parameters of the fit (seed resolved).
-    pub params: KMeansParams,
+    pub(crate) params: KMeansValidParams,
 }
 
 /// The result of a fit: the model plus per-row results on the fitted table.
@@ -73,6 +74,37 @@ impl KMeansFit {
 }
 
 impl KMeansModel {
+    /// Number of clusters.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+    /// Names of the columns the model was fitted on, in order.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+    /// The `k` centroids in the fitted space (z-scores with [`Self::scaling`]; see
+    /// [`Self::centroids_in_input_units`]).
+    pub fn centroids(&self) -> &[Vec<f64>] {
+        &self.centroids
+    }
+    /// The standardisation applied before clustering, if any.
+    pub fn scaling(&self) -> Option<&Scaling> {
+        self.scaling.as_ref()
+    }
+    /// The seed actually used.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Sum of squared distances of the fitted rows to their centroid (for a streamed
+    /// mini-batch model: of the last batch).
+    pub fn inertia(&self) -> f64 {
+        self.inertia
+    }
+    /// The parameters of the fit (seed resolved).
+    pub fn params(&self) -> &KMeansValidParams {
+        &self.params
+    }
+
     /// Nearest centroid of each row (squared Euclidean, first minimum on ties), after the
     /// model's scaling. The table must have the model's number of columns.
     pub fn predict(&self, data: &RowMatrix) -> Result<Vec<usize>, KMeansError> {
@@ -86,10 +118,11 @@ impl KMeansModel {
     ) -> Result<(Vec<usize>, Vec<f64>), KMeansError> {
         let d = self.columns.len();
         if data.n_cols() != d {
-            return Err(KMeansError::Shape(format!(
-                "model has {d} columns, the table {}",
-                data.n_cols()
-            )));
+            return Err(KMeansError::ColumnCount {
+                fitted: "model",
+                expected: d,
+                found: data.n_cols(),
+            });
         }
         let scaled;
         let x = match &self.scaling {

@@ -41,30 +41,59 @@ impl KMeans {
     }
 }
 
-/// Parameters of a k-means fit (builder; validated by [`KMeansParams::validate`], which every
-/// `fit*` method calls first).
+/// The setters every k-means builder shares (seed and standardisation), written once for
+/// [`KMeansParams`] and [`crate::MiniBatchParams`] (both hold these in fields of the same
+/// names).
+macro_rules! shared_setters {
+    () => {
+        /// Seed making the result reproducible on every machine and thread count (without
+        /// one, a seed is drawn from the OS and recorded in the model).
+        pub fn seed(mut self, seed: u64) -> Self {
+            self.seed = Some(seed);
+            self
+        }
+        /// Standardise columns (z-score) before clustering; the model remembers the scaling.
+        pub fn standardize(mut self, on: bool) -> Self {
+            self.standardize = on;
+            self
+        }
+    };
+}
+pub(crate) use shared_setters;
+
+/// Parameters of a k-means fit (builder). [`KMeansParams::check`] validates them on their own
+/// and gives [`KMeansValidParams`], whose [`fit`](KMeansValidParams::fit) checks the data
+/// against them; [`KMeansParams::fit`] does both.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KMeansParams {
     /// Number of clusters, `1 <= k <= rows`.
-    pub k: usize,
+    pub(crate) k: usize,
     /// Number of initialisations; the run with the lowest inertia is kept.
-    pub n_init: usize,
+    pub(crate) n_init: usize,
     /// Maximum number of Lloyd rounds per run (`>= 1`).
-    pub max_iter: usize,
-    /// Relative tolerance (`>= 0`): a run stops when `sum_c ||c_new - c_old||^2 <= tol *
-    /// mean_j var(X[:, j])` (scikit-learn's definition, variances of the fitted data).
-    pub tol: f64,
+    pub(crate) max_iter: usize,
+    /// Relative tolerance (`>= 0`).
+    pub(crate) tol: f64,
     /// Initialisation method.
-    pub init: Init,
+    pub(crate) init: Init,
     /// Seed of the random streams (`None`: drawn from the OS, then recorded in the model).
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Standardise each column to z-scores before clustering.
-    pub standardize: bool,
+    pub(crate) standardize: bool,
     /// Run exactly `max_iter` rounds, no early stop (to reproduce the original pipeline).
-    pub fixed_rounds: bool,
+    pub(crate) fixed_rounds: bool,
 }
 
+/// [`KMeansParams`] that passed [`KMeansParams::check`]: ready to [`fit`](Self::fit) any table
+/// with at least `k` rows (and, for [`Init::Given`], the centroids' number of columns). A
+/// model records the ones it was fitted with (seed resolved), see [`KMeansModel::params`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct KMeansValidParams(pub(crate) KMeansParams);
+
 impl KMeansParams {
+    shared_setters!();
+
     /// Number of initialisations (random inits only).
     pub fn n_init(mut self, n_init: usize) -> Self {
         self.n_init = n_init;
@@ -75,7 +104,8 @@ impl KMeansParams {
         self.max_iter = max_iter;
         self
     }
-    /// Relative convergence tolerance (see the field doc).
+    /// Relative convergence tolerance (`>= 0`): a run stops when `sum_c ||c_new - c_old||^2 <=
+    /// tol * mean_j var(X[:, j])` (scikit-learn's definition, variances of the fitted data).
     pub fn tol(mut self, tol: f64) -> Self {
         self.tol = tol;
         self
@@ -85,26 +115,18 @@ impl KMeansParams {
         self.init = init;
         self
     }
-    /// Seed making the result reproducible on every machine and thread count.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
-    /// Standardise columns (z-score) before clustering; the model remembers the scaling.
-    pub fn standardize(mut self, on: bool) -> Self {
-        self.standardize = on;
-        self
-    }
     /// Run exactly `max_iter` rounds without the convergence test.
     pub fn fixed_rounds(mut self, on: bool) -> Self {
         self.fixed_rounds = on;
         self
     }
 
-    /// Checks the parameters against a table: `max_iter >= 1`, `n_init >= 1`, finite `tol >= 0`,
-    /// at least one row, `1 <= k <= rows`, and given centroids of shape `k x n_cols` with finite
-    /// values. (Finiteness of the data is guaranteed by [`RowMatrix`].)
-    pub fn validate(&self, data: &RowMatrix) -> Result<(), KMeansError> {
+    /// Checks the parameters on their own: `k >= 1`, `max_iter >= 1`, `n_init >= 1`, finite
+    /// `tol >= 0`, and given centroids: `k` of them, of one length, with finite values.
+    pub fn check(self) -> Result<KMeansValidParams, KMeansError> {
+        if self.k == 0 {
+            return Err(KMeansError::ZeroK);
+        }
         if self.max_iter == 0 {
             return Err(KMeansError::InvalidMaxIter);
         }
@@ -114,41 +136,37 @@ impl KMeansParams {
         if !(self.tol.is_finite() && self.tol >= 0.0) {
             return Err(KMeansError::InvalidTol { tol: self.tol });
         }
-        if data.n_rows() == 0 {
-            return Err(KMeansError::NoRows);
-        }
-        if self.k == 0 || self.k > data.n_rows() {
-            return Err(KMeansError::InvalidK {
-                k: self.k,
-                n_rows: data.n_rows(),
-            });
-        }
         if let Init::Given(c) = &self.init {
             if c.len() != self.k {
-                return Err(KMeansError::Shape(format!(
-                    "{} given centroids for k = {}",
-                    c.len(),
-                    self.k
-                )));
+                return Err(KMeansError::GivenCentroids {
+                    given: c.len(),
+                    k: self.k,
+                });
             }
+            let width = c.first().map_or(0, Vec::len);
             for (i, row) in c.iter().enumerate() {
-                if row.len() != data.n_cols() {
-                    return Err(KMeansError::Shape(format!(
-                        "given centroid {i} has {} values, the table {} columns",
-                        row.len(),
-                        data.n_cols()
-                    )));
+                if row.len() != width {
+                    return Err(KMeansError::GivenCentroidWidth {
+                        centroid: i,
+                        values: row.len(),
+                        columns: width,
+                    });
                 }
                 if let Some(j) = row.iter().position(|v| !v.is_finite()) {
                     return Err(KMeansError::NonFinite {
                         row: i,
-                        column: format!("given centroid column {}", data.columns()[j]),
+                        column: format!("given centroid column {j}"),
                         value: row[j],
                     });
                 }
             }
         }
-        Ok(())
+        Ok(KMeansValidParams(self))
+    }
+
+    /// [`check`](Self::check), then [`KMeansValidParams::fit`].
+    pub fn fit(&self, data: &RowMatrix) -> Result<KMeansFit, KMeansError> {
+        self.clone().check()?.fit(data)
     }
 
     /// Fits on the named columns of a DataFrame (`None`: every numeric column), see
@@ -170,15 +188,69 @@ impl KMeansParams {
     pub fn fit_rows(&self, data: &[f64], n_cols: usize) -> Result<KMeansFit, KMeansError> {
         self.fit(&RowMatrix::from_row_major(data, n_cols)?)
     }
+}
 
-    /// Fits k-means: validates, optionally standardises, then runs `n_init` initialisations of
+impl KMeansValidParams {
+    /// Checks a table against the parameters: at least one row, `k <= rows`, and given
+    /// centroids with the table's number of columns. (Finiteness of the data is guaranteed by
+    /// [`RowMatrix`].)
+    pub fn check_data(&self, data: &RowMatrix) -> Result<(), KMeansError> {
+        let p = &self.0;
+        check_rows(p.k, data)?;
+        if let Init::Given(c) = &p.init {
+            if let Some(row) = c.first().filter(|row| row.len() != data.n_cols()) {
+                return Err(KMeansError::GivenCentroidWidth {
+                    centroid: 0,
+                    values: row.len(),
+                    columns: data.n_cols(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of clusters.
+    pub fn k(&self) -> usize {
+        self.0.k
+    }
+    /// Number of initialisations.
+    pub fn n_init(&self) -> usize {
+        self.0.n_init
+    }
+    /// Maximum number of Lloyd rounds per run.
+    pub fn max_iter(&self) -> usize {
+        self.0.max_iter
+    }
+    /// Relative convergence tolerance.
+    pub fn tol(&self) -> f64 {
+        self.0.tol
+    }
+    /// Initialisation method.
+    pub fn init(&self) -> &Init {
+        &self.0.init
+    }
+    /// The seed (`None` only before a fit has drawn one).
+    pub fn seed(&self) -> Option<u64> {
+        self.0.seed
+    }
+    /// Whether columns are standardised before clustering.
+    pub fn standardize(&self) -> bool {
+        self.0.standardize
+    }
+    /// Whether exactly `max_iter` rounds are run.
+    pub fn fixed_rounds(&self) -> bool {
+        self.0.fixed_rounds
+    }
+
+    /// Fits k-means: checks the data ([`Self::check_data`]), optionally standardises, then runs `n_init` initialisations of
     /// Lloyd's algorithm (one for [`Init::First`] / [`Init::Given`]) and keeps the run with the
     /// lowest inertia (the first on ties). Run `r` draws from its own stream
     /// `ChaCha8Rng::seed_from_u64(run_seed(seed, r))`, and all reductions use fixed chunks
     /// combined in order, so a seed gives bit-identical results on any thread count.
     pub fn fit(&self, data: &RowMatrix) -> Result<KMeansFit, KMeansError> {
-        self.validate(data)?;
-        let scaling = self.standardize.then(|| Scaling::fit(data));
+        self.check_data(data)?;
+        let p = &self.0;
+        let scaling = p.standardize.then(|| Scaling::fit(data));
         let scaled;
         let x = match &scaling {
             Some(s) => {
@@ -188,23 +260,23 @@ impl KMeansParams {
             None => data,
         };
         let (_, var) = x.column_mean_var();
-        let tol_abs = self.tol * var.iter().sum::<f64>() / var.len() as f64;
-        let seed = self.seed.unwrap_or_else(|| rand::rng().random());
+        let tol_abs = p.tol * var.iter().sum::<f64>() / var.len() as f64;
+        let seed = p.seed.unwrap_or_else(|| rand::rng().random());
         let d = x.n_cols();
-        let k = self.k;
-        let runs = match self.init {
+        let k = p.k;
+        let runs = match p.init {
             Init::First | Init::Given(_) => {
-                if self.n_init > 1 {
+                if p.n_init > 1 {
                     tracing::debug!("k-means: deterministic init, n_init ignored");
                 }
                 1
             }
-            _ => self.n_init,
+            _ => p.n_init,
         };
         let mut best: Option<crate::lloyd::LloydOutcome> = None;
         for r in 0..runs {
             let mut rng = ChaCha8Rng::seed_from_u64(run_seed(seed, r as u64));
-            let init = match &self.init {
+            let init = match &p.init {
                 Init::KMeansPlusPlus => kmeans_plusplus(x.as_slice(), d, k, &mut rng),
                 Init::Random => random_rows(x.as_slice(), d, k, &mut rng),
                 Init::First => x.as_slice()[..k * d].to_vec(),
@@ -215,9 +287,9 @@ impl KMeansParams {
                 d,
                 k,
                 init,
-                self.max_iter,
+                p.max_iter,
                 tol_abs,
-                self.fixed_rounds,
+                p.fixed_rounds,
             );
             if best.as_ref().is_none_or(|b| out.inertia < b.inertia) {
                 best = Some(out);
@@ -225,7 +297,7 @@ impl KMeansParams {
         }
         let best = best.ok_or(KMeansError::InvalidNInit)?;
         let mut params = self.clone();
-        params.seed = Some(seed);
+        params.0.seed = Some(seed);
         let model = KMeansModel {
             k,
             columns: data.columns().to_vec(),
@@ -243,6 +315,20 @@ impl KMeansParams {
             converged: best.converged,
         })
     }
+}
+
+/// A table for `k` clusters has at least one row and `k` rows.
+pub(crate) fn check_rows(k: usize, data: &RowMatrix) -> Result<(), KMeansError> {
+    if data.n_rows() == 0 {
+        return Err(KMeansError::NoRows);
+    }
+    if k > data.n_rows() {
+        return Err(KMeansError::InvalidK {
+            k,
+            n_rows: data.n_rows(),
+        });
+    }
+    Ok(())
 }
 
 /// Seed of run `r` derived from the user seed (SplitMix64 finaliser of `seed ^ r * golden`).

@@ -95,14 +95,14 @@ impl Pca {
 
     /// Coordinates of each row of `data` on the fitted axes (one vector per row).
     ///
-    /// Errors: [`KMeansError::Shape`] if `data` has another number of columns.
+    /// Errors: [`KMeansError::ColumnCount`] if `data` has another number of columns.
     pub fn transform(&self, data: &RowMatrix) -> Result<Vec<Vec<f64>>, KMeansError> {
         if data.n_cols() != self.mean.len() {
-            return Err(KMeansError::Shape(format!(
-                "PCA fitted on {} columns, given {}",
-                self.mean.len(),
-                data.n_cols()
-            )));
+            return Err(KMeansError::ColumnCount {
+                fitted: "PCA",
+                expected: self.mean.len(),
+                found: data.n_cols(),
+            });
         }
         Ok((0..data.n_rows())
             .map(|i| {
@@ -152,27 +152,29 @@ pub fn pca_2d(data: &RowMatrix) -> Result<Projection2d, KMeansError> {
 /// The mean row of each group: `labels[i]` (below `k`) is row `i`'s group; a group without rows
 /// gets all zeros. Returns `k` vectors of `data.n_cols()` values.
 ///
-/// Errors: [`KMeansError::Shape`] if there is not one label per row or a label is `>= k`.
+/// Errors: [`KMeansError::LengthMismatch`] if there is not one label per row, [`KMeansError::OutOfRange`] if a label is `>= k`.
 pub fn group_means(
     data: &RowMatrix,
     labels: &[usize],
     k: usize,
 ) -> Result<Vec<Vec<f64>>, KMeansError> {
     if labels.len() != data.n_rows() {
-        return Err(KMeansError::Shape(format!(
-            "{} labels for {} rows",
-            labels.len(),
-            data.n_rows()
-        )));
+        return Err(KMeansError::LengthMismatch {
+            what: "labels",
+            expected: data.n_rows(),
+            found: labels.len(),
+        });
     }
     let d = data.n_cols();
     let mut sums = vec![vec![0.0; d]; k];
     let mut counts = vec![0usize; k];
     for (i, &l) in labels.iter().enumerate() {
         let Some(sum) = sums.get_mut(l) else {
-            return Err(KMeansError::Shape(format!(
-                "label {l} at row {i} is not below k = {k}"
-            )));
+            return Err(KMeansError::OutOfRange {
+                what: "label",
+                index: l,
+                bound: k,
+            });
         };
         for (s, x) in sum.iter_mut().zip(data.row(i)) {
             *s += x;

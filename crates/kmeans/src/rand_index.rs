@@ -11,11 +11,11 @@ use crate::KMeansError;
 /// degenerate case with `max = E` (e.g. both labellings a single cluster) is 1.0.
 pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> Result<f64, KMeansError> {
     if a.len() != b.len() {
-        return Err(KMeansError::Shape(format!(
-            "{} labels vs {} labels",
-            a.len(),
-            b.len()
-        )));
+        return Err(KMeansError::LengthMismatch {
+            what: "labels",
+            expected: a.len(),
+            found: b.len(),
+        });
     }
     let comb2 = |x: u64| (x * x.saturating_sub(1) / 2) as f64;
     let mut table: HashMap<(usize, usize), u64> = HashMap::new();
@@ -65,7 +65,7 @@ mod tests {
     fn length_mismatch_is_error() {
         assert!(matches!(
             adjusted_rand_index(&[0], &[0, 1]),
-            Err(KMeansError::Shape(_))
+            Err(KMeansError::LengthMismatch { .. })
         ));
     }
 }

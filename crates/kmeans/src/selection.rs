@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::lloyd::sq_dist;
 use crate::table::{RowMatrix, Scaling};
-use crate::{KMeansError, KMeansFit, KMeansParams};
+use crate::{KMeans, KMeansError, KMeansFit, KMeansParams};
 
 /// Mean silhouette coefficient of a labelling (exact, `O(n^2)` distance evaluations, parallel
 /// over rows; fine for thousands of rows).
@@ -18,10 +18,11 @@ use crate::{KMeansError, KMeansFit, KMeansParams};
 pub fn silhouette_score(data: &RowMatrix, labels: &[usize]) -> Result<f64, KMeansError> {
     let n = data.n_rows();
     if labels.len() != n {
-        return Err(KMeansError::Shape(format!(
-            "{} labels for {n} rows",
-            labels.len()
-        )));
+        return Err(KMeansError::LengthMismatch {
+            what: "labels",
+            expected: n,
+            found: labels.len(),
+        });
     }
     let n_labels = labels.iter().max().map_or(0, |m| m + 1);
     let mut sizes = vec![0usize; n_labels];
@@ -85,7 +86,7 @@ pub struct KSelection {
     pub best_k: Option<usize>,
 }
 
-/// Result of [`KMeansParams::fit_auto`]: the scan and the fit of the chosen k.
+/// Result of [`KMeans::fit_auto`]: the scan and the fit of the chosen k.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AutoKFit {
     /// Every k's inertia and silhouette.
@@ -96,25 +97,26 @@ pub struct AutoKFit {
     pub fit: KMeansFit,
 }
 
-impl KMeansParams {
-    /// Fits every k of `ks` (other parameters as `self`) and records inertia and silhouette.
+impl KMeans {
+    /// Fits every k of `ks` with the parameters `params(k)` and records inertia and silhouette
+    /// (in the space each fit clustered in: z-scores when the parameters standardise).
     pub fn scan_k(
-        &self,
         data: &RowMatrix,
         ks: RangeInclusive<usize>,
+        params: impl Fn(usize) -> KMeansParams,
     ) -> Result<KSelection, KMeansError> {
-        Ok(self.scan(data, ks)?.0)
+        Ok(scan(data, ks, params)?.0)
     }
 
-    /// `k = auto`: scans `ks` and keeps the fit whose mean silhouette is highest (smallest k on
-    /// ties). The range must contain a k with `2 <= k <= rows - 1`.
+    /// `k = auto`: scans `ks` ([`KMeans::scan_k`]) and keeps the fit whose mean silhouette is
+    /// highest (smallest k on ties). The range must contain a k with `2 <= k <= rows - 1`.
     pub fn fit_auto(
-        &self,
         data: &RowMatrix,
         ks: RangeInclusive<usize>,
+        params: impl Fn(usize) -> KMeansParams,
     ) -> Result<AutoKFit, KMeansError> {
         let (from, to) = (*ks.start(), *ks.end());
-        let (selection, best) = self.scan(data, ks)?;
+        let (selection, best) = scan(data, ks, params)?;
         match (selection.best_k, best) {
             (Some(chosen_k), Some(fit)) => {
                 tracing::info!(chosen_k, "k-means: k chosen by best mean silhouette");
@@ -131,40 +133,44 @@ impl KMeansParams {
             }),
         }
     }
+}
 
-    fn scan(
-        &self,
-        data: &RowMatrix,
-        ks: RangeInclusive<usize>,
-    ) -> Result<(KSelection, Option<KMeansFit>), KMeansError> {
-        let (from, to) = (*ks.start(), *ks.end());
-        if from == 0 || from > to {
-            return Err(KMeansError::InvalidKRange { from, to });
-        }
-        let scaled = match self.standardize {
-            true => Some(data.scaled(&Scaling::fit(data))?),
-            false => None,
-        };
-        let space = scaled.as_ref().unwrap_or(data);
-        let mut scores = Vec::new();
-        let mut best: Option<(f64, KMeansFit)> = None;
-        for k in ks {
-            let mut p = self.clone();
-            p.k = k;
-            let fit = p.fit(data)?;
-            let silhouette = silhouette_score(space, &fit.labels).ok();
-            scores.push(KScore {
-                k,
-                inertia: fit.model.inertia,
-                silhouette,
-            });
-            if let Some(s) = silhouette {
-                if best.as_ref().is_none_or(|(b, _)| s > *b) {
-                    best = Some((s, fit));
+fn scan(
+    data: &RowMatrix,
+    ks: RangeInclusive<usize>,
+    params: impl Fn(usize) -> KMeansParams,
+) -> Result<(KSelection, Option<KMeansFit>), KMeansError> {
+    let (from, to) = (*ks.start(), *ks.end());
+    if from == 0 || from > to {
+        return Err(KMeansError::InvalidKRange { from, to });
+    }
+    // Every fit of a scan scales the same table the same way: scale it once.
+    let mut scaled: Option<(Scaling, RowMatrix)> = None;
+    let mut scores = Vec::new();
+    let mut best: Option<(f64, KMeansFit)> = None;
+    for k in ks {
+        let fit = params(k).fit(data)?;
+        let space = match fit.model.scaling() {
+            Some(s) => {
+                if scaled.as_ref().is_none_or(|(done, _)| done != s) {
+                    scaled = Some((s.clone(), data.scaled(s)?));
                 }
+                scaled.as_ref().map_or(data, |(_, m)| m)
+            }
+            None => data,
+        };
+        let silhouette = silhouette_score(space, &fit.labels).ok();
+        scores.push(KScore {
+            k,
+            inertia: fit.model.inertia(),
+            silhouette,
+        });
+        if let Some(s) = silhouette {
+            if best.as_ref().is_none_or(|(b, _)| s > *b) {
+                best = Some((s, fit));
             }
         }
-        let best_k = best.as_ref().map(|(_, f)| f.model.k);
-        Ok((KSelection { scores, best_k }, best.map(|(_, f)| f)))
     }
+    let best_k = best.as_ref().map(|(_, f)| f.model.k());
+    Ok((KSelection { scores, best_k }, best.map(|(_, f)| f)))
 }

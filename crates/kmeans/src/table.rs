@@ -37,7 +37,7 @@ impl RowMatrix {
     /// Wraps a row-major slice of `n_cols` columns (columns named `x0, x1, ...`).
     ///
     /// Errors: `n_cols == 0` ([`KMeansError::NoNumericColumns`]), length not a multiple of
-    /// `n_cols` ([`KMeansError::Shape`]), non-finite values ([`KMeansError::NonFinite`]).
+    /// `n_cols` ([`KMeansError::Ragged`]), non-finite values ([`KMeansError::NonFinite`]).
     pub fn from_row_major(data: &[f64], n_cols: usize) -> Result<Self, KMeansError> {
         Self::from_row_major_named(data.to_vec(), default_names(n_cols))
     }
@@ -49,10 +49,10 @@ impl RowMatrix {
             return Err(KMeansError::NoNumericColumns);
         }
         if !data.len().is_multiple_of(n_cols) {
-            return Err(KMeansError::Shape(format!(
-                "{} values is not a multiple of {n_cols} columns",
-                data.len()
-            )));
+            return Err(KMeansError::Ragged {
+                values: data.len(),
+                n_cols,
+            });
         }
         let n_rows = data.len() / n_cols;
         if let Some(pos) = data.iter().position(|v| !v.is_finite()) {
@@ -197,10 +197,11 @@ impl RowMatrix {
         let mut data = Vec::with_capacity(rows.len() * self.n_cols);
         for &i in rows {
             if i >= self.n_rows {
-                return Err(KMeansError::Shape(format!(
-                    "row {i} out of range for {} rows",
-                    self.n_rows
-                )));
+                return Err(KMeansError::OutOfRange {
+                    what: "row",
+                    index: i,
+                    bound: self.n_rows,
+                });
             }
             data.extend_from_slice(self.row(i));
         }

@@ -90,7 +90,7 @@ fn first_init_reproduces_original_pipeline() {
     .unwrap();
     let mut max_err: f64 = 0.0;
     for c in 0..4 {
-        for (a, b) in fit.model.centroids[c].iter().zip(cents.row(c)) {
+        for (a, b) in fit.model.centroids()[c].iter().zip(cents.row(c)) {
             max_err = max_err.max((a - b).abs());
         }
     }
@@ -104,8 +104,8 @@ fn first_init_reproduces_original_pipeline() {
         early.iterations
     );
     assert_eq!(early.labels, fit.labels);
-    assert_eq!(early.model.centroids, fit.model.centroids);
-    assert_eq!(early.model.inertia, fit.model.inertia);
+    assert_eq!(early.model.centroids(), fit.model.centroids());
+    assert_eq!(early.model.inertia(), fit.model.inertia());
 }
 
 /// `n_blobs` well separated gaussian blobs (sd 0.5, centres 20 apart) in `d` dimensions.
@@ -145,12 +145,12 @@ fn separated_blobs_are_clustered_perfectly() {
     let m = RowMatrix::from_row_major(&data, 5).unwrap();
     let mut inertia = 0.0;
     for i in 0..m.n_rows() {
-        let c = &fit.model.centroids[fit.labels[i]];
+        let c = &fit.model.centroids()[fit.labels[i]];
         let d2: f64 = m.row(i).iter().zip(c).map(|(a, b)| (a - b) * (a - b)).sum();
         assert!((d2.sqrt() - fit.distances[i]).abs() < 1e-9);
         inertia += d2;
     }
-    assert!((inertia - fit.model.inertia).abs() <= 1e-9 * inertia);
+    assert!((inertia - fit.model.inertia()).abs() <= 1e-9 * inertia);
 }
 
 /// scikit-learn's best-of-10 inertia depends on its random state (k = 3 ranges from 19.127 to
@@ -198,7 +198,7 @@ fn inertia_no_worse_than_sklearn_on_seed_table() {
                     .fit(&table)
                     .unwrap()
                     .model
-                    .inertia
+                    .inertia()
             })
             .collect();
         let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -246,7 +246,7 @@ fn silhouette_matches_sklearn() {
 fn auto_k_picks_the_true_number_of_blobs() {
     let (data, truth) = blobs(60, 4, 3, 11);
     let m = RowMatrix::from_row_major(&data, 3).unwrap();
-    let auto = KMeans::params(2).seed(5).fit_auto(&m, 1..=7).unwrap();
+    let auto = KMeans::fit_auto(&m, 1..=7, |k| KMeans::params(k).seed(5)).unwrap();
     assert_eq!(auto.chosen_k, 4);
     assert_eq!(auto.selection.best_k, Some(4));
     assert_eq!(auto.selection.scores.len(), 7);
@@ -257,7 +257,7 @@ fn auto_k_picks_the_true_number_of_blobs() {
     }
     assert_eq!(adjusted_rand_index(&auto.fit.labels, &truth).unwrap(), 1.0);
     assert!(matches!(
-        KMeans::params(2).fit_auto(&m, 0..=2),
+        KMeans::fit_auto(&m, 0..=2, KMeans::params),
         Err(KMeansError::InvalidKRange { from: 0, to: 2 })
     ));
 }
@@ -291,7 +291,7 @@ fn same_seed_same_result_on_one_and_many_threads() {
             .fit_rows(&data, 12)
             .unwrap()
     };
-    assert_ne!(round(100).model.centroids, round(101).model.centroids);
+    assert_ne!(round(100).model.centroids(), round(101).model.centroids());
     assert_eq!(round(100), round(100));
     // Mini-batch is reproducible too.
     let mb = KMeans::minibatch(5).batch_size(500).max_steps(30).seed(4);
@@ -321,7 +321,12 @@ fn empty_cluster_is_reseeded_never_nan() {
         .tol(0.0)
         .fit_rows(&rows, 2)
         .unwrap();
-    assert!(fit.model.centroids.iter().flatten().all(|v| v.is_finite()));
+    assert!(fit
+        .model
+        .centroids()
+        .iter()
+        .flatten()
+        .all(|v| v.is_finite()));
     let mut sizes = [0; 3];
     for &l in &fit.labels {
         sizes[l] += 1;
@@ -331,16 +336,20 @@ fn empty_cluster_is_reseeded_never_nan() {
         adjusted_rand_index(&fit.labels, &[0, 0, 1, 1, 2, 2]).unwrap(),
         1.0
     );
-    assert!((fit.model.inertia - 3.0 * 2.0 * 0.01).abs() < 1e-12);
+    assert!((fit.model.inertia() - 3.0 * 2.0 * 0.01).abs() < 1e-12);
 }
 
 #[test]
 fn invalid_inputs_give_clear_errors() {
     let rows = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
     let m = RowMatrix::from_row_major(&rows, 2).unwrap();
+    assert!(matches!(KMeans::params(0).fit(&m), Err(KMeansError::ZeroK)));
+    // Parameters are checked without data; the data against checked parameters.
+    assert!(matches!(KMeans::params(0).check(), Err(KMeansError::ZeroK)));
+    let four = KMeans::params(4).check().unwrap();
     assert!(matches!(
-        KMeans::params(0).fit(&m),
-        Err(KMeansError::InvalidK { k: 0, n_rows: 3 })
+        four.check_data(&m),
+        Err(KMeansError::InvalidK { k: 4, n_rows: 3 })
     ));
     assert!(matches!(
         KMeans::params(4).fit(&m),
@@ -371,7 +380,10 @@ fn invalid_inputs_give_clear_errors() {
     ));
     assert!(matches!(
         RowMatrix::from_row_major(&[1.0, 2.0, 3.0], 2),
-        Err(KMeansError::Shape(_))
+        Err(KMeansError::Ragged {
+            values: 3,
+            n_cols: 2
+        })
     ));
     assert!(matches!(
         RowMatrix::from_row_major(&[], 2).and_then(|m| KMeans::params(1).fit(&m)),
@@ -381,7 +393,17 @@ fn invalid_inputs_give_clear_errors() {
         KMeans::params(2)
             .init(Init::Given(vec![vec![0.0, 0.0]]))
             .fit(&m),
-        Err(KMeansError::Shape(_))
+        Err(KMeansError::GivenCentroids { given: 1, k: 2 })
+    ));
+    assert!(matches!(
+        KMeans::params(1)
+            .init(Init::Given(vec![vec![0.0, 0.0, 0.0]]))
+            .fit(&m),
+        Err(KMeansError::GivenCentroidWidth {
+            values: 3,
+            columns: 2,
+            ..
+        })
     ));
 
     let df = polars::df!(
@@ -424,9 +446,14 @@ fn standardisation_is_remembered_and_constant_columns_are_safe() {
         .standardize(true)
         .fit_rows(&rows, 2)
         .unwrap();
-    let s = fit.model.scaling.as_ref().unwrap();
+    let s = fit.model.scaling().unwrap();
     assert_eq!(s.scale[1], 1.0);
-    assert!(fit.model.centroids.iter().flatten().all(|v| v.is_finite()));
+    assert!(fit
+        .model
+        .centroids()
+        .iter()
+        .flatten()
+        .all(|v| v.is_finite()));
     assert_eq!(
         adjusted_rand_index(&fit.labels, &[0, 0, 1, 1]).unwrap(),
         1.0
@@ -442,7 +469,11 @@ fn standardisation_is_remembered_and_constant_columns_are_safe() {
     assert!(matches!(
         fit.model
             .predict(&RowMatrix::from_row_major(&[1.0], 1).unwrap()),
-        Err(KMeansError::Shape(_))
+        Err(KMeansError::ColumnCount {
+            expected: 2,
+            found: 1,
+            ..
+        })
     ));
 }
 
@@ -459,8 +490,8 @@ fn model_json_round_trip_and_malformed_files() {
     fit.model.save(&path).unwrap();
     let loaded = KMeansModel::load(&path).unwrap();
     assert_eq!(loaded, fit.model);
-    assert_eq!(loaded.columns, NOTES);
-    assert_eq!(loaded.params.seed, Some(8));
+    assert_eq!(loaded.columns(), NOTES);
+    assert_eq!(loaded.params().seed(), Some(8));
     assert_eq!(loaded.predict(&data).unwrap(), fit.labels);
 
     std::fs::write(&path, "{\"k\": 3, \"columns\": [").unwrap();
@@ -468,9 +499,9 @@ fn model_json_round_trip_and_malformed_files() {
         KMeansModel::load(&path),
         Err(KMeansError::Json { .. })
     ));
-    let mut broken = fit.model.clone();
-    broken.centroids[1].pop();
-    std::fs::write(&path, broken.to_json()).unwrap();
+    let mut broken = model_json(&fit.model);
+    broken["centroids"][1].as_array_mut().unwrap().pop();
+    std::fs::write(&path, broken.to_string()).unwrap();
     assert!(matches!(
         KMeansModel::load(&path),
         Err(KMeansError::InvalidModel { .. })
@@ -518,7 +549,11 @@ fn minibatch_finds_separated_blobs_and_streams() {
     assert_eq!(adjusted_rand_index(&labels, &truth).unwrap(), 1.0);
     assert!(matches!(
         stream.partial_fit(&RowMatrix::from_row_major(&[1.0, 2.0], 2).unwrap()),
-        Err(KMeansError::Shape(_))
+        Err(KMeansError::ColumnCount {
+            expected: 6,
+            found: 2,
+            ..
+        })
     ));
     assert!(matches!(
         KMeans::minibatch(4).batch_size(0).fit(&m),
@@ -564,16 +599,16 @@ fn huge_values_are_refused_never_infinite() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.json");
-    let mut huge = fit.model.clone();
-    huge.centroids[0][0] = 1e308;
-    std::fs::write(&path, huge.to_json()).unwrap();
+    let mut huge = model_json(&fit.model);
+    huge["centroids"][0][0] = 1e308.into();
+    std::fs::write(&path, huge.to_string()).unwrap();
     match KMeansModel::load(&path) {
         Err(KMeansError::InvalidModel { reason, .. }) => assert!(reason.contains("centroid 0")),
         other => panic!("expected InvalidModel, got {other:?}"),
     }
-    let mut tiny_scale = fit.model.clone();
-    tiny_scale.scaling.as_mut().unwrap().scale[1] = 1e-300;
-    std::fs::write(&path, tiny_scale.to_json()).unwrap();
+    let mut tiny_scale = model_json(&fit.model);
+    tiny_scale["scaling"]["scale"][1] = 1e-300.into();
+    std::fs::write(&path, tiny_scale.to_string()).unwrap();
     let model = KMeansModel::load(&path).unwrap();
     match model.predict_with_distances(&small) {
         Err(KMeansError::ScalingOverflow { column, .. }) => assert_eq!(column, "x1"),
@@ -586,7 +621,7 @@ fn huge_values_are_refused_never_infinite() {
 #[test]
 fn identical_rows_explain_auto_k_and_empty_clusters() {
     let data = RowMatrix::from_row_major(&[1.0, 2.0].repeat(5), 2).unwrap();
-    match KMeans::params(1).seed(0).fit_auto(&data, 2..=4) {
+    match KMeans::fit_auto(&data, 2..=4, |k| KMeans::params(k).seed(0)) {
         Err(err @ KMeansError::AutoKUndefined { distinct_rows, .. }) => {
             assert_eq!(distinct_rows, 1);
             assert!(err.to_string().contains("1 distinct row"), "{err}");
@@ -600,4 +635,42 @@ fn identical_rows_explain_auto_k_and_empty_clusters() {
     let mut sizes = fit.cluster_sizes();
     sizes.sort();
     assert_eq!(sizes, vec![0, 3, 3]);
+}
+
+/// A model as editable JSON (its fields are private: a broken model can only come from a file).
+fn model_json(model: &KMeansModel) -> serde_json::Value {
+    serde_json::from_str(&model.to_json()).unwrap()
+}
+
+/// A model saved before the parameters became a checked type (the JSON layout of
+/// `KMeansModel` and its `params`) still loads and predicts.
+#[test]
+fn a_model_saved_in_the_existing_format_still_loads() {
+    let saved = r#"{
+  "k": 2,
+  "columns": ["x0", "x1"],
+  "centroids": [[0.0, 0.0], [5.0, 5.0]],
+  "scaling": null,
+  "seed": 7,
+  "inertia": 0.5,
+  "params": {
+    "k": 2,
+    "n_init": 10,
+    "max_iter": 300,
+    "tol": 0.0001,
+    "init": "KMeansPlusPlus",
+    "seed": 7,
+    "standardize": false,
+    "fixed_rounds": false
+  }
+}"#;
+    let model = KMeansModel::from_json(saved, std::path::Path::new("old.json")).unwrap();
+    assert_eq!(model.k(), 2);
+    assert_eq!(model.seed(), 7);
+    assert_eq!(model.params().n_init(), 10);
+    assert_eq!(model.params().init(), &Init::KMeansPlusPlus);
+    let rows = RowMatrix::from_row_major(&[0.1, 0.2, 4.9, 5.1], 2).unwrap();
+    assert_eq!(model.predict(&rows).unwrap(), vec![0, 1]);
+    let again = KMeansModel::from_json(&model.to_json(), std::path::Path::new("x")).unwrap();
+    assert_eq!(again, model);
 }

@@ -15,8 +15,10 @@
 //! Prints frames/s, the realtime factor (seconds of audio per second of CPU) and the ratio of
 //! each time to the FFT-only time measured in the same run.
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+#[path = "../../../benches/timing.rs"]
+mod timing;
+
+use std::time::Duration;
 
 use realfft::RealFftPlanner;
 use stfeatures::pyaa::PyaaChroma;
@@ -34,14 +36,11 @@ fn write_fixture(path: &std::path::Path) {
         sample_format: hound::SampleFormat::Int,
     };
     let mut w = hound::WavWriter::create(path, spec).expect("create wav");
-    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rng = audio_io::synth::SplitMix64::new(0x2545_F491_4F6C_DD1D);
     let tau = 2.0 * std::f64::consts::PI;
     for i in 0..(FS * SECONDS) {
         let t = f64::from(i) / f64::from(FS);
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let n = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        let n = rng.next_f64() - 0.5;
         let left = 0.3 * (tau * 220.0 * t).sin() + 0.2 * (tau * 523.25 * t).sin() + 0.05 * n;
         let right = 0.25 * (tau * 329.63 * t).sin() + 0.15 * (tau * 880.0 * t).sin() + 0.05 * n;
         w.write_sample((left * 32767.0).round() as i16)
@@ -50,18 +49,6 @@ fn write_fixture(path: &std::path::Path) {
             .expect("write");
     }
     w.finalize().expect("finalize");
-}
-
-/// Best wall time of `RUNS` runs of `f`.
-fn best<T>(mut f: impl FnMut() -> T) -> Duration {
-    (0..RUNS)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(f());
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 fn main() {
@@ -81,7 +68,7 @@ fn main() {
     let mut input = fft.make_input_vec();
     let mut output = fft.make_output_vec();
     let mut scratch = fft.make_scratch_vec();
-    let t_fft = best(|| {
+    let t_fft = timing::best_of(RUNS, || {
         for i in 0..frames {
             input.copy_from_slice(&raw[i * s..i * s + w]);
             fft.process_with_scratch(&mut input, &mut output, &mut scratch)
@@ -96,7 +83,7 @@ fn main() {
     let mut packed = vec![realfft::num_complex::Complex::<f64>::default(); w];
     let mut packed_scratch =
         vec![realfft::num_complex::Complex::<f64>::default(); packed_fft.get_inplace_scratch_len()];
-    let t_packed = best(|| {
+    let t_packed = timing::best_of(RUNS, || {
         for pair in 0..frames / 2 {
             let (a, b) = (2 * pair * s, (2 * pair + 1) * s);
             for (n, z) in packed.iter_mut().enumerate() {
@@ -110,7 +97,7 @@ fn main() {
     // FFT + magnitude + pyaa chroma only.
     let chroma_map = PyaaChroma::new(FS, w).expect("chroma map");
     let mut mag = vec![0.0; nfft];
-    let t_chroma = best(|| {
+    let t_chroma = timing::best_of(RUNS, || {
         let mut out = [0.0; 12];
         let mut acc = 0.0;
         for i in 0..frames {
@@ -129,17 +116,21 @@ fn main() {
     });
 
     let mut ex = FeatureExtractor::new(FS, FrameSpec::default()).expect("extractor");
-    let t_features = best(|| ex.extract(&raw).expect("features").n_frames());
+    let t_features = timing::best_of(RUNS, || ex.extract(&raw).expect("features").n_frames());
     let n = ex.extract(&raw).expect("features").n_frames();
     assert_eq!(n, frames);
     let mut ex_d = FeatureExtractor::new(FS, FrameSpec::default())
         .expect("extractor")
         .with_deltas(true);
-    let t_deltas = best(|| ex_d.extract(&raw).expect("features").n_frames());
+    let t_deltas = timing::best_of(RUNS, || ex_d.extract(&raw).expect("features").n_frames());
 
-    let t_decode = best(|| audio_io::read_mono(&path).expect("decode").samples.len());
-    let t_file_stream = best(|| ex.extract_file(&path).expect("features").n_frames());
-    let t_file_once = best(|| {
+    let t_decode = timing::best_of(RUNS, || {
+        audio_io::read_mono(&path).expect("decode").samples.len()
+    });
+    let t_file_stream = timing::best_of(RUNS, || {
+        ex.extract_file(&path).expect("features").n_frames()
+    });
+    let t_file_once = timing::best_of(RUNS, || {
         let sig = audio_io::read_mono(&path).expect("decode");
         ex.extract_signal(&sig).expect("features").n_frames()
     });

@@ -8,6 +8,7 @@ use audio_io::AudioError;
 ///
 /// Every variant names the offending value; errors about a file name the file.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FeatureError {
     /// The sample rate is zero.
     #[error("invalid sample rate {sample_rate} Hz: must be positive")]
@@ -111,8 +112,8 @@ pub enum FeatureError {
         source: std::io::Error,
     },
     /// The FFT refused its buffers (an internal invariant; never expected).
-    #[error("FFT failed: {0}")]
-    Fft(String),
+    #[error("FFT failed")]
+    Fft(#[source] realfft::FftError),
     /// Decoding failed (the error names the file).
     #[error(transparent)]
     Audio(#[from] AudioError),

@@ -159,7 +159,7 @@ impl FrameAnalyser {
     fn real_spectrum(&mut self) -> Result<(), FeatureError> {
         self.fft
             .process_with_scratch(&mut self.fft_in, &mut self.fft_out, &mut self.fft_scratch)
-            .map_err(|e| FeatureError::Fft(e.to_string()))?;
+            .map_err(FeatureError::Fft)?;
         let inv_nfft = 1.0 / self.spectrum.len() as f64;
         for (x, c) in self.spectrum.iter_mut().zip(&self.fft_out) {
             *x = (c.re * c.re + c.im * c.im).sqrt() * inv_nfft;

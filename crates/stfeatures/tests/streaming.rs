@@ -51,17 +51,9 @@ impl BlockSource for CutSource {
     }
 }
 
-/// Deterministic pseudo-random numbers in [-1, 1) (xorshift), so the tests need no RNG crate.
+/// Deterministic pseudo-random numbers in [-1, 1).
 fn noise(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-        })
-        .collect()
+    audio_io::synth::noise_samples(n, 1.0, seed)
 }
 
 /// Tones plus noise, in [-1, 1].

@@ -30,7 +30,7 @@ impl Clustering {
     /// The clustered rows projected to 2-D by PCA in the space k-means worked in (z-scores
     /// with `--standardize`), for `plot clusters` and the report's map.
     pub fn projection(&self) -> anyhow::Result<kmeans::Projection2d> {
-        let space = match &self.fit.model.scaling {
+        let space = match self.fit.model.scaling() {
             Some(scaling) => self.data.scaled(scaling)?,
             None => self.data.clone(),
         };
@@ -43,16 +43,12 @@ pub fn cluster_table(
     table: &DataFrame,
     columns: &[String],
     k: KChoice,
-    params: kmeans::KMeansParams,
+    params: impl Fn(usize) -> kmeans::KMeansParams,
 ) -> anyhow::Result<Clustering> {
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let data = RowMatrix::from_dataframe(table, Some(&names))?;
     let (fit, auto_k, selection) = match k {
-        KChoice::Fixed(k) => {
-            let mut params = params;
-            params.k = k;
-            (params.fit(&data)?, None, None)
-        }
+        KChoice::Fixed(k) => (params(k).fit(&data)?, None, None),
         KChoice::Auto => {
             let top = (*AUTO_K.end()).min(data.n_rows().saturating_sub(1));
             if top < *AUTO_K.start() {
@@ -61,7 +57,7 @@ pub fn cluster_table(
                     data.n_rows()
                 );
             }
-            let auto = params.fit_auto(&data, *AUTO_K.start()..=top)?;
+            let auto = KMeans::fit_auto(&data, *AUTO_K.start()..=top, params)?;
             (auto.fit, Some(auto.chosen_k), Some(auto.selection))
         }
     };
@@ -86,26 +82,28 @@ fn warn_empty_clusters(fit: &KMeansFit, data: &RowMatrix) {
     if !empty.is_empty() {
         tracing::warn!(
             "k = {} but cluster(s) {} received no file: the table has only {} distinct row(s)",
-            fit.model.k,
+            fit.model.k(),
             empty.join(", "),
             data.n_distinct_rows()
         );
     }
 }
 
-/// Builds the k-means parameters of the flags.
-pub fn params_of(args: &ClusterArgs) -> kmeans::KMeansParams {
+/// The k-means parameters of the flags, for k clusters.
+pub fn params_of(args: &ClusterArgs) -> impl Fn(usize) -> kmeans::KMeansParams + '_ {
     let init = match args.init {
         InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
         InitArg::First => Init::First,
         InitArg::Random => Init::Random,
     };
-    KMeans::params(1)
-        .init(init)
-        .n_init(args.n_init)
-        .max_iter(args.max_iter)
-        .seed(args.seed)
-        .standardize(args.standardize)
+    move |k| {
+        KMeans::params(k)
+            .init(init.clone())
+            .n_init(args.n_init)
+            .max_iter(args.max_iter)
+            .seed(args.seed)
+            .standardize(args.standardize)
+    }
 }
 
 /// The `file, cluster, distance` table.
@@ -187,7 +185,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         "{} file(s), {} column(s), k = {}: inertia {:.6}, {} iteration(s){}",
         files.len(),
         columns.len(),
-        fit.model.k,
+        fit.model.k(),
         fit.inertia(),
         fit.iterations,
         if fit.converged {
@@ -196,9 +194,9 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
             " (not converged)"
         }
     );
-    print_summary(&files, &fit.labels, fit.model.k);
+    print_summary(&files, &fit.labels, fit.model.k());
     if let Some(path) = &args.save_model {
-        crate::output::write_atomic(path, |w| {
+        chroma::cleanup::write_atomic::<anyhow::Error>(path, |w| {
             w.write_all(fit.model.to_json().as_bytes())?;
             Ok(())
         })

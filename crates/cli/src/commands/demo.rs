@@ -163,14 +163,14 @@ fn cluster_and_compare(
         KEYS.len(),
         fit.inertia()
     );
-    super::cluster::print_summary(names, &fit.labels, fit.model.k);
+    super::cluster::print_summary(names, &fit.labels, fit.model.k());
     let ari = kmeans::adjusted_rand_index(keys, &fit.labels)?;
     let mut rows = vec![std::iter::once("key".to_string())
-        .chain((0..fit.model.k).map(|c| format!("cluster {c}")))
+        .chain((0..fit.model.k()).map(|c| format!("cluster {c}")))
         .collect::<Vec<_>>()];
     for (ki, (key, _)) in KEYS.iter().enumerate() {
         let mut row = vec![format!("{key} major")];
-        for c in 0..fit.model.k {
+        for c in 0..fit.model.k() {
             let n = keys
                 .iter()
                 .zip(&fit.labels)

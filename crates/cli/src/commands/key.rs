@@ -30,19 +30,19 @@ pub fn run(global: &GlobalArgs, args: KeyArgs) -> anyhow::Result<Outcome> {
         a.len(),
         vec![
             Column::new(
-                "file".into(),
+                chroma::schema::FILE_COLUMN.into(),
                 a.iter().map(|x| x.file.clone()).collect::<Vec<_>>(),
             ),
             Column::new(
-                "key".into(),
+                chroma::schema::KEY_COLUMN.into(),
                 a.iter().map(|x| x.key.name()).collect::<Vec<_>>(),
             ),
             Column::new(
-                "key_strength".into(),
+                chroma::schema::KEY_STRENGTH_COLUMN.into(),
                 a.iter().map(|x| x.key.strength).collect::<Vec<f64>>(),
             ),
             Column::new(
-                "tuning_cents".into(),
+                chroma::schema::TUNING_COLUMN.into(),
                 a.iter().map(|x| x.tuning_cents).collect::<Vec<f64>>(),
             ),
         ],

@@ -73,19 +73,13 @@ fn chromagram(args: PlotFileArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::AllGood)
 }
 
-/// The 12 profile columns of a table: note names, or scale degrees for a relative table.
-fn profile_columns(table: &polars::prelude::DataFrame) -> [&'static str; 12] {
-    if table.column(chroma::DEGREE_NAMES[0]).is_ok() && table.column("A").is_err() {
-        chroma::DEGREE_NAMES
-    } else {
-        chroma::NOTE_NAMES
-    }
-}
-
 /// The column index of each row's tonic (from its `key` column), if the table has one.
 fn tonic_columns(table: &polars::prelude::DataFrame) -> Vec<Option<usize>> {
-    let relative = profile_columns(table) == chroma::DEGREE_NAMES;
-    let keys = table.column("key").ok().and_then(|c| c.str().ok().cloned());
+    let relative = chroma::schema::profile_columns(table) == chroma::DEGREE_NAMES;
+    let keys = table
+        .column(chroma::schema::KEY_COLUMN)
+        .ok()
+        .and_then(|c| c.str().ok().cloned());
     (0..table.height())
         .map(|i| {
             let key: chroma::Key = keys.as_ref()?.get(i)?.parse().ok()?;
@@ -96,16 +90,11 @@ fn tonic_columns(table: &polars::prelude::DataFrame) -> Vec<Option<usize>> {
 
 fn note_rows(table: &polars::prelude::DataFrame) -> anyhow::Result<Vec<(String, [f64; 12])>> {
     let files = pipeline::row_names(table);
-    let names: Vec<&str> = profile_columns(table).to_vec();
-    let data = RowMatrix::from_dataframe(table, Some(&names))?;
+    let rows = chroma::schema::profile_rows(table)?;
     Ok(files
         .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let mut v = [0.0; 12];
-            v.copy_from_slice(data.row(i));
-            (file_label(f), v)
-        })
+        .zip(rows)
+        .map(|(f, v)| (file_label(f), v))
         .collect())
 }
 
@@ -115,7 +104,7 @@ fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
     let tonics = tonic_columns(&loaded.table);
     let keys = loaded
         .table
-        .column("key")
+        .column(chroma::schema::KEY_COLUMN)
         .ok()
         .and_then(|c| c.str().ok().cloned());
     let title = if rows.len() == 1 {
@@ -130,7 +119,7 @@ fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
     };
     let figure = NotesFigure {
         title,
-        columns: profile_columns(&loaded.table),
+        columns: chroma::schema::profile_columns(&loaded.table),
         tonic: if rows.len() == 1 {
             tonics.first().copied().flatten()
         } else {
@@ -147,9 +136,11 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
     let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
     let table = &loaded.table;
     let columns = pipeline::feature_columns(table, None)?;
-    let params = KMeans::params(1)
-        .seed(args.seed)
-        .standardize(args.standardize);
+    let params = |k| {
+        KMeans::params(k)
+            .seed(args.seed)
+            .standardize(args.standardize)
+    };
     let clustering = super::cluster::cluster_table(table, &columns, k, params)?;
     let fit = &clustering.fit;
     let kmeans::Projection2d {
@@ -161,7 +152,7 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
         title: format!(
             "{} files in {} clusters (k-means on {} columns)",
             files.len(),
-            fit.model.k,
+            fit.model.k(),
             columns.len()
         ),
         points: files
@@ -188,7 +179,7 @@ fn elbow(global: &GlobalArgs, args: PlotElbowArgs) -> anyhow::Result<Outcome> {
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let data = RowMatrix::from_dataframe(&loaded.table, Some(&names))?;
     let top = args.max_k.min(data.n_rows());
-    let selection = KMeans::params(1).seed(args.seed).scan_k(&data, 1..=top)?;
+    let selection = KMeans::scan_k(&data, 1..=top, |k| KMeans::params(k).seed(args.seed))?;
     let figure = ElbowFigure {
         title: format!("Choosing k for {} files", data.n_rows()),
         points: selection

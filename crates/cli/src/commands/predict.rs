@@ -17,7 +17,7 @@ pub fn run(global: &GlobalArgs, args: PredictArgs) -> anyhow::Result<Outcome> {
     }
     let model = KMeansModel::load(&args.model)?;
     let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
-    let names: Vec<&str> = model.columns.iter().map(String::as_str).collect();
+    let names: Vec<&str> = model.columns().iter().map(String::as_str).collect();
     let data = RowMatrix::from_dataframe(&loaded.table, Some(&names))?;
     let (labels, distances) = model.predict_with_distances(&data)?;
     let files = pipeline::row_names(&loaded.table);

@@ -92,10 +92,12 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     };
 
     let columns = pipeline::feature_columns(&table, args.columns.as_deref())?;
-    let params = KMeans::params(1)
-        .n_init(args.n_init)
-        .seed(args.seed)
-        .standardize(args.standardize);
+    let params = |k| {
+        KMeans::params(k)
+            .n_init(args.n_init)
+            .seed(args.seed)
+            .standardize(args.standardize)
+    };
     let clustering = super::cluster::cluster_table(&table, &columns, k, params)?;
     let fit = &clustering.fit;
     let kmeans::Projection2d {
@@ -117,7 +119,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     };
     let names: Vec<&str> = profile_names.iter().map(String::as_str).collect();
     let profiles = RowMatrix::from_dataframe(&table, Some(&names))?;
-    let means = kmeans::group_means(&profiles, &fit.labels, fit.model.k)?;
+    let means = kmeans::group_means(&profiles, &fit.labels, fit.model.k())?;
 
     let files = pipeline::row_names(&table);
     let keys = string_column(&table, "key");
@@ -141,7 +143,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
         .embed_clips
         .map(|seconds| clips(&located, seconds, global.quiet));
 
-    let mut sizes = vec![0usize; fit.model.k];
+    let mut sizes = vec![0usize; fit.model.k()];
     for &l in &fit.labels {
         sizes[l] += 1;
     }
@@ -151,7 +153,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
             sel.scores.first().map_or(0, |s| s.k),
             sel.scores.last().map_or(0, |s| s.k)
         ),
-        _ => format!("k = {} given (-k {})", fit.model.k, args.k),
+        _ => format!("k = {} given (-k {})", fit.model.k(), args.k),
     };
     let mut settings = vec![
         ("input".to_string(), source),
@@ -199,7 +201,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
             .clone()
             .unwrap_or_else(|| "chromacluster report".to_string()),
         generator: format!("chromacluster {}", env!("CARGO_PKG_VERSION")),
-        k: fit.model.k,
+        k: fit.model.k(),
         chosen,
         scan: clustering.selection.as_ref().map(|sel| {
             sel.scores
@@ -241,7 +243,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
         failures,
     };
     let html = page::render(&data)?;
-    crate::output::write_atomic(&args.output, |w| {
+    chroma::cleanup::write_atomic::<anyhow::Error>(&args.output, |w| {
         w.write_all(html.as_bytes())?;
         Ok(())
     })

@@ -1,0 +1,172 @@
+//! The note-profile table's schema, defined once: its column names, which columns describe the
+//! file rather than its sound (metadata), and which columns are features to cluster.
+//!
+//! [`crate::table_of`] writes tables in this schema; front ends (the binary's `cluster`,
+//! `plot` and `report`) read them back through it.
+
+use polars::prelude::{DataFrame, DataType};
+
+use crate::error::ChromaError;
+use crate::{DEGREE_NAMES, NOTE_NAMES};
+
+/// The column of file paths (a string column, never a feature).
+pub const FILE_COLUMN: &str = "file";
+
+/// The column of estimated keys (`"F# minor"`, empty without a key).
+pub const KEY_COLUMN: &str = "key";
+
+/// Frames that voted for a pitch class (u64).
+pub const VOICED_FRAMES_COLUMN: &str = "voiced_frames";
+/// Frames analysed (u64).
+pub const FRAMES_COLUMN: &str = "frames";
+/// The file's duration in seconds.
+pub const DURATION_COLUMN: &str = "duration_s";
+/// The file's sample rate in Hz (u32).
+pub const SAMPLE_RATE_COLUMN: &str = "sample_rate";
+/// The estimated tuning, in cents from A4 = 440 Hz.
+pub const TUNING_COLUMN: &str = "tuning_cents";
+/// How clearly the key was found.
+pub const KEY_STRENGTH_COLUMN: &str = "key_strength";
+
+/// Columns of a note-profile table that describe the file rather than its sound, in table
+/// order after the 12 note columns; they are not features.
+pub const METADATA_COLUMNS: [&str; 7] = [
+    VOICED_FRAMES_COLUMN,
+    FRAMES_COLUMN,
+    DURATION_COLUMN,
+    SAMPLE_RATE_COLUMN,
+    TUNING_COLUMN,
+    KEY_COLUMN,
+    KEY_STRENGTH_COLUMN,
+];
+
+/// Whether `name` is the file column or a metadata column (never a feature).
+pub fn is_metadata_column(name: &str) -> bool {
+    name == FILE_COLUMN || METADATA_COLUMNS.contains(&name)
+}
+
+/// The names of the 12 profile columns `table` holds: [`DEGREE_NAMES`] for a key-relative
+/// table, else [`NOTE_NAMES`].
+pub fn profile_columns(table: &DataFrame) -> [&'static str; 12] {
+    if table.column(DEGREE_NAMES[0]).is_ok() && table.column(NOTE_NAMES[0]).is_err() {
+        DEGREE_NAMES
+    } else {
+        NOTE_NAMES
+    }
+}
+
+/// Each row's 12 profile values ([`profile_columns`]), for drawing and reports.
+pub fn profile_rows(table: &DataFrame) -> Result<Vec<[f64; 12]>, ChromaError> {
+    let mut rows = vec![[0.0; 12]; table.height()];
+    for (j, name) in profile_columns(table).iter().enumerate() {
+        let column = table.column(name).map_err(|_| ChromaError::MissingColumn {
+            column: (*name).to_string(),
+        })?;
+        let numbers = column
+            .cast(&DataType::Float64)
+            .map_err(|source| ChromaError::Table {
+                step: crate::error::TableStep::Column((*name).to_string()),
+                source,
+            })?;
+        let numbers = numbers.f64().map_err(|source| ChromaError::Table {
+            step: crate::error::TableStep::Column((*name).to_string()),
+            source,
+        })?;
+        for (i, (row, value)) in rows.iter_mut().zip(numbers.iter()).enumerate() {
+            match value {
+                Some(v) if v.is_finite() => row[j] = v,
+                v => {
+                    return Err(ChromaError::NotANumber {
+                        column: (*name).to_string(),
+                        row: i,
+                        cell: v.map_or_else(String::new, |v| v.to_string()),
+                    })
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The feature columns of `table`, in table order: every integer or float column that is not
+/// metadata ([`is_metadata_column`]). Boolean and string columns are never features; a string
+/// column whose cells are mostly numbers (a numeric column with one bad cell, as a hand-edited
+/// CSV gives) is an error naming the cell, never silently left out.
+pub fn feature_columns(table: &DataFrame) -> Result<Vec<String>, ChromaError> {
+    for column in table.columns() {
+        if column.name().as_str() == FILE_COLUMN {
+            continue;
+        }
+        if let Ok(text) = column.str() {
+            let parsed = text
+                .iter()
+                .flatten()
+                .filter(|cell| cell.trim().parse::<f64>().is_ok())
+                .count();
+            let bad = text
+                .iter()
+                .enumerate()
+                .find(|(_, cell)| cell.is_some_and(|c| c.trim().parse::<f64>().is_err()));
+            if let (true, Some((row, Some(cell)))) = (parsed > 0, bad) {
+                return Err(ChromaError::NotANumber {
+                    column: column.name().to_string(),
+                    row,
+                    cell: cell.to_string(),
+                });
+            }
+        }
+    }
+    let columns: Vec<String> = table
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_primitive_numeric() && *c.dtype() != DataType::Boolean)
+        .map(|c| c.name().to_string())
+        .filter(|n| !is_metadata_column(n))
+        .collect();
+    if columns.is_empty() {
+        return Err(ChromaError::NoFeatureColumns);
+    }
+    Ok(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::Column;
+
+    fn table(extra: Column) -> DataFrame {
+        let mut columns = vec![Column::new(FILE_COLUMN.into(), vec!["a.wav", "b.wav"])];
+        for name in NOTE_NAMES {
+            columns.push(Column::new(name.into(), vec![0.5, 0.25]));
+        }
+        columns.push(Column::new("voiced_frames".into(), vec![3u64, 4]));
+        columns.push(Column::new(KEY_COLUMN.into(), vec!["C major", ""]));
+        columns.push(extra);
+        DataFrame::new(2, columns).unwrap()
+    }
+
+    /// A Boolean column (a hand-made flag) is not a feature; the note columns are.
+    #[test]
+    fn boolean_string_and_metadata_columns_are_not_features() {
+        let t = table(Column::new("loud".into(), vec![true, false]));
+        assert_eq!(feature_columns(&t).unwrap(), NOTE_NAMES.to_vec());
+        let t = table(Column::new("energy".into(), vec![1.0, 2.0]));
+        let mut expected = NOTE_NAMES.map(String::from).to_vec();
+        expected.push("energy".into());
+        assert_eq!(feature_columns(&t).unwrap(), expected);
+        assert_eq!(profile_columns(&t), NOTE_NAMES);
+        assert_eq!(profile_rows(&t).unwrap(), vec![[0.5; 12], [0.25; 12]]);
+    }
+
+    #[test]
+    fn a_text_column_of_numbers_with_one_bad_cell_is_an_error() {
+        let t = table(Column::new("energy".into(), vec!["1.5", "n/a"]));
+        let err = feature_columns(&t).unwrap_err().to_string();
+        assert!(err.contains("\"energy\"") && err.contains("row 1"), "{err}");
+        let only_text = DataFrame::new(1, vec![Column::new("x".into(), vec!["a"])]).unwrap();
+        assert!(matches!(
+            feature_columns(&only_text),
+            Err(ChromaError::NoFeatureColumns)
+        ));
+    }
+}
