@@ -39,6 +39,7 @@ mod frames;
 pub mod journal;
 pub mod key;
 mod pitch_class;
+mod plan_cache;
 mod pyaa;
 mod shard;
 mod table;
