@@ -64,7 +64,12 @@ fn parse(args: &[String]) -> Result<Options> {
             _ => bail!("unknown option {flag}"),
         }
     }
-    if o.files == 0 || !(o.seconds > 0.0) || !(o.scale_seconds > 0.0) {
+    if o.files == 0
+        || o.seconds.is_nan()
+        || o.seconds <= 0.0
+        || o.scale_seconds.is_nan()
+        || o.scale_seconds <= 0.0
+    {
         bail!("--files, --seconds and --scale-seconds must be positive");
     }
     Ok(o)
