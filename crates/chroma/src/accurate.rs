@@ -693,6 +693,44 @@ mod tests {
     }
 
     #[test]
+    fn grouped_harmonics_equal_one_weighting_per_harmonic() {
+        // The summation as specified: one cosine weighting per harmonic h at semis - 12 log2 h.
+        for (harmonics, decay) in [(4, 0.6), (16, 0.9), (1, 0.6), (7, 0.0)] {
+            let groups = harmonic_groups(harmonics, decay);
+            for i in 0..500 {
+                let semis = -40.0 + 0.1713 * i as f64;
+                let mut naive = [0.0; 12];
+                for h in 1..=harmonics {
+                    let offset = -12.0 * (h as f64).log2();
+                    add_cosine_weighted(&mut naive, semis + offset, 0.7 * decay.powi(h as i32 - 1));
+                }
+                let mut grouped = [0.0; 12];
+                for &(fraction, classes, w) in &groups {
+                    add_cosine_weighted_shifted(&mut grouped, semis + fraction, classes, 0.7 * w);
+                }
+                for (a, b) in naive.iter().zip(&grouped) {
+                    assert!((a - b).abs() < 1e-12, "{semis}: {naive:?} vs {grouped:?}");
+                }
+            }
+        }
+        // h = 1, 2, 4 share one entry: two weightings per peak instead of four.
+        assert_eq!(harmonic_groups(4, 0.6).len(), 2);
+    }
+
+    #[test]
+    fn lane_sum_and_max_match_the_plain_forms() {
+        let x: Vec<f64> = (0..1003)
+            .map(|i| ((i * 37 % 101) as f64 - 50.0) * 0.01)
+            .collect();
+        let plain: f64 = x.iter().map(|v| v * v).sum();
+        assert!((lane_sum(&x, |v| v * v) - plain).abs() < 1e-12 * plain);
+        assert_eq!(lane_max(&x), x.iter().copied().fold(0.0, f64::max));
+        assert_eq!(lane_max(&[-1.0, f64::NAN, -2.0]), 0.0);
+        assert_eq!(lane_max(&[1.0, f64::NAN, f64::INFINITY]), f64::INFINITY);
+        assert_eq!(lane_max(&[]), 0.0);
+    }
+
+    #[test]
     fn a440_is_a_and_c4_is_c() {
         let mut a = AccurateChroma::new(22050, &AccurateParams::default()).unwrap();
         let g = a.chromagram(&tone(440.0, 22050, 1.0));
