@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 const START: &str = "<!-- demo-output:start -->";
 const END: &str = "<!-- demo-output:end -->";
 
-fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 

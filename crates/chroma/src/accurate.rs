@@ -191,14 +191,21 @@ pub struct AccurateChroma {
     k_hi: usize,
     fft: Arc<dyn RealToComplex<f64>>,
     window: Vec<f64>,
-    /// Samples of the frame being filled (len < n_fft between calls).
+    /// Samples of the frame being filled, from `start` (`len - start < n_fft` between calls):
+    /// consecutive frames overlap, so the buffer is compacted only when it reaches
+    /// [`PENDING_FRAMES`] windows, not moved by a hop per frame.
     pending: Vec<f64>,
+    start: usize,
     frame: Vec<f64>,
     spectrum: Vec<Complex<f64>>,
     scratch: Vec<Complex<f64>>,
     power: Vec<f64>,
-    /// `(semitone offset -12 log2 h, weight decay^(h-1))` for h = 1..=harmonics.
-    harmonic_offsets: Vec<(f64, f64)>,
+    /// The harmonic summation, grouped: `(fraction, semitones, weight)` where the offsets
+    /// `-12 log2 h` of the harmonics h = 1..=harmonics are split into a fraction in (-0.5, 0.5]
+    /// and a whole number of semitones (mod 12), and the weights `decay^(h-1)` of harmonics that
+    /// share both (h = 1, 2, 4, 8, 16: fraction 0, same pitch class) are summed, so those need
+    /// one cosine weighting instead of one each.
+    harmonic_offsets: Vec<(f64, usize, f64)>,
     /// The current frame's peaks: (semitones from `pitch_ref_hz`, weight `P^(exponent/2)`).
     peaks: Vec<(f64, f64)>,
     /// A4 the peaks' pitches are first measured against: `a4_hz` when fixed, else 440 Hz.
@@ -258,14 +265,7 @@ impl AccurateChroma {
         let window = (0..n_fft)
             .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n_fft as f64).cos())
             .collect();
-        let harmonic_offsets = (1..=params.harmonics)
-            .map(|h| {
-                (
-                    -12.0 * (h as f64).log2(),
-                    params.harmonic_decay.powi(h as i32 - 1),
-                )
-            })
-            .collect();
+        let harmonic_offsets = harmonic_groups(params.harmonics, params.harmonic_decay);
         let (pitch_ref_hz, max_held_frames) = match params.tuning {
             Tuning::Fixed => (params.a4_hz, 0),
             Tuning::Estimate { window_s } => {
@@ -280,7 +280,8 @@ impl AccurateChroma {
             k_lo,
             k_hi,
             window,
-            pending: Vec::with_capacity(n_fft),
+            pending: Vec::with_capacity(PENDING_FRAMES * n_fft),
+            start: 0,
             frame: fft.make_input_vec(),
             spectrum: fft.make_output_vec(),
             scratch: fft.make_scratch_vec(),
@@ -353,12 +354,16 @@ impl AccurateChroma {
         self.samples_seen += block.len() as u64;
         let mut rest = block;
         while !rest.is_empty() {
-            let take = (self.n_fft - self.pending.len()).min(rest.len());
+            let take = (self.n_fft - (self.pending.len() - self.start)).min(rest.len());
+            if self.pending.len() + take > PENDING_FRAMES * self.n_fft {
+                self.pending.drain(..self.start);
+                self.start = 0;
+            }
             self.pending.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
-            if self.pending.len() == self.n_fft {
+            if self.pending.len() - self.start == self.n_fft {
                 self.analyse_pending();
-                self.pending.drain(..self.hop);
+                self.start += self.hop;
             }
         }
     }
@@ -370,10 +375,10 @@ impl AccurateChroma {
         if self.out.n_frames() == 0
             && self.frames_out == 0
             && self.tuning.held_frames.is_empty()
-            && !self.pending.is_empty()
+            && self.pending.len() > self.start
         {
-            let real = self.pending.len();
-            self.pending.resize(self.n_fft, 0.0);
+            let real = self.pending.len() - self.start;
+            self.pending.resize(self.start + self.n_fft, 0.0);
             self.analyse_frame_of(real);
         }
         if self.tuning.shift.is_none() {
@@ -382,6 +387,7 @@ impl AccurateChroma {
         let cents = cents_of_a4(self.pitch_ref_hz) + 100.0 * self.tuning.shift.unwrap_or(0.0);
         self.out.set_tuning_cents(cents);
         self.pending.clear();
+        self.start = 0;
         self.samples_seen = 0;
         self.frames_out = 0;
         let gram = std::mem::replace(
@@ -392,12 +398,25 @@ impl AccurateChroma {
         gram
     }
 
-    /// Convenience: the chromagram of a whole signal (resets any pending stream first).
-    pub fn chromagram(&mut self, samples: &[f64]) -> Chromagram {
+    /// The parameters this analyser was planned with.
+    pub fn params(&self) -> &AccurateParams {
+        &self.params
+    }
+
+    /// Drops any stream in progress (samples, frames, tuning state), keeping the plan and
+    /// buffers, so the analyser can start the next stream (as after [`finish`](Self::finish)).
+    pub fn reset(&mut self) {
         self.pending.clear();
+        self.start = 0;
         self.out = Chromagram::new(self.hop as f64 / self.sample_rate as f64);
+        self.samples_seen = 0;
         self.frames_out = 0;
         self.reset_stream();
+    }
+
+    /// Convenience: the chromagram of a whole signal (resets any pending stream first).
+    pub fn chromagram(&mut self, samples: &[f64]) -> Chromagram {
+        self.reset();
         self.reserve_for(samples.len() as u64);
         self.push(samples);
         self.finish()
@@ -450,21 +469,18 @@ impl AccurateChroma {
         // The frame's mean (DC) is removed first: it carries no pitch, and its window leakage
         // would otherwise set the level the peaks are judged against.
         let real = real.max(1);
-        let mean = self.pending[..real].iter().sum::<f64>() / real as f64;
-        let energy = self.pending[..real]
-            .iter()
-            .map(|x| (x - mean) * (x - mean))
-            .sum::<f64>()
-            / real as f64;
-        for (i, ((f, x), w)) in self
+        let pending = &self.pending[self.start..self.start + self.n_fft];
+        let mean = lane_sum(&pending[..real], |x| x) / real as f64;
+        let energy = lane_sum(&pending[..real], |x| (x - mean) * (x - mean)) / real as f64;
+        for ((f, x), w) in self
             .frame
             .iter_mut()
-            .zip(&self.pending)
+            .zip(&pending[..real])
             .zip(&self.window)
-            .enumerate()
         {
-            *f = if i < real { (x - mean) * w } else { 0.0 };
+            *f = (x - mean) * w;
         }
+        self.frame[real..].fill(0.0);
         self.peaks.clear();
         // Lengths come from the plan, so the FFT cannot fail; a failure would give no peaks.
         if energy > 0.0
@@ -503,8 +519,8 @@ impl AccurateChroma {
     /// with its harmonic summation.
     #[inline]
     fn add_peak(&self, chroma: &mut [f64; 12], semis: f64, weight: f64) {
-        for &(offset, w) in &self.harmonic_offsets {
-            add_cosine_weighted(chroma, semis + offset, weight * w);
+        for &(fraction, classes, w) in &self.harmonic_offsets {
+            add_cosine_weighted_shifted(chroma, semis + fraction, classes, weight * w);
         }
     }
 
@@ -512,11 +528,10 @@ impl AccurateChroma {
     fn find_peaks(&mut self) {
         // The floor is relative to the strongest bin of the whole spectrum, so a frame whose
         // energy lies outside fmin..fmax (or that is rounding noise) gives no peaks.
-        let mut max_p = 0.0f64;
         for (p, x) in self.power.iter_mut().zip(&self.spectrum) {
-            *p = x.norm_sqr();
-            max_p = max_p.max(*p);
+            *p = x.re * x.re + x.im * x.im;
         }
+        let max_p = lane_max(&self.power);
         if max_p <= 0.0 || !max_p.is_finite() {
             return;
         }
@@ -545,15 +560,78 @@ impl AccurateChroma {
     }
 }
 
-/// Half-width of the HPCP cosine window, semitones (window length 4/3 semitones).
-const HALF_WIDTH: f64 = 2.0 / 3.0;
+/// Windows' worth of samples `pending` holds before it is compacted.
+const PENDING_FRAMES: usize = 2;
 
-/// Adds `power cos^2(pi/2 * dist / HALF_WIDTH)` to the (at most two) pitch classes within
-/// `HALF_WIDTH` semitones of pitch `semis` (semitones from A, any octave).
-fn add_cosine_weighted(chroma: &mut [f64; 12], semis: f64, power: f64) {
+/// Sum of `f(x)` over `x` in eight interleaved partial sums (independent additions the
+/// compiler can vectorise, instead of one chain of dependent ones).
+#[inline]
+fn lane_sum(x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += f(v);
+        }
+    }
+    let mut total =
+        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for &v in tail {
+        total += f(v);
+    }
+    total
+}
+
+/// Largest value of `x` (0 for an empty slice or all values <= 0; NaN is ignored, +inf kept),
+/// in eight lanes.
+#[inline]
+fn lane_max(x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a = if v > *a { v } else { *a };
+        }
+    }
+    let mut m = 0.0f64;
+    for &v in acc.iter().chain(tail) {
+        m = if v > m { v } else { m };
+    }
+    m
+}
+
+/// The harmonic summation's offsets `-12 log2 h` (h = 1..=harmonics) with weights
+/// `decay^(h-1)`, as `(fraction, whole semitones mod 12, summed weight)`: harmonics whose
+/// offsets differ by whole octaves land on the same pitch class with the same cosine weight,
+/// so their weights are summed into one entry.
+fn harmonic_groups(harmonics: usize, decay: f64) -> Vec<(f64, usize, f64)> {
+    let mut groups: Vec<(f64, usize, f64)> = Vec::new();
+    for h in 1..=harmonics {
+        let offset = -12.0 * (h as f64).log2();
+        let whole = offset.round();
+        let fraction = offset - whole;
+        let classes = (whole as i64).rem_euclid(12) as usize;
+        let weight = decay.powi(h as i32 - 1);
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == fraction && g.1 == classes)
+        {
+            Some(g) => g.2 += weight,
+            None => groups.push((fraction, classes, weight)),
+        }
+    }
+    groups
+}
+
+/// [`add_cosine_weighted`] at pitch `semis + shift` for a whole number `shift` of semitones
+/// given as `classes = shift mod 12`.
+#[inline]
+fn add_cosine_weighted_shifted(chroma: &mut [f64; 12], semis: f64, classes: usize, power: f64) {
     let nearest = semis.round();
     let d = semis - nearest; // in [-0.5, 0.5]
-    let class = (nearest as i64).rem_euclid(12) as usize;
+    let class = ((nearest as i64).rem_euclid(12) as usize + classes) % 12;
     let w = (0.5 * PI * d / HALF_WIDTH).cos();
     chroma[class] += power * w * w;
     let other_dist = 1.0 - d.abs();
@@ -566,6 +644,16 @@ fn add_cosine_weighted(chroma: &mut [f64; 12], semis: f64, power: f64) {
         let w = (0.5 * PI * other_dist / HALF_WIDTH).cos();
         chroma[other] += power * w * w;
     }
+}
+
+/// Half-width of the HPCP cosine window, semitones (window length 4/3 semitones).
+const HALF_WIDTH: f64 = 2.0 / 3.0;
+
+/// Adds `power cos^2(pi/2 * dist / HALF_WIDTH)` to the (at most two) pitch classes within
+/// `HALF_WIDTH` semitones of pitch `semis` (semitones from A, any octave).
+#[cfg(test)]
+fn add_cosine_weighted(chroma: &mut [f64; 12], semis: f64, power: f64) {
+    add_cosine_weighted_shifted(chroma, semis, 0, power);
 }
 
 #[cfg(test)]
@@ -602,6 +690,44 @@ mod tests {
         add_cosine_weighted(&mut c, 12.0 * 3.0 + 2.2, 1.0);
         assert_eq!(first_argmax(&c), 2);
         assert_eq!(c[3], 0.0);
+    }
+
+    #[test]
+    fn grouped_harmonics_equal_one_weighting_per_harmonic() {
+        // The summation as specified: one cosine weighting per harmonic h at semis - 12 log2 h.
+        for (harmonics, decay) in [(4, 0.6), (16, 0.9), (1, 0.6), (7, 0.0)] {
+            let groups = harmonic_groups(harmonics, decay);
+            for i in 0..500 {
+                let semis = -40.0 + 0.1713 * i as f64;
+                let mut naive = [0.0; 12];
+                for h in 1..=harmonics {
+                    let offset = -12.0 * (h as f64).log2();
+                    add_cosine_weighted(&mut naive, semis + offset, 0.7 * decay.powi(h as i32 - 1));
+                }
+                let mut grouped = [0.0; 12];
+                for &(fraction, classes, w) in &groups {
+                    add_cosine_weighted_shifted(&mut grouped, semis + fraction, classes, 0.7 * w);
+                }
+                for (a, b) in naive.iter().zip(&grouped) {
+                    assert!((a - b).abs() < 1e-12, "{semis}: {naive:?} vs {grouped:?}");
+                }
+            }
+        }
+        // h = 1, 2, 4 share one entry: two weightings per peak instead of four.
+        assert_eq!(harmonic_groups(4, 0.6).len(), 2);
+    }
+
+    #[test]
+    fn lane_sum_and_max_match_the_plain_forms() {
+        let x: Vec<f64> = (0..1003)
+            .map(|i| ((i * 37 % 101) as f64 - 50.0) * 0.01)
+            .collect();
+        let plain: f64 = x.iter().map(|v| v * v).sum();
+        assert!((lane_sum(&x, |v| v * v) - plain).abs() < 1e-12 * plain);
+        assert_eq!(lane_max(&x), x.iter().copied().fold(0.0, f64::max));
+        assert_eq!(lane_max(&[-1.0, f64::NAN, -2.0]), 0.0);
+        assert_eq!(lane_max(&[1.0, f64::NAN, f64::INFINITY]), f64::INFINITY);
+        assert_eq!(lane_max(&[]), 0.0);
     }
 
     #[test]

@@ -40,6 +40,7 @@ mod frames;
 pub mod journal;
 pub mod key;
 mod pitch_class;
+mod plan_cache;
 mod pyaa;
 pub mod schema;
 mod shard;

@@ -16,6 +16,7 @@ use crate::chromagram::{
 use crate::error::ChromaError;
 use crate::key::{rotate_to_tonic, KeyEstimate, KeyFinder, DEGREE_NAMES};
 use crate::pitch_class::NOTE_NAMES;
+use crate::plan_cache;
 use crate::pyaa::{self, FeatureStats};
 use crate::schema;
 
@@ -259,10 +260,33 @@ struct DecodedAnalysis {
 }
 
 /// Decodes `path` and hands each chroma frame of `options.mode` (12 values and the frame's
-/// energy) to `on_frame`, in order; nothing per frame is kept.
+/// energy) to `on_frame`, in order; nothing per frame is kept. The accurate analyser and the
+/// feature extractor are this thread's, planned once per thread and sample rate
+/// ([`crate::plan_cache`]).
 fn decode_and_analyse(
     path: &Path,
     options: &TableOptions,
+    on_frame: &mut dyn FnMut(&[f64; 12], f64),
+) -> Result<DecodedAnalysis, ChromaError> {
+    let reader = AudioReader::open(path).map_err(|source| ChromaError::Audio {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let fs = reader.info().sample_rate;
+    match options.mode {
+        ChromaMode::Accurate => plan_cache::with_accurate(fs, &options.accurate, |a| {
+            decode_and_analyse_with(path, options, reader, Some(a), on_frame)
+        })?,
+        ChromaMode::Pyaa => decode_and_analyse_with(path, options, reader, None, on_frame),
+    }
+}
+
+/// [`decode_and_analyse`] from the opened `reader`, with the accurate analyser in accurate mode.
+fn decode_and_analyse_with(
+    path: &Path,
+    options: &TableOptions,
+    mut reader: AudioReader,
+    mut accurate: Option<&mut AccurateChroma>,
     on_frame: &mut dyn FnMut(&[f64; 12], f64),
 ) -> Result<DecodedAnalysis, ChromaError> {
     let audio_err = |source| ChromaError::Audio {
@@ -276,13 +300,8 @@ fn decode_and_analyse(
     let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
 
     // Pass 1.
-    let mut reader = AudioReader::open(path).map_err(audio_err)?;
     let fs = reader.info().sample_rate;
     let raw_scale = reader.info().raw_scale();
-    let mut accurate = match options.mode {
-        ChromaMode::Accurate => Some(AccurateChroma::new(fs, &options.accurate)?),
-        ChromaMode::Pyaa => None,
-    };
     let mut signal_stats = SignalStats::new();
     let mut n_samples = 0u64;
     while let Some(block) = reader.next_block().map_err(audio_err)? {
@@ -306,34 +325,38 @@ fn decode_and_analyse(
     // Pass 2.
     let mut feature_stats = None;
     if needs_features {
-        let mut extractor = FeatureExtractor::new(fs, FrameSpec::default()).map_err(feature_err)?;
-        let framing = extractor.framing();
         let pyaa_frames = options.mode == ChromaMode::Pyaa;
+        let normalisation = signal_stats.normalisation(raw_scale);
+        let (stats, step) = plan_cache::with_extractor(fs, |extractor| {
+            let step = extractor.framing().step();
+            let mut stats = FeatureStats::new();
+            let mut stream = extractor.frame_stream(normalisation);
+            let mut second = AudioReader::open(path).map_err(audio_err)?;
+            while let Some(block) = second.next_block().map_err(audio_err)? {
+                stream
+                    .push_block(block, |frame| {
+                        if pyaa_frames {
+                            on_frame(
+                                &pyaa::chroma_of_row(frame.features),
+                                pyaa::energy_of_row(frame.features),
+                            );
+                        }
+                        stats.push(frame.features);
+                    })
+                    .map_err(feature_err)?;
+            }
+            if stream.samples() != n_samples {
+                return Err(ChromaError::StreamChanged {
+                    path: path.to_path_buf(),
+                    first: n_samples,
+                    second: stream.samples(),
+                });
+            }
+            Ok((stats, step))
+        })
+        .map_err(feature_err)??;
         if pyaa_frames {
-            hop_s = framing.step() as f64 / f64::from(fs);
-        }
-        let mut stats = FeatureStats::new();
-        let mut stream = extractor.frame_stream(signal_stats.normalisation(raw_scale));
-        let mut second = AudioReader::open(path).map_err(audio_err)?;
-        while let Some(block) = second.next_block().map_err(audio_err)? {
-            stream
-                .push_block(block, |frame| {
-                    if pyaa_frames {
-                        on_frame(
-                            &pyaa::chroma_of_row(frame.features),
-                            pyaa::energy_of_row(frame.features),
-                        );
-                    }
-                    stats.push(frame.features);
-                })
-                .map_err(feature_err)?;
-        }
-        if stream.samples() != n_samples {
-            return Err(ChromaError::StreamChanged {
-                path: path.to_path_buf(),
-                first: n_samples,
-                second: stream.samples(),
-            });
+            hop_s = step as f64 / f64::from(fs);
         }
         if options.feature_stats {
             feature_stats = Some(stats.finish());
@@ -374,7 +397,7 @@ pub fn analyze_samples(
     };
     let gram = match (&matrix, options.mode) {
         (Some(m), ChromaMode::Pyaa) => pyaa::pyaa_chromagram(m),
-        _ => AccurateChroma::new(sample_rate, &options.accurate)?.chromagram(samples),
+        _ => plan_cache::with_accurate(sample_rate, &options.accurate, |a| a.chromagram(samples))?,
     };
     let feature_stats = match (&matrix, options.feature_stats) {
         (Some(m), true) => {
