@@ -2258,3 +2258,37 @@ fn relative_profiles_cluster_major_against_minor_across_keys() {
     assert_eq!(minor.len(), 1, "minor pieces split: {files:?} {clusters:?}");
     assert_ne!(major, minor);
 }
+
+#[test]
+fn features_mid_term_equals_pyaudioanalysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("mid.csv");
+    let out = run(&[
+        "features",
+        "real/doremi.wav",
+        "--mid-window",
+        "1",
+        "--mid-step",
+        "0.5",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = read_table(&csv);
+    let golden = read_table(
+        &testdata()
+            .join("reference/pyaa-midterm/mid_m1.0_s0.5_w0.050_h0.025__real__doremi.wav.csv"),
+    );
+    assert_eq!((ours.height(), ours.width()), (16, 136));
+    assert_eq!(ours.get_column_names(), golden.get_column_names());
+    for name in golden.get_column_names() {
+        let (o, g) = (floats(&ours, name), floats(&golden, name));
+        let scale = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (a, b) in o.iter().zip(&g) {
+            assert!((a - b).abs() <= 1e-6 * scale + 1e-9, "{name}: {a} vs {b}");
+        }
+    }
+    // Both or neither: a usage error.
+    let out = run(&["features", "real/doremi.wav", "--mid-window", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

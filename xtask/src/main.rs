@@ -1,11 +1,13 @@
 //! Developer chores. `cargo xtask fixtures [DIR]` writes the synthetic test audio (default DIR:
 //! `target/fixtures`) with an `INDEX.md` describing every file; `cargo xtask docs` regenerates
 //! the README's pictures and demo output; `cargo xtask bench` runs every benchmark; `cargo xtask
-//! rss` measures the peak memory of the streaming commands on long generated files.
+//! rss` measures the peak memory of the streaming commands on long generated files; `cargo xtask
+//! test` runs the Rust and Python test suites; `cargo xtask bench-python` the Python benchmark.
 
 mod docs;
 mod keys;
 mod library;
+mod python;
 mod rss;
 mod stress;
 
@@ -32,6 +34,9 @@ tasks:
   keyset DIR       write the labelled key set (24 keys x 5 styles, in tune and detuned) to DIR
   keybench [DIR]   key accuracy and speed against Essentia and librosa (set in DIR, default
                    target/keyset, written first if missing)
+  test             every test: `cargo test --workspace`, then the Python package's pytest suite
+                   (virtual environment in target/python-venv, package built with pip + maturin)
+  bench-python     the Python benchmark against pyAudioAnalysis, librosa and scikit-learn
   help             show this text";
 
 fn main() -> Result<()> {
@@ -49,6 +54,8 @@ fn main() -> Result<()> {
         Some("docs") => docs::run(),
         Some("bench") => docs::bench(),
         Some("bench-library") => library::run(&args[1..]),
+        Some("test") => python::test(),
+        Some("bench-python") => python::bench(),
         Some("stress") => {
             let n = match args.get(1) {
                 Some(n) => n

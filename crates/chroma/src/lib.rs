@@ -37,6 +37,7 @@ mod chromagram;
 pub mod cleanup;
 mod error;
 mod frames;
+mod inputs;
 pub mod journal;
 pub mod key;
 mod pitch_class;
@@ -55,6 +56,7 @@ pub use chromagram::{
 };
 pub use error::{ChromaError, TableStep};
 pub use frames::{for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions};
+pub use inputs::{audio_files, has_extension, AudioFiles, UnreadableEntry, AUDIO_EXTENSIONS};
 pub use key::{
     mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, Mode, DEGREE_NAMES,
 };

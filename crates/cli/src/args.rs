@@ -82,6 +82,14 @@ fn positive(text: &str) -> Result<usize, String> {
     }
 }
 
+/// A duration in seconds: finite and above zero.
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 => Ok(s),
+        _ => Err("expected a number of seconds above 0".to_string()),
+    }
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -312,6 +320,20 @@ pub struct FeaturesArgs {
     /// reference), or accurate: pitch-class shares of the accurate chroma frame nearest in time.
     #[arg(long, value_enum, default_value_t = ChromaArg::Pyaa)]
     pub chroma: ChromaArg,
+    /// Mid-term statistics instead of frames: one row per window of S seconds, the mean and std
+    /// of the 68 features and deltas (pyAudioAnalysis's mid_feature_extraction over 50 ms / 25 ms
+    /// frames, windows converted as round(S * rate)); needs --mid-step.
+    #[arg(
+        long,
+        value_name = "S",
+        value_parser = positive_seconds,
+        requires = "mid_step",
+        conflicts_with = "chroma"
+    )]
+    pub mid_window: Option<f64>,
+    /// Hop between mid-term windows in seconds; needs --mid-window.
+    #[arg(long, value_name = "S", value_parser = positive_seconds, requires = "mid_window")]
+    pub mid_step: Option<f64>,
 }
 
 /// How to start k-means.

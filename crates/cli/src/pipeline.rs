@@ -8,8 +8,9 @@ use chroma::{AnalysisBatch, ChromaError, ChromaMode, TableOptions};
 use polars::prelude::DataFrame;
 
 use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs, TuningArg};
-use crate::inputs::{self, InputFailure, Inputs};
+use crate::inputs::{self, Inputs};
 use crate::output::one_line;
+use chroma::UnreadableEntry as InputFailure;
 
 /// The table options for the `--tuning`, `--a4` and `--key-profile` flags (the rest default).
 pub fn tonal_options(tonal: &TonalArgs) -> TableOptions {

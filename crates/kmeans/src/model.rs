@@ -6,7 +6,7 @@ use std::path::Path;
 use nalgebra::DMatrix;
 use polars::prelude::DataFrame;
 
-use crate::lloyd::assign;
+use crate::lloyd::{assign, sq_dist};
 use crate::params::KMeansValidParams;
 use crate::table::{RowMatrix, Scaling};
 use crate::KMeansError;
@@ -148,6 +148,33 @@ impl KMeansModel {
             );
         }
         Ok((labels, dist2.into_iter().map(f64::sqrt).collect()))
+    }
+
+    /// Euclidean distance of every row to every centroid, row-major `n_rows x k`, after the
+    /// model's scaling (scikit-learn's `transform`). The table must have the model's columns.
+    pub fn distances_to_centroids(&self, data: &RowMatrix) -> Result<Vec<f64>, KMeansError> {
+        let d = self.columns.len();
+        if data.n_cols() != d {
+            return Err(KMeansError::ColumnCount {
+                fitted: "model",
+                expected: d,
+                found: data.n_cols(),
+            });
+        }
+        let scaled;
+        let x = match &self.scaling {
+            Some(s) => {
+                scaled = data.scaled(s)?;
+                &scaled
+            }
+            None => data,
+        };
+        let mut out = Vec::with_capacity(x.n_rows() * self.k);
+        for i in 0..x.n_rows() {
+            let row = x.row(i);
+            out.extend(self.centroids.iter().map(|c| sq_dist(row, c).sqrt()));
+        }
+        Ok(out)
     }
 
     /// Predicts the rows of a DataFrame, reading the model's columns by name.

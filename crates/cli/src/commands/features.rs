@@ -4,12 +4,17 @@
 use crate::args::{FeaturesArgs, GlobalArgs};
 use crate::checks::{self, OutputKind};
 use crate::Outcome;
+use anyhow::Context as _;
+use polars::prelude::SerWriter as _;
 
 /// Runs `features`.
 pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> {
     if let Some(path) = &args.output {
         checks::check_output("-o", path, OutputKind::Table)?;
         checks::check_distinct(&[("-o", path)], &[&args.file])?;
+    }
+    if let (Some(window), Some(step)) = (args.mid_window, args.mid_step) {
+        return mid_term(&args, window, step);
     }
     let options = chroma::FrameOptions {
         chroma: crate::pipeline::chroma_mode(args.chroma),
@@ -35,4 +40,44 @@ pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> 
             Ok(Outcome::SomeFailed)
         }
     }
+}
+
+/// `features --mid-window S --mid-step S`: the mid-term statistics of the file, one row per window.
+fn mid_term(args: &FeaturesArgs, window: f64, step: f64) -> anyhow::Result<Outcome> {
+    use stfeatures::midterm::{mid_feature_extraction, MidTermSpec};
+    let result = audio_io::read_mono(&args.file)
+        .map_err(stfeatures::FeatureError::from)
+        .and_then(|signal| {
+            let fs = signal.sample_rate();
+            let spec = MidTermSpec::seconds(fs, window, step, 0.050, 0.025);
+            mid_feature_extraction(&signal.raw_samples(), fs, &spec).map_err(|e| {
+                stfeatures::FeatureError::File {
+                    path: args.file.clone(),
+                    source: Box::new(e),
+                }
+            })
+        });
+    let mid = match result {
+        Ok((mid, _)) => mid,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(Outcome::SomeFailed);
+        }
+    };
+    let mut df = mid
+        .to_dataframe()
+        .context("cannot build the mid-term table")?;
+    match &args.output {
+        Some(path) => chroma::write_table(&mut df, path)?,
+        None => {
+            let written = polars::prelude::CsvWriter::new(crate::stdout::StdoutWriter)
+                .include_header(true)
+                .finish(&mut df);
+            // A failed stdout is remembered and reported by `main` (quietly for a closed pipe).
+            if written.is_err() && !crate::stdout::failed() {
+                written.context("cannot write to stdout")?;
+            }
+        }
+    }
+    Ok(Outcome::AllGood)
 }

@@ -1,0 +1,246 @@
+"""The project's own API: files and arrays in, NumPy arrays and polars tables out."""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _chromacluster as _rs
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class FailedFilesWarning(UserWarning):
+    """Some files of a batch failed; ``failures`` lists them (:class:`Failure`)."""
+
+    def __init__(self, failures: "List[Failure]"):
+        self.failures = list(failures)
+        shown = "; ".join(f.message for f in self.failures[:10])
+        more = f"; and {len(self.failures) - 10} more" if len(self.failures) > 10 else ""
+        super().__init__(f"{len(self.failures)} file(s) failed and were skipped: {shown}{more}")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that could not be analysed: its path, the exception class and the message."""
+
+    path: str
+    kind: str
+    message: str
+
+    def exception(self) -> "_rs.ChromaclusterError":
+        """The exception :func:`notes` raises for this file with ``strict=True``."""
+        cls = getattr(_rs, self.kind, _rs.ChromaclusterError)
+        err = cls(self.message)
+        err.path = self.path
+        return err
+
+
+def _polars():
+    import polars as pl
+
+    return pl
+
+
+def _read_parquet(data: bytes):
+    return _polars().read_parquet(io.BytesIO(data))
+
+
+def _raw(path: PathLike) -> Tuple[np.ndarray, int, str, int, float]:
+    """Mono samples in the scale pyAudioAnalysis's reader gives, the rate, format, channels
+    and the factor from [-1, 1] to that scale."""
+    samples, fs, scale, offset, fmt, channels = _rs.read_mono(os.fspath(path))
+    return samples * scale + offset, fs, fmt, channels, scale
+
+
+def read_audio(path: PathLike) -> Tuple[np.ndarray, int]:
+    """Decodes an audio file (WAV, FLAC, MP3, Ogg Vorbis, AIFF, AAC/M4A, ALAC, recognised by
+    content) to ``(samples, sample_rate)``: mono float64 samples in [-1, 1] (channels averaged).
+
+    Raises :class:`AudioError` naming the file when it cannot be decoded.
+    """
+    samples, fs, _, _, _, _ = _rs.read_mono(os.fspath(path))
+    return samples, fs
+
+
+def _as_signal(signal) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(signal, dtype=np.float64))
+
+
+def features(
+    path_or_array,
+    sample_rate: Optional[int] = None,
+    *,
+    window: float = 0.050,
+    step: float = 0.025,
+    deltas: bool = False,
+    mid_window: Optional[float] = None,
+    mid_step: Optional[float] = None,
+):
+    """The short-term feature table of a file or a 1-D signal, the CLI's ``features``: a
+    ``polars.DataFrame`` with one row per frame and pyAudioAnalysis's 34 columns (68 with
+    ``deltas``), windows of ``int(window * rate)`` samples every ``int(step * rate)``.
+
+    With ``mid_window`` and ``mid_step`` (seconds, both or neither): the mid-term statistics
+    instead (CLI ``features --mid-window S --mid-step S``), one row per mid-term window, the mean
+    and std of the 68 features and deltas, 136 columns.
+
+    A file is read in the scale pyAudioAnalysis's reader gives (16-bit PCM as -32768..32767), so
+    the values equal the reference's; an array is used as given (then ``sample_rate`` is
+    required; only ``energy`` depends on the signal's scale).
+    """
+    pl = _polars()
+    if isinstance(path_or_array, (str, os.PathLike)):
+        signal, fs, _, _, _ = _raw(path_or_array)
+        if sample_rate is not None and sample_rate != fs:
+            raise ValueError(f"{os.fspath(path_or_array)}: sample rate is {fs} Hz, not {sample_rate}")
+    else:
+        if sample_rate is None:
+            raise ValueError("sample_rate is required when features() is given an array")
+        signal, fs = _as_signal(path_or_array), int(sample_rate)
+        if signal.ndim != 1:
+            raise ValueError(f"expected a 1-D signal, got shape {signal.shape}")
+    if (mid_window is None) != (mid_step is None):
+        raise ValueError("mid_window and mid_step go together")
+    if mid_window is not None:
+        return _read_parquet(_rs.mid_term_table(signal, fs, float(mid_window), float(mid_step)))
+    matrix, names = _rs.feature_extraction(signal, fs, int(window * fs), int(step * fs), deltas)
+    return pl.DataFrame({name: matrix[i] for i, name in enumerate(names)})
+
+
+def chromagram(path: PathLike, chroma: str = "accurate") -> Tuple[np.ndarray, np.ndarray]:
+    """The chromagram of a file: ``(values, times)``, ``values`` a 12 x frames float64 array in
+    the pitch-class order A, A#, B, C, ..., G# (the table's), ``times`` each frame's start in
+    seconds. ``chroma`` is ``"accurate"`` (true bin frequencies, long window) or ``"pyaa"``
+    (pyAudioAnalysis's chroma over 50 ms / 25 ms frames).
+    """
+    values, hop = _rs.chromagram(os.fspath(path), chroma)
+    return values, np.arange(values.shape[1], dtype=np.float64) * hop
+
+
+def _paths(paths) -> List[str]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    return [os.fspath(p) for p in paths]
+
+
+def notes(
+    paths_or_folders: Union[PathLike, Iterable[PathLike]],
+    chroma: str = "accurate",
+    profile: str = "dominant",
+    summary: bool = False,
+    jobs: Optional[int] = None,
+    strict: bool = False,
+    return_failures: bool = False,
+):
+    """The files x 12 note-profile table of files and folders (walked recursively, audio files
+    by extension), exactly the CLI's ``notes`` table: a ``polars.DataFrame`` with ``file``,
+    ``A`` .. ``G#``, ``voiced_frames``, ``frames``, ``duration_s``, ``sample_rate`` (and the 68
+    feature statistics with ``summary``), one row per good file in path order.
+    ``.to_pandas()`` gives pandas.
+
+    ``chroma``: ``"accurate"`` or ``"pyaa"``; ``profile``: ``"dominant"`` or ``"mean"``;
+    ``jobs``: worker threads (default all cores; the table does not depend on it).
+
+    A file that fails does not raise: it is left out, a :class:`FailedFilesWarning` lists the
+    failures (path and cause), and with ``return_failures=True`` the result is
+    ``(table, [Failure, ...])``. With ``strict=True`` the first failure (in path order) raises
+    its exception (:class:`AudioError`, :class:`FeatureError`) naming the file. The GIL is
+    released while files are analysed; Ctrl-C stops the call between small groups of files.
+    """
+    requested = _paths(paths_or_folders)
+    files, _skipped, unreadable = _rs.audio_files(requested)
+    if not files:
+        raise _rs.ChromaclusterError(f"no audio files found in {', '.join(requested)}")
+    if strict and unreadable:
+        path, cause = unreadable[0]
+        raise _rs.ChromaclusterError(f"{path}: {cause}")
+    data, failed = _rs.notes_table([os.fspath(f) for f in files], chroma, profile, summary, jobs, strict)
+    table = _read_parquet(data)
+    failures = [Failure(os.fspath(p), "ChromaclusterError", f"{os.fspath(p)}: {cause}") for p, cause in unreadable]
+    failures += [Failure(p, kind, message) for p, kind, message in failed]
+    if failures:
+        warnings.warn(FailedFilesWarning(failures), stacklevel=2)
+    return (table, failures) if return_failures else table
+
+
+def _batch_paths(batch, path_column: str) -> List[str]:
+    if isinstance(batch, (str, os.PathLike)):
+        return [os.fspath(batch)]
+    column = None
+    if isinstance(batch, dict):
+        column = batch[path_column]
+    elif hasattr(batch, "column") and hasattr(batch, "schema"):  # pyarrow Table / RecordBatch
+        column = batch.column(path_column)
+    elif hasattr(batch, "columns") and hasattr(batch, "__getitem__") and not isinstance(batch, (list, tuple)):
+        column = batch[path_column]  # pandas / polars DataFrame
+    if column is None:
+        return _paths(batch)
+    if hasattr(column, "to_pylist"):
+        return [str(p) for p in column.to_pylist()]
+    return [str(p) for p in list(column)]
+
+
+def _arrow_type(pa, t, signed_integers: bool):
+    view = getattr(pa.types, "is_string_view", lambda _t: False)
+    if pa.types.is_large_string(t) or view(t) or pa.types.is_string(t):
+        return pa.string()
+    if signed_integers and pa.types.is_unsigned_integer(t):
+        return pa.int64()
+    return t
+
+
+def analyze_batch(
+    paths,
+    *,
+    chroma: str = "accurate",
+    profile: str = "dominant",
+    summary: bool = False,
+    jobs: Optional[int] = None,
+    path_column: str = "path",
+    signed_integers: bool = False,
+):
+    """Analyses a batch of audio files and returns a ``pyarrow.RecordBatch`` with one row per
+    input path, in input order: the :func:`notes` table's columns plus ``error`` (null when the
+    file was fine; otherwise the cause, the other columns null). Never raises for a bad file, so
+    one bad file cannot fail a distributed job.
+
+    ``paths``: a list of paths, or a ``pyarrow.Table``/``RecordBatch``, pandas/polars DataFrame
+    or dict with a ``path_column`` column -- what Ray Data's
+    ``map_batches(analyze_batch, batch_format="pyarrow")`` and Spark's ``mapInArrow`` hand over.
+    Strings are Arrow ``string`` (not ``large_string``). ``signed_integers=True`` turns the
+    unsigned count columns into ``int64`` (Spark has no unsigned types). Given a
+    ``pyarrow.Table`` (Ray Data's batch), the result is a ``pyarrow.Table`` too, as Ray's
+    ``map_batches`` requires.
+    """
+    import pyarrow as pa
+
+    as_table = isinstance(paths, pa.Table)
+
+    pl = _polars()
+    requested = _batch_paths(paths, path_column)
+    if requested:
+        data, failed = _rs.notes_table(requested, chroma, profile, summary, jobs, False)
+    else:
+        data, failed = _rs.notes_table([], chroma, profile, summary, jobs, False)
+    table = _read_parquet(data)
+    errors = {p: message for p, _kind, message in failed}
+    base = pl.DataFrame({"file": pl.Series("file", requested, dtype=pl.Utf8)}).with_row_index("__row")
+    joined = base.join(table, on="file", how="left").sort("__row").drop("__row")
+    joined = joined.with_columns(pl.Series("error", [errors.get(p) for p in requested], dtype=pl.Utf8))
+    arrow = joined.to_arrow()
+    schema = pa.schema(
+        [
+            pa.field(f.name, _arrow_type(pa, f.type, signed_integers))
+            for f in arrow.schema
+        ]
+    )
+    arrow = arrow.cast(schema)
+    batches = arrow.combine_chunks().to_batches()
+    batch = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=schema)
+    return pa.Table.from_batches([batch], schema=schema) if as_table else batch

@@ -1,0 +1,65 @@
+"""Type stubs of the compiled module (conversion layer; use the package's public API)."""
+
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import numpy.typing as npt
+
+class ChromaclusterError(Exception):
+    path: Optional[str]
+
+class AudioError(ChromaclusterError): ...
+class FeatureError(ChromaclusterError): ...
+class KMeansError(ChromaclusterError): ...
+
+def read_mono(path: str) -> Tuple[npt.NDArray[np.float64], int, float, float, str, int]: ...
+def feature_extraction(
+    signal: npt.NDArray[np.float64], sampling_rate: int, window: int, step: int, deltas: bool = True
+) -> Tuple[npt.NDArray[np.float64], List[str]]: ...
+def mid_feature_extraction(
+    signal: npt.NDArray[np.float64],
+    sampling_rate: int,
+    mid_window: float,
+    mid_step: float,
+    short_window: float,
+    short_step: float,
+) -> Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], List[str]]: ...
+def beat_extraction(short_features: npt.NDArray[np.float64], window_size: float) -> Tuple[float, float]: ...
+def directory_feature_extraction(
+    folder_path: str,
+    mid_window: float,
+    mid_step: float,
+    short_window: float,
+    short_step: float,
+    compute_beat: bool = True,
+) -> Tuple[npt.NDArray[np.float64], List[str], List[str], List[Tuple[str, str]]]: ...
+def mid_term_table(
+    signal: npt.NDArray[np.float64], sampling_rate: int, mid_window: float, mid_step: float
+) -> bytes: ...
+def audio_files(paths: Sequence[str]) -> Tuple[List[str], List[str], List[Tuple[str, str]]]: ...
+def notes_table(
+    files: Sequence[str],
+    chroma_mode: str = "accurate",
+    profile: str = "dominant",
+    summary: bool = False,
+    jobs: Optional[int] = None,
+    strict: bool = False,
+) -> Tuple[bytes, List[Tuple[str, str, str]]]: ...
+def chromagram(path: str, chroma_mode: str = "accurate") -> Tuple[npt.NDArray[np.float64], float]: ...
+def kmeans_fit(
+    x: npt.NDArray[np.float64],
+    columns: List[str],
+    n_clusters: int,
+    init: str,
+    init_centroids: Optional[npt.NDArray[np.float64]],
+    n_init: int,
+    max_iter: int,
+    tol: float,
+    seed: Optional[int],
+) -> Tuple[str, npt.NDArray[np.int64], int]: ...
+def kmeans_predict(
+    model_json: str, x: npt.NDArray[np.float64]
+) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+def kmeans_transform(model_json: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def kmeans_load(path: str) -> str: ...
+def kmeans_save(model_json: str, path: str) -> None: ...

@@ -1,0 +1,240 @@
+"""``KMeans`` with scikit-learn's estimator protocol, fitted by the ``kmeans`` crate."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from . import _chromacluster as _rs
+
+
+class _ParamsBase:
+    """``get_params``/``set_params`` from the ``__init__`` signature, as scikit-learn's
+    ``BaseEstimator`` (used when scikit-learn is not installed)."""
+
+    @classmethod
+    def _get_param_names(cls) -> List[str]:
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
+
+    def get_params(self, deep: bool = True) -> Dict[str, Any]:
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params):
+        valid = self._get_param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; valid: {valid}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values() if p.name != "self"
+        }
+        shown = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _same(a, b) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:
+        return False
+
+
+try:  # Be a real scikit-learn estimator when scikit-learn is there (tags, repr, clone, HTML).
+    from sklearn.base import BaseEstimator as _SkBase
+    from sklearn.base import ClusterMixin as _SkCluster
+    from sklearn.base import TransformerMixin as _SkTransformer
+
+    _BASES: Tuple[type, ...] = (_SkCluster, _SkTransformer, _SkBase)
+except ImportError:  # pragma: no cover - exercised only without scikit-learn
+    _BASES = (_ParamsBase,)
+
+
+def _matrix(X) -> Tuple[np.ndarray, Optional[List[str]]]:
+    """A C-contiguous float64 2-D array, and the column names of a DataFrame."""
+    names = None
+    columns = getattr(X, "columns", None)
+    if columns is not None and hasattr(X, "to_numpy"):
+        names = [str(c) for c in columns]
+        X = X.to_numpy()
+    a = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
+    if a.ndim != 2:
+        raise ValueError(f"expected a 2-D array (n_samples, n_features), got shape {a.shape}")
+    return a, names
+
+
+def _seed(random_state) -> Optional[int]:
+    if random_state is None:
+        return None
+    if isinstance(random_state, (int, np.integer)):
+        if random_state < 0:
+            raise ValueError(f"random_state must be non-negative, got {random_state}")
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63 - 1))
+    raise ValueError(f"random_state must be None, an int, a RandomState or a Generator, got {random_state!r}")
+
+
+class KMeans(*_BASES):
+    """k-means clustering (Lloyd's algorithm, k-means++ seeding), scikit-learn's
+    ``sklearn.cluster.KMeans`` protocol: ``fit``, ``predict``, ``fit_predict``, ``transform``,
+    ``fit_transform``, ``score``, ``get_params``/``set_params``; fitted attributes
+    ``cluster_centers_``, ``labels_``, ``inertia_``, ``n_iter_``, ``n_features_in_`` (and
+    ``feature_names_in_`` for DataFrames). ``sklearn.base.clone``, ``Pipeline`` and
+    ``GridSearchCV`` accept it.
+
+    Parameters: ``n_clusters``; ``init`` ``"k-means++"`` (greedy, as scikit-learn),
+    ``"random"``, ``"first"`` (the first k rows) or an ``(n_clusters, n_features)`` array;
+    ``n_init`` restarts (``"auto"``: 1 for k-means++ and arrays, 10 for random), the lowest
+    inertia kept; ``max_iter``; ``tol`` (relative to the mean column variance, scikit-learn's
+    definition); ``random_state`` (None, an int, a ``RandomState`` or ``Generator``; the same
+    seed gives the same result on every machine and thread count).
+
+    Accepts NumPy arrays and pandas/polars DataFrames. ``save(path)`` / ``KMeans.load(path)``
+    use the ``chromacluster`` CLI's JSON model format, both ways. Fitting releases the GIL and
+    runs on all cores.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init="k-means++",
+        n_init=10,
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        random_state=None,
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    # scikit-learn's defaults changed n_init to "auto"; an explicit int always works.
+    def _n_init(self) -> int:
+        if self.n_init == "auto":
+            return 10 if isinstance(self.init, str) and self.init == "random" else 1
+        n = int(self.n_init)
+        if n < 1:
+            raise ValueError(f"n_init must be at least 1, got {self.n_init}")
+        return n
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Fits the clusters to ``X`` (n_samples x n_features); ``y`` is ignored."""
+        if sample_weight is not None:
+            raise NotImplementedError("sample_weight is not supported")
+        a, names = _matrix(X)
+        columns = names if names is not None else [f"x{i}" for i in range(a.shape[1])]
+        init_name, centroids = "k-means++", None
+        if isinstance(self.init, str):
+            init_name = self.init
+        elif callable(self.init):
+            raise NotImplementedError("a callable init is not supported")
+        else:
+            centroids = np.ascontiguousarray(np.asarray(self.init, dtype=np.float64))
+        model_json, labels, n_iter = _rs.kmeans_fit(
+            a,
+            columns,
+            int(self.n_clusters),
+            init_name,
+            centroids,
+            self._n_init() if centroids is None else 1,
+            int(self.max_iter),
+            float(self.tol),
+            _seed(self.random_state),
+        )
+        self._set_model(model_json)
+        self.labels_ = labels
+        self.n_iter_ = int(n_iter)
+        if names is not None:
+            self.feature_names_in_ = np.array(names, dtype=object)
+        return self
+
+    def _set_model(self, model_json: str) -> None:
+        model = json.loads(model_json)
+        if model.get("scaling") is not None:
+            raise _rs.KMeansError("standardised models are not supported by KMeans; fit on scaled data instead")
+        self._model_json = model_json
+        self.cluster_centers_ = np.array(model["centroids"], dtype=np.float64)
+        self.inertia_ = float(model["inertia"])
+        self.n_features_in_ = self.cluster_centers_.shape[1]
+        self._columns = list(model["columns"])
+
+    def _check(self, X) -> np.ndarray:
+        if not hasattr(self, "_model_json"):
+            try:
+                from sklearn.exceptions import NotFittedError
+            except ImportError:  # pragma: no cover
+                NotFittedError = AttributeError
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        columns = getattr(X, "columns", None)
+        if columns is not None and hasattr(X, "to_numpy"):
+            have = [str(c) for c in columns]
+            if have != self._columns and all(c in have for c in self._columns):
+                X = X[self._columns]
+        a, _ = _matrix(X)
+        if a.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {a.shape[1]} features, but {type(self).__name__} expects {self.n_features_in_}")
+        return a
+
+    def predict(self, X) -> np.ndarray:
+        """The nearest cluster of each row (first on ties)."""
+        a = self._check(X)
+        labels, _ = _rs.kmeans_predict(self._model_json, a)
+        return labels
+
+    def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
+        """``fit(X)`` then ``labels_``."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def transform(self, X) -> np.ndarray:
+        """Euclidean distance of each row to each cluster centre, (n_samples, n_clusters)."""
+        a = self._check(X)
+        return _rs.kmeans_transform(self._model_json, a)
+
+    def fit_transform(self, X, y=None, sample_weight=None) -> np.ndarray:
+        """``fit(X)`` then ``transform(X)``."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def score(self, X, y=None, sample_weight=None) -> float:
+        """Minus the sum of squared distances of the rows to their nearest centre (higher is
+        better), as scikit-learn's."""
+        a = self._check(X)
+        _, sq = _rs.kmeans_predict(self._model_json, a)
+        return -float(np.sum(sq))
+
+    def save(self, path) -> None:
+        """Writes the fitted model in the CLI's JSON format (``chromacluster predict --model``
+        reads it), atomically."""
+        self._check(np.zeros((0, getattr(self, "n_features_in_", 0))))
+        _rs.kmeans_save(self._model_json, os.fspath(path))
+
+    @classmethod
+    def load(cls, path) -> "KMeans":
+        """Reads a model saved by :meth:`save` or by ``chromacluster cluster --save-model``."""
+        model_json = _rs.kmeans_load(os.fspath(path))
+        model = json.loads(model_json)
+        params = model.get("params", {})
+        init = params.get("init", "KMeansPlusPlus")
+        init = {"KMeansPlusPlus": "k-means++", "Random": "random", "First": "first"}.get(init, "k-means++") if isinstance(init, str) else np.array(init.get("Given", []), dtype=np.float64)
+        est = cls(
+            n_clusters=int(model["k"]),
+            init=init,
+            n_init=int(params.get("n_init", 1)),
+            max_iter=int(params.get("max_iter", 300)),
+            tol=float(params.get("tol", 1e-4)),
+            random_state=model.get("seed"),
+        )
+        est._set_model(model_json)
+        return est

@@ -1,0 +1,612 @@
+//! The `chromacluster._chromacluster` extension module: conversion between Python/NumPy values
+//! and the workspace's library crates, nothing else. The Python package `chromacluster`
+//! (`python/chromacluster/`) wraps these functions into the public API (pyAudioAnalysis-style
+//! and scikit-learn-style); numeric work happens in `audio-io`, `stfeatures`, `chroma` and
+//! `kmeans`, with the GIL released.
+//!
+//! Tables cross the boundary as Parquet bytes (polars writes them, polars or pyarrow reads
+//! them): exact values and column types, no second Arrow implementation to keep in step.
+
+use std::path::PathBuf;
+
+use numpy::ndarray::Array2;
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
+use polars::prelude::{DataFrame, ParquetWriter};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use stfeatures::midterm::{self, MidTermSpec};
+
+create_exception!(
+    chromacluster,
+    ChromaclusterError,
+    PyException,
+    "Base class of every error chromacluster raises; `path` names the file (or None)."
+);
+create_exception!(
+    chromacluster,
+    AudioError,
+    ChromaclusterError,
+    "A file could not be decoded: missing, empty, not audio, corrupt, unsupported codec."
+);
+create_exception!(
+    chromacluster,
+    FeatureError,
+    ChromaclusterError,
+    "Features could not be computed: signal too short, non-finite samples, invalid window."
+);
+create_exception!(
+    chromacluster,
+    KMeansError,
+    ChromaclusterError,
+    "k-means could not fit or predict: invalid parameters, bad data, unreadable model."
+);
+
+/// `err: cause: cause...`, the whole source chain on one line.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// A Python exception of class `E` with the message and a `path` attribute.
+fn raise<E: pyo3::PyTypeInfo>(
+    py: Python<'_>,
+    message: String,
+    path: Option<&std::path::Path>,
+) -> PyErr {
+    let err = PyErr::from_type(E::type_object(py), message);
+    let path = path.map(|p| p.to_string_lossy().into_owned());
+    // Setting an attribute on a fresh exception instance cannot fail in practice; if it did,
+    // the exception is still raised without it.
+    let _ = err.value(py).setattr("path", path);
+    err
+}
+
+fn audio_err(py: Python<'_>, e: &audio_io::AudioError) -> PyErr {
+    raise::<AudioError>(py, chain(e), Some(e.path()))
+}
+
+fn feature_err(py: Python<'_>, e: &stfeatures::FeatureError) -> PyErr {
+    use stfeatures::FeatureError as F;
+    match e {
+        F::Audio(a) => audio_err(py, a),
+        F::File { path, .. }
+        | F::SampleRateMismatch { path, .. }
+        | F::StreamChanged { path, .. } => raise::<FeatureError>(py, chain(e), Some(path)),
+        F::ReadDir { path, .. } => raise::<FeatureError>(py, chain(e), Some(path)),
+        _ => raise::<FeatureError>(py, chain(e), None),
+    }
+}
+
+/// The exception class name and path of a chroma error (for failures returned, not raised).
+fn chroma_kind(e: &chroma::ChromaError) -> (&'static str, Option<PathBuf>) {
+    use chroma::ChromaError as C;
+    match e {
+        C::Audio { path, .. } => ("AudioError", Some(path.clone())),
+        C::Features { path, .. } | C::StreamChanged { path, .. } | C::TooShort { path, .. } => {
+            ("FeatureError", Some(path.clone()))
+        }
+        C::UnknownTableFormat { path, .. } | C::Io { path, .. } => {
+            ("ChromaclusterError", Some(path.clone()))
+        }
+        _ => ("ChromaclusterError", None),
+    }
+}
+
+fn chroma_err(py: Python<'_>, e: &chroma::ChromaError) -> PyErr {
+    let (kind, path) = chroma_kind(e);
+    let message = chain(e);
+    match kind {
+        "AudioError" => raise::<AudioError>(py, message, path.as_deref()),
+        "FeatureError" => raise::<FeatureError>(py, message, path.as_deref()),
+        _ => raise::<ChromaclusterError>(py, message, path.as_deref()),
+    }
+}
+
+fn kmeans_err(py: Python<'_>, e: &kmeans::KMeansError) -> PyErr {
+    raise::<KMeansError>(py, chain(e), None)
+}
+
+/// Frames x columns (row-major) as a C-contiguous `[columns x frames]` array, the reference's
+/// orientation.
+fn transposed<'py>(
+    py: Python<'py>,
+    data: &[f64],
+    n_cols: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let n_rows = data.len().checked_div(n_cols).unwrap_or(0);
+    let mut out = vec![0.0; data.len()];
+    for (i, row) in data.chunks_exact(n_cols.max(1)).enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            out[j * n_rows + i] = *v;
+        }
+    }
+    let array = Array2::from_shape_vec((n_cols, n_rows), out)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(array.into_pyarray(py))
+}
+
+fn parquet_bytes<'py>(py: Python<'py>, df: &mut DataFrame) -> PyResult<Bound<'py, PyBytes>> {
+    let mut buffer = Vec::new();
+    ParquetWriter::new(&mut buffer).finish(df).map_err(|e| {
+        raise::<ChromaclusterError>(py, format!("cannot encode the table: {e}"), None)
+    })?;
+    Ok(PyBytes::new(py, &buffer))
+}
+
+fn slice<'a>(a: &'a PyReadonlyArray1<'_, f64>) -> PyResult<&'a [f64]> {
+    a.as_slice()
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// What [`read_mono`] returns to Python.
+type DecodedMono<'py> = (Bound<'py, PyArray1<f64>>, u32, f64, f64, String, usize);
+
+/// What [`kmeans_predict`] returns to Python: labels and squared distances.
+type Predicted<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
+
+/// Decodes a file to mono: `(samples normalised to [-1, 1] as float64, sample_rate, raw_scale,
+/// raw_offset, sample_format, channels)`; `raw = samples * raw_scale + raw_offset` is the scale
+/// pyAudioAnalysis's reader gives.
+#[pyfunction]
+fn read_mono<'py>(py: Python<'py>, path: PathBuf) -> PyResult<DecodedMono<'py>> {
+    let signal = py
+        .detach(|| audio_io::read_mono(&path))
+        .map_err(|e| audio_err(py, &e))?;
+    let info = signal.info.clone();
+    let format = match info.sample_format {
+        audio_io::SampleFormat::U8 => "u8".to_owned(),
+        audio_io::SampleFormat::Int(w) => format!("int{w}"),
+        audio_io::SampleFormat::F32 => "f32".to_owned(),
+        audio_io::SampleFormat::F64 => "f64".to_owned(),
+        audio_io::SampleFormat::ALaw => "alaw".to_owned(),
+        audio_io::SampleFormat::MuLaw => "mulaw".to_owned(),
+        audio_io::SampleFormat::Lossy => "lossy".to_owned(),
+    };
+    Ok((
+        signal.samples.into_pyarray(py),
+        info.sample_rate,
+        info.raw_scale(),
+        info.raw_offset(),
+        format,
+        info.channels,
+    ))
+}
+
+/// pyAudioAnalysis's `feature_extraction`: `([n_features x n_frames] float64, names)`.
+#[pyfunction]
+#[pyo3(signature = (signal, sampling_rate, window, step, deltas = true))]
+fn feature_extraction<'py>(
+    py: Python<'py>,
+    signal: PyReadonlyArray1<'py, f64>,
+    sampling_rate: u32,
+    window: usize,
+    step: usize,
+    deltas: bool,
+) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<String>)> {
+    let samples = slice(&signal)?;
+    let matrix = py
+        .detach(|| {
+            stfeatures::FeatureExtractor::new(
+                sampling_rate,
+                stfeatures::FrameSpec::samples(window, step),
+            )
+            .map(|e| e.with_deltas(deltas))
+            .and_then(|mut e| e.extract(samples))
+        })
+        .map_err(|e| feature_err(py, &e))?;
+    let names = matrix.names().iter().map(|s| (*s).to_owned()).collect();
+    Ok((
+        transposed(py, matrix.as_slice(), matrix.n_columns())?,
+        names,
+    ))
+}
+
+/// pyAudioAnalysis's `mid_feature_extraction` (windows in samples):
+/// `(mid [136 x n_mid], short [68 x n_frames], mid_names)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn mid_feature_extraction<'py>(
+    py: Python<'py>,
+    signal: PyReadonlyArray1<'py, f64>,
+    sampling_rate: u32,
+    mid_window: f64,
+    mid_step: f64,
+    short_window: f64,
+    short_step: f64,
+) -> PyResult<(
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray2<f64>>,
+    Vec<String>,
+)> {
+    let samples = slice(&signal)?;
+    let spec = MidTermSpec::samples(mid_window, mid_step, short_window, short_step);
+    let (mid, short) = py
+        .detach(|| midterm::mid_feature_extraction(samples, sampling_rate, &spec))
+        .map_err(|e| feature_err(py, &e))?;
+    Ok((
+        transposed(py, mid.as_slice(), mid.n_columns())?,
+        transposed(py, short.as_slice(), short.n_columns())?,
+        mid.names().to_vec(),
+    ))
+}
+
+/// pyAudioAnalysis's `beat_extraction` on a `[n_features x n_frames]` array: `(bpm, ratio)`.
+#[pyfunction]
+fn beat_extraction(
+    py: Python<'_>,
+    short_features: PyReadonlyArray2<'_, f64>,
+    window_size: f64,
+) -> PyResult<(f64, f64)> {
+    let array = short_features.as_array();
+    let rows: Vec<Vec<f64>> = array.rows().into_iter().map(|r| r.to_vec()).collect();
+    let beat = py
+        .detach(|| {
+            let refs: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+            midterm::beat_extraction_rows(&refs, window_size)
+        })
+        .map_err(|e| feature_err(py, &e))?;
+    Ok((beat.bpm, beat.ratio))
+}
+
+/// pyAudioAnalysis's `directory_feature_extraction` (windows in seconds):
+/// `(rows [n_files x n_columns], files, names, skipped [(path, message)])`.
+#[pyfunction]
+#[pyo3(signature = (folder_path, mid_window, mid_step, short_window, short_step, compute_beat = true))]
+#[allow(clippy::type_complexity)]
+fn directory_feature_extraction<'py>(
+    py: Python<'py>,
+    folder_path: PathBuf,
+    mid_window: f64,
+    mid_step: f64,
+    short_window: f64,
+    short_step: f64,
+    compute_beat: bool,
+) -> PyResult<(
+    Bound<'py, PyArray2<f64>>,
+    Vec<String>,
+    Vec<String>,
+    Vec<(String, String)>,
+)> {
+    let out = py
+        .detach(|| {
+            midterm::directory_feature_extraction(
+                &folder_path,
+                mid_window,
+                mid_step,
+                short_window,
+                short_step,
+                compute_beat,
+            )
+        })
+        .map_err(|e| feature_err(py, &e))?;
+    let n_cols = out.names.len();
+    let flat: Vec<f64> = out.rows.concat();
+    let array = Array2::from_shape_vec((out.rows.len(), n_cols), flat)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let files = out
+        .files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let skipped = out
+        .skipped
+        .iter()
+        .map(|s| (s.path.to_string_lossy().into_owned(), chain(&s.error)))
+        .collect();
+    Ok((array.into_pyarray(py), files, out.names, skipped))
+}
+
+/// The mid-term statistics of a signal as a table, the CLI's `features --mid-window`:
+/// Parquet bytes. Windows in seconds, short-term frames of 50 ms / 25 ms.
+#[pyfunction]
+fn mid_term_table<'py>(
+    py: Python<'py>,
+    signal: PyReadonlyArray1<'py, f64>,
+    sampling_rate: u32,
+    mid_window: f64,
+    mid_step: f64,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let samples = slice(&signal)?;
+    let spec = MidTermSpec::seconds(sampling_rate, mid_window, mid_step, 0.050, 0.025);
+    let (mid, _) = py
+        .detach(|| midterm::mid_feature_extraction(samples, sampling_rate, &spec))
+        .map_err(|e| feature_err(py, &e))?;
+    let mut df = mid
+        .to_dataframe()
+        .map_err(|e| raise::<ChromaclusterError>(py, e.to_string(), None))?;
+    parquet_bytes(py, &mut df)
+}
+
+fn table_options(
+    chroma_mode: &str,
+    profile: &str,
+    summary: bool,
+) -> PyResult<chroma::TableOptions> {
+    let mode: chroma::ChromaMode = chroma_mode.parse().map_err(PyValueError::new_err)?;
+    let profile = match profile {
+        "dominant" => chroma::ProfileKind::Dominant,
+        "mean" => chroma::ProfileKind::MeanChroma,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown profile {other:?} (expected \"dominant\" or \"mean\")"
+            )))
+        }
+    };
+    Ok(chroma::TableOptions {
+        mode,
+        votes: match mode {
+            chroma::ChromaMode::Accurate => chroma::VotePolicy::default(),
+            chroma::ChromaMode::Pyaa => chroma::VotePolicy::AllFrames,
+        },
+        profile,
+        feature_stats: summary,
+        ..chroma::TableOptions::default()
+    })
+}
+
+/// The audio files of files and folders, the CLI's rule (`chroma::audio_files`): sorted, no
+/// duplicates, folders walked recursively by extension. `(files, skipped non-audio files,
+/// unreadable folder entries as (path, cause))`: a dangling link or an unreadable folder is
+/// reported, never the end of the walk.
+#[pyfunction]
+fn audio_files(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let found = py.detach(|| chroma::audio_files(&paths));
+    let unreadable = found
+        .unreadable
+        .into_iter()
+        .map(|entry| (entry.path, entry.cause))
+        .collect();
+    (found.files, found.skipped, unreadable)
+}
+
+/// A failure returned, not raised: `(path, exception class name, message)`.
+type Failure = (String, &'static str, String);
+
+/// The note table of `files` (already resolved and sorted), the CLI's `notes`: Parquet bytes of
+/// the good files and the failures. Files are analysed in parallel, `jobs` threads (None: all
+/// cores), in chunks, with Ctrl-C checked between chunks. With `strict`, the first failure (in
+/// path order) is raised.
+#[pyfunction]
+#[pyo3(signature = (files, chroma_mode = "accurate", profile = "dominant", summary = false, jobs = None, strict = false))]
+fn notes_table<'py>(
+    py: Python<'py>,
+    files: Vec<PathBuf>,
+    chroma_mode: &str,
+    profile: &str,
+    summary: bool,
+    jobs: Option<usize>,
+    strict: bool,
+) -> PyResult<(Bound<'py, PyBytes>, Vec<Failure>)> {
+    let options = table_options(chroma_mode, profile, summary)?;
+    let pool = match jobs {
+        Some(0) => return Err(PyValueError::new_err("jobs must be at least 1")),
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| PyValueError::new_err(format!("cannot start {n} threads: {e}")))?,
+        ),
+        None => None,
+    };
+    let threads = pool
+        .as_ref()
+        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+    let mut sorted = files;
+    sorted.sort();
+    sorted.dedup();
+    let mut analyses = Vec::with_capacity(sorted.len());
+    let mut failures = Vec::new();
+    // A few files per thread per chunk: parallel enough, and Ctrl-C is seen within a chunk.
+    for chunk in sorted.chunks(4 * threads.max(1)) {
+        py.check_signals()?;
+        let batch = py.detach(|| {
+            let run = || chroma::analyze_files(chunk, &options, strict, &|| {});
+            match &pool {
+                Some(p) => p.install(run),
+                None => run(),
+            }
+        });
+        if strict {
+            if let Some((_, e)) = batch.failures.first() {
+                return Err(chroma_err(py, e));
+            }
+        }
+        analyses.extend(batch.analyses);
+        failures.extend(batch.failures);
+    }
+    let mut df = chroma::table_of_options(&analyses, &options).map_err(|e| chroma_err(py, &e))?;
+    let failures = failures
+        .iter()
+        .map(|(path, e)| {
+            (
+                path.to_string_lossy().into_owned(),
+                chroma_kind(e).0,
+                chain(e),
+            )
+        })
+        .collect();
+    Ok((parquet_bytes(py, &mut df)?, failures))
+}
+
+/// The chromagram of a file: `([12 x frames] float64 in A..G# order, hop in seconds)`.
+#[pyfunction]
+#[pyo3(signature = (path, chroma_mode = "accurate"))]
+fn chromagram<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    chroma_mode: &str,
+) -> PyResult<(Bound<'py, PyArray2<f64>>, f64)> {
+    let options = table_options(chroma_mode, "dominant", false)?;
+    let gram = py
+        .detach(|| chroma::file_chromagram(&path, &options))
+        .map_err(|e| chroma_err(py, &e))?;
+    let flat: Vec<f64> = gram.rows().iter().flatten().copied().collect();
+    Ok((transposed(py, &flat, 12)?, gram.hop_s()))
+}
+
+/// Fits k-means on a C-contiguous float64 `[n x d]` array: `(model JSON, labels, n_iter)`.
+/// `init` is "k-means++", "random", "first" or a `[k x d]` array of starting centroids.
+#[pyfunction]
+#[pyo3(signature = (x, columns, n_clusters, init, init_centroids, n_init, max_iter, tol, seed))]
+#[allow(clippy::too_many_arguments)]
+fn kmeans_fit<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    columns: Vec<String>,
+    n_clusters: usize,
+    init: &str,
+    init_centroids: Option<PyReadonlyArray2<'py, f64>>,
+    n_init: usize,
+    max_iter: usize,
+    tol: f64,
+    seed: Option<u64>,
+) -> PyResult<(String, Bound<'py, PyArray1<i64>>, usize)> {
+    let init = match (init, init_centroids) {
+        (_, Some(c)) => kmeans::Init::Given(
+            c.as_array()
+                .rows()
+                .into_iter()
+                .map(|r| r.to_vec())
+                .collect(),
+        ),
+        ("k-means++", None) => kmeans::Init::KMeansPlusPlus,
+        ("random", None) => kmeans::Init::Random,
+        ("first", None) => kmeans::Init::First,
+        (other, None) => {
+            return Err(PyValueError::new_err(format!(
+                "unknown init {other:?} (expected \"k-means++\", \"random\", \"first\" or an array)"
+            )))
+        }
+    };
+    let data = x
+        .as_slice()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let mut params = kmeans::KMeans::params(n_clusters)
+        .n_init(n_init)
+        .max_iter(max_iter)
+        .tol(tol)
+        .init(init);
+    if let Some(s) = seed {
+        params = params.seed(s);
+    }
+    let fit = py
+        .detach(|| {
+            kmeans::RowMatrix::from_row_major_named(data.to_vec(), columns)
+                .and_then(|m| params.fit(&m))
+        })
+        .map_err(|e| kmeans_err(py, &e))?;
+    let labels: Vec<i64> = fit.labels.iter().map(|&l| l as i64).collect();
+    Ok((fit.model.to_json(), labels.into_pyarray(py), fit.iterations))
+}
+
+fn model_of(py: Python<'_>, model_json: &str) -> PyResult<kmeans::KMeansModel> {
+    kmeans::KMeansModel::from_json(model_json, std::path::Path::new("<model>"))
+        .map_err(|e| kmeans_err(py, &e))
+}
+
+/// Nearest centroid of each row and the squared distance to it: `(labels, squared distances)`.
+#[pyfunction]
+fn kmeans_predict<'py>(
+    py: Python<'py>,
+    model_json: &str,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Predicted<'py>> {
+    let model = model_of(py, model_json)?;
+    let data = x
+        .as_slice()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let n_cols = x.shape()[1];
+    let (labels, distances) = py
+        .detach(|| {
+            kmeans::RowMatrix::from_row_major(data, n_cols)
+                .and_then(|m| model.predict_with_distances(&m))
+        })
+        .map_err(|e| kmeans_err(py, &e))?;
+    let labels: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+    let sq: Vec<f64> = distances.iter().map(|d| d * d).collect();
+    Ok((labels.into_pyarray(py), sq.into_pyarray(py)))
+}
+
+/// Euclidean distance of every row to every centroid, `[n x k]` (the model's fitted space).
+#[pyfunction]
+fn kmeans_transform<'py>(
+    py: Python<'py>,
+    model_json: &str,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let model = model_of(py, model_json)?;
+    let data = x
+        .as_slice()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let n_cols = x.shape()[1];
+    let k = model.k();
+    let distances = py
+        .detach(|| {
+            kmeans::RowMatrix::from_row_major(data, n_cols)
+                .and_then(|m| model.distances_to_centroids(&m))
+        })
+        .map_err(|e| kmeans_err(py, &e))?;
+    let n = distances.len().checked_div(k).unwrap_or(0);
+    let array = Array2::from_shape_vec((n, k), distances)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(array.into_pyarray(py))
+}
+
+/// Reads a model file (the CLI's JSON format) and returns its JSON text, validated.
+#[pyfunction]
+fn kmeans_load(py: Python<'_>, path: PathBuf) -> PyResult<String> {
+    let model = py
+        .detach(|| kmeans::KMeansModel::load(&path))
+        .map_err(|e| kmeans_err(py, &e))?;
+    Ok(model.to_json())
+}
+
+/// Writes a model (JSON text) to `path` in the CLI's format, atomically.
+#[pyfunction]
+fn kmeans_save(py: Python<'_>, model_json: &str, path: PathBuf) -> PyResult<()> {
+    let model = model_of(py, model_json)?;
+    py.detach(|| model.save(&path))
+        .map_err(|e| kmeans_err(py, &e))
+}
+
+/// The module.
+#[pymodule]
+fn _chromacluster(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("ChromaclusterError", py.get_type::<ChromaclusterError>())?;
+    m.add("AudioError", py.get_type::<AudioError>())?;
+    m.add("FeatureError", py.get_type::<FeatureError>())?;
+    m.add("KMeansError", py.get_type::<KMeansError>())?;
+    m.add_function(wrap_pyfunction!(read_mono, m)?)?;
+    m.add_function(wrap_pyfunction!(feature_extraction, m)?)?;
+    m.add_function(wrap_pyfunction!(mid_feature_extraction, m)?)?;
+    m.add_function(wrap_pyfunction!(beat_extraction, m)?)?;
+    m.add_function(wrap_pyfunction!(directory_feature_extraction, m)?)?;
+    m.add_function(wrap_pyfunction!(mid_term_table, m)?)?;
+    m.add_function(wrap_pyfunction!(audio_files, m)?)?;
+    m.add_function(wrap_pyfunction!(notes_table, m)?)?;
+    m.add_function(wrap_pyfunction!(chromagram, m)?)?;
+    m.add_function(wrap_pyfunction!(kmeans_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(kmeans_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(kmeans_transform, m)?)?;
+    m.add_function(wrap_pyfunction!(kmeans_load, m)?)?;
+    m.add_function(wrap_pyfunction!(kmeans_save, m)?)?;
+    Ok(())
+}

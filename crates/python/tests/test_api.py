@@ -1,0 +1,161 @@
+"""The project's own API against the CLI's output for the same files."""
+
+import os
+import threading
+import time
+import _thread
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import chromacluster
+from conftest import CORPUS, assert_columns_close, read_golden, run_cli
+
+
+def cli_table(cli, tmp_path, *args, check=True):
+    out = tmp_path / f"cli-{abs(hash(args))}.parquet"
+    run_cli(cli, "notes", *args, "-o", out, check=check)
+    return pl.read_parquet(out)
+
+
+def test_read_audio_is_mono_float64_in_unit_range():
+    x, sr = chromacluster.read_audio(CORPUS / "formats/wav_pcm_s16le_44100_2ch.wav")
+    assert sr == 44100 and x.dtype == np.float64 and x.ndim == 1 and len(x) == 132300
+    assert 0 < np.abs(x).max() <= 1.0
+
+
+def test_features_of_a_file_equal_the_reference_and_the_cli(cli, tmp_path):
+    df = chromacluster.features(CORPUS / "real/doremi.wav")
+    header, golden = read_golden("pyaa/real/doremi.wav.csv")
+    assert df.columns == header
+    assert_columns_close(df.to_numpy(), golden, header, "doremi")
+    out = tmp_path / "f.parquet"
+    run_cli(cli, "features", "real/doremi.wav", "--deltas", "-o", out)
+    assert_frame_equal(chromacluster.features(CORPUS / "real/doremi.wav", deltas=True), pl.read_parquet(out))
+
+
+def test_features_of_an_array_need_the_rate_and_match_the_file():
+    from chromacluster.pyaa import audioBasicIO
+
+    fs, x = audioBasicIO.read_audio_file(str(CORPUS / "real/doremi.wav"))
+    assert_frame_equal(chromacluster.features(x, fs), chromacluster.features(CORPUS / "real/doremi.wav"))
+    with pytest.raises(ValueError, match="sample_rate"):
+        chromacluster.features(x)
+
+
+def test_mid_term_features_equal_the_cli(cli, tmp_path):
+    out = tmp_path / "mid.parquet"
+    run_cli(cli, "features", "real/doremi.wav", "--mid-window", "1", "--mid-step", "0.5", "-o", out)
+    ours = chromacluster.features(CORPUS / "real/doremi.wav", mid_window=1.0, mid_step=0.5)
+    assert ours.shape == (16, 136)
+    assert_frame_equal(ours, pl.read_parquet(out))
+
+
+def test_chromagram_shape_and_times():
+    values, times = chromacluster.chromagram(CORPUS / "real/doremi.wav")
+    assert values.shape[0] == 12 and values.shape[1] == len(times) > 10
+    assert times[0] == 0.0 and np.all(np.diff(times) > 0)
+    assert times[-1] < 8.1  # doremi.wav lasts 8 s
+    pyaa, pyaa_times = chromacluster.chromagram(CORPUS / "real/doremi.wav", chroma="pyaa")
+    assert pyaa.shape == (12, 319)
+    np.testing.assert_allclose(np.diff(pyaa_times), 0.025)
+    with pytest.raises(ValueError, match="chroma"):
+        chromacluster.chromagram(CORPUS / "real/doremi.wav", chroma="nope")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"chroma": "pyaa"}, {"profile": "mean"}, {"summary": True}],
+    ids=["accurate", "pyaa", "mean", "summary"],
+)
+def test_notes_equal_the_cli_table(cli, tmp_path, options):
+    args = []
+    if "chroma" in options:
+        args += ["--chroma", options["chroma"]]
+    if "profile" in options:
+        args += ["--profile", options["profile"]]
+    if options.get("summary"):
+        args += ["--summary"]
+    folder = CORPUS / "keys"
+    ours = chromacluster.notes(str(folder), **options)
+    theirs = cli_table(cli, tmp_path, str(folder), *args)
+    assert ours.height == 6
+    assert_frame_equal(ours, theirs)
+    assert ours.to_pandas().shape == ours.shape
+
+
+def test_notes_with_one_job_give_the_same_table():
+    folder = str(CORPUS / "notes")
+    assert_frame_equal(chromacluster.notes(folder, jobs=1), chromacluster.notes(folder, jobs=2))
+
+
+def test_notes_failures_come_back_with_a_warning(cli, tmp_path, mixed_folder):
+    with pytest.warns(chromacluster.FailedFilesWarning) as record:
+        table, failures = chromacluster.notes(mixed_folder, return_failures=True)
+    assert table.height == 2
+    assert [os.path.basename(f.path) for f in failures] == ["bad_notes.wav", "bad_short_10ms.wav"]
+    assert failures[0].kind == "AudioError" and "bad_notes.wav" in failures[0].message
+    assert failures[1].kind == "FeatureError"
+    assert "bad_notes.wav" in str(record[0].message)
+    # The CLI reports the same two files (exit status 1) and writes the same rows.
+    out = tmp_path / "t.parquet"
+    res = run_cli(cli, "notes", mixed_folder, "-o", out, check=False)
+    assert res.returncode == 1
+    assert_frame_equal(table, pl.read_parquet(out))
+
+
+def test_notes_strict_raises_a_typed_error_naming_the_file(mixed_folder):
+    with pytest.raises(chromacluster.AudioError) as info:
+        chromacluster.notes(mixed_folder, strict=True)
+    assert "bad_notes.wav" in str(info.value)
+    assert os.path.basename(info.value.path) == "bad_notes.wav"
+    with pytest.raises(chromacluster.ChromaclusterError, match="no audio files"):
+        empty = mixed_folder.parent / "empty"
+        empty.mkdir()
+        chromacluster.notes(empty)
+
+
+def test_analyze_batch_has_a_row_per_input_and_an_error_column(cli, tmp_path, mixed_folder):
+    pa = pytest.importorskip("pyarrow")
+    paths = sorted(str(p) for p in mixed_folder.iterdir())
+    paths = [paths[2], paths[0], paths[3], paths[1]]  # not sorted: the output keeps input order
+    batch = chromacluster.analyze_batch(paths)
+    assert isinstance(batch, pa.RecordBatch)
+    assert batch.num_rows == 4
+    assert batch.column("file").to_pylist() == paths
+    errors = batch.column("error").to_pylist()
+    assert [e is None for e in errors] == [not os.path.basename(p).startswith("bad") for p in paths]
+    for path, error in zip(paths, errors):
+        if error is not None:
+            assert os.path.basename(path) in error
+    assert batch.schema.field("file").type == pa.string()
+    good = pl.from_arrow(batch).filter(pl.col("error").is_null()).drop("error").sort("file")
+    assert_frame_equal(good, cli_table(cli, tmp_path, mixed_folder, check=False))
+    # A pyarrow Table with a `path` column (Ray Data's batch) gives the same rows, as a Table.
+    same = chromacluster.analyze_batch(pa.table({"path": paths}))
+    assert isinstance(same, pa.Table)
+    assert same.equals(pa.Table.from_batches([batch]))
+    assert chromacluster.analyze_batch([]).num_rows == 0
+
+
+def test_ctrl_c_stops_notes_between_files(tmp_path):
+    # 60 copies of a 3-minute song: several seconds of work on two cores.
+    song = CORPUS / "real/beat/100 BPM - Rhythm patterns - Salsa.mp3"
+    for i in range(60):
+        os.symlink(song, tmp_path / f"copy{i:02}.mp3")
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            chromacluster.notes(tmp_path, jobs=2)
+    finally:
+        timer.cancel()
+    elapsed = time.perf_counter() - start
+    one = time.perf_counter()
+    chromacluster.notes(tmp_path / "copy00.mp3")
+    one = time.perf_counter() - one
+    # Stopped within a chunk of files (8 files on 2 threads), long before the 60 files.
+    assert elapsed < 0.5 + 12 * one + 1.0, f"took {elapsed:.2f} s; one file {one:.2f} s"
