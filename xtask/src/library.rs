@@ -26,8 +26,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use crate::music::Pattern;
 use anyhow::{bail, Context, Result};
-use audio_io::synth::{self, Timbre};
 use audio_io::{AudioReader, BlockSource};
 
 const RATES: [u32; 4] = [44100, 48000, 22050, 32000];
@@ -75,27 +75,11 @@ fn parse(args: &[String]) -> Result<Options> {
     Ok(o)
 }
 
-/// The library's music: a 32 s pattern of cadences (organ left, pluck right) started at a
-/// different place in each file, a slow swell per block and a little noise.
-struct Music {
-    left: Vec<f64>,
-    right: Vec<f64>,
-    noise: synth::SplitMix64,
-}
+/// The library's music: the benchmarks' cadence pattern ([`Pattern`]), started at a different
+/// place in each file, under a slow swell.
+type Music = Pattern;
 
-impl Music {
-    fn new(sample_rate: u32) -> Self {
-        let chords: Vec<Vec<u8>> = [60u8, 64, 66, 70]
-            .iter()
-            .flat_map(|&tonic| synth::cadence_i_iv_v_i(tonic))
-            .collect();
-        Music {
-            left: synth::render_chords(&chords, 2.0, Timbre::Organ, sample_rate),
-            right: synth::render_chords(&chords, 2.0, Timbre::Pluck, sample_rate),
-            noise: synth::SplitMix64::new(9),
-        }
-    }
-
+impl Pattern {
     /// `frames` stereo 16-bit sample frames starting at pattern offset `start`, handed to
     /// `sink` interleaved, a block at a time (a 3-hour file is never held whole).
     fn render(
@@ -107,19 +91,10 @@ impl Music {
     ) -> Result<()> {
         const BLOCK: usize = 1 << 16;
         let mut out = Vec::with_capacity(2 * BLOCK);
-        let n = self.left.len();
         for i in 0..frames {
             let t = i as f64 / f64::from(sample_rate);
             let gain = 0.3 + 0.7 * (0.5 + 0.5 * (2.0 * std::f64::consts::PI * t / 60.0).cos());
-            let j = (start + i) % n;
-            for x in [self.left[j], self.right[j]] {
-                let noise = 1e-3 * (self.noise.next_f64() - 0.5);
-                out.push(
-                    ((gain * x + noise) * 32767.0)
-                        .round()
-                        .clamp(-32768.0, 32767.0) as i32,
-                );
-            }
+            out.extend(self.frame(start + i, gain));
             if out.len() == 2 * BLOCK {
                 sink(&out)?;
                 out.clear();
@@ -207,7 +182,7 @@ fn collection(dir: &Path, n: usize, seconds: f64, mp3: bool) -> Result<(Vec<Path
                 musics.push((fs, Music::new(fs)));
             }
             let music = &mut musics.iter_mut().find(|(r, _)| *r == fs).expect("added").1;
-            let start = (i * 7919 * fs as usize / 1000) % music.left.len();
+            let start = (i * 7919 * fs as usize / 1000) % music.len();
             let tmp = path.with_extension(format!("partial.{ext}"));
             if ext == "mp3" {
                 write_mp3(&tmp, music, start, frames, fs)?;

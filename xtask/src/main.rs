@@ -7,6 +7,7 @@
 mod docs;
 mod keys;
 mod library;
+mod music;
 mod python;
 mod rss;
 mod stress;

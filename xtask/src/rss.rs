@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use crate::music::Pattern;
 use anyhow::{bail, Context, Result};
-use audio_io::synth::{self, Timbre};
 
 /// The bound every command must stay under, in MB (10^6 bytes).
 const BOUND_MB: f64 = 100.0;
@@ -256,44 +256,32 @@ struct Measured {
     success: bool,
 }
 
-/// The sound of the long files: cadences (I-IV-V-I) in four keys, 2 s per chord, an organ on
-/// one channel and a plucked string on the other, under a slow swell (so quiet and loud
-/// stretches alternate) and a little noise; the 32 s pattern repeats for the whole length.
+/// The sound of the long files: the benchmarks' cadence pattern ([`Pattern`]) repeated for the
+/// whole length under a slow swell, so quiet and loud stretches alternate.
 struct Music {
-    left: Vec<f64>,
-    right: Vec<f64>,
+    pattern: Pattern,
     sample_rate: u32,
-    noise: synth::SplitMix64,
     at: u64,
 }
 
 impl Music {
     fn new(sample_rate: u32) -> Self {
-        let chords: Vec<Vec<u8>> = [60u8, 64, 66, 70]
-            .iter()
-            .flat_map(|&tonic| synth::cadence_i_iv_v_i(tonic))
-            .collect();
         Music {
-            left: synth::render_chords(&chords, 2.0, Timbre::Organ, sample_rate),
-            right: synth::render_chords(&chords, 2.0, Timbre::Pluck, sample_rate),
+            pattern: Pattern::new(sample_rate),
             sample_rate,
-            noise: synth::SplitMix64::new(9),
             at: 0,
         }
     }
 
     /// The next sample frame, as 16-bit integers (left, right).
     fn next(&mut self) -> (i32, i32) {
-        let i = (self.at % self.left.len() as u64) as usize;
+        let i = (self.at % self.pattern.len() as u64) as usize;
         let t = self.at as f64 / f64::from(self.sample_rate);
         // A 10-minute swell between -40 dB and 0 dB.
         let gain = 10f64.powf(-2.0 * (0.5 + 0.5 * (2.0 * std::f64::consts::PI * t / 600.0).cos()));
         self.at += 1;
-        let mut s = |x: f64| {
-            let n = 1e-3 * (self.noise.next_f64() - 0.5);
-            ((gain * x + n) * 32767.0).round().clamp(-32768.0, 32767.0) as i32
-        };
-        (s(self.left[i]), s(self.right[i]))
+        let [l, r] = self.pattern.frame(i, gain);
+        (l, r)
     }
 }
 
