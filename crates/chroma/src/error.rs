@@ -76,7 +76,8 @@ pub enum ChromaError {
         #[source]
         source: std::io::Error,
     },
-    /// A table file is so malformed that its reader gave up (polars panicked on it).
+    /// A table file is so malformed that its reader gave up (polars panicked on it, or its
+    /// Parquet page headers contradict each other).
     #[error("{path}: corrupt table file: {reason}", path = path.display())]
     CorruptTable {
         /// The file.

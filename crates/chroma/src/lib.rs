@@ -40,6 +40,7 @@ mod frames;
 mod inputs;
 pub mod journal;
 pub mod key;
+mod parquet_check;
 mod pitch_class;
 mod plan_cache;
 mod pyaa;

@@ -127,7 +127,16 @@ fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, C
             .finish()
             .map_err(polars_err),
         TableFormat::Parquet => {
-            let f = File::open(path).map_err(io_err)?;
+            let mut f = File::open(path).map_err(io_err)?;
+            let len = f.metadata().map_err(io_err)?.len();
+            // polars trusts page headers' counts (a negative one aborts the process), so
+            // they are checked first.
+            crate::parquet_check::check_parquet_pages(&mut f, len).map_err(|reason| {
+                ChromaError::CorruptTable {
+                    path: path.to_path_buf(),
+                    reason,
+                }
+            })?;
             ParquetReader::new(f).finish().map_err(polars_err)
         }
         TableFormat::Json => {
