@@ -1,6 +1,8 @@
 """analyze_batch in Spark's mapInArrow (local mode) gives the CLI's table."""
 
+import os
 import shutil
+import sys
 
 import polars as pl
 import pytest
@@ -15,11 +17,23 @@ def _spark_or_skip():
         import pyspark  # noqa: F401
     except ImportError:
         pytest.skip("pyspark is not installed (pip install pyspark to run the Spark mapInArrow test)")
-    if shutil.which("java") is None and not __import__("os").environ.get("JAVA_HOME"):
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("no Java runtime (java not on PATH, JAVA_HOME unset): Spark cannot start")
     from pyspark.sql import SparkSession
 
-    return SparkSession.builder.master("local[2]").appName("chromacluster-test").getOrCreate()
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+
+    # The Python workers run this interpreter (the one that has chromacluster installed), not
+    # whatever `python3` is first on PATH.
+    return (
+        SparkSession.builder.master("local[2]")
+        .appName("chromacluster-test")
+        .config("spark.pyspark.python", sys.executable)
+        .config("spark.pyspark.driver.python", sys.executable)
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
 
 
 def test_spark_map_in_arrow_equals_the_cli_table(cli, tmp_path):
