@@ -3,9 +3,11 @@
     pip install pyspark ./crates/python       # and a Java 17 runtime
     python docs/python/spark_example.py FOLDER
 
-``signed_integers=True``: Spark has no unsigned integer types.
+``signed_integers=True``: Spark has no unsigned integer types. The executors' Python must have
+chromacluster installed; locally, ``PYSPARK_PYTHON`` points them at this interpreter.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import chromacluster
 
 folder = Path(sys.argv[1] if len(sys.argv) > 1 else "testdata/corpus")
 paths = sorted(str(p) for p in folder.rglob("*.wav"))
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 spark = SparkSession.builder.master("local[2]").getOrCreate()
 schema = from_arrow_schema(chromacluster.analyze_batch(paths[:1], signed_integers=True).schema)
 
