@@ -37,6 +37,7 @@
 pub mod clip;
 mod error;
 mod reader;
+pub mod replay;
 mod stream_info;
 pub mod synth;
 
@@ -44,6 +45,7 @@ use std::path::Path;
 
 pub use error::AudioError;
 pub use reader::{AudioReader, BlockSource, DecodeReport};
+pub use replay::{Recorder, Replay, DEFAULT_REPLAY_BYTES};
 pub use stream_info::{SampleFormat, StreamInfo};
 
 /// Lowest sample rate a file may state (Hz). Below 1 kHz no audio format in use stores music or

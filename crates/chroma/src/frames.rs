@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::path::Path;
 
-use audio_io::{AudioReader, BlockSource};
+use audio_io::{AudioReader, BlockSource, Recorder};
 use stfeatures::{
     DeltaRows, FeatureExtractor, FrameSpec, Framing, SignalStats, CHROMA_COLUMNS,
     CHROMA_STD_COLUMN, N_FEATURES,
@@ -49,9 +49,10 @@ impl FrameOptions {
 }
 
 /// Streams the rows of `path`'s feature table (see [`FrameOptions`]) to `on_row` as they are
-/// computed (34 or 68 values, [`FrameOptions::column_names`] order), decoding the file twice
+/// computed (34 or 68 values, [`FrameOptions::column_names`] order), in two passes
 /// (pass 1: the mean and peak the reference's normalisation needs; pass 2: the frames, and the
-/// accurate chroma alongside); nothing per frame is kept beyond a few frames of look-ahead.
+/// accurate chroma alongside); nothing per frame is kept beyond a few frames of look-ahead. A
+/// short file is decoded once, its samples kept for pass 2 ([`audio_io::Recorder`]).
 /// Stops at the first error of `on_row`. Returns the number of rows and the framing.
 pub fn for_each_feature_row(
     path: &Path,
@@ -66,7 +67,8 @@ pub fn for_each_feature_row(
         path: path.to_path_buf(),
         source,
     };
-    let mut reader = AudioReader::open(path).map_err(audio_err)?;
+    // A short file's samples are kept for the second pass (one decode, see audio_io::Recorder).
+    let mut reader = Recorder::new(AudioReader::open(path).map_err(audio_err)?);
     let fs = reader.info().sample_rate;
     let raw_scale = reader.info().raw_scale();
     let mut extractor = FeatureExtractor::new(fs, FrameSpec::default()).map_err(feature_err)?;
@@ -79,8 +81,8 @@ pub fn for_each_feature_row(
     while let Some(block) = reader.next_block().map_err(audio_err)? {
         stats.push(block, raw_scale).map_err(feature_err)?;
     }
-    drop(reader);
     check_length(path, stats.len(), fs)?;
+    let mut second = reader.replay().map_err(audio_err)?;
 
     let mut rows = RowSink {
         deltas: options.deltas.then(DeltaRows::new),
@@ -92,7 +94,6 @@ pub fn for_each_feature_row(
         .as_ref()
         .map(|a| AccurateAligner::new(framing, a.n_fft(), a.hop()));
     let mut stream = extractor.frame_stream(stats.normalisation(raw_scale));
-    let mut second = AudioReader::open(path).map_err(audio_err)?;
     while let Some(block) = second.next_block().map_err(audio_err)? {
         stream
             .push_block(block, |frame| match aligner.as_mut() {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use audio_io::{AudioReader, BlockSource};
+use audio_io::{AudioReader, BlockSource, Recorder};
 use polars::prelude::{Column, DataFrame};
 use rayon::prelude::*;
 
@@ -157,10 +157,12 @@ pub fn file_label(path: &Path) -> String {
 
 /// Analyses one file and computes its profile.
 ///
-/// Accurate mode without statistics decodes the file once, streamed. Otherwise the file is
-/// streamed twice, as `stfeatures` does: pass 1 gathers the mean and peak the reference's
+/// Accurate mode without statistics decodes the file once, streamed. Otherwise the analysis
+/// makes two passes, as `stfeatures` does: pass 1 gathers the mean and peak the reference's
 /// normalisation needs (and feeds the accurate analyser), pass 2 computes the 34 short-term
-/// features frame by frame (pyaa chroma, energy, statistics) without storing the matrix. The
+/// features frame by frame (pyaa chroma, energy, statistics) without storing the matrix. A
+/// file whose samples fit in [`audio_io::DEFAULT_REPLAY_BYTES`] is decoded once, its samples
+/// kept for pass 2 ([`audio_io::Recorder`]); a longer one is decoded again. The
 /// profile is built as frames arrive ([`NoteProfileBuilder`]), so memory does not grow with
 /// the file's length.
 pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis, ChromaError> {
@@ -285,7 +287,7 @@ fn decode_and_analyse(
 fn decode_and_analyse_with(
     path: &Path,
     options: &TableOptions,
-    mut reader: AudioReader,
+    reader: AudioReader,
     mut accurate: Option<&mut AccurateChroma>,
     on_frame: &mut dyn FnMut(&[f64; 12], f64),
 ) -> Result<DecodedAnalysis, ChromaError> {
@@ -299,9 +301,14 @@ fn decode_and_analyse_with(
     };
     let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
 
-    // Pass 1.
+    // Pass 1. When pass 2 is needed, a short file's samples are kept for it (one decode).
     let fs = reader.info().sample_rate;
     let raw_scale = reader.info().raw_scale();
+    let mut reader = if needs_features {
+        Recorder::new(reader)
+    } else {
+        Recorder::with_budget(reader, 0)
+    };
     let mut signal_stats = SignalStats::new();
     let mut n_samples = 0u64;
     while let Some(block) = reader.next_block().map_err(audio_err)? {
@@ -313,7 +320,6 @@ fn decode_and_analyse_with(
             signal_stats.push(block, raw_scale).map_err(feature_err)?;
         }
     }
-    drop(reader);
     check_length(path, n_samples, fs)?;
     let mut hop_s = 0.0;
     let mut tuning_cents = 0.0;
@@ -324,14 +330,19 @@ fn decode_and_analyse_with(
 
     // Pass 2.
     let mut feature_stats = None;
-    if needs_features {
+    let replay = if needs_features {
+        Some(reader.replay().map_err(audio_err)?)
+    } else {
+        drop(reader);
+        None
+    };
+    if let Some(mut second) = replay {
         let pyaa_frames = options.mode == ChromaMode::Pyaa;
         let normalisation = signal_stats.normalisation(raw_scale);
         let (stats, step) = plan_cache::with_extractor(fs, |extractor| {
             let step = extractor.framing().step();
             let mut stats = FeatureStats::new();
             let mut stream = extractor.frame_stream(normalisation);
-            let mut second = AudioReader::open(path).map_err(audio_err)?;
             while let Some(block) = second.next_block().map_err(audio_err)? {
                 stream
                     .push_block(block, |frame| {

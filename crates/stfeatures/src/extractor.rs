@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use audio_io::{AudioReader, BlockSource, MonoSignal};
+use audio_io::{AudioReader, BlockSource, MonoSignal, Recorder};
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftPlanner};
@@ -369,13 +369,15 @@ impl FeatureExtractor {
         Ok(matrix)
     }
 
-    /// Features of a file, streamed with bounded memory: the file is opened twice with
-    /// [`AudioReader`] (pass 1: mean and peak; pass 2: frames as blocks arrive).
+    /// Features of a file, streamed with bounded memory, in two passes (pass 1: mean and peak;
+    /// pass 2: frames as blocks arrive). A file whose samples fit in
+    /// [`audio_io::DEFAULT_REPLAY_BYTES`] is decoded once ([`Recorder`]); a longer one twice.
     pub fn extract_file(&mut self, path: impl AsRef<Path>) -> Result<FeatureMatrix, FeatureError> {
-        let path = path.as_ref();
-        let mut first = AudioReader::open(path)?;
-        let mut second = AudioReader::open(path)?;
-        self.extract_stream(&mut first, &mut second)
+        let mut first = Recorder::new(AudioReader::open(path.as_ref())?);
+        let scale = first.info().raw_scale();
+        let stats = self.first_pass(&mut first, scale)?;
+        let mut second = first.replay()?;
+        self.matrix_pass(&mut second, &stats, scale)
     }
 
     /// Features of a stream read twice: `first` and `second` must yield the same samples
@@ -398,16 +400,37 @@ impl FeatureExtractor {
         second: &mut S,
         raw_scale: f64,
     ) -> Result<FeatureMatrix, FeatureError> {
-        self.check_rate(first.info())?;
         self.check_rate(second.info())?;
-        let path = first.info().path.clone();
+        let stats = self.first_pass(first, raw_scale)?;
+        self.matrix_pass(second, &stats, raw_scale)
+    }
+
+    /// Pass 1: the mean and peak of `first`'s samples (brought to the raw scale by `raw_scale`).
+    fn first_pass<S: BlockSource>(
+        &self,
+        first: &mut S,
+        raw_scale: f64,
+    ) -> Result<SignalStats, FeatureError> {
+        self.check_rate(first.info())?;
         let mut stats = SignalStats::new();
         while let Some(block) = first.next_block()? {
             stats
                 .push(block, raw_scale)
-                .map_err(|e| in_file(&path, e))?;
+                .map_err(|e| in_file(&first.info().path, e))?;
         }
-        let mut matrix = self.empty_matrix(&stats).map_err(|e| in_file(&path, e))?;
+        Ok(stats)
+    }
+
+    /// Pass 2 into a matrix: the frames of `second`, which must hold the samples pass 1 saw.
+    fn matrix_pass<S: BlockSource>(
+        &mut self,
+        second: &mut S,
+        stats: &SignalStats,
+        raw_scale: f64,
+    ) -> Result<FeatureMatrix, FeatureError> {
+        self.check_rate(second.info())?;
+        let path = second.info().path.clone();
+        let mut matrix = self.empty_matrix(stats).map_err(|e| in_file(&path, e))?;
         let mut stream = self.frame_stream(stats.normalisation(raw_scale));
         while let Some(block) = second.next_block()? {
             stream
@@ -425,20 +448,21 @@ impl FeatureExtractor {
     }
 
     /// Streams the feature rows of a file to `on_row` as they are computed (34 values, or 68
-    /// with [`with_deltas`](Self::with_deltas), in [`crate::column_names`] order), opening it
-    /// twice as [`extract_file`](Self::extract_file) does but keeping no row: memory is bounded
-    /// by one window whatever the file's length. Stops at the first error of `on_row`. Returns
+    /// with [`with_deltas`](Self::with_deltas), in [`crate::column_names`] order), in two passes
+    /// as [`extract_file`](Self::extract_file) does (one decode for a short file) but keeping no
+    /// row: beyond the kept samples of a short file, memory is bounded by one window. Stops at the first error of `on_row`. Returns
     /// the number of rows.
     pub fn stream_file<E: From<FeatureError>>(
         &mut self,
         path: impl AsRef<Path>,
         on_row: impl FnMut(&[f64]) -> Result<(), E>,
     ) -> Result<usize, E> {
-        let path = path.as_ref();
-        let mut first = AudioReader::open(path).map_err(FeatureError::from)?;
-        let mut second = AudioReader::open(path).map_err(FeatureError::from)?;
+        let mut first =
+            Recorder::new(AudioReader::open(path.as_ref()).map_err(FeatureError::from)?);
         let scale = first.info().raw_scale();
-        self.stream_rows(&mut first, &mut second, scale, on_row)
+        let stats = self.first_pass(&mut first, scale)?;
+        let mut second = first.replay().map_err(FeatureError::from)?;
+        self.rows_pass(&mut second, &stats, scale, on_row)
     }
 
     /// As [`stream_file`](Self::stream_file) for a stream read twice (see
@@ -448,18 +472,24 @@ impl FeatureExtractor {
         first: &mut S,
         second: &mut S,
         raw_scale: f64,
+        on_row: impl FnMut(&[f64]) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        self.check_rate(second.info())?;
+        let stats = self.first_pass(first, raw_scale)?;
+        self.rows_pass(second, &stats, raw_scale, on_row)
+    }
+
+    /// Pass 2 to `on_row`: the rows of `second`, which must hold the samples pass 1 saw.
+    fn rows_pass<S: BlockSource, E: From<FeatureError>>(
+        &mut self,
+        second: &mut S,
+        stats: &SignalStats,
+        raw_scale: f64,
         mut on_row: impl FnMut(&[f64]) -> Result<(), E>,
     ) -> Result<usize, E> {
-        self.check_rate(first.info())?;
         self.check_rate(second.info())?;
-        let path = first.info().path.clone();
-        let mut stats = SignalStats::new();
-        while let Some(block) = first.next_block().map_err(FeatureError::from)? {
-            stats
-                .push(block, raw_scale)
-                .map_err(|e| in_file(&path, e))?;
-        }
-        self.check_long_enough(&stats)
+        let path = second.info().path.clone();
+        self.check_long_enough(stats)
             .map_err(|e| in_file(&path, e))?;
         let with_deltas = self.deltas;
         let mut deltas = crate::DeltaRows::new();
@@ -709,12 +739,10 @@ impl ExtractorsByRate {
     /// Features of a file (streamed, two passes), with the extractor for its sample rate.
     pub fn extract_file(&mut self, path: impl AsRef<Path>) -> Result<FeatureMatrix, FeatureError> {
         let path = path.as_ref();
-        let mut first = AudioReader::open(path)?;
-        let mut second = AudioReader::open(path)?;
-        let rate = first.info().sample_rate;
+        let rate = AudioReader::open(path)?.info().sample_rate;
         self.get(rate)
             .map_err(|e| in_file(path, e))?
-            .extract_stream(&mut first, &mut second)
+            .extract_file(path)
     }
 }
 
