@@ -80,8 +80,8 @@ impl std::fmt::Debug for AudioReader {
     }
 }
 
-/// The container named by a file's first bytes: a stable name whatever reader symphonia picks
-/// (and for the header checks that run before it is asked).
+/// The container named by a file's first bytes, for the header checks that run before symphonia
+/// is asked (and as the name when symphonia's reader is one this crate has no name for).
 fn sniff_container(head: &[u8]) -> &'static str {
     let tag = |r: std::ops::Range<usize>| head.get(r).unwrap_or(&[]);
     match tag(0..4) {
@@ -94,6 +94,23 @@ fn sniff_container(head: &[u8]) -> &'static str {
         _ if tag(4..8) == b"ftyp" => "mp4",
         _ => "mp3",
     }
+}
+
+/// [`StreamInfo::container`] for the reader symphonia chose (by its `short_name`), which also
+/// finds a container behind leading junk; `None` for a reader not named here.
+fn container_of_reader(short_name: &str) -> Option<&'static str> {
+    Some(match short_name {
+        "wave" => "wav",
+        "aiff" => "aiff",
+        "flac" => "flac",
+        "ogg" => "ogg",
+        "isomp4" => "mp4",
+        "mp1" | "mp2" | "mp3" => "mp3",
+        "aac" => "aac",
+        "caf" => "caf",
+        "mkv" => "mkv",
+        _ => return None,
+    })
 }
 
 fn codec_name(codec: AudioCodecId) -> String {
@@ -364,11 +381,12 @@ impl AudioReader {
         // fails with an EOF when the file is truncated inside the sound data. Read such a file
         // once more as a plain stream: not seekable, the reader stops at the sound data, and the
         // samples that are there are decoded (and reported as truncated), as 0.5 and ffmpeg do.
+        // (Whatever the first bytes say: the AIFF may follow junk, which the probe skips.)
         let hit_eof = matches!(
             &probed,
             Ok(Err(SymphoniaError::IoError(e))) if e.kind() == ErrorKind::UnexpectedEof
         );
-        if container == "aiff" && hit_eof {
+        if hit_eof {
             let file = File::open(path).map_err(|e| io_error(path, e))?;
             probed = probe(Box::new(ReadOnlySource::new(file)));
         }
@@ -394,6 +412,7 @@ impl AudioReader {
                     reason: format!("cannot read the container header: {other}"),
                 },
             })?;
+        let container = container_of_reader(format.format_info().short_name).unwrap_or(container);
 
         let (track, params) = format
             .tracks()

@@ -437,6 +437,16 @@ fn an_aiff_cut_inside_its_sound_data_gives_what_it_has_and_says_truncated() {
     assert_eq!(s.samples.len(), frames);
     let m = master();
     assert_eq!(&s.samples[..], &m[..frames]);
+    assert_eq!(s.info.container, "aiff");
+
+    // The same behind 45 bytes of junk (the probe skips them to the FORM chunk): named by the
+    // reader symphonia found, not by the first bytes.
+    let path = dir.path().join("junk_then_cut.aiff");
+    std::fs::write(&path, [&[0x5a; 45][..], cut].concat()).unwrap();
+    let (s, report) = read_mono_with_report(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.truncated, "{report:?}");
+    assert_eq!(s.info.container, "aiff");
+    assert_eq!(&s.samples[..], &m[..frames]);
 }
 
 #[test]
