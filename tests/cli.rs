@@ -2292,3 +2292,36 @@ fn features_mid_term_equals_pyaudioanalysis() {
     let out = run(&["features", "real/doremi.wav", "--mid-window", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn a_decoder_panic_is_a_clean_error_without_a_panic_message() {
+    // Fuzz inputs that panic inside symphonia (probe_step_by_zero.bin in 0.5's probe, whose
+    // panic location is in core, so the old location-based hook printed it;
+    // wav_channel_mask_shift_overflow.bin in 0.6.1's riff reader): audio-io catches the panic
+    // and the binary's quiet hook keeps "thread '...' panicked at" off stderr.
+    let out = run_in(
+        &testdata(),
+        &[
+            "info",
+            "fuzz/probe_step_by_zero.bin",
+            "fuzz/wav_channel_mask_shift_overflow.bin",
+            "corpus/formats/wav_pcm_s16le_8000_1ch.wav",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for name in [
+        "probe_step_by_zero.bin",
+        "wav_channel_mask_shift_overflow.bin",
+    ] {
+        assert!(
+            err.lines().any(|l| l.starts_with("error: ")
+                && l.contains(name)
+                && l.contains("not an audio file")),
+            "{err}"
+        );
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("2 of 3 file(s) failed"), "{err}");
+    assert!(stdout(&out).contains("wav_pcm_s16le_8000_1ch.wav"));
+}

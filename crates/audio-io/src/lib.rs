@@ -5,6 +5,12 @@
 //! ([`StreamInfo::raw_scale`]); [`synth`] makes deterministic test signals and WAV files, [`clip`]
 //! short WAV previews.
 //!
+//! Decoding is gapless: the encoder delay and padding an MP3's LAME header states (and those of
+//! Vorbis, ALAC, ...) are trimmed, so an MP3 decodes to the sample count ffmpeg gives, which is
+//! how pyAudioAnalysis's reference read MP3. symphonia (0.6) runs inside a panic guard
+//! ([`catch_quietly`]): a panic on malformed input is a typed error naming the file; a program
+//! calls [`install_quiet_panic_hook`] once so such a panic prints no message either.
+//!
 //! ```
 //! use audio_io::{read_mono, synth, BlockSource, AudioReader, SampleFormat};
 //!
@@ -36,6 +42,7 @@
 
 pub mod clip;
 mod error;
+mod guard;
 mod reader;
 pub mod replay;
 mod stream_info;
@@ -44,6 +51,7 @@ pub mod synth;
 use std::path::Path;
 
 pub use error::AudioError;
+pub use guard::{catch_quietly, in_quiet_guard, install_quiet_panic_hook};
 pub use reader::{AudioReader, BlockSource, DecodeReport};
 pub use replay::{Recorder, Replay, DEFAULT_REPLAY_BYTES};
 pub use stream_info::{SampleFormat, StreamInfo};

@@ -3,19 +3,24 @@
 
 use std::fs::File;
 use std::io::{ErrorKind, Read};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
-use symphonia::core::audio::{AudioBuffer, AudioBufferRef, Signal};
-use symphonia::core::codecs::{self, CodecType, Decoder, DecoderOptions};
-use symphonia::core::conv::IntoSample;
+use symphonia::core::audio::conv::IntoSample;
+use symphonia::core::audio::sample::Sample;
+use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
+use symphonia::core::codecs::audio::well_known::*;
+use symphonia::core::codecs::audio::{
+    AudioCodecId, AudioDecoder, AudioDecoderOptions, CODEC_ID_NULL_AUDIO,
+};
+use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
-use symphonia::core::sample::Sample;
 
+use crate::guard::catch_quietly;
 use crate::{AudioError, SampleFormat, StreamInfo};
 
 /// Demuxer errors in a row (without a packet in between) after which the stream is given up.
@@ -54,7 +59,7 @@ pub trait BlockSource {
 pub struct AudioReader {
     info: StreamInfo,
     format: Box<dyn FormatReader>,
-    decoder: Box<dyn Decoder>,
+    decoder: Box<dyn AudioDecoder>,
     track_id: u32,
     block: Vec<f64>,
     /// The first block was decoded by `open` and not yet handed out.
@@ -62,7 +67,7 @@ pub struct AudioReader {
     done: bool,
     report: DecodeReport,
     consecutive_demux_errors: u32,
-    /// Stop after this many frames (AIFF, whose SSND size symphonia 0.5 over-counts).
+    /// Stop after this many frames (AIFF: the COMM chunk's count, not the SSND size).
     frame_limit: Option<u64>,
 }
 
@@ -75,7 +80,8 @@ impl std::fmt::Debug for AudioReader {
     }
 }
 
-/// The container named by a file's first bytes (symphonia 0.5 does not say which reader it chose).
+/// The container named by a file's first bytes, for the header checks that run before symphonia
+/// is asked (and as the name when symphonia's reader is one this crate has no name for).
 fn sniff_container(head: &[u8]) -> &'static str {
     let tag = |r: std::ops::Range<usize>| head.get(r).unwrap_or(&[]);
     match tag(0..4) {
@@ -90,36 +96,69 @@ fn sniff_container(head: &[u8]) -> &'static str {
     }
 }
 
-fn codec_name(codec: CodecType) -> String {
-    match symphonia::default::get_codecs().get_codec(codec) {
-        Some(descriptor) => descriptor.short_name.to_string(),
+/// [`StreamInfo::container`] for the reader symphonia chose (by its `short_name`), which also
+/// finds a container behind leading junk; `None` for a reader not named here.
+fn container_of_reader(short_name: &str) -> Option<&'static str> {
+    Some(match short_name {
+        "wave" => "wav",
+        "aiff" => "aiff",
+        "flac" => "flac",
+        "ogg" => "ogg",
+        "isomp4" => "mp4",
+        "mp1" | "mp2" | "mp3" => "mp3",
+        "aac" => "aac",
+        "caf" => "caf",
+        "mkv" => "mkv",
+        _ => return None,
+    })
+}
+
+fn codec_name(codec: AudioCodecId) -> String {
+    match symphonia::default::get_codecs().get_audio_decoder(codec) {
+        Some(registered) => registered.codec.info.short_name.to_string(),
         None => format!("unknown codec id {codec}"),
     }
 }
 
-fn sample_format_of(codec: CodecType, bits_per_sample: Option<u32>) -> SampleFormat {
+fn sample_format_of(codec: AudioCodecId, bits_per_sample: Option<u32>) -> SampleFormat {
     match codec {
-        codecs::CODEC_TYPE_PCM_U8 => SampleFormat::U8,
-        codecs::CODEC_TYPE_PCM_S8 => SampleFormat::Int(8),
-        codecs::CODEC_TYPE_PCM_S16LE
-        | codecs::CODEC_TYPE_PCM_S16BE
-        | codecs::CODEC_TYPE_PCM_U16LE
-        | codecs::CODEC_TYPE_PCM_U16BE => SampleFormat::Int(16),
-        codecs::CODEC_TYPE_PCM_S24LE
-        | codecs::CODEC_TYPE_PCM_S24BE
-        | codecs::CODEC_TYPE_PCM_U24LE
-        | codecs::CODEC_TYPE_PCM_U24BE => SampleFormat::Int(24),
-        codecs::CODEC_TYPE_PCM_S32LE
-        | codecs::CODEC_TYPE_PCM_S32BE
-        | codecs::CODEC_TYPE_PCM_U32LE
-        | codecs::CODEC_TYPE_PCM_U32BE => SampleFormat::Int(32),
-        codecs::CODEC_TYPE_PCM_F32LE | codecs::CODEC_TYPE_PCM_F32BE => SampleFormat::F32,
-        codecs::CODEC_TYPE_PCM_F64LE | codecs::CODEC_TYPE_PCM_F64BE => SampleFormat::F64,
-        codecs::CODEC_TYPE_PCM_ALAW => SampleFormat::ALaw,
-        codecs::CODEC_TYPE_PCM_MULAW => SampleFormat::MuLaw,
-        codecs::CODEC_TYPE_FLAC | codecs::CODEC_TYPE_ALAC => {
-            SampleFormat::Int(bits_per_sample.unwrap_or(16))
-        }
+        CODEC_ID_PCM_U8 | CODEC_ID_PCM_U8_PLANAR => SampleFormat::U8,
+        CODEC_ID_PCM_S8 | CODEC_ID_PCM_S8_PLANAR => SampleFormat::Int(8),
+        CODEC_ID_PCM_S16LE
+        | CODEC_ID_PCM_S16BE
+        | CODEC_ID_PCM_U16LE
+        | CODEC_ID_PCM_U16BE
+        | CODEC_ID_PCM_S16LE_PLANAR
+        | CODEC_ID_PCM_S16BE_PLANAR
+        | CODEC_ID_PCM_U16LE_PLANAR
+        | CODEC_ID_PCM_U16BE_PLANAR => SampleFormat::Int(16),
+        CODEC_ID_PCM_S24LE
+        | CODEC_ID_PCM_S24BE
+        | CODEC_ID_PCM_U24LE
+        | CODEC_ID_PCM_U24BE
+        | CODEC_ID_PCM_S24LE_PLANAR
+        | CODEC_ID_PCM_S24BE_PLANAR
+        | CODEC_ID_PCM_U24LE_PLANAR
+        | CODEC_ID_PCM_U24BE_PLANAR => SampleFormat::Int(24),
+        CODEC_ID_PCM_S32LE
+        | CODEC_ID_PCM_S32BE
+        | CODEC_ID_PCM_U32LE
+        | CODEC_ID_PCM_U32BE
+        | CODEC_ID_PCM_S32LE_PLANAR
+        | CODEC_ID_PCM_S32BE_PLANAR
+        | CODEC_ID_PCM_U32LE_PLANAR
+        | CODEC_ID_PCM_U32BE_PLANAR => SampleFormat::Int(32),
+        CODEC_ID_PCM_F32LE
+        | CODEC_ID_PCM_F32BE
+        | CODEC_ID_PCM_F32LE_PLANAR
+        | CODEC_ID_PCM_F32BE_PLANAR => SampleFormat::F32,
+        CODEC_ID_PCM_F64LE
+        | CODEC_ID_PCM_F64BE
+        | CODEC_ID_PCM_F64LE_PLANAR
+        | CODEC_ID_PCM_F64BE_PLANAR => SampleFormat::F64,
+        CODEC_ID_PCM_ALAW => SampleFormat::ALaw,
+        CODEC_ID_PCM_MULAW => SampleFormat::MuLaw,
+        CODEC_ID_FLAC | CODEC_ID_ALAC => SampleFormat::Int(bits_per_sample.unwrap_or(16)),
         _ => SampleFormat::Lossy,
     }
 }
@@ -129,13 +168,16 @@ fn sample_format_of(codec: CodecType, bits_per_sample: Option<u32>) -> SampleFor
 /// exact power-of-two conversions (`i16 / 2^15`, `i24 / 2^23`, `i32 / 2^31`, `u8 / 128 - 1`).
 fn mix_planes<S: Sample + IntoSample<f64>>(buf: &AudioBuffer<S>, out: &mut Vec<f64>) {
     out.clear();
-    let channels = buf.spec().channels.count();
+    let channels = buf.num_planes();
     if channels == 0 || buf.frames() == 0 {
         return;
     }
-    out.extend(buf.chan(0).iter().map(|&s| -> f64 { s.into_sample() }));
-    for c in 1..channels {
-        for (acc, &s) in out.iter_mut().zip(buf.chan(c)) {
+    let mut planes = buf.iter_planes();
+    if let Some(first) = planes.next() {
+        out.extend(first.iter().map(|&s| -> f64 { s.into_sample() }));
+    }
+    for plane in planes {
+        for (acc, &s) in out.iter_mut().zip(plane) {
             let v: f64 = s.into_sample();
             *acc += v;
         }
@@ -148,23 +190,24 @@ fn mix_planes<S: Sample + IntoSample<f64>>(buf: &AudioBuffer<S>, out: &mut Vec<f
     }
 }
 
-fn mix_to_mono(buf: &AudioBufferRef<'_>, out: &mut Vec<f64>) {
+fn mix_to_mono(buf: &GenericAudioBufferRef<'_>, out: &mut Vec<f64>) {
     match buf {
-        AudioBufferRef::U8(b) => mix_planes(b, out),
-        AudioBufferRef::U16(b) => mix_planes(b, out),
-        AudioBufferRef::U24(b) => mix_planes(b, out),
-        AudioBufferRef::U32(b) => mix_planes(b, out),
-        AudioBufferRef::S8(b) => mix_planes(b, out),
-        AudioBufferRef::S16(b) => mix_planes(b, out),
-        AudioBufferRef::S24(b) => mix_planes(b, out),
-        AudioBufferRef::S32(b) => mix_planes(b, out),
-        AudioBufferRef::F32(b) => mix_planes(b, out),
-        AudioBufferRef::F64(b) => mix_planes(b, out),
+        GenericAudioBufferRef::U8(b) => mix_planes(b, out),
+        GenericAudioBufferRef::U16(b) => mix_planes(b, out),
+        GenericAudioBufferRef::U24(b) => mix_planes(b, out),
+        GenericAudioBufferRef::U32(b) => mix_planes(b, out),
+        GenericAudioBufferRef::S8(b) => mix_planes(b, out),
+        GenericAudioBufferRef::S16(b) => mix_planes(b, out),
+        GenericAudioBufferRef::S24(b) => mix_planes(b, out),
+        GenericAudioBufferRef::S32(b) => mix_planes(b, out),
+        GenericAudioBufferRef::F32(b) => mix_planes(b, out),
+        GenericAudioBufferRef::F64(b) => mix_planes(b, out),
     }
 }
 
-/// The frame count an AIFF/AIFF-C file's COMM chunk states (`numSampleFrames`). symphonia 0.5
-/// derives it from the SSND chunk size, counting SSND's 8-byte offset/block-size header as audio.
+/// The frame count an AIFF/AIFF-C file's COMM chunk states (`numSampleFrames`). symphonia
+/// derives it from the SSND chunk size (0.5 counted SSND's 8-byte offset/block-size header as
+/// audio; 0.6 no longer does), which can disagree with COMM's: COMM's count is the file's own.
 fn aiff_frames(path: &Path) -> Option<u64> {
     let mut head = Vec::with_capacity(4096);
     File::open(path)
@@ -189,22 +232,22 @@ fn aiff_frames(path: &Path) -> Option<u64> {
     None
 }
 
-/// Most channels symphonia 0.5 maps (its channel set has 26 speaker positions; WAV and AIFF
-/// channels are assigned positions in order, so more cannot be represented).
+/// Most channels symphonia 0.6 maps in a WAV (its 26 standard speaker positions, assigned to the
+/// channels in order, so more cannot be represented). AIFF has no such limit: from 4 channels
+/// on symphonia 0.6 gives them as discrete channels.
 const MAX_CHANNELS: u32 = 26;
 
-/// The channel count a WAV (`fmt ` chunk) or AIFF (`COMM` chunk) header states, read from the
-/// file's first 64 KB; `None` for other containers or a header not found there.
+/// The channel count a WAV header (`fmt ` chunk) states, read from the file's first 64 KB;
+/// `None` for other containers or a header not found there.
 fn header_channels(path: &Path, container: &str) -> Option<u32> {
+    if container != "wav" {
+        return None;
+    }
     let mut head = Vec::with_capacity(4096);
     File::open(path)
         .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
         .ok()?;
-    let (chunk, big_endian): (&[u8; 4], bool) = match container {
-        "wav" => (b"fmt ", head.get(0..4)? == b"RIFX"),
-        "aiff" => (b"COMM", true),
-        _ => return None,
-    };
+    let (chunk, big_endian): (&[u8; 4], bool) = (b"fmt ", head.get(0..4)? == b"RIFX");
     let mut pos = 12usize;
     while pos + 8 <= head.len() {
         let size: [u8; 4] = head[pos + 4..pos + 8].try_into().ok()?;
@@ -214,12 +257,8 @@ fn header_channels(path: &Path, container: &str) -> Option<u32> {
             u32::from_le_bytes(size)
         } as usize;
         if &head[pos..pos + 4] == chunk {
-            // WAV: format tag (2 bytes) then channels; AIFF: channels first.
-            let at = if container == "wav" {
-                pos + 10
-            } else {
-                pos + 8
-            };
+            // The format tag (2 bytes), then the channel count.
+            let at = pos + 10;
             let c: [u8; 2] = head.get(at..at + 2)?.try_into().ok()?;
             return Some(u32::from(if big_endian {
                 u16::from_be_bytes(c)
@@ -316,67 +355,82 @@ impl AudioReader {
             .and_then(|f| f.take(12).read_to_end(&mut head))
             .map_err(|e| io_error(path, e))?;
         let container = sniff_container(&head);
-        // symphonia reports a WAV or AIFF with too many channels as an unknown format or an
-        // unsupported codec: say what it is.
+        // symphonia reports a WAV with too many channels as an unknown format or a corrupt
+        // header: say what it is.
         check_channels(path, container)?;
 
-        let file = File::open(path).map_err(|e| io_error(path, e))?;
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        // Gapless: MP3 (LAME/Xing header) and Ogg packets carry the encoder delay and padding to
-        // trim, so the decoded length is the encoded one, as ffmpeg (and the reference) decode it.
-        let format_options = FormatOptions {
-            enable_gapless: true,
-            ..FormatOptions::default()
+        // symphonia can panic on garbage (0.5 did in its ADTS probe, on an arithmetic overflow):
+        // a panic while probing means the content is not audio it can read.
+        let probe = |source: Box<dyn MediaSource>| {
+            catch_quietly(AssertUnwindSafe(|| {
+                symphonia::default::get_probe().probe(
+                    &hint,
+                    MediaSourceStream::new(source, Default::default()),
+                    FormatOptions::default(),
+                    MetadataOptions::default(),
+                )
+            }))
         };
-        // symphonia 0.5 can panic on garbage (e.g. an arithmetic overflow in its ADTS probe): a
-        // panic while probing means the content is not audio it can read.
-        let probed = catch_unwind(AssertUnwindSafe(|| {
-            symphonia::default::get_probe().format(
-                &hint,
-                mss,
-                &format_options,
-                &MetadataOptions::default(),
-            )
-        }))
-        .map_err(|_| AudioError::NotAudio {
-            path: path.to_path_buf(),
-        })?
-        .map_err(|e| match e {
-            SymphoniaError::Unsupported(_) => AudioError::NotAudio {
+        let file = File::open(path).map_err(|e| io_error(path, e))?;
+        let mut probed = probe(Box::new(file));
+        // symphonia 0.6's AIFF reader skips over the sound data to read the chunks after it, and
+        // fails with an EOF when the file is truncated inside the sound data. Read such a file
+        // once more as a plain stream: not seekable, the reader stops at the sound data, and the
+        // samples that are there are decoded (and reported as truncated), as 0.5 and ffmpeg do.
+        // (Whatever the first bytes say: the AIFF may follow junk, which the probe skips.)
+        let hit_eof = matches!(
+            &probed,
+            Ok(Err(SymphoniaError::IoError(e))) if e.kind() == ErrorKind::UnexpectedEof
+        );
+        if hit_eof {
+            let file = File::open(path).map_err(|e| io_error(path, e))?;
+            probed = probe(Box::new(ReadOnlySource::new(file)));
+        }
+        let format = probed
+            .map_err(|_| AudioError::NotAudio {
                 path: path.to_path_buf(),
-            },
-            SymphoniaError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
-                AudioError::NotAudio {
+            })?
+            .map_err(|e| match e {
+                SymphoniaError::Unsupported(_) => AudioError::NotAudio {
                     path: path.to_path_buf(),
+                },
+                SymphoniaError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
+                    AudioError::NotAudio {
+                        path: path.to_path_buf(),
+                    }
                 }
-            }
-            SymphoniaError::IoError(io) => AudioError::Io {
-                path: path.to_path_buf(),
-                source: io,
-            },
-            other => AudioError::Corrupt {
-                path: path.to_path_buf(),
-                reason: format!("cannot read the container header: {other}"),
-            },
-        })?;
-        let format = probed.format;
+                SymphoniaError::IoError(io) => AudioError::Io {
+                    path: path.to_path_buf(),
+                    source: io,
+                },
+                other => AudioError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: format!("cannot read the container header: {other}"),
+                },
+            })?;
+        let container = container_of_reader(format.format_info().short_name).unwrap_or(container);
 
-        let track = format
+        let (track, params) = format
             .tracks()
             .iter()
-            .find(|t| {
-                t.codec_params.codec != codecs::CODEC_TYPE_NULL
-                    && t.codec_params.sample_rate.is_some()
+            .find_map(|t| match &t.codec_params {
+                Some(CodecParameters::Audio(p))
+                    if p.codec != CODEC_ID_NULL_AUDIO && p.sample_rate.is_some() =>
+                {
+                    Some((t, p.clone()))
+                }
+                _ => None,
             })
             .ok_or_else(|| AudioError::NoAudioTrack {
                 path: path.to_path_buf(),
             })?;
-        let params = track.codec_params.clone();
         let track_id = track.id;
+        // Playable frames: symphonia 0.6 states them without the encoder delay and padding.
+        let stated_frames = track.num_frames;
         let codec = codec_name(params.codec);
         // The rate sizes analysis windows downstream: refuse an absurd one before anything else.
         let sample_rate = params.sample_rate.unwrap_or(0);
@@ -386,8 +440,12 @@ impl AudioReader {
                 sample_rate,
             });
         }
-        let decoder = catch_unwind(|| {
-            symphonia::default::get_codecs().make(&params, &DecoderOptions::default())
+        // Gapless: the decoder trims each packet's encoder delay and padding (MP3 from the
+        // LAME/Xing header, Vorbis, ALAC, ...), so the decoded length is the encoded signal's, as
+        // ffmpeg (which decoded the reference's MP3s) gives it.
+        let decoder = catch_quietly(|| {
+            symphonia::default::get_codecs()
+                .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
         })
         .map_err(|_| AudioError::Corrupt {
             path: path.to_path_buf(),
@@ -409,11 +467,11 @@ impl AudioReader {
             container: container.to_string(),
             codec,
             sample_rate,
-            channels: params.channels.map(|c| c.count()).unwrap_or(0),
+            channels: params.channels.as_ref().map_or(0, |c| c.count()),
             frames: if container == "aiff" {
-                aiff_frames(path).or(params.n_frames)
+                aiff_frames(path).or(stated_frames)
             } else {
-                params.n_frames
+                stated_frames
             },
             sample_format: sample_format_of(params.codec, params.bits_per_sample),
         };
@@ -501,7 +559,7 @@ impl AudioReader {
                 return Ok(false);
             }
             let format = &mut self.format;
-            let next = match catch_unwind(AssertUnwindSafe(|| format.next_packet())) {
+            let next = match catch_quietly(AssertUnwindSafe(|| format.next_packet())) {
                 Ok(next) => next,
                 Err(_) => {
                     tracing::warn!(
@@ -519,10 +577,12 @@ impl AudioReader {
                 }
             };
             let packet = match next {
-                Ok(packet) => {
+                Ok(Some(packet)) => {
                     self.consecutive_demux_errors = 0;
                     packet
                 }
+                Ok(None) => return self.finish(false),
+                // Some readers still end a stream cut off mid-packet with an EOF error.
                 Err(SymphoniaError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
                     return self.finish(false);
                 }
@@ -552,15 +612,15 @@ impl AudioReader {
                     continue;
                 }
             };
-            if packet.track_id() != self.track_id {
+            if packet.track_id != self.track_id {
                 continue;
             }
             let decoder = &mut self.decoder;
             let block = &mut self.block;
-            let decoded = catch_unwind(AssertUnwindSafe(|| {
+            let decoded = catch_quietly(AssertUnwindSafe(|| {
                 decoder.decode(&packet).map(|buf| {
                     mix_to_mono(&buf, block);
-                    buf.spec().channels.count()
+                    buf.num_planes()
                 })
             }));
             match decoded {

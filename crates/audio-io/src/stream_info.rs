@@ -35,8 +35,9 @@ impl SampleFormat {
 pub struct StreamInfo {
     /// The file this describes.
     pub path: PathBuf,
-    /// Container name, detected from the content: "wav", "aiff", "flac", "ogg", "mp4", "mp3"
-    /// (MPEG audio, also MP1/MP2), "caf" or "mkv".
+    /// Container name, detected from the content (the format symphonia's probe found, also
+    /// behind leading junk): "wav", "aiff", "flac", "ogg", "mp4", "mp3" (MPEG audio), "aac"
+    /// (ADTS), "caf" or "mkv".
     pub container: String,
     /// Codec name as symphonia spells it, e.g. "pcm_s16le", "flac", "mp3", "vorbis", "aac",
     /// "alac".

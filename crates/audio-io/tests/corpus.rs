@@ -415,6 +415,61 @@ fn bad_truncated_mid_frame_mp3_gives_what_it_has_and_says_truncated() {
 }
 
 #[test]
+fn an_aiff_cut_inside_its_sound_data_gives_what_it_has_and_says_truncated() {
+    // symphonia 0.6 reads the AIFF chunks after the sound data by skipping over it, which fails
+    // at the end of a file cut inside it; audio-io then reads the file as a plain stream.
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(corpus("formats/aiff_pcm_s16be_44100_2ch.aiff")).unwrap();
+    let cut = &bytes[..32768];
+    let path = dir.path().join("cut.aiff");
+    std::fs::write(&path, cut).unwrap();
+    let (s, report) = read_mono_with_report(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.truncated, "{report:?}");
+    // Its COMM chunk still states the whole file's length.
+    assert_eq!(s.info.frames, Some(132_300));
+    // Every whole stereo 16-bit frame before the cut: the sound data starts 16 bytes after the
+    // "SSND" id (chunk size, then SSND's offset and block size).
+    let ssnd = cut
+        .windows(4)
+        .position(|w| w == b"SSND")
+        .expect("SSND chunk");
+    let frames = (cut.len() - (ssnd + 16)) / 4;
+    assert_eq!(s.samples.len(), frames);
+    let m = master();
+    assert_eq!(&s.samples[..], &m[..frames]);
+    assert_eq!(s.info.container, "aiff");
+
+    // The same behind 45 bytes of junk (the probe skips them to the FORM chunk): named by the
+    // reader symphonia found, not by the first bytes.
+    let path = dir.path().join("junk_then_cut.aiff");
+    std::fs::write(&path, [&[0x5a; 45][..], cut].concat()).unwrap();
+    let (s, report) = read_mono_with_report(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.truncated, "{report:?}");
+    assert_eq!(s.info.container, "aiff");
+    assert_eq!(&s.samples[..], &m[..frames]);
+}
+
+#[test]
+fn gapless_mp3_decodes_to_ffmpegs_length_without_encoder_delay_and_padding() {
+    // The reference decoded MP3 through ffmpeg, which trims the encoder delay and padding a
+    // LAME header states; so does symphonia's gapless decoding. Counts from ffmpeg 5.1
+    // (`ffmpeg -i FILE -ac 1 -f s16le - | wc -c`, halved).
+    let (s, report) = read_mono_with_report(corpus("formats/mp3_cbr192k_44100_2ch.mp3")).unwrap();
+    // 116 MPEG frames of 1152 samples, less LAME's delay (576 + 529 decoder delay) and padding
+    // (756 - 529).
+    assert_eq!(116 * 1152 - (576 + 529) - (756 - 529), 132_300);
+    assert_eq!(s.samples.len(), 132_300);
+    assert_eq!(s.info.frames, Some(132_300));
+    assert!(
+        !report.truncated && report.packets_skipped == 0,
+        "{report:?}"
+    );
+    // The Salsa loop's LAME tag states no usable delay: neither decoder trims (9317 x 1152).
+    let s = read_mono(corpus("real/beat/100 BPM - Rhythm patterns - Salsa.mp3")).unwrap();
+    assert_eq!(s.samples.len(), 10_733_184);
+}
+
+#[test]
 fn missing_file_and_directory_are_typed_errors() {
     let e = read_mono(corpus("bad/does_not_exist.wav")).expect_err("missing");
     assert!(matches!(e, AudioError::NotFound { .. }), "{e:?}");

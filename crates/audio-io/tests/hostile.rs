@@ -142,3 +142,41 @@ fn input_that_makes_symphonias_probe_step_by_zero_is_not_audio() {
     let e = AudioReader::open(&path).unwrap_err();
     assert!(matches!(e, AudioError::NotAudio { .. }), "{e:?}");
 }
+
+#[test]
+fn a_wav_channel_mask_that_panics_symphonias_riff_reader_is_an_error_naming_the_file() {
+    // Found by the `decode` fuzz target (0.5's corpus, replayed on 0.6): 45 bytes of noise, then
+    // a WAVE_FORMAT_EXTENSIBLE `fmt ` chunk with 65535 channels and a mask whose top bit is set;
+    // symphonia 0.6.1's riff reader shifts left with overflow fixing the mask (a panic with
+    // overflow checks, as in this test profile). Error or valid output, never a panic.
+    let path = format!("{TESTDATA}/fuzz/wav_channel_mask_shift_overflow.bin");
+    match read_mono(&path) {
+        Ok(signal) => assert!(signal.samples.iter().all(|x| x.is_finite())),
+        Err(e) => assert!(
+            e.to_string()
+                .contains("wav_channel_mask_shift_overflow.bin"),
+            "{e}"
+        ),
+    }
+}
+
+#[test]
+fn a_32_channel_aiff_is_decoded() {
+    // symphonia 0.6 gives AIFF channels beyond 3 as discrete channels, so (unlike WAV, whose
+    // channels need speaker positions) any count decodes; 0.5 refused more than 26.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ch32.aifc");
+    let chans: Vec<Vec<f64>> = (0..32)
+        .map(|c| synth::tone(220.0 + 10.0 * c as f64, 0.5, 22050, 0.5))
+        .collect();
+    let refs: Vec<&[f64]> = chans.iter().map(Vec::as_slice).collect();
+    synth::write_aifc_f32(&path, &refs, 22050).unwrap();
+    let signal = read_mono(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(signal.info.channels, 32);
+    assert_eq!(signal.samples.len(), 11025);
+    // The mono mix is the mean of the 32 channels (each stored as f32).
+    for i in [0, 100, 5000, 11024] {
+        let mean = chans.iter().map(|c| f64::from(c[i] as f32)).sum::<f64>() / 32.0;
+        assert!((signal.samples[i] - mean).abs() < 1e-12, "{i}");
+    }
+}

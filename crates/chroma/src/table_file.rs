@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::{
@@ -89,7 +89,9 @@ pub fn read_table(path: &Path) -> Result<DataFrame, ChromaError> {
             source: std::io::Error::other("is a directory"),
         });
     }
-    catch_unwind(AssertUnwindSafe(|| read_table_unguarded(path, format))).unwrap_or_else(
+    // `catch_quietly`: a program that installed `audio_io::install_quiet_panic_hook` prints no
+    // panic message for it (polars panics on some corrupt files; the error names the file).
+    audio_io::catch_quietly(AssertUnwindSafe(|| read_table_unguarded(path, format))).unwrap_or_else(
         |payload| {
             Err(ChromaError::CorruptTable {
                 path: path.to_path_buf(),

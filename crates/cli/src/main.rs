@@ -124,31 +124,29 @@ fn init_logging(verbose: u8, quiet: bool) {
         .init();
 }
 
-/// symphonia panics on some malformed input (e.g. random bytes probed as ADTS AAC), polars'
-/// readers on some corrupt tables (a Parquet file with one byte changed); `audio-io` and
-/// `chroma::read_table` catch those panics and return a typed error naming the file, which is
-/// reported like any other bad file. Keep the default hook's message and backtrace for every other panic.
+/// symphonia panics on some malformed input (e.g. a WAV channel mask it shifts out of range),
+/// polars' readers on some corrupt tables (a Parquet file with one byte changed); `audio-io` and
+/// `chroma::read_table` catch those panics (in `audio_io::catch_quietly`) and return a typed error
+/// naming the file, which is reported like any other bad file. The hook installed here keeps the
+/// message of such a caught panic off stderr (logged at debug level); every other panic keeps the
+/// default hook's message and backtrace.
 fn quiet_decoder_panics() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        // Readers that panic on malformed input, whose panics the libraries catch: symphonia
-        // (audio-io) and polars' file readers (chroma::read_table).
-        let in_decoder = info.location().is_some_and(|l| {
+        // polars may run a reader on its own worker threads, outside the thread that entered
+        // `catch_quietly`; its panic is caught there too, so recognise it by location.
+        let in_table_reader = info.location().is_some_and(|l| {
             let f = l.file();
-            [
-                "symphonia",
-                "polars-parquet",
-                "polars-io",
-                "polars-json",
-                "simd-json",
-            ]
-            .iter()
-            .any(|c| f.contains(c))
+            ["polars-parquet", "polars-io", "polars-json", "simd-json"]
+                .iter()
+                .any(|c| f.contains(c))
         });
-        if in_decoder {
-            tracing::debug!("decoder panic caught and reported as an error: {info}");
+        if in_table_reader {
+            tracing::debug!("table reader panic caught and reported as an error: {info}");
         } else {
             default_hook(info);
         }
     }));
+    // Wraps the hook above: silent while a guarded decoder or table-reader call runs.
+    audio_io::install_quiet_panic_hook();
 }

@@ -589,6 +589,9 @@ fn kmeans_save(py: Python<'_>, model_json: &str, path: PathBuf) -> PyResult<()> 
 /// The module.
 #[pymodule]
 fn _chromacluster(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A decoder panic that audio-io catches (and raises as AudioError) prints no
+    // "thread ... panicked" message on the interpreter's stderr.
+    audio_io::install_quiet_panic_hook();
     let py = m.py();
     m.add("ChromaclusterError", py.get_type::<ChromaclusterError>())?;
     m.add("AudioError", py.get_type::<AudioError>())?;

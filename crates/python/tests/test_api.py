@@ -11,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import chromacluster
-from conftest import CORPUS, assert_columns_close, read_golden, run_cli
+from conftest import CORPUS, TESTDATA, assert_columns_close, read_golden, run_cli
 
 
 def cli_table(cli, tmp_path, *args, check=True):
@@ -24,6 +24,17 @@ def test_read_audio_is_mono_float64_in_unit_range():
     x, sr = chromacluster.read_audio(CORPUS / "formats/wav_pcm_s16le_44100_2ch.wav")
     assert sr == 44100 and x.dtype == np.float64 and x.ndim == 1 and len(x) == 132300
     assert 0 < np.abs(x).max() <= 1.0
+
+
+def test_a_decoder_panic_raises_audio_error_without_a_panic_message(capfd):
+    # symphonia 0.6.1 panics on this fuzz input (a shift overflow, with the overflow checks of
+    # the test build); audio-io catches it and the module's quiet hook keeps the
+    # "thread ... panicked" message off stderr.
+    name = "wav_channel_mask_shift_overflow.bin"
+    with pytest.raises(chromacluster.AudioError) as info:
+        chromacluster.read_audio(TESTDATA / "fuzz" / name)
+    assert name in str(info.value)
+    assert "panicked" not in capfd.readouterr().err
 
 
 def test_features_of_a_file_equal_the_reference_and_the_cli(cli, tmp_path):
