@@ -7,27 +7,18 @@ use anyhow::{bail, Context};
 use chroma::{AnalysisBatch, ChromaError, ChromaMode, TableOptions};
 use polars::prelude::DataFrame;
 
-use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs, TuningArg};
+use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs};
 use crate::inputs::{self, Inputs};
 use crate::output::one_line;
 use chroma::UnreadableEntry as InputFailure;
 
 /// The table options for the `--tuning`, `--a4` and `--key-profile` flags (the rest default).
 pub fn tonal_options(tonal: &TonalArgs) -> TableOptions {
-    let mut options = TableOptions {
+    TableOptions {
         key: chroma::KeyFinder::with_profile(tonal.key_profile),
         ..TableOptions::default()
-    };
-    let fixed = match (tonal.a4, tonal.tuning) {
-        (Some(hz), _) => Some(hz),
-        (None, TuningArg::Cents(c)) => Some(chroma::tuning::a4_of_cents(c)),
-        (None, TuningArg::Auto) => None,
-    };
-    if let Some(hz) = fixed {
-        options.accurate.tuning = chroma::Tuning::Fixed;
-        options.accurate.a4_hz = hz;
     }
-    options
+    .with_tuning(tonal.a4.unwrap_or(tonal.tuning))
 }
 
 /// The table options for the `--chroma`, `--profile`, `--summary`, `--relative` and tuning and
