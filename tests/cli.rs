@@ -2259,6 +2259,99 @@ fn relative_profiles_cluster_major_against_minor_across_keys() {
     assert_ne!(major, minor);
 }
 
+/// Share of the files whose cluster's majority mode is their own (the purity of a clustering
+/// against the modes).
+fn mode_purity(modes: &[(String, bool)], files: &[String], clusters: &[i64]) -> f64 {
+    let mut counts = std::collections::BTreeMap::<(i64, bool), usize>::new();
+    for (stem, minor) in modes {
+        let i = files
+            .iter()
+            .position(|f| f.contains(stem.as_str()))
+            .unwrap();
+        *counts.entry((clusters[i], *minor)).or_default() += 1;
+    }
+    let mut majority = std::collections::BTreeMap::<i64, usize>::new();
+    for ((c, _), n) in counts {
+        let m = majority.entry(c).or_default();
+        *m = (*m).max(n);
+    }
+    majority.values().sum::<usize>() as f64 / modes.len() as f64
+}
+
+#[test]
+fn relative_profiles_cluster_by_mode_in_all_twelve_keys_and_absolute_ones_do_not() {
+    // Major and minor pieces on every tonic (cadences, ii-V-I, pop progressions and modal
+    // vamps, three timbres, with and without bass): k-means, k = 2, on the key-free profiles
+    // groups them by mode; on the absolute profiles it groups them by key region instead.
+    use audio_io::synth::keyset::{PieceSpec, Style, Voicing};
+    let dir = tempfile::tempdir().unwrap();
+    let fs = 16000;
+    let styles = [Style::Cadence, Style::TwoFiveOne, Style::Pop, Style::Vamp];
+    let mut modes = Vec::new();
+    for minor in [false, true] {
+        for tonic in 0..12u8 {
+            let i = usize::from(tonic) + if minor { 12 } else { 0 };
+            let spec = PieceSpec {
+                tonic,
+                minor,
+                style: styles[i % styles.len()],
+                timbre: audio_io::synth::Timbre::ALL[i % 3],
+                voicing: Voicing::ALL[(i / 3) % 3],
+                bass: i % 2 == 0,
+                drums: false,
+                cents: 0.0,
+                seconds_per_chord: 0.4,
+            };
+            write_wav(
+                dir.path(),
+                &format!("{}.wav", spec.file_stem()),
+                &spec.render(fs),
+                fs,
+            );
+            modes.push((spec.file_stem(), minor));
+        }
+    }
+    let mut purity = Vec::new();
+    for relative in [true, false] {
+        let mut args = vec![
+            "cluster",
+            ".",
+            "-k",
+            "2",
+            "--profile",
+            "mean",
+            "--seed",
+            "7",
+        ];
+        if relative {
+            args.push("--relative");
+        }
+        args.extend(["-o", "clusters.csv"]);
+        let out = run_in(dir.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let df = read_table(&dir.path().join("clusters.csv"));
+        purity.push(mode_purity(
+            &modes,
+            &strings(&df, "file"),
+            &ints(&df, "cluster"),
+        ));
+    }
+    eprintln!(
+        "purity against the mode: relative {:.3}, absolute {:.3}",
+        purity[0], purity[1]
+    );
+    assert!(
+        purity[0] >= 0.9,
+        "relative profiles: purity {:.3}",
+        purity[0]
+    );
+    assert!(
+        purity[1] <= 0.75,
+        "absolute profiles: purity {:.3}",
+        purity[1]
+    );
+}
+
 #[test]
 fn features_mid_term_equals_pyaudioanalysis() {
     let dir = tempfile::tempdir().unwrap();
