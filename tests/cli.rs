@@ -568,6 +568,42 @@ fn plots_are_valid_pictures_of_the_expected_size() {
 }
 
 #[test]
+fn note_plots_name_the_keys_and_mark_the_tonics() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("notes.svg");
+    let svg = svg.to_str().unwrap();
+    // Several files: each row's label names its key, the title says the tonics are outlined,
+    // and there is one red outline per file (the six corpus pieces all have a key).
+    let out = run(&["plot", "notes", "keys/piano", "-o", svg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(svg).unwrap();
+    for key in [
+        "A# major", "C major", "D major", "E major", "F# major", "G# major",
+    ] {
+        assert!(text.contains(&format!("({key})")), "no {key} label");
+    }
+    assert!(text.contains("tonic outlined"));
+    assert_eq!(text.matches("stroke=\"#FF0000\"").count(), 6, "{text}");
+    // One file, relative: scale degrees on the x axis, the tonic's bar named and first.
+    let out = run(&[
+        "plot",
+        "notes",
+        "keys/piano/Fs_major.wav",
+        "--relative",
+        "--profile",
+        "mean",
+        "-o",
+        svg,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(svg).unwrap();
+    assert!(text.contains("(F# major)"), "title names the key");
+    assert!(text.contains("1 (tonic)"));
+    assert!(text.contains("scale degree"));
+    assert!(text.contains("mean chroma"));
+}
+
+#[test]
 fn demo_runs_the_whole_pipeline_and_finds_the_keys() {
     let out = run(&["demo"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -125,6 +125,8 @@ pub struct LoadedTable {
     pub table: DataFrame,
     /// Whether any input failed.
     pub some_failed: bool,
+    /// Whether the table was read from a saved table file (not analysed from audio).
+    pub from_table: bool,
     /// The resumable run that extracted the table, whose journal is to be discarded once the
     /// command's own outputs are written.
     pub run: Option<chroma::journal::DurableRun>,
@@ -166,6 +168,7 @@ pub fn load_table_resumable(
             Ok(LoadedTable {
                 table,
                 some_failed: false,
+                from_table: true,
                 run: None,
             })
         }
@@ -215,6 +218,7 @@ pub fn load_table_resumable(
             Ok(LoadedTable {
                 table,
                 some_failed: !batch.failures.is_empty() || !unreadable.is_empty(),
+                from_table: false,
                 run,
             })
         }
