@@ -2389,6 +2389,47 @@ fn relative_profiles_cluster_by_mode_in_all_twelve_keys_and_absolute_ones_do_not
 }
 
 #[test]
+fn relative_profiles_of_the_demo_group_its_timbres_across_the_four_keys() {
+    // The demo's twelve tracks are four major keys on three timbres: once the key is taken out
+    // (`--relative`), k = 3 finds the timbres, each cluster holding all four keys.
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("demo");
+    let out = run(&["demo", "--keep", audio.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_in(
+        dir.path(),
+        &[
+            "cluster",
+            "demo",
+            "-k",
+            "3",
+            "--relative",
+            "--profile",
+            "mean",
+            "--seed",
+            "7",
+            "-o",
+            "clusters.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let df = read_table(&dir.path().join("clusters.csv"));
+    let (files, clusters) = (strings(&df, "file"), ints(&df, "cluster"));
+    assert_eq!(files.len(), 12);
+    for timbre in ["organ", "pluck", "sine"] {
+        let mut of: Vec<i64> = files
+            .iter()
+            .zip(&clusters)
+            .filter(|(f, _)| f.contains(timbre))
+            .map(|(_, c)| *c)
+            .collect();
+        assert_eq!(of.len(), 4, "{files:?}");
+        of.dedup();
+        assert_eq!(of.len(), 1, "{timbre} split: {files:?} {clusters:?}");
+    }
+}
+
+#[test]
 fn features_mid_term_equals_pyaudioanalysis() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("mid.csv");
