@@ -568,6 +568,42 @@ fn plots_are_valid_pictures_of_the_expected_size() {
 }
 
 #[test]
+fn note_plots_name_the_keys_and_mark_the_tonics() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("notes.svg");
+    let svg = svg.to_str().unwrap();
+    // Several files: each row's label names its key, the title says the tonics are outlined,
+    // and there is one red outline per file (the six corpus pieces all have a key).
+    let out = run(&["plot", "notes", "keys/piano", "-o", svg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(svg).unwrap();
+    for key in [
+        "A# major", "C major", "D major", "E major", "F# major", "G# major",
+    ] {
+        assert!(text.contains(&format!("({key})")), "no {key} label");
+    }
+    assert!(text.contains("tonic outlined"));
+    assert_eq!(text.matches("stroke=\"#FF0000\"").count(), 6, "{text}");
+    // One file, relative: scale degrees on the x axis, the tonic's bar named and first.
+    let out = run(&[
+        "plot",
+        "notes",
+        "keys/piano/Fs_major.wav",
+        "--relative",
+        "--profile",
+        "mean",
+        "-o",
+        svg,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(svg).unwrap();
+    assert!(text.contains("(F# major)"), "title names the key");
+    assert!(text.contains("1 (tonic)"));
+    assert!(text.contains("scale degree"));
+    assert!(text.contains("mean chroma"));
+}
+
+#[test]
 fn demo_runs_the_whole_pipeline_and_finds_the_keys() {
     let out = run(&["demo"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -2257,6 +2293,140 @@ fn relative_profiles_cluster_major_against_minor_across_keys() {
     assert_eq!(major.len(), 1, "major pieces split: {files:?} {clusters:?}");
     assert_eq!(minor.len(), 1, "minor pieces split: {files:?} {clusters:?}");
     assert_ne!(major, minor);
+}
+
+/// Share of the files whose cluster's majority mode is their own (the purity of a clustering
+/// against the modes).
+fn mode_purity(modes: &[(String, bool)], files: &[String], clusters: &[i64]) -> f64 {
+    let mut counts = std::collections::BTreeMap::<(i64, bool), usize>::new();
+    for (stem, minor) in modes {
+        let i = files
+            .iter()
+            .position(|f| f.contains(stem.as_str()))
+            .unwrap();
+        *counts.entry((clusters[i], *minor)).or_default() += 1;
+    }
+    let mut majority = std::collections::BTreeMap::<i64, usize>::new();
+    for ((c, _), n) in counts {
+        let m = majority.entry(c).or_default();
+        *m = (*m).max(n);
+    }
+    majority.values().sum::<usize>() as f64 / modes.len() as f64
+}
+
+#[test]
+fn relative_profiles_cluster_by_mode_in_all_twelve_keys_and_absolute_ones_do_not() {
+    // Major and minor pieces on every tonic (cadences, ii-V-I, pop progressions and modal
+    // vamps, three timbres, with and without bass): k-means, k = 2, on the key-free profiles
+    // groups them by mode; on the absolute profiles it groups them by key region instead.
+    use audio_io::synth::keyset::{PieceSpec, Style, Voicing};
+    let dir = tempfile::tempdir().unwrap();
+    let fs = 16000;
+    let styles = [Style::Cadence, Style::TwoFiveOne, Style::Pop, Style::Vamp];
+    let mut modes = Vec::new();
+    for minor in [false, true] {
+        for tonic in 0..12u8 {
+            let i = usize::from(tonic) + if minor { 12 } else { 0 };
+            let spec = PieceSpec {
+                tonic,
+                minor,
+                style: styles[i % styles.len()],
+                timbre: audio_io::synth::Timbre::ALL[i % 3],
+                voicing: Voicing::ALL[(i / 3) % 3],
+                bass: i % 2 == 0,
+                drums: false,
+                cents: 0.0,
+                seconds_per_chord: 0.4,
+            };
+            write_wav(
+                dir.path(),
+                &format!("{}.wav", spec.file_stem()),
+                &spec.render(fs),
+                fs,
+            );
+            modes.push((spec.file_stem(), minor));
+        }
+    }
+    let mut purity = Vec::new();
+    for relative in [true, false] {
+        let mut args = vec![
+            "cluster",
+            ".",
+            "-k",
+            "2",
+            "--profile",
+            "mean",
+            "--seed",
+            "7",
+        ];
+        if relative {
+            args.push("--relative");
+        }
+        args.extend(["-o", "clusters.csv"]);
+        let out = run_in(dir.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let df = read_table(&dir.path().join("clusters.csv"));
+        purity.push(mode_purity(
+            &modes,
+            &strings(&df, "file"),
+            &ints(&df, "cluster"),
+        ));
+    }
+    eprintln!(
+        "purity against the mode: relative {:.3}, absolute {:.3}",
+        purity[0], purity[1]
+    );
+    assert!(
+        purity[0] >= 0.9,
+        "relative profiles: purity {:.3}",
+        purity[0]
+    );
+    assert!(
+        purity[1] <= 0.75,
+        "absolute profiles: purity {:.3}",
+        purity[1]
+    );
+}
+
+#[test]
+fn relative_profiles_of_the_demo_group_its_timbres_across_the_four_keys() {
+    // The demo's twelve tracks are four major keys on three timbres: once the key is taken out
+    // (`--relative`), k = 3 finds the timbres, each cluster holding all four keys.
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("demo");
+    let out = run(&["demo", "--keep", audio.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_in(
+        dir.path(),
+        &[
+            "cluster",
+            "demo",
+            "-k",
+            "3",
+            "--relative",
+            "--profile",
+            "mean",
+            "--seed",
+            "7",
+            "-o",
+            "clusters.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let df = read_table(&dir.path().join("clusters.csv"));
+    let (files, clusters) = (strings(&df, "file"), ints(&df, "cluster"));
+    assert_eq!(files.len(), 12);
+    for timbre in ["organ", "pluck", "sine"] {
+        let mut of: Vec<i64> = files
+            .iter()
+            .zip(&clusters)
+            .filter(|(f, _)| f.contains(timbre))
+            .map(|(_, c)| *c)
+            .collect();
+        assert_eq!(of.len(), 4, "{files:?}");
+        of.dedup();
+        assert_eq!(of.len(), 1, "{timbre} split: {files:?} {clusters:?}");
+    }
 }
 
 #[test]

@@ -63,6 +63,13 @@ pub fn run() -> Result<()> {
     chromacluster(&["plot", "notes", demo_dir_arg, "-o", "docs/notes.png"])?;
     chromacluster(&[
         "plot",
+        "notes",
+        "testdata/corpus/real/doremi.wav",
+        "-o",
+        "docs/profile.png",
+    ])?;
+    chromacluster(&[
+        "plot",
         "clusters",
         demo_dir_arg,
         "-k",
@@ -99,8 +106,8 @@ pub fn run() -> Result<()> {
     );
     std::fs::write(&readme_path, updated).context("cannot write README.md")?;
     println!(
-        "wrote docs/chromagram.png, docs/notes.png, docs/clusters.png, docs/elbow.png and the \
-         README's demo output (audio in {})",
+        "wrote docs/chromagram.png, docs/notes.png, docs/profile.png, docs/clusters.png, \
+         docs/elbow.png and the README's demo output (audio in {})",
         demo_dir.display()
     );
     Ok(())

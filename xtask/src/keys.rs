@@ -49,7 +49,13 @@ pub fn write_keyset(dir: &Path) -> Result<usize> {
     Ok(set.len())
 }
 
-/// The benchmark's inputs: `(path, key)` for the generated set in `dir` and the corpus's keys.
+/// The corpus's labelled key material: the `keys` group of `manifest.csv` (label = key), and
+/// the `formats` excerpt, whose README states its key (I-V-vi-IV in D major), once (its 16-bit
+/// 44.1 kHz stereo WAV; the other encodings are the same music).
+const CORPUS_FORMATS_KEY: (&str, &str) = ("formats/wav_pcm_s16le_44100_2ch.wav", "D major");
+
+/// The benchmark's inputs: `(path, key, tuning_cents)` for the generated set in `dir` (tuning
+/// known) and the corpus's labelled keys (tuning empty: unknown).
 fn labelled_files(dir: &Path) -> Result<Vec<(PathBuf, String, String)>> {
     let mut out = Vec::new();
     let labels = std::fs::read_to_string(dir.join("labels.csv"))
@@ -70,17 +76,81 @@ fn labelled_files(dir: &Path) -> Result<Vec<(PathBuf, String, String)>> {
             out.push((corpus.join(fields[0]), fields[2].to_string(), String::new()));
         }
     }
+    let (file, key) = CORPUS_FORMATS_KEY;
+    if corpus.join(file).exists() {
+        out.push((corpus.join(file), key.to_string(), String::new()));
+    }
     Ok(out)
 }
 
-/// Runs the benchmark: chromacluster (each profile, one thread), then Essentia and librosa
-/// through `crates/chroma/benches/keybench.py` on the same files, one table.
-pub fn keybench(dir: Option<PathBuf>) -> Result<()> {
-    let dir = dir.unwrap_or_else(|| workspace().join("target").join("keyset"));
+/// `keybench` options: `[DIR] [--python PATH] [--rounds N]`.
+#[derive(Debug, Default)]
+pub struct KeybenchArgs {
+    /// The labelled set (default `target/keyset`, written first if missing).
+    pub dir: Option<PathBuf>,
+    /// The interpreter that runs keybench.py with Essentia and librosa importable; default: the
+    /// virtual environment `target/keybench-venv`, made and filled from
+    /// `crates/chroma/benches/keybench-requirements.txt` if missing.
+    pub python: Option<PathBuf>,
+    /// Alternating rounds of the `notes` speed comparison (default 3).
+    pub rounds: usize,
+}
+
+impl KeybenchArgs {
+    /// Parses the arguments after `keybench`.
+    pub fn parse(args: &[String]) -> Result<Self> {
+        let mut out = KeybenchArgs {
+            rounds: 3,
+            ..KeybenchArgs::default()
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "--python" => {
+                    out.python = Some(PathBuf::from(it.next().context("--python needs a path")?))
+                }
+                "--rounds" => {
+                    let n = it.next().context("--rounds needs a number")?;
+                    out.rounds = n
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .with_context(|| format!("--rounds: not a positive number: {n}"))?;
+                }
+                other if other.starts_with('-') => bail!("unknown keybench option {other}"),
+                dir if out.dir.is_none() => out.dir = Some(PathBuf::from(dir)),
+                extra => bail!("keybench takes one folder, got another: {extra}"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Runs the benchmark: the speed of `notes` with and without the tuning estimate and key
+/// (alternating rounds, one thread), chromacluster `key` with each profile (one thread), then
+/// Essentia and librosa through `crates/chroma/benches/keybench.py` on the same files, one
+/// table; seconds are wall time and CPU time (user + system) per file.
+pub fn keybench(args: &KeybenchArgs) -> Result<()> {
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| workspace().join("target").join("keyset"));
     if !dir.join("labels.csv").exists() {
         let n = write_keyset(&dir)?;
         println!("wrote {n} labelled files to {}", dir.display());
     }
+    let python = match &args.python {
+        Some(p) => p.clone(),
+        None => {
+            let python = crate::python::venv(&workspace().join("target").join("keybench-venv"))?;
+            crate::python::run(
+                Command::new(&python)
+                    .args(["-m", "pip", "install", "--quiet", "-r"])
+                    .arg(bench_dir().join("keybench-requirements.txt")),
+            )?;
+            python
+        }
+    };
     let files = labelled_files(&dir)?;
     let list = dir.join("bench-files.csv");
     let mut text = String::from("file,key,tuning_cents\n");
@@ -90,21 +160,95 @@ pub fn keybench(dir: Option<PathBuf>) -> Result<()> {
     std::fs::write(&list, text)?;
     let binary = crate::docs::release_binary()?;
     let paths: Vec<String> = files.iter().map(|f| f.0.display().to_string()).collect();
-    let mut results = Vec::new();
+    let n = files.len() as f64;
     let out_dir = dir.join("bench-out");
     std::fs::create_dir_all(&out_dir)?;
-    // `notes --tuning 0` is the table without the tuning estimate: the baseline for its cost.
-    for (label, args) in [
-        ("notes --tuning 0", vec!["notes", "--tuning", "0"]),
-        ("notes (tuning auto, key)", vec!["notes"]),
-    ] {
-        let out = out_dir.join("notes.csv");
-        let secs = time_binary(&binary, &args, &paths, &out)?;
-        println!("{label:<28} {:.4} s per file", secs / files.len() as f64);
+
+    // The cost of the tuning estimate and key: `notes --tuning 0` is the table at A4 = 440 Hz,
+    // the baseline; plain `notes` estimates each file's tuning and key. The key is 24
+    // correlations of the mean chroma the profile holds anyway, so `--tuning 0` is the closest
+    // to "no tuning, no key" the binary offers. Alternating rounds, best of each.
+    let variants: [(&str, &[&str]); 2] = [
+        ("notes --tuning 0", &["notes", "--tuning", "0"]),
+        ("notes (tuning auto + key)", &["notes"]),
+    ];
+    let mut best = [Timing::MAX; 2];
+    println!(
+        "`notes` on {} files, one thread, {} alternating rounds:",
+        files.len(),
+        args.rounds
+    );
+    for round in 1..=args.rounds {
+        for (i, (label, argv)) in variants.iter().enumerate() {
+            let t = time_binary(&binary, argv, &paths, &out_dir.join("notes.csv"))?;
+            println!(
+                "  round {round}: {label:<26} wall {:.4} s/file, CPU {}",
+                t.wall / n,
+                t.cpu_text(n)
+            );
+            best[i] = best[i].min(t);
+        }
     }
-    for profile in [
-        "temperley",
+    // keybench.py's arguments: `speed:LABEL=WALL=CPU` for the `notes` runs (times only),
+    // `LABEL=KEYS.csv=WALL=CPU` for each `key` run (seconds for all files; CPU `nan` if unknown),
+    // `cluster:LABEL=CLUSTERS.csv` for the clusterings.
+    let cpu_arg = |t: Timing| t.cpu.map_or_else(|| "nan".to_owned(), |c| c.to_string());
+    let mut specs: Vec<String> = variants
+        .iter()
+        .zip(best)
+        .map(|((label, _), t)| format!("speed:{label}={}={}", t.wall, cpu_arg(t)))
+        .collect();
+    for profile in chroma_profiles() {
+        let out = out_dir.join(format!("ours_{profile}.csv"));
+        let t = time_binary(&binary, &["key", "--key-profile", profile], &paths, &out)?;
+        specs.push(format!(
+            "chromacluster key ({profile})={}={}={}",
+            out.display(),
+            t.wall,
+            cpu_arg(t)
+        ));
+    }
+    // Key-free profiles: k-means (k = 2) on the generated pieces' mean-chroma profiles, with
+    // and without `--relative`; keybench.py scores the clusters against the pieces' modes.
+    let generated: Vec<String> = files
+        .iter()
+        .filter(|f| !f.2.is_empty())
+        .map(|f| f.0.display().to_string())
+        .collect();
+    for (label, relative) in [("relative", true), ("absolute", false)] {
+        let out = out_dir.join(format!("clusters_{label}.csv"));
+        let mut argv = vec!["cluster", "-k", "2", "--profile", "mean", "--seed", "7"];
+        if relative {
+            argv.push("--relative");
+        }
+        time_binary(&binary, &argv, &generated, &out)?;
+        let shown = format!(
+            "cluster -k 2 --profile mean{}",
+            if relative { " --relative" } else { "" }
+        );
+        specs.push(format!("cluster:{shown}={}", out.display()));
+    }
+    let script = bench_dir().join("keybench.py");
+    let mut cmd = Command::new(&python);
+    cmd.arg(&script).arg(&list).arg(&out_dir).args(&specs);
+    let status = cmd
+        .env("OMP_NUM_THREADS", "1")
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env("MKL_NUM_THREADS", "1")
+        .env("NUMBA_NUM_THREADS", "1")
+        .status()
+        .with_context(|| format!("cannot run {}", python.display()))?;
+    if !status.success() {
+        bail!("{} failed", script.display());
+    }
+    Ok(())
+}
+
+/// The key profiles of `chromacluster key --key-profile`, as the benchmark runs them.
+fn chroma_profiles() -> [&'static str; 9] {
+    [
         "krumhansl",
+        "temperley",
         "temperley2005",
         "albrecht",
         "aarden",
@@ -112,36 +256,68 @@ pub fn keybench(dir: Option<PathBuf>) -> Result<()> {
         "bgate",
         "edma",
         "triads",
-    ] {
-        let out = out_dir.join(format!("ours_{profile}.csv"));
-        let secs = time_binary(&binary, &["key", "--key-profile", profile], &paths, &out)?;
-        results.push((format!("chromacluster key ({profile})"), out, secs));
-    }
-    let script = workspace()
-        .join("crates")
-        .join("chroma")
-        .join("benches")
-        .join("keybench.py");
-    let mut cmd = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()));
-    cmd.arg(&script).arg(&list).arg(&out_dir);
-    for (label, out, secs) in &results {
-        cmd.arg(format!("{label}={}={secs}", out.display()));
-    }
-    let status = cmd
-        .env("OMP_NUM_THREADS", "1")
-        .env("OPENBLAS_NUM_THREADS", "1")
-        .env("MKL_NUM_THREADS", "1")
-        .env("NUMBA_NUM_THREADS", "1")
-        .status()
-        .context("cannot run python3 (set PYTHON to an interpreter)")?;
-    if !status.success() {
-        bail!("{} failed", script.display());
-    }
-    Ok(())
+    ]
 }
 
-/// Runs the binary on one thread over `paths`, writing `out`; returns the wall time.
-fn time_binary(binary: &Path, args: &[&str], paths: &[String], out: &Path) -> Result<f64> {
+fn bench_dir() -> PathBuf {
+    workspace().join("crates").join("chroma").join("benches")
+}
+
+/// Wall time and CPU time (user + system of the child; `None` where not measurable) of a run,
+/// seconds.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    wall: f64,
+    cpu: Option<f64>,
+}
+
+impl Timing {
+    const MAX: Timing = Timing {
+        wall: f64::INFINITY,
+        cpu: None,
+    };
+
+    /// The better of two runs: the lower CPU time where both have one, else the lower wall time.
+    fn min(self, other: Timing) -> Timing {
+        let better = match (self.cpu, other.cpu) {
+            (Some(a), Some(b)) => b < a,
+            (None, Some(_)) => true,
+            (Some(_), None) => false,
+            (None, None) => other.wall < self.wall,
+        };
+        if better {
+            other
+        } else {
+            self
+        }
+    }
+
+    fn cpu_text(&self, n: f64) -> String {
+        self.cpu
+            .map_or_else(|| "-".to_owned(), |c| format!("{:.4} s/file", c / n))
+    }
+}
+
+/// CPU time (user + system) of the children waited for so far, seconds.
+#[cfg(unix)]
+fn children_cpu() -> Option<f64> {
+    // SAFETY: an all-zero rusage is a valid value for getrusage to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    (r == 0).then(|| {
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+        secs(usage.ru_utime) + secs(usage.ru_stime)
+    })
+}
+
+#[cfg(not(unix))]
+fn children_cpu() -> Option<f64> {
+    None
+}
+
+/// Runs the binary on one thread over `paths`, writing `out`; returns its wall and CPU time.
+fn time_binary(binary: &Path, args: &[&str], paths: &[String], out: &Path) -> Result<Timing> {
+    let cpu_before = children_cpu();
     let started = Instant::now();
     let output = Command::new(binary)
         .args(["--jobs", "1", "-q"])
@@ -151,7 +327,11 @@ fn time_binary(binary: &Path, args: &[&str], paths: &[String], out: &Path) -> Re
         .arg(out)
         .output()
         .context("cannot run chromacluster")?;
-    let secs = started.elapsed().as_secs_f64();
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = match (cpu_before, children_cpu()) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
     if !output.status.success() {
         bail!(
             "chromacluster {} failed:\n{}",
@@ -159,5 +339,5 @@ fn time_binary(binary: &Path, args: &[&str], paths: &[String], out: &Path) -> Re
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    Ok(secs)
+    Ok(Timing { wall, cpu })
 }

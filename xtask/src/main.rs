@@ -33,8 +33,11 @@ tasks:
                    peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV
                    (files kept in target/rss; --bin measures another build)
   keyset DIR       write the labelled key set (24 keys x 5 styles, in tune and detuned) to DIR
-  keybench [DIR]   key accuracy and speed against Essentia and librosa (set in DIR, default
-                   target/keyset, written first if missing)
+  keybench [DIR] [--python PATH] [--rounds N]
+                   key accuracy and speed against Essentia and librosa (set in DIR, default
+                   target/keyset, written first if missing; Python: PATH, default the venv
+                   target/keybench-venv, made from crates/chroma/benches/keybench-requirements.txt;
+                   N alternating rounds of `notes` with and without tuning + key, default 3)
   test             every test: `cargo test --workspace`, then the Python package's pytest suite
                    (virtual environment in target/python-venv, package built with pip + maturin)
   bench-python     the Python benchmark against pyAudioAnalysis, librosa and scikit-learn
@@ -76,12 +79,7 @@ fn main() -> Result<()> {
             println!("wrote {n} files and labels.csv to {dir}");
             Ok(())
         }
-        Some("keybench") => {
-            if args.len() > 2 {
-                bail!("too many arguments\n\n{USAGE}");
-            }
-            keys::keybench(args.get(1).map(PathBuf::from))
-        }
+        Some("keybench") => keys::keybench(&keys::KeybenchArgs::parse(&args[1..])?),
         Some("help") | Some("-h") | Some("--help") => {
             println!("{USAGE}");
             Ok(())

@@ -16,7 +16,7 @@ fn workspace() -> PathBuf {
 }
 
 /// Runs `cmd`, failing with its exit status.
-fn run(cmd: &mut Command) -> Result<()> {
+pub(crate) fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("xtask: {cmd:?}");
     let status = cmd
         .status()
@@ -33,7 +33,7 @@ fn base_python() -> String {
 }
 
 /// Creates (or reuses) the virtual environment `dir` and returns its interpreter.
-fn venv(dir: &Path) -> Result<PathBuf> {
+pub(crate) fn venv(dir: &Path) -> Result<PathBuf> {
     let python = dir.join("bin").join("python");
     if !python.exists() {
         run(Command::new(base_python()).args(["-m", "venv"]).arg(dir))?;

@@ -1,18 +1,24 @@
 """Key benchmark: chromacluster against Essentia's KeyExtractor and librosa on the same files.
 
 Run through `cargo xtask keybench [DIR]`, which writes the labelled set, times chromacluster
-(`--jobs 1`, every key profile) and then calls this script:
+(`--jobs 1`: `notes` with and without the tuning estimate and key, `key` with every key profile)
+and then calls this script with the interpreter of `target/keybench-venv` (or `--python PATH`):
 
-    keybench.py FILES.csv OUT_DIR [LABEL=RESULT.csv=SECONDS ...]
+    keybench.py FILES.csv OUT_DIR [speed:LABEL=WALL=CPU ...] [LABEL=KEYS.csv=WALL=CPU ...]
+                [cluster:LABEL=CLUSTERS.csv ...]
 
-FILES.csv has `file,key,tuning_cents` (tuning empty where unknown); each LABEL=RESULT.csv=SECONDS
-is a chromacluster `key -o` table and its wall time for all files. Essentia (`pip install
-essentia`; profiles bgate, edma, temperley, krumhansl) and librosa (`pip install librosa`:
-chroma_cqt averaged over time, correlated with the Krumhansl-Kessler and Temperley templates) are
-run here, one thread each, loading every file at its own sample rate. A tool that cannot be
-imported is skipped with the reason printed. Prints one table: exact accuracy, MIREX weighted
-score, seconds per file (in tune, detuned and corpus files separately for exact accuracy), and
-the mean absolute tuning error where known.
+FILES.csv has `file,key,tuning_cents` (tuning empty where unknown). Each `LABEL=KEYS.csv=WALL=CPU`
+is a chromacluster `key -o` table with the wall and CPU (user + system) seconds it took for all
+files; each `speed:LABEL=WALL=CPU` a timed `notes` run; each `cluster:LABEL=CLUSTERS.csv` a `cluster
+-k 2` of the generated pieces, scored against their modes (purity, adjusted Rand index). Essentia (`pip install essentia`;
+KeyExtractor with the profiles bgate, edma, temperley, krumhansl) and librosa (`pip install
+librosa`: chroma_cqt averaged over time, correlated with the Krumhansl-Kessler and Temperley
+templates) run here, one thread each, loading every file at its own sample rate; their CPU time
+is this process's (time.process_time). A tool that cannot be imported is skipped with the reason
+printed. Prints one table: exact accuracy, MIREX weighted score (in tune, detuned and corpus
+files separately for exact accuracy), wall and CPU seconds per file, the mean absolute tuning
+error where known; then the speed targets: `notes` with tuning and key against Essentia's
+fastest KeyExtractor profile, and against `notes --tuning 0`.
 """
 import csv
 import os
@@ -55,7 +61,7 @@ def group(path, cents):
     return "in tune" if float(cents) == 0.0 else "detuned"
 
 
-def score(rows, estimates, seconds, tuning=None):
+def score(rows, estimates, wall, cpu, tuning=None):
     groups = {}
     total_exact, total_mirex = 0.0, 0.0
     errors = []
@@ -74,19 +80,20 @@ def score(rows, estimates, seconds, tuning=None):
         "exact": total_exact / n,
         "mirex": total_mirex / n,
         "groups": {g: sum(v) / len(v) for g, v in groups.items()},
-        "spf": seconds / n,
+        "wall": wall / n,
+        "cpu": cpu / n,
         "tuning": (sum(errors) / len(errors), max(errors)) if errors else None,
     }
 
 
 def ours(rows, spec):
-    label, path, seconds = spec.split("=")
+    label, path, wall, cpu = spec.split("=")
     estimates, tuning = {}, {}
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
             estimates[r["file"]] = parse_key(r["key"])
             tuning[r["file"]] = float(r["tuning_cents"])
-    return label, score(rows, estimates, float(seconds), tuning)
+    return label, score(rows, estimates, float(wall), float(cpu), tuning)
 
 
 def essentia_results(rows):
@@ -101,14 +108,17 @@ def essentia_results(rows):
     out = []
     for profile in ["bgate", "edma", "temperley", "krumhansl"]:
         estimates = {}
-        started = time.perf_counter()
+        extractors = {}
+        wall, cpu = time.perf_counter(), time.process_time()
         for row in rows:
             sr = sample_rate(row["file"])
+            if sr not in extractors:
+                extractors[sr] = es.KeyExtractor(profileType=profile, sampleRate=sr)
             audio = es.MonoLoader(filename=row["file"], sampleRate=sr)()
-            key, scale, _strength = es.KeyExtractor(profileType=profile, sampleRate=sr)(audio)
+            key, scale, _strength = extractors[sr](audio)
             estimates[row["file"]] = parse_key(f"{key} {scale}")
-        seconds = time.perf_counter() - started
-        out.append((f"Essentia KeyExtractor ({profile})", score(rows, estimates, seconds)))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        out.append((f"Essentia KeyExtractor ({profile})", score(rows, estimates, wall, cpu)))
     return out
 
 
@@ -130,12 +140,12 @@ def librosa_results(rows):
         ),
     }
     out = []
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     summaries = {}
     for row in rows:
         y, sr = librosa.load(row["file"], sr=None, mono=True)
         summaries[row["file"]] = librosa.feature.chroma_cqt(y=y, sr=sr).mean(axis=1)
-    chroma_seconds = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     for name, (major, minor) in profiles.items():
         estimates = {}
         for row in rows:
@@ -147,7 +157,8 @@ def librosa_results(rows):
                     if r > best_r:
                         best, best_r = (t, mode), r
             estimates[row["file"]] = best
-        out.append((f"librosa chroma_cqt + {name}", score(rows, estimates, chroma_seconds)))
+        # The time is chroma_cqt's (24 correlations per file are negligible beside it).
+        out.append((f"librosa chroma_cqt + {name}", score(rows, estimates, wall, cpu)))
     return out
 
 
@@ -167,7 +178,13 @@ def main():
     files_csv, _out_dir, *specs = sys.argv[1:]
     with open(files_csv, newline="") as f:
         rows = list(csv.DictReader(f))
-    results = [ours(rows, s) for s in specs]
+    speed = {}
+    for spec in specs:
+        if spec.startswith("speed:"):
+            label, wall, cpu = spec[len("speed:"):].split("=")
+            speed[label] = (float(wall) / len(rows), float(cpu) / len(rows))
+    clusterings = [s[len("cluster:"):].split("=") for s in specs if s.startswith("cluster:")]
+    results = [ours(rows, s) for s in specs if not s.startswith(("speed:", "cluster:"))]
     results += essentia_results(rows)
     results += librosa_results(rows)
     n_groups = {}
@@ -180,15 +197,83 @@ def main():
         + ", ".join(f"{n_groups.get(g, 0)} {g}" for g in groups)
         + " (one thread each)\n"
     )
-    header = ["method", "exact", "MIREX"] + [f"exact {g}" for g in groups] + ["s/file", "tuning error (mean, max cents)"]
+    header = ["method", "exact", "MIREX"] + [f"exact {g}" for g in groups]
+    header += ["wall s/file", "CPU s/file", "tuning error (mean, max cents)"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for label, r in results:
         tuning = "-" if r["tuning"] is None else f"{r['tuning'][0]:.2f}, {r['tuning'][1]:.2f}"
         cells = [label, f"{100 * r['exact']:.1f}%", f"{100 * r['mirex']:.1f}%"]
         cells += [f"{100 * r['groups'].get(g, 0.0):.1f}%" for g in groups]
-        cells += [f"{r['spf']:.4f}", tuning]
+        cells += [f"{r['wall']:.4f}", f"{r['cpu']:.4f}", tuning]
         print("| " + " | ".join(cells) + " |")
+    print_speed(speed, results)
+    print_clusters(rows, clusterings)
+
+
+def adjusted_rand(a, b):
+    """Adjusted Rand index of two labelings (lists of equal length)."""
+    from collections import Counter
+    from math import comb
+
+    n = len(a)
+    pairs = sum(comb(c, 2) for c in Counter(zip(a, b)).values())
+    pa = sum(comb(c, 2) for c in Counter(a).values())
+    pb = sum(comb(c, 2) for c in Counter(b).values())
+    expected = pa * pb / comb(n, 2)
+    top = (pa + pb) / 2
+    return 1.0 if top == expected else (pairs - expected) / (top - expected)
+
+
+def print_clusters(rows, clusterings):
+    """Key-free profiles: do k = 2 clusters agree with the pieces' modes (major/minor)?"""
+    if not clusterings:
+        return
+    mode = {row["file"]: row["key"].split()[1] for row in rows}
+    print("\nk-means, k = 2, on the generated pieces (24 keys, major and minor; mixolydian vamps")
+    print("count as major, dorian vamps as minor):\n")
+    print("| clustering | files | purity against the mode | adjusted Rand index |")
+    print("|---|---|---|---|")
+    from collections import Counter
+
+    for label, path in clusterings:
+        with open(path, newline="") as f:
+            got = [(r["file"], r["cluster"]) for r in csv.DictReader(f)]
+        truth = [mode[file] for file, _ in got]
+        found = [c for _, c in got]
+        majority = sum(max(Counter(t for t, c2 in zip(truth, found) if c2 == c).values()) for c in set(found))
+        print(f"| `{label}` | {len(got)} | {100 * majority / len(got):.1f}% | {adjusted_rand(truth, found):.3f} |")
+
+
+def print_speed(speed, results):
+    """The issue's speed targets, from the runs above (CPU time per file, one thread)."""
+    if not speed:
+        return
+    print("\nspeed, one thread (best of the alternating rounds):\n")
+    print("| run | wall s/file | CPU s/file |")
+    print("|---|---|---|")
+    for label, (wall, cpu) in speed.items():
+        print(f"| {label} | {wall:.4f} | {cpu:.4f} |")
+    base = speed.get("notes --tuning 0")
+    full = speed.get("notes (tuning auto + key)")
+    print()
+    if base and full:
+        extra = full[1] / base[1] - 1.0
+        verdict = "met" if extra <= 0.10 else "NOT met"
+        print(
+            f"tuning estimate + key add {100 * extra:+.1f}% CPU time to `notes --tuning 0` "
+            f"(target at most +10%: {verdict})"
+        )
+    essentia = [(r["cpu"], label) for label, r in results if label.startswith("Essentia")]
+    if full and essentia:
+        cpu, label = min(essentia)
+        verdict = "met" if full[1] <= cpu else "NOT met"
+        print(
+            f"`notes` with tuning and key: {full[1]:.4f} s CPU per file, {label} (the fastest "
+            f"profile): {cpu:.4f} s, ratio {full[1] / cpu:.2f} (target at most 1: {verdict})"
+        )
+    elif full:
+        print("no Essentia timing to compare `notes` with (Essentia skipped)")
 
 
 if __name__ == "__main__":

@@ -72,4 +72,4 @@ pub use table::{
 pub use table_file::{
     is_table_dataset, read_table, write_table, RowWriter, TableFileWriter, TableFormat,
 };
-pub use tuning::{TuningEstimate, TuningHistogram};
+pub use tuning::{TuningChoice, TuningEstimate, TuningHistogram};

@@ -94,6 +94,12 @@ impl TableOptions {
             ..TableOptions::default()
         }
     }
+
+    /// These options with the accurate chroma's tuning chosen by `tuning` (`--tuning`, `--a4`).
+    pub fn with_tuning(mut self, tuning: crate::TuningChoice) -> Self {
+        tuning.apply(&mut self.accurate);
+        self
+    }
 }
 
 /// The analysis of one file: one table row.

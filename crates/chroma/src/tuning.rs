@@ -26,6 +26,10 @@ pub const TUNING_BINS: usize = 100;
 /// into the estimate.
 pub const REFINE_HALF_WIDTH_CENTS: f64 = 8.0;
 
+/// Added to a peak's pitch in cents by [`TuningHistogram::add`] so that every pitch is positive:
+/// 2^20 semitones, a multiple of the 100 bins (the sum stays exact to about 1e-8 cents).
+const CENTS_BIAS: f64 = 100.0 * (1u64 << 20) as f64;
+
 /// Half-width in cents of the (triangular) kernel that smooths the histogram before its mode is
 /// taken.
 const SMOOTH_HALF_WIDTH: usize = 4;
@@ -69,6 +73,107 @@ impl TuningEstimate {
     }
 }
 
+/// The largest fixed tuning [`TuningChoice::cents`] takes, in cents either way (an octave).
+pub const MAX_FIXED_CENTS: f64 = 1200.0;
+
+/// The A4 frequencies [`TuningChoice::a4_hz`] takes, Hz.
+pub const A4_RANGE_HZ: std::ops::RangeInclusive<f64> = 100.0..=1000.0;
+
+/// How the accurate chroma's tuning is chosen: the command line's `--tuning auto|CENTS` and
+/// `--a4 HZ`, the Python package's `tuning` and `a4` arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum TuningChoice {
+    /// Estimated per file from its spectral peaks ([`crate::Tuning::ESTIMATE`]; the default).
+    #[default]
+    Auto,
+    /// Fixed, cents from A4 = 440 Hz (`0`: A4 = 440 Hz exactly).
+    Cents(f64),
+    /// Fixed by the frequency of A4, Hz.
+    A4Hz(f64),
+}
+
+impl TuningChoice {
+    /// A fixed tuning in cents, within ±[`MAX_FIXED_CENTS`].
+    pub fn cents(cents: f64) -> Result<Self, String> {
+        if cents.is_finite() && cents.abs() <= MAX_FIXED_CENTS {
+            Ok(TuningChoice::Cents(cents))
+        } else {
+            Err(format!(
+                "expected a tuning in cents between -{MAX_FIXED_CENTS} and {MAX_FIXED_CENTS}, got {cents}"
+            ))
+        }
+    }
+
+    /// A fixed A4 frequency in Hz, within [`A4_RANGE_HZ`].
+    pub fn a4_hz(hz: f64) -> Result<Self, String> {
+        if hz.is_finite() && A4_RANGE_HZ.contains(&hz) {
+            Ok(TuningChoice::A4Hz(hz))
+        } else {
+            Err(a4_error(&hz.to_string()))
+        }
+    }
+
+    /// Parses an A4 frequency (`--a4`): a number of Hz within [`A4_RANGE_HZ`].
+    pub fn parse_a4(s: &str) -> Result<Self, String> {
+        s.parse::<f64>()
+            .ok()
+            .and_then(|hz| TuningChoice::a4_hz(hz).ok())
+            .ok_or_else(|| a4_error(&format!("{s:?}")))
+    }
+
+    /// This choice with an A4 frequency given beside it (`a4`, as `--a4`): the A4 tuning when
+    /// this is [`TuningChoice::Auto`], an error when both fix the tuning.
+    pub fn with_a4(self, a4: Option<f64>) -> Result<Self, String> {
+        match (self, a4) {
+            (choice, None) => Ok(choice),
+            (TuningChoice::Auto, Some(hz)) => TuningChoice::a4_hz(hz),
+            (_, Some(_)) => Err("give the tuning either in cents or as A4, not both".to_owned()),
+        }
+    }
+
+    /// Sets the accurate chroma's tuning: estimated, or fixed at the A4 this choice names.
+    pub fn apply(self, params: &mut crate::AccurateParams) {
+        let fixed = match self {
+            TuningChoice::Auto => None,
+            TuningChoice::Cents(c) => Some(a4_of_cents(c)),
+            TuningChoice::A4Hz(hz) => Some(hz),
+        };
+        match fixed {
+            Some(hz) => {
+                params.tuning = crate::Tuning::Fixed;
+                params.a4_hz = hz;
+            }
+            None => params.tuning = crate::Tuning::ESTIMATE,
+        }
+    }
+}
+
+fn a4_error(got: &str) -> String {
+    format!(
+        "expected a frequency in Hz between {} and {}, got {got}",
+        A4_RANGE_HZ.start(),
+        A4_RANGE_HZ.end()
+    )
+}
+
+impl std::str::FromStr for TuningChoice {
+    type Err = String;
+    /// Parses `auto` or cents (`--tuning`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "auto" {
+            return Ok(TuningChoice::Auto);
+        }
+        s.parse::<f64>()
+            .ok()
+            .and_then(|c| TuningChoice::cents(c).ok())
+            .ok_or_else(|| {
+                format!(
+                    "expected `auto` or cents between -{MAX_FIXED_CENTS} and {MAX_FIXED_CENTS}, got {s:?}"
+                )
+            })
+    }
+}
+
 /// `440 * 2^(cents / 1200)`: the A4 frequency of a tuning in cents.
 pub fn a4_of_cents(cents: f64) -> f64 {
     440.0 * 2f64.powf(cents / 1200.0)
@@ -97,11 +202,17 @@ impl TuningHistogram {
         if !(weight > 0.0 && weight.is_finite() && semis.is_finite()) {
             return;
         }
-        let offset = 100.0 * (semis - semis.round()); // [-50, 50]
-        let pos = (offset + 50.0).rem_euclid(100.0); // bin coordinate in [0, 100)
-        let lo = pos.floor();
-        let frac = pos - lo;
-        let lo = lo as usize % TUNING_BINS;
+        // The bin coordinate is the pitch in cents plus 50, modulo 100 (bin `b` is centred on
+        // `b - 50` cents). It is computed without `round`, `floor` and `rem_euclid`, which are
+        // library calls on baseline x86-64 and were most of the tuning estimate's cost: the
+        // bias makes the value positive, so `as` truncates it to its floor.
+        let pos = semis * 100.0 + (50.0 + CENTS_BIAS);
+        if !(0.0..2.0 * CENTS_BIAS).contains(&pos) {
+            return; // beyond 2^20 semitones from A4: not a pitch
+        }
+        let whole = pos as u64;
+        let frac = pos - whole as f64;
+        let lo = (whole % TUNING_BINS as u64) as usize;
         let hi = (lo + 1) % TUNING_BINS;
         self.bins[lo] += weight * (1.0 - frac);
         self.bins[hi] += weight * frac;
@@ -221,6 +332,67 @@ mod tests {
         h.add(1.0, f64::NAN);
         h.add(f64::INFINITY, 1.0);
         assert!(h.total().is_finite());
+    }
+
+    #[test]
+    fn bins_match_the_offset_from_the_nearest_semitone() {
+        // The biased, truncating bin coordinate equals `100 (p - round(p)) + 50 mod 100` for
+        // pitches far below and above A4, on bin edges and exactly half-way between semitones.
+        for semis in [
+            -60.0, -47.3, -12.0, -0.5, -0.004, 0.0, 0.3, 0.5, 11.999, 23.77, 70.25,
+        ] {
+            let mut h = TuningHistogram::new();
+            h.add(semis, 1.0);
+            let offset: f64 = 100.0 * (semis - semis.round()) + 50.0;
+            let pos = offset.rem_euclid(100.0);
+            let lo = pos.floor() as usize % TUNING_BINS;
+            let frac = pos - pos.floor();
+            let bins = h.bins();
+            assert!(
+                (bins[lo] - (1.0 - frac)).abs() < 1e-6,
+                "{semis}: {:?}",
+                &bins[..]
+            );
+            assert!(
+                (bins[(lo + 1) % TUNING_BINS] - frac).abs() < 1e-6,
+                "{semis}"
+            );
+            assert!((bins.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        let mut h = TuningHistogram::new();
+        h.add(1e300, 1.0);
+        h.add(-1e300, 1.0);
+        assert_eq!(h.total(), 0.0);
+    }
+
+    #[test]
+    fn tuning_choices_parse_and_apply() {
+        use crate::{AccurateParams, Tuning};
+        assert_eq!("auto".parse(), Ok(TuningChoice::Auto));
+        assert_eq!("-12.5".parse(), Ok(TuningChoice::Cents(-12.5)));
+        for bad in ["1201", "nan", "inf", "sharp", ""] {
+            let e = bad.parse::<TuningChoice>().unwrap_err();
+            assert!(e.contains("between -1200 and 1200"), "{bad}: {e}");
+        }
+        assert_eq!(TuningChoice::parse_a4("415"), Ok(TuningChoice::A4Hz(415.0)));
+        assert!(TuningChoice::parse_a4("99").unwrap_err().contains("\"99\""));
+        assert!(TuningChoice::a4_hz(f64::NAN).is_err());
+        assert_eq!(
+            TuningChoice::Auto.with_a4(Some(442.0)),
+            Ok(TuningChoice::A4Hz(442.0))
+        );
+        assert!(TuningChoice::Cents(0.0).with_a4(Some(442.0)).is_err());
+        assert!(TuningChoice::Auto.with_a4(Some(5000.0)).is_err());
+
+        let mut p = AccurateParams::default();
+        TuningChoice::Cents(0.0).apply(&mut p);
+        assert_eq!((p.tuning, p.a4_hz), (Tuning::Fixed, 440.0));
+        TuningChoice::A4Hz(415.0).apply(&mut p);
+        assert_eq!((p.tuning, p.a4_hz), (Tuning::Fixed, 415.0));
+        TuningChoice::Cents(100.0).apply(&mut p);
+        assert!((p.a4_hz - 440.0 * 2f64.powf(1.0 / 12.0)).abs() < 1e-9);
+        TuningChoice::Auto.apply(&mut p);
+        assert_eq!(p.tuning, Tuning::ESTIMATE);
     }
 
     #[test]

@@ -218,44 +218,22 @@ pub struct TonalArgs {
     /// Tuning of the accurate chroma: `auto` estimates each file's deviation from A4 = 440 Hz
     /// from its spectral peaks; a number fixes it in cents (`0`: A4 = 440 Hz exactly).
     #[arg(long, default_value = "auto", value_name = "auto|CENTS", value_parser = parse_tuning)]
-    pub tuning: TuningArg,
+    pub tuning: chroma::TuningChoice,
     /// Fix the tuning by the frequency of A4 in Hz instead (e.g. 415 or 442).
     #[arg(long, value_name = "HZ", conflicts_with = "tuning", value_parser = parse_a4)]
-    pub a4: Option<f64>,
+    pub a4: Option<chroma::TuningChoice>,
     /// Key profile for the key estimate: krumhansl, temperley, temperley2005, albrecht, aarden,
     /// bellman, bgate, edma or triads.
     #[arg(long, default_value = "krumhansl", value_name = "NAME", value_parser = parse_key_profile)]
     pub key_profile: chroma::KeyProfile,
 }
 
-/// `--tuning` value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum TuningArg {
-    /// Estimate per file.
-    Auto,
-    /// Fixed, in cents from A4 = 440 Hz.
-    Cents(f64),
+fn parse_tuning(s: &str) -> Result<chroma::TuningChoice, String> {
+    s.parse()
 }
 
-fn parse_tuning(s: &str) -> Result<TuningArg, String> {
-    if s == "auto" {
-        return Ok(TuningArg::Auto);
-    }
-    match s.parse::<f64>() {
-        Ok(c) if c.is_finite() && c.abs() <= 1200.0 => Ok(TuningArg::Cents(c)),
-        _ => Err(format!(
-            "expected `auto` or cents between -1200 and 1200, got {s:?}"
-        )),
-    }
-}
-
-fn parse_a4(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(hz) if hz.is_finite() && (100.0..=1000.0).contains(&hz) => Ok(hz),
-        _ => Err(format!(
-            "expected a frequency in Hz between 100 and 1000, got {s:?}"
-        )),
-    }
+fn parse_a4(s: &str) -> Result<chroma::TuningChoice, String> {
+    chroma::TuningChoice::parse_a4(s)
 }
 
 fn parse_key_profile(s: &str) -> Result<chroma::KeyProfile, String> {

@@ -172,8 +172,22 @@ pub struct NotesFigure {
     pub rows: Vec<(String, [f64; 12])>,
     /// Names of the 12 columns (`NOTE_NAMES`, or `DEGREE_NAMES` for relative profiles).
     pub columns: [&'static str; 12],
-    /// Index of the estimated tonic among the columns, marked on a single file's bars.
-    pub tonic: Option<usize>,
+    /// Index of each row's estimated tonic among the columns (`None`: no key), marked in red:
+    /// the bar of a single file, an outlined cell in the heat map.
+    pub tonics: Vec<Option<usize>>,
+    /// What the values are (the bar chart's y axis), e.g. "share of voiced frames".
+    pub value_desc: String,
+}
+
+impl NotesFigure {
+    /// The x axis: pitch classes, or scale degrees for relative profiles.
+    fn column_desc(&self) -> &'static str {
+        if self.columns == chroma::DEGREE_NAMES {
+            "scale degree (semitones above the tonic)"
+        } else {
+            "pitch class"
+        }
+    }
 }
 
 impl Figure for NotesFigure {
@@ -201,12 +215,12 @@ impl Figure for NotesFigure {
             chart
                 .configure_mesh()
                 .disable_x_mesh()
-                .x_desc("pitch class")
-                .y_desc("share of voiced frames")
+                .x_desc(self.column_desc())
+                .y_desc(self.value_desc.as_str())
                 .x_label_formatter(&|s: &SegmentValue<i32>| match s {
                     SegmentValue::CenterOf(i) => {
                         let i = (*i).clamp(0, 11) as usize;
-                        if self.tonic == Some(i) {
+                        if self.tonics.first().copied().flatten() == Some(i) {
                             format!("{} (tonic)", self.columns[i])
                         } else {
                             self.columns[i].into()
@@ -217,7 +231,7 @@ impl Figure for NotesFigure {
                 .label_style((FONT, 15))
                 .axis_desc_style((FONT, 16))
                 .draw()?;
-            let tonic = self.tonic;
+            let tonic = self.tonics.first().copied().flatten();
             chart.draw_series(
                 Histogram::vertical(&chart)
                     .style_func(move |x, _| {
@@ -256,7 +270,9 @@ impl Figure for NotesFigure {
             .y_labels(n)
             .x_label_formatter(&|x: &f64| cell_label(*x, 12, |i| self.columns[i].to_string()))
             .y_label_formatter(&|y: &f64| cell_label(n as f64 - 1.0 - y, n, |i| labels[i].clone()))
+            .x_desc(self.column_desc())
             .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
             .draw()?;
         chart.draw_series(self.rows.iter().enumerate().flat_map(|(r, (_, values))| {
             let y = (n - 1 - r) as f64;
@@ -269,6 +285,15 @@ impl Figure for NotesFigure {
                         heat_color(level).filled(),
                     )
                 })
+        }))?;
+        // Each row's tonic: a red outline around its cell.
+        chart.draw_series(self.tonics.iter().enumerate().filter_map(|(r, t)| {
+            let p = (*t)? as f64;
+            let y = (n - 1 - r) as f64;
+            Some(Rectangle::new(
+                [(p - 0.46, y - 0.42), (p + 0.46, y + 0.42)],
+                RED.stroke_width(3),
+            ))
         }))?;
         Ok(())
     }

@@ -7,27 +7,18 @@ use anyhow::{bail, Context};
 use chroma::{AnalysisBatch, ChromaError, ChromaMode, TableOptions};
 use polars::prelude::DataFrame;
 
-use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs, TuningArg};
+use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs};
 use crate::inputs::{self, Inputs};
 use crate::output::one_line;
 use chroma::UnreadableEntry as InputFailure;
 
 /// The table options for the `--tuning`, `--a4` and `--key-profile` flags (the rest default).
 pub fn tonal_options(tonal: &TonalArgs) -> TableOptions {
-    let mut options = TableOptions {
+    TableOptions {
         key: chroma::KeyFinder::with_profile(tonal.key_profile),
         ..TableOptions::default()
-    };
-    let fixed = match (tonal.a4, tonal.tuning) {
-        (Some(hz), _) => Some(hz),
-        (None, TuningArg::Cents(c)) => Some(chroma::tuning::a4_of_cents(c)),
-        (None, TuningArg::Auto) => None,
-    };
-    if let Some(hz) = fixed {
-        options.accurate.tuning = chroma::Tuning::Fixed;
-        options.accurate.a4_hz = hz;
     }
-    options
+    .with_tuning(tonal.a4.unwrap_or(tonal.tuning))
 }
 
 /// The table options for the `--chroma`, `--profile`, `--summary`, `--relative` and tuning and
@@ -134,6 +125,8 @@ pub struct LoadedTable {
     pub table: DataFrame,
     /// Whether any input failed.
     pub some_failed: bool,
+    /// Whether the table was read from a saved table file (not analysed from audio).
+    pub from_table: bool,
     /// The resumable run that extracted the table, whose journal is to be discarded once the
     /// command's own outputs are written.
     pub run: Option<chroma::journal::DurableRun>,
@@ -175,6 +168,7 @@ pub fn load_table_resumable(
             Ok(LoadedTable {
                 table,
                 some_failed: false,
+                from_table: true,
                 run: None,
             })
         }
@@ -224,6 +218,7 @@ pub fn load_table_resumable(
             Ok(LoadedTable {
                 table,
                 some_failed: !batch.failures.is_empty() || !unreadable.is_empty(),
+                from_table: false,
                 run,
             })
         }

@@ -331,10 +331,38 @@ fn mid_term_table<'py>(
     parquet_bytes(py, &mut df)
 }
 
+/// `tuning` as Python gives it: `"auto"` or a number of cents.
+#[derive(FromPyObject)]
+enum TuningArg {
+    Text(String),
+    Cents(f64),
+}
+
+/// The tuning and key arguments of `notes` (the CLI's `--tuning`, `--a4`, `--key-profile`,
+/// `--relative`), defaults as the CLI's.
+struct TonalArgs<'a> {
+    tuning: Option<TuningArg>,
+    a4: Option<f64>,
+    key_profile: &'a str,
+    relative: bool,
+}
+
+impl Default for TonalArgs<'_> {
+    fn default() -> Self {
+        TonalArgs {
+            tuning: None,
+            a4: None,
+            key_profile: "krumhansl",
+            relative: false,
+        }
+    }
+}
+
 fn table_options(
     chroma_mode: &str,
     profile: &str,
     summary: bool,
+    tonal: TonalArgs<'_>,
 ) -> PyResult<chroma::TableOptions> {
     let mode: chroma::ChromaMode = chroma_mode.parse().map_err(PyValueError::new_err)?;
     let profile = match profile {
@@ -346,6 +374,15 @@ fn table_options(
             )))
         }
     };
+    let tuning = match tonal.tuning {
+        None => Ok(chroma::TuningChoice::Auto),
+        Some(TuningArg::Text(text)) => text.parse(),
+        Some(TuningArg::Cents(cents)) => chroma::TuningChoice::cents(cents),
+    }
+    .and_then(|t| t.with_a4(tonal.a4))
+    .map_err(PyValueError::new_err)?;
+    let key_profile: chroma::KeyProfile =
+        tonal.key_profile.parse().map_err(PyValueError::new_err)?;
     Ok(chroma::TableOptions {
         mode,
         votes: match mode {
@@ -354,8 +391,11 @@ fn table_options(
         },
         profile,
         feature_stats: summary,
+        key: chroma::KeyFinder::with_profile(key_profile),
+        relative: tonal.relative,
         ..chroma::TableOptions::default()
-    })
+    }
+    .with_tuning(tuning))
 }
 
 /// The audio files of files and folders, the CLI's rule (`chroma::audio_files`): sorted, no
@@ -382,9 +422,11 @@ type Failure = (String, &'static str, String);
 /// The note table of `files` (already resolved and sorted), the CLI's `notes`: Parquet bytes of
 /// the good files and the failures. Files are analysed in parallel, `jobs` threads (None: all
 /// cores), in chunks, with Ctrl-C checked between chunks. With `strict`, the first failure (in
-/// path order) is raised.
+/// path order) is raised. `tuning` (`"auto"`, the default, or cents), `a4` (Hz), `key_profile`
+/// and `relative` are the CLI's `--tuning`, `--a4`, `--key-profile` and `--relative`.
 #[pyfunction]
-#[pyo3(signature = (files, chroma_mode = "accurate", profile = "dominant", summary = false, jobs = None, strict = false))]
+#[pyo3(signature = (files, chroma_mode = "accurate", profile = "dominant", summary = false, jobs = None, strict = false, tuning = None, a4 = None, key_profile = "krumhansl", relative = false))]
+#[allow(clippy::too_many_arguments)]
 fn notes_table<'py>(
     py: Python<'py>,
     files: Vec<PathBuf>,
@@ -393,8 +435,18 @@ fn notes_table<'py>(
     summary: bool,
     jobs: Option<usize>,
     strict: bool,
+    tuning: Option<TuningArg>,
+    a4: Option<f64>,
+    key_profile: &str,
+    relative: bool,
 ) -> PyResult<(Bound<'py, PyBytes>, Vec<Failure>)> {
-    let options = table_options(chroma_mode, profile, summary)?;
+    let tonal = TonalArgs {
+        tuning,
+        a4,
+        key_profile,
+        relative,
+    };
+    let options = table_options(chroma_mode, profile, summary, tonal)?;
     let pool = match jobs {
         Some(0) => return Err(PyValueError::new_err("jobs must be at least 1")),
         Some(n) => Some(
@@ -453,7 +505,7 @@ fn chromagram<'py>(
     path: PathBuf,
     chroma_mode: &str,
 ) -> PyResult<(Bound<'py, PyArray2<f64>>, f64)> {
-    let options = table_options(chroma_mode, "dominant", false)?;
+    let options = table_options(chroma_mode, "dominant", false, TonalArgs::default())?;
     let gram = py
         .detach(|| chroma::file_chromagram(&path, &options))
         .map_err(|e| chroma_err(py, &e))?;

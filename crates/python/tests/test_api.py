@@ -76,25 +76,80 @@ def test_chromagram_shape_and_times():
         chromacluster.chromagram(CORPUS / "real/doremi.wav", chroma="nope")
 
 
+# The CLI flag of each `notes()` keyword argument.
+NOTES_FLAGS = {
+    "chroma": "--chroma",
+    "profile": "--profile",
+    "tuning": "--tuning",
+    "a4": "--a4",
+    "key_profile": "--key-profile",
+}
+
+
 @pytest.mark.parametrize(
     "options",
-    [{}, {"chroma": "pyaa"}, {"profile": "mean"}, {"summary": True}],
-    ids=["accurate", "pyaa", "mean", "summary"],
+    [
+        {},
+        {"chroma": "pyaa"},
+        {"profile": "mean"},
+        {"summary": True},
+        {"relative": True},
+        {"relative": True, "profile": "mean", "key_profile": "temperley"},
+        {"key_profile": "edma"},
+        {"tuning": 0},
+        {"tuning": "-20.5", "profile": "mean"},
+        {"a4": 442.0},
+    ],
+    ids=["accurate", "pyaa", "mean", "summary", "relative", "relative-mean-temperley", "edma", "tuning0",
+         "tuning-20.5", "a4"],
 )
 def test_notes_equal_the_cli_table(cli, tmp_path, options):
     args = []
-    if "chroma" in options:
-        args += ["--chroma", options["chroma"]]
-    if "profile" in options:
-        args += ["--profile", options["profile"]]
-    if options.get("summary"):
-        args += ["--summary"]
+    for name, value in options.items():
+        if name in NOTES_FLAGS:
+            args += [f"{NOTES_FLAGS[name]}={value}"]
+        elif value is True:
+            args += ["--" + name]
     folder = CORPUS / "keys"
     ours = chromacluster.notes(str(folder), **options)
     theirs = cli_table(cli, tmp_path, str(folder), *args)
     assert ours.height == 6
     assert_frame_equal(ours, theirs)
     assert ours.to_pandas().shape == ours.shape
+
+
+def test_notes_tuning_key_and_relative_arguments_do_what_they_say():
+    folder = str(CORPUS / "keys")
+    default = chromacluster.notes(folder)
+    # The corpus's six pieces are I-IV-V-I in the major keys their names give.
+    assert default["key"].to_list() == ["A# major", "C major", "D major", "E major", "F# major", "G# major"]
+    relative = chromacluster.notes(folder, relative=True)
+    assert relative.columns[1:13] == ["1", "b2", "2", "b3", "3", "4", "#4", "5", "b6", "6", "b7", "7"]
+    # The tonic column holds the value of each file's own tonic.
+    for row, key in zip(default.iter_rows(named=True), default["key"]):
+        tonic = key.split()[0]
+        assert relative.filter(pl.col("file") == row["file"])["1"][0] == row[tonic]
+    fixed = chromacluster.notes(folder, tuning=0)
+    assert fixed["tuning_cents"].to_list() == [0.0] * 6
+    cents = 1200 * np.log2(415.0 / 440.0)
+    assert chromacluster.notes(folder, a4=415.0)["tuning_cents"].to_list() == pytest.approx([cents] * 6)
+    assert_frame_equal(chromacluster.notes(folder, tuning="auto"), default)
+    assert_frame_equal(chromacluster.notes(folder, key_profile="krumhansl"), default)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"tuning": "sharp"}, "between -1200 and 1200"),
+        ({"tuning": 5000}, "between -1200 and 1200"),
+        ({"a4": 50.0}, "between 100 and 1000"),
+        ({"tuning": 0, "a4": 442.0}, "not both"),
+        ({"key_profile": "nope"}, "unknown key profile"),
+    ],
+)
+def test_notes_rejects_bad_tuning_and_key_arguments(options, message):
+    with pytest.raises(ValueError, match=message):
+        chromacluster.notes(str(CORPUS / "keys"), **options)
 
 
 def test_notes_with_one_job_give_the_same_table():

@@ -9,6 +9,7 @@ use kmeans::{KMeans, RowMatrix};
 
 use crate::args::{
     GlobalArgs, PlotClustersArgs, PlotCommand, PlotElbowArgs, PlotFileArgs, PlotNotesArgs,
+    ProfileArg,
 };
 use crate::checks::{self, OutputKind};
 use crate::figures::{self, ChromagramFigure, ClustersFigure, ElbowFigure, NotesFigure};
@@ -107,24 +108,45 @@ fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
         .column(chroma::schema::KEY_COLUMN)
         .ok()
         .and_then(|c| c.str().ok().cloned());
-    let title = if rows.len() == 1 {
-        let key = keys
-            .as_ref()
-            .and_then(|k| k.get(0))
+    let key_of = |i: usize| {
+        keys.as_ref()
+            .and_then(|k| k.get(i))
             .filter(|k| !k.is_empty())
-            .map_or_else(String::new, |k| format!(" ({k})"));
+            .map(str::to_owned)
+    };
+    let title = if rows.len() == 1 {
+        let key = key_of(0).map_or_else(String::new, |k| format!(" ({k})"));
         format!("Note profile of {}{key}", rows[0].0)
     } else {
-        format!("Note profiles of {} files", rows.len())
+        let marked = if tonics.iter().any(Option::is_some) {
+            " (tonic outlined)"
+        } else {
+            ""
+        };
+        format!("Note profiles of {} files{marked}", rows.len())
+    };
+    // Several files: each row's label names its key.
+    let rows = if rows.len() == 1 {
+        rows
+    } else {
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (label, v))| match key_of(i) {
+                Some(k) => (format!("{label} ({k})"), v),
+                None => (label, v),
+            })
+            .collect()
+    };
+    let value_desc = match (loaded.from_table, args.extract.profile) {
+        (true, _) => "profile value",
+        (false, ProfileArg::Dominant) => "share of voiced frames",
+        (false, ProfileArg::Mean) => "mean chroma (share of each frame)",
     };
     let figure = NotesFigure {
         title,
         columns: chroma::schema::profile_columns(&loaded.table),
-        tonic: if rows.len() == 1 {
-            tonics.first().copied().flatten()
-        } else {
-            None
-        },
+        tonics,
+        value_desc: value_desc.to_owned(),
         rows,
     };
     figures::save(&figure, &args.output)?;

@@ -137,15 +137,31 @@ def notes(
     jobs: Optional[int] = None,
     strict: bool = False,
     return_failures: bool = False,
+    tuning: Union[str, float] = "auto",
+    a4: Optional[float] = None,
+    key_profile: str = "krumhansl",
+    relative: bool = False,
 ):
     """The files x 12 note-profile table of files and folders (walked recursively, audio files
     by extension), exactly the CLI's ``notes`` table: a ``polars.DataFrame`` with ``file``,
-    ``A`` .. ``G#``, ``voiced_frames``, ``frames``, ``duration_s``, ``sample_rate`` (and the 68
-    feature statistics with ``summary``), one row per good file in path order.
+    ``A`` .. ``G#``, ``voiced_frames``, ``frames``, ``duration_s``, ``sample_rate``,
+    ``tuning_cents``, ``key`` (``"F# minor"``, empty without a key) and ``key_strength`` (and
+    the 68 feature statistics with ``summary``), one row per good file in path order.
     ``.to_pandas()`` gives pandas.
 
     ``chroma``: ``"accurate"`` or ``"pyaa"``; ``profile``: ``"dominant"`` or ``"mean"``;
     ``jobs``: worker threads (default all cores; the table does not depend on it).
+
+    Tuning and key (accurate chroma; the CLI's ``--tuning``, ``--a4``, ``--key-profile``,
+    ``--relative``): ``tuning="auto"`` estimates each file's deviation from A4 = 440 Hz from
+    its spectral peaks; a number fixes it in cents (``0``: A4 = 440 Hz exactly, within
+    +-1200); ``a4`` fixes it by the frequency of A4 in Hz instead (100 to 1000; only with
+    ``tuning="auto"``). ``key_profile``: ``"krumhansl"`` (default), ``"temperley"``,
+    ``"temperley2005"``, ``"albrecht"``, ``"aarden"``, ``"bellman"``, ``"bgate"``, ``"edma"``
+    or ``"triads"``. ``relative=True`` rotates each file's note columns so that its estimated
+    tonic comes first, named by scale degree (``1, b2, 2, b3, 3, 4, #4, 5, b6, 6, b7, 7``), so
+    that clustering groups files by mode whatever their key. An invalid value raises
+    ``ValueError``.
 
     A file that fails does not raise: it is left out, a :class:`FailedFilesWarning` lists the
     failures (path and cause), and with ``return_failures=True`` the result is
@@ -160,7 +176,18 @@ def notes(
     if strict and unreadable:
         path, cause = unreadable[0]
         raise _rs.ChromaclusterError(f"{path}: {cause}")
-    data, failed = _rs.notes_table([os.fspath(f) for f in files], chroma, profile, summary, jobs, strict)
+    data, failed = _rs.notes_table(
+        [os.fspath(f) for f in files],
+        chroma,
+        profile,
+        summary,
+        jobs,
+        strict,
+        tuning,
+        a4,
+        key_profile,
+        relative,
+    )
     table = _read_parquet(data)
     failures = [Failure(os.fspath(p), "ChromaclusterError", f"{os.fspath(p)}: {cause}") for p, cause in unreadable]
     failures += [Failure(p, kind, message) for p, kind, message in failed]

@@ -1,6 +1,6 @@
 """Type stubs of the compiled module (conversion layer; use the package's public API)."""
 
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,10 @@ def notes_table(
     summary: bool = False,
     jobs: Optional[int] = None,
     strict: bool = False,
+    tuning: Union[str, float, None] = None,
+    a4: Optional[float] = None,
+    key_profile: str = "krumhansl",
+    relative: bool = False,
 ) -> Tuple[bytes, List[Tuple[str, str, str]]]: ...
 def chromagram(path: str, chroma_mode: str = "accurate") -> Tuple[npt.NDArray[np.float64], float]: ...
 def kmeans_fit(
