@@ -206,6 +206,19 @@ def test_analyze_batch_has_a_row_per_input_and_an_error_column(cli, tmp_path, mi
     assert chromacluster.analyze_batch([]).num_rows == 0
 
 
+def test_analyze_batch_takes_the_key_and_tuning_arguments_of_notes():
+    pa = pytest.importorskip("pyarrow")
+    folder = CORPUS / "keys"
+    paths = sorted(str(p) for p in folder.rglob("*.wav"))
+    options = {"relative": True, "key_profile": "edma", "tuning": 0}
+    batch = chromacluster.analyze_batch(paths, **options)
+    expected = chromacluster.notes([str(folder)], **options)
+    got = pl.from_arrow(batch).drop("error").sort("file")
+    assert got.columns[1:13] == ["1", "b2", "2", "b3", "3", "4", "#4", "5", "b6", "6", "b7", "7"]
+    assert_frame_equal(got, expected.sort("file"))
+    assert isinstance(batch, pa.RecordBatch)
+
+
 def test_ctrl_c_stops_notes_between_files(tmp_path):
     # 60 copies of a 3-minute song: several seconds of work on two cores.
     song = CORPUS / "real/beat/100 BPM - Rhythm patterns - Salsa.mp3"

@@ -231,6 +231,10 @@ def analyze_batch(
     jobs: Optional[int] = None,
     path_column: str = "path",
     signed_integers: bool = False,
+    tuning: Union[str, float] = "auto",
+    a4: Optional[float] = None,
+    key_profile: str = "krumhansl",
+    relative: bool = False,
 ):
     """Analyses a batch of audio files and returns a ``pyarrow.RecordBatch`` with one row per
     input path, in input order: the :func:`notes` table's columns plus ``error`` (null when the
@@ -243,7 +247,8 @@ def analyze_batch(
     Strings are Arrow ``string`` (not ``large_string``). ``signed_integers=True`` turns the
     unsigned count columns into ``int64`` (Spark has no unsigned types). Given a
     ``pyarrow.Table`` (Ray Data's batch), the result is a ``pyarrow.Table`` too, as Ray's
-    ``map_batches`` requires.
+    ``map_batches`` requires. ``tuning``, ``a4``, ``key_profile`` and ``relative`` are as in
+    :func:`notes`.
     """
     import pyarrow as pa
 
@@ -251,10 +256,9 @@ def analyze_batch(
 
     pl = _polars()
     requested = _batch_paths(paths, path_column)
-    if requested:
-        data, failed = _rs.notes_table(requested, chroma, profile, summary, jobs, False)
-    else:
-        data, failed = _rs.notes_table([], chroma, profile, summary, jobs, False)
+    data, failed = _rs.notes_table(
+        requested, chroma, profile, summary, jobs, False, tuning, a4, key_profile, relative
+    )
     table = _read_parquet(data)
     errors = {p: message for p, _kind, message in failed}
     base = pl.DataFrame({"file": pl.Series("file", requested, dtype=pl.Utf8)}).with_row_index("__row")
