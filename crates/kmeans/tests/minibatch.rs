@@ -99,6 +99,7 @@ fn streamed_inertia_is_within_a_few_percent_of_full_kmeans() {
             .fit_chunks(source.as_mut_slice(), |_, _, _| Ok(()))
             .unwrap();
         let ratio = fit.inertia() / full.inertia();
+        eprintln!("seed {seed}: mini-batch / full k-means inertia {ratio}");
         assert!(
             ratio < 1.03,
             "seed {seed}: mini-batch inertia {} vs full {} ({ratio})",
