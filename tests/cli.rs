@@ -2495,3 +2495,120 @@ fn a_decoder_panic_is_a_clean_error_without_a_panic_message() {
     assert!(err.contains("2 of 3 file(s) failed"), "{err}");
     assert!(stdout(&out).contains("wav_pcm_s16le_8000_1ch.wav"));
 }
+
+/// The inertia `cluster` prints (`... inertia X, ...`).
+fn printed_inertia(out: &str) -> f64 {
+    let rest = out
+        .split("inertia ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no inertia in {out}"));
+    rest.split(|c: char| c == ',' || c.is_whitespace())
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no inertia in {out}"))
+}
+
+/// Mini-batch k-means streamed over a dataset of two parts of several row groups: a label
+/// for every row (in part order, with its file name), a model that predicts those labels,
+/// an inertia close to full k-means' on the same table, and `-k auto` refused as a usage
+/// error.
+#[test]
+fn mini_batch_cluster_streams_a_multi_row_group_dataset() {
+    use polars::prelude::{Column, DataFrame};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    // Four blobs in 12 dimensions (sd 1 around centres 3 apart per axis), by a fixed LCG.
+    let mut state = 12345u64;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut files = Vec::new();
+    for part in 0..2 {
+        let mut w =
+            chroma::FrameFileWriter::create(&data.join(format!("p{part}.parquet"))).unwrap();
+        for group in 0..5 {
+            let n = 2000;
+            let names: Vec<String> = (0..n)
+                .map(|i| format!("song-{part}-{group}-{i}.wav"))
+                .collect();
+            let mut columns = vec![Column::new("file".into(), names.clone())];
+            files.extend(names);
+            let blobs: Vec<usize> = (0..n).map(|_| (uniform() * 4.0) as usize).collect();
+            for j in 0..12 {
+                let values: Vec<f64> = blobs
+                    .iter()
+                    .map(|&b| {
+                        let centre = if (b + j) % 4 == 0 { 3.0 } else { 0.0 };
+                        centre + (0..3).map(|_| uniform() - 0.5).sum::<f64>() * 2.0
+                    })
+                    .collect();
+                columns.push(Column::new(chroma::NOTE_NAMES[j].into(), values));
+            }
+            w.write(&DataFrame::new(n, columns).unwrap()).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    let data_s = data.to_str().unwrap();
+    let labels = dir.path().join("labels.parquet");
+    let model = dir.path().join("m.json");
+    let out = run(&[
+        "cluster",
+        data_s,
+        "-k",
+        "4",
+        "--mini-batch",
+        "--seed",
+        "3",
+        "-o",
+        labels.to_str().unwrap(),
+        "--save-model",
+        model.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("20000 row(s), 12 column(s), k = 4"), "{text}");
+    assert!(text.contains("mini-batch k-means"), "{text}");
+    let mini = printed_inertia(&text);
+    let df = read_table(&labels);
+    assert_eq!(df.height(), 20_000);
+    assert_eq!(strings(&df, "file"), files);
+    let clusters = ints(&df, "cluster");
+    assert!(clusters.iter().all(|&c| (0..4).contains(&c)));
+    // The saved model gives the same labels, and its inertia is the printed one.
+    let m = kmeans::KMeansModel::load(&model).unwrap();
+    let table = chroma::read_table(&data).unwrap();
+    let table = table.sort(["file"], Default::default()).unwrap();
+    let predicted = m.predict_dataframe(&table).unwrap();
+    let by_file: std::collections::HashMap<&String, i64> =
+        files.iter().zip(clusters.iter().copied()).collect();
+    for (f, p) in strings(&table, "file").iter().zip(&predicted) {
+        assert_eq!(by_file[f], *p as i64, "{f}");
+    }
+    assert!(
+        (m.inertia() - mini).abs() <= 1e-6 * mini.max(1.0),
+        "{} vs {mini}",
+        m.inertia()
+    );
+    // Full k-means on the same table (in memory: it is below the mini-batch threshold).
+    let out = run(&["cluster", data_s, "-k", "4", "--seed", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let full_text = stdout(&out);
+    assert!(!full_text.contains("mini-batch"), "{full_text}");
+    let full = printed_inertia(&full_text);
+    eprintln!(
+        "mini-batch inertia {mini}, full k-means {full}, ratio {}",
+        mini / full
+    );
+    assert!(
+        mini <= full * 1.03,
+        "mini-batch inertia {mini} vs full k-means {full}"
+    );
+    // -k auto needs the table in memory.
+    let out = run(&["cluster", data_s, "-k", "auto", "--mini-batch"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("-k auto"), "{}", stderr(&out));
+}

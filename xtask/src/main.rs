@@ -8,6 +8,7 @@ mod docs;
 mod keys;
 mod library;
 mod music;
+mod parquet;
 mod python;
 mod rss;
 mod stress;
@@ -30,8 +31,9 @@ tasks:
                    threads against symphonia's decode alone and librosa (joblib), plus scaling
   stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
   rss [--bin PATH] [--only LABEL] [--keep]
-                   peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV
-                   (files kept in target/rss; --bin measures another build)
+                   peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV,
+                   and of mini-batch `cluster` on a generated 10,000,000 x 12 Parquet dataset
+                   (files kept in target/rss; --bin measures another build; --only cluster)
   keyset DIR       write the labelled key set (24 keys x 5 styles, in tune and detuned) to DIR
   keybench [DIR] [--python PATH] [--rounds N]
                    key accuracy and speed against Essentia and librosa (set in DIR, default

@@ -1,6 +1,8 @@
 //! `cargo xtask rss [--bin PATH] [--keep]`: peak memory (resident set size) of the release
 //! binary's streaming commands on two long generated files, a 3 h 44.1 kHz stereo FLAC and a
-//! 12 h 4 kHz mono WAV, against a bound of 100 MB that must not depend on the length.
+//! 12 h 4 kHz mono WAV, against a bound of 100 MB that must not depend on the length; and of
+//! `cluster` (mini-batch k-means streamed over row groups) on a generated Parquet dataset of
+//! 10,000,000 rows x 12 f64 columns (960 MB of values), against a bound of 300 MB.
 //!
 //! The files are generated (not committed) into `target/rss/` and kept there for the next run.
 //! Each command runs as a child process; its peak RSS is the kernel's `ru_maxrss` from `wait4`.
@@ -16,6 +18,17 @@ use anyhow::{bail, Context, Result};
 
 /// The bound every command must stay under, in MB (10^6 bytes).
 const BOUND_MB: f64 = 100.0;
+
+/// The bound of `cluster` on the 10-million-row dataset, in MB: well under its 960 MB of values.
+const TABLE_BOUND_MB: f64 = 300.0;
+
+/// The `--only` label of the dataset case.
+const TABLE_LABEL: &str = "cluster";
+
+/// The generated dataset: parts x row groups x rows per group, 12 columns.
+const TABLE_PARTS: usize = 10;
+const TABLE_GROUPS: usize = 8;
+const TABLE_GROUP_ROWS: usize = 125_000;
 
 /// One generated input.
 struct Input {
@@ -116,6 +129,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = root.join("target").join("rss");
     std::fs::create_dir_all(&dir)?;
+    if only.as_deref() == Some(TABLE_LABEL) {
+        println!("binary: {}", binary.display());
+        return table_case(&binary, &dir, keep);
+    }
     let mut inputs = Vec::new();
     for input in &INPUTS {
         let path = dir.join(input.name);
@@ -169,10 +186,99 @@ pub fn run(args: &[String]) -> Result<()> {
     println!();
     if over.is_empty() {
         println!("every command stayed under {BOUND_MB} MB peak RSS");
-        Ok(())
     } else {
         bail!("over {BOUND_MB} MB peak RSS: {}", over.join(", "))
     }
+    if only.is_none() {
+        println!();
+        table_case(&binary, &dir, keep)?;
+    }
+    Ok(())
+}
+
+/// `cluster DATASET -k 8 -o labels.parquet --save-model m.json` on the generated
+/// 10,000,000 x 12 dataset (written into `dir/table-10m/` if missing), against
+/// [`TABLE_BOUND_MB`].
+fn table_case(binary: &Path, dir: &Path, keep: bool) -> Result<()> {
+    let data = dir.join("table-10m");
+    let rows = TABLE_PARTS * TABLE_GROUPS * TABLE_GROUP_ROWS;
+    if !data.join(format!("part-{TABLE_PARTS}.parquet")).exists() {
+        let t = Instant::now();
+        std::fs::create_dir_all(&data)?;
+        generate_table(&data)?;
+        println!(
+            "generated {} ({rows} rows x 12 columns, {TABLE_PARTS} parts of {TABLE_GROUPS} row groups) in {:.0} s",
+            data.display(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let labels = dir.join("labels-10m.parquet");
+    let model = dir.join("model-10m.json");
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    let args = [
+        "cluster".to_string(),
+        s(&data),
+        "-k".into(),
+        "8".into(),
+        "--seed".into(),
+        "1".into(),
+        "-o".into(),
+        s(&labels),
+        "--save-model".into(),
+        s(&model),
+    ];
+    let m = measure(binary, &args)?;
+    if !m.success {
+        bail!("chromacluster {} failed", args.join(" "));
+    }
+    let values_mb = (rows * 12 * 8) as f64 / 1e6;
+    println!("| command | {rows} rows x 12 f64 ({values_mb:.0} MB of values) |");
+    println!("|---|---|");
+    println!(
+        "| `cluster -k 8 -o labels.parquet --save-model m.json` | {:.1} MB ({:.0} s) |",
+        m.peak_mb, m.seconds
+    );
+    if !keep {
+        let _ = std::fs::remove_file(&labels);
+        let _ = std::fs::remove_file(&model);
+    }
+    if m.peak_mb >= TABLE_BOUND_MB {
+        bail!(
+            "cluster on the dataset: {:.1} MB peak RSS, over {TABLE_BOUND_MB} MB",
+            m.peak_mb
+        );
+    }
+    println!("cluster on {rows} rows stayed under {TABLE_BOUND_MB} MB peak RSS");
+    Ok(())
+}
+
+/// Writes the dataset: 8 separated groups in 12 dimensions (the 3 bits of a row's group say
+/// which of the columns j = 0, 1, 2 mod 3 are raised), plus uniform noise, from a fixed linear
+/// congruential generator.
+fn generate_table(data: &Path) -> Result<()> {
+    let names: Vec<String> = (0..12).map(|j| format!("f{j}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    for part in 1..=TABLE_PARTS {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ part as u64;
+        let mut uniform = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let path = data.join(format!("part-{part}.parquet"));
+        crate::parquet::write_f64_file(&path, &names, TABLE_GROUPS, |_, columns| {
+            for _ in 0..TABLE_GROUP_ROWS {
+                let group = (uniform() * 8.0) as usize;
+                for (j, col) in columns.iter_mut().enumerate() {
+                    let raised = (group >> (j % 3)) & 1 == 1;
+                    let centre = if raised { 4.0 } else { 0.0 };
+                    col.push(centre + (uniform() - 0.5) * 2.0);
+                }
+            }
+        })?;
+    }
+    Ok(())
 }
 
 /// Runs `binary args` (stdout discarded, stderr shown) and reads its peak RSS from `wait4`.

@@ -10,7 +10,8 @@
 //! Long batches survive being killed and tables are kept up to date with [`journal`]
 //! ([`journal::DurableRun`]: a journal of finished rows beside the output, resumed by the same
 //! batch; `update` reuses the rows of unchanged files); [`ShardSpec`] splits a batch over
-//! machines and [`read_table`] reads the folder of parts as one table; [`cleanup`] keeps
+//! machines and [`read_table`] reads the folder of parts as one table ([`TableChunks`] reads a
+//! Parquet table a row group at a time, for tables larger than memory); [`cleanup`] keeps
 //! temporary outputs removable when the process is interrupted; [`schema`] defines the table's
 //! columns (names, metadata, features) once.
 //!
@@ -47,6 +48,7 @@ mod pyaa;
 pub mod schema;
 mod shard;
 mod table;
+mod table_chunks;
 mod table_file;
 pub mod tuning;
 
@@ -69,7 +71,9 @@ pub use table::{
     file_chromagram_and_key, file_chromagram_columns, file_label, table_of, table_of_options,
     AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind, TableOptions,
 };
+pub use table_chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
 pub use table_file::{
-    is_table_dataset, read_table, write_table, RowWriter, TableFileWriter, TableFormat,
+    is_table_dataset, read_table, write_table, FrameFileWriter, RowWriter, TableFileWriter,
+    TableFormat,
 };
 pub use tuning::{TuningChoice, TuningEstimate, TuningHistogram};

@@ -102,7 +102,7 @@ pub fn read_table(path: &Path) -> Result<DataFrame, ChromaError> {
 }
 
 /// The text of a caught panic (its `&str` or `String` payload).
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -190,10 +190,9 @@ fn shard_part(name: &str) -> Option<(u32, u32)> {
     Some((i.parse().ok()?, n.parse().ok()?))
 }
 
-/// Reads every part of a dataset folder and stacks them into one table; rows are sorted by
-/// their `file` column in path order (as an unsharded table's), else kept in part-name order.
-/// Parts named `part-I-of-N.parquet` must be complete (every I of one N).
-fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
+/// The part files of a dataset folder ([`is_table_dataset`]), in name order: visible Parquet
+/// files; parts named `part-I-of-N.parquet` must be complete (every I of one N).
+pub(crate) fn dataset_parts(dir: &Path) -> Result<Vec<PathBuf>, ChromaError> {
     let dataset_err = |reason: String| ChromaError::Dataset {
         path: dir.to_path_buf(),
         reason,
@@ -237,11 +236,26 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
             )));
         }
     }
+    Ok(names.iter().map(|n| dir.join(n)).collect())
+}
+
+/// Reads every part of a dataset folder and stacks them into one table; rows are sorted by
+/// their `file` column in path order (as an unsharded table's), else kept in part-name order.
+/// Parts named `part-I-of-N.parquet` must be complete (every I of one N).
+fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
+    let dataset_err = |reason: String| ChromaError::Dataset {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let parts = dataset_parts(dir)?;
     let mut stacked: Option<DataFrame> = None;
     let mut first_empty: Option<DataFrame> = None;
-    for name in &names {
-        let part_path = dir.join(name);
-        let part = read_table(&part_path)?;
+    for part_path in &parts {
+        let name = part_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let part = read_table(part_path)?;
         if part.height() == 0 {
             // An empty shard may lack the optional columns; it adds no row.
             first_empty.get_or_insert(part);
@@ -303,6 +317,64 @@ enum RowSink<W: Write> {
     },
 }
 
+impl<W: Write> RowSink<W> {
+    /// A sink of `format` to `out` for tables of `schema` (Parquet without statistics: the
+    /// writer keeps every row group's metadata until the footer, and statistics are most of
+    /// it).
+    fn new(
+        out: W,
+        format: TableFormat,
+        schema: &polars::prelude::Schema,
+    ) -> Result<Self, polars::error::PolarsError> {
+        Ok(match format {
+            TableFormat::Csv => {
+                RowSink::Csv(CsvWriter::new(out).include_header(true).batched(schema)?)
+            }
+            TableFormat::Parquet => RowSink::Parquet(Box::new(
+                ParquetWriter::new(out)
+                    .with_statistics(polars::io::parquet::write::StatisticsOptions::empty())
+                    .batched(schema)?,
+            )),
+            TableFormat::Json => RowSink::Json { out, rows: 0 },
+        })
+    }
+
+    /// Writes one batch (one Parquet row group).
+    fn write(&mut self, df: &DataFrame) -> Result<(), polars::error::PolarsError> {
+        match self {
+            RowSink::Csv(w) => w.write_batch(df)?,
+            RowSink::Parquet(w) => w.write_batch(df)?,
+            RowSink::Json { out, rows } => {
+                let mut lines = Vec::new();
+                polars::io::json::BatchedWriter::new(&mut lines).write_batch(df)?;
+                let mut joined = Vec::with_capacity(lines.len() + 1);
+                for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                    joined.push(if *rows == 0 { b'[' } else { b',' });
+                    joined.extend_from_slice(line);
+                    *rows += 1;
+                }
+                out.write_all(&joined)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The format's ending (CSV: the header if no row came; Parquet: the footer; JSON: the
+    /// closing bracket).
+    fn finish(&mut self) -> Result<(), polars::error::PolarsError> {
+        match self {
+            RowSink::Csv(w) => w.finish()?,
+            RowSink::Parquet(w) => {
+                w.finish()?;
+            }
+            RowSink::Json { out, rows } => {
+                out.write_all(if *rows == 0 { b"[]" } else { b"]" })?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Writes a table of named f64 columns row by row, in batches of a few thousand rows, so a
 /// table of any length is written in bounded memory: CSV with a header row, Parquet (one row
 /// group per batch) or a JSON array of row objects, the same bytes (CSV, JSON) or values
@@ -337,19 +409,7 @@ impl<W: Write> RowWriter<W> {
             .iter()
             .map(|n| Field::new((*n).into(), DataType::Float64))
             .collect();
-        let sink = match format {
-            TableFormat::Csv => {
-                RowSink::Csv(CsvWriter::new(out).include_header(true).batched(&schema)?)
-            }
-            // Without min/max statistics: the writer keeps every row group's metadata until the
-            // footer, and statistics are most of it.
-            TableFormat::Parquet => RowSink::Parquet(Box::new(
-                ParquetWriter::new(out)
-                    .with_statistics(polars::io::parquet::write::StatisticsOptions::empty())
-                    .batched(&schema)?,
-            )),
-            TableFormat::Json => RowSink::Json { out, rows: 0 },
-        };
+        let sink = RowSink::new(out, format, &schema)?;
         let batch_rows = (BATCH_VALUES / names.len().max(1)).max(1);
         Ok(RowWriter {
             names: names.iter().map(|n| (*n).to_string()).collect(),
@@ -410,22 +470,7 @@ impl<W: Write> RowWriter<W> {
             })
             .collect();
         let df = DataFrame::new(height, columns)?;
-        match &mut self.sink {
-            RowSink::Csv(w) => w.write_batch(&df)?,
-            RowSink::Parquet(w) => w.write_batch(&df)?,
-            RowSink::Json { out, rows } => {
-                let mut lines = Vec::new();
-                polars::io::json::BatchedWriter::new(&mut lines).write_batch(&df)?;
-                let mut joined = Vec::with_capacity(lines.len() + 1);
-                for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-                    joined.push(if *rows == 0 { b'[' } else { b',' });
-                    joined.extend_from_slice(line);
-                    *rows += 1;
-                }
-                out.write_all(&joined)?;
-            }
-        }
-        Ok(())
+        self.sink.write(&df)
     }
 
     /// Writes the last batch and the format's ending (CSV: the header if no row came; Parquet:
@@ -433,16 +478,7 @@ impl<W: Write> RowWriter<W> {
     /// caller.
     pub fn finish(mut self) -> Result<(), polars::error::PolarsError> {
         self.flush_batch()?;
-        match &mut self.sink {
-            RowSink::Csv(w) => w.finish()?,
-            RowSink::Parquet(w) => {
-                w.finish()?;
-            }
-            RowSink::Json { out, rows } => {
-                out.write_all(if *rows == 0 { b"[]" } else { b"]" })?;
-            }
-        }
-        Ok(())
+        self.sink.finish()
     }
 }
 
@@ -495,6 +531,94 @@ impl TableFileWriter {
             .map_err(|source| table_err(&self.path, source))?;
         self.file.commit()?;
         Ok(rows)
+    }
+}
+
+/// Writes a table DataFrame by DataFrame (one Parquet row group, or one run of CSV or JSON
+/// rows, per frame) to a file, atomically as [`TableFileWriter`]: the format comes from the
+/// extension, the columns from the first frame; every later frame must have the same schema.
+/// The bytes (CSV, JSON) or values (Parquet) are those [`write_table`] writes for the frames
+/// stacked.
+pub struct FrameFileWriter {
+    path: PathBuf,
+    format: TableFormat,
+    file: crate::cleanup::AtomicFile,
+    sink: Option<(polars::prelude::Schema, RowSink<File>)>,
+    rows: u64,
+}
+
+impl std::fmt::Debug for FrameFileWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameFileWriter")
+            .field("path", &self.path)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FrameFileWriter {
+    /// Starts writing `path` (format from its extension).
+    pub fn create(path: &Path) -> Result<Self, ChromaError> {
+        let format = TableFormat::from_path(path)?;
+        let file = crate::cleanup::AtomicFile::create(path)?;
+        Ok(FrameFileWriter {
+            path: path.to_path_buf(),
+            format,
+            file,
+            sink: None,
+            rows: 0,
+        })
+    }
+
+    /// Appends the rows of `frame`.
+    pub fn write(&mut self, frame: &DataFrame) -> Result<(), ChromaError> {
+        let schema = frame.schema().as_ref().clone();
+        if self.sink.is_none() {
+            let handle = self
+                .file
+                .file()
+                .try_clone()
+                .map_err(|e| self.file.error(e))?;
+            let sink = RowSink::new(handle, self.format, &schema)
+                .map_err(|source| table_err(&self.path, source))?;
+            self.sink = Some((schema.clone(), sink));
+        }
+        let Some((first, sink)) = &mut self.sink else {
+            return Ok(());
+        };
+        if *first != schema {
+            return Err(table_err(
+                &self.path,
+                polars::error::PolarsError::SchemaMismatch(
+                    "a batch's columns differ from the first batch's".into(),
+                ),
+            ));
+        }
+        sink.write(frame)
+            .map_err(|source| table_err(&self.path, source))?;
+        self.rows += frame.height() as u64;
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Completes the file (a table with no frame written is an error: its columns are
+    /// unknown), makes it durable and puts it in place. Returns the number of rows.
+    pub fn finish(mut self) -> Result<u64, ChromaError> {
+        let Some((_, sink)) = &mut self.sink else {
+            return Err(table_err(
+                &self.path,
+                polars::error::PolarsError::NoData("no rows to write".into()),
+            ));
+        };
+        sink.finish()
+            .map_err(|source| table_err(&self.path, source))?;
+        self.sink = None;
+        self.file.commit()?;
+        Ok(self.rows)
     }
 }
 

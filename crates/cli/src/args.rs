@@ -365,6 +365,19 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "N", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub checkpoint_every: u32,
+    /// Mini-batch k-means (k-means++ on a uniform sample, then shuffled batches over every
+    /// row, epoch by epoch), streamed over a Parquet table's row groups in bounded memory.
+    /// Automatic for a Parquet table (file or dataset folder) of more than 1,000,000 rows;
+    /// -k auto is not available with it, --init is k-means++, and labels come in part order.
+    #[arg(long)]
+    pub mini_batch: bool,
+    /// Mini-batch k-means: rows per batch.
+    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = positive)]
+    pub batch_size: usize,
+    /// Mini-batch k-means: passes over the table at most (it stops earlier when the centres
+    /// stop moving).
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = positive)]
+    pub max_epochs: usize,
     #[command(flatten)]
     pub extract: ExtractArgs,
 }

@@ -114,6 +114,14 @@ pub enum KMeansError {
     /// `batch_size` of mini-batch k-means is zero.
     #[error("batch_size must be at least 1")]
     InvalidBatchSize,
+    /// The initial sample of mini-batch k-means is smaller than k.
+    #[error("init_size = {init_size} is invalid for k = {k} (need init_size >= k)")]
+    InvalidInitSize {
+        /// The sample size asked for.
+        init_size: usize,
+        /// Clusters asked for.
+        k: usize,
+    },
     /// A range of k to scan is empty or starts at 0.
     #[error("invalid range of k: {from}..={to}")]
     InvalidKRange {
@@ -211,4 +219,32 @@ pub enum KMeansError {
         /// What is wrong.
         reason: String,
     },
+}
+
+impl KMeansError {
+    /// The same error with its row index (if it names one) moved by `offset`: for a chunk
+    /// whose first row is row `offset` of the whole table.
+    pub fn offset_row(self, offset: usize) -> Self {
+        match self {
+            KMeansError::NonFinite { row, column, value } => KMeansError::NonFinite {
+                row: row + offset,
+                column,
+                value,
+            },
+            KMeansError::TooLarge { row, column, value } => KMeansError::TooLarge {
+                row: row + offset,
+                column,
+                value,
+            },
+            KMeansError::ScalingOverflow { row, column } => KMeansError::ScalingOverflow {
+                row: row + offset,
+                column,
+            },
+            KMeansError::Null { row, column } => KMeansError::Null {
+                row: row + offset,
+                column,
+            },
+            other => other,
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! k-means clustering of the rows of a numeric table (named columns of a polars `DataFrame`, an
 //! nalgebra matrix or a row-major slice), with k-means++, `n_init` restarts, standardisation,
-//! silhouette-based choice of k, mini-batch k-means, JSON models, and a PCA projection to draw
-//! the clusters.
+//! silhouette-based choice of k, mini-batch k-means (also streamed over a table read chunk by
+//! chunk, in bounded memory: [`MiniBatchParams::fit_chunks`]), JSON models, and a PCA
+//! projection to draw the clusters.
 //! Results are reproducible from a seed on any machine and thread count; the crate knows
 //! nothing of audio.
 //!
@@ -30,14 +31,16 @@ mod params;
 mod projection;
 mod rand_index;
 mod selection;
+mod stream;
 mod table;
 
 pub use error::KMeansError;
 pub use init::Init;
-pub use minibatch::{MiniBatchKMeans, MiniBatchParams};
+pub use minibatch::{EpochSummary, MiniBatchFit, MiniBatchKMeans, MiniBatchParams};
 pub use model::{KMeansFit, KMeansModel, MAX_MODEL_BYTES};
 pub use params::{KMeans, KMeansParams, KMeansValidParams};
 pub use projection::{group_means, pca_2d, Pca, Projection2d};
 pub use rand_index::adjusted_rand_index;
 pub use selection::{silhouette_score, AutoKFit, KScore, KSelection};
+pub use stream::{ChunkSource, FrameChunk, FrameChunks, Pass, RowSample, ScalingStats};
 pub use table::{RowMatrix, Scaling, MAX_ABS_VALUE};

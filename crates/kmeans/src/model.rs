@@ -95,8 +95,9 @@ impl KMeansModel {
     pub fn seed(&self) -> u64 {
         self.seed
     }
-    /// Sum of squared distances of the fitted rows to their centroid (for a streamed
-    /// mini-batch model: of the last batch).
+    /// Sum of squared distances of the fitted rows to their centroid (for a model of
+    /// [`crate::MiniBatchKMeans::finish`]: an estimate from the last batch; of
+    /// [`crate::MiniBatchParams::fit_chunks`]: exact, from its last pass).
     pub fn inertia(&self) -> f64 {
         self.inertia
     }
@@ -113,6 +114,15 @@ impl KMeansModel {
 
     /// Like [`KMeansModel::predict`], also returning each row's Euclidean distance to its centroid.
     pub fn predict_with_distances(
+        &self,
+        data: &RowMatrix,
+    ) -> Result<(Vec<usize>, Vec<f64>), KMeansError> {
+        let (labels, dist2) = self.assign_rows(data)?;
+        Ok((labels, dist2.into_iter().map(f64::sqrt).collect()))
+    }
+
+    /// Labels and squared distances (fitted space) of the rows of `data`.
+    pub(crate) fn assign_rows(
         &self,
         data: &RowMatrix,
     ) -> Result<(Vec<usize>, Vec<f64>), KMeansError> {
@@ -147,7 +157,7 @@ impl KMeansModel {
                 false,
             );
         }
-        Ok((labels, dist2.into_iter().map(f64::sqrt).collect()))
+        Ok((labels, dist2))
     }
 
     /// Euclidean distance of every row to every centroid, row-major `n_rows x k`, after the

@@ -296,6 +296,12 @@ impl Scaling {
     /// Fits the standardisation of every column of `data`.
     pub fn fit(data: &RowMatrix) -> Self {
         let (mean, var) = data.column_mean_var();
+        Self::from_mean_var(mean, &var)
+    }
+
+    /// The standardisation of columns of these means and population variances (the rule of
+    /// [`Scaling::fit`]: a variance at rounding-noise level of the mean gives `scale = 1`).
+    pub fn from_mean_var(mean: Vec<f64>, var: &[f64]) -> Self {
         let scale = var
             .iter()
             .zip(&mean)

@@ -146,6 +146,118 @@ pub fn print_summary(files: &[String], labels: &[usize], k: usize) {
     }
 }
 
+/// Parquet tables of more rows than this are clustered by mini-batch k-means, streamed.
+pub const MINI_BATCH_ROWS: u64 = 1_000_000;
+
+/// Rows per chunk when a table in memory is clustered by mini-batch k-means.
+const MEMORY_CHUNK_ROWS: usize = 1 << 16;
+
+/// The Parquet table to stream, when mini-batch k-means is asked for or the table is large.
+fn streamed_table(args: &ClusterArgs) -> anyhow::Result<Option<chroma::TableChunks>> {
+    let [path] = args.paths.as_slice() else {
+        return Ok(None);
+    };
+    if !chroma::TableChunks::is_parquet(path) {
+        return Ok(None);
+    }
+    let table = chroma::TableChunks::open(path)?;
+    Ok((args.mini_batch || table.n_rows() > MINI_BATCH_ROWS).then_some(table))
+}
+
+/// The names of a chunk's rows: its `file` column, or row numbers in the whole table.
+fn chunk_row_names(frame: &DataFrame, first_row: u64) -> Vec<String> {
+    if frame.column(chroma::schema::FILE_COLUMN).is_ok() {
+        pipeline::row_names(frame)
+    } else {
+        (0..frame.height() as u64)
+            .map(|i| format!("row {}", first_row + i))
+            .collect()
+    }
+}
+
+/// Mini-batch k-means over the chunks `open` gives for each pass (`kmeans::FrameChunks`),
+/// with the labels streamed to `-o` and the model to `--save-model`.
+fn run_mini_batch<F, I>(args: &ClusterArgs, columns: Vec<String>, open: F) -> anyhow::Result<()>
+where
+    F: FnMut(kmeans::Pass) -> anyhow::Result<I>,
+    I: Iterator<Item = anyhow::Result<DataFrame>>,
+{
+    let k = match args.k {
+        KChoice::Fixed(k) => k,
+        KChoice::Auto => {
+            return Err(crate::UsageError(
+                "-k auto compares fits of the whole table in memory, which mini-batch k-means \
+                 (--mini-batch, or a Parquet table of more than 1,000,000 rows) does not hold; \
+                 choose k"
+                    .into(),
+            )
+            .into())
+        }
+    };
+    if args.init != InitArg::KMeansPlusPlus {
+        return Err(crate::UsageError(
+            "mini-batch k-means starts with k-means++ on a sample; --init is for full k-means"
+                .into(),
+        )
+        .into());
+    }
+    let params = KMeans::minibatch(k)
+        .batch_size(args.batch_size)
+        .max_epochs(args.max_epochs)
+        .seed(args.seed)
+        .standardize(args.standardize);
+    let mut source = kmeans::FrameChunks::new(columns.clone(), open);
+    let mut writer = args
+        .output
+        .as_deref()
+        .map(chroma::FrameFileWriter::create)
+        .transpose()?;
+    let fit = params.fit_chunks(&mut source, |chunk, labels, distances| {
+        if let Some(w) = writer.as_mut() {
+            let files = chunk_row_names(&chunk.frame, chunk.first_row);
+            w.write(&labels_table(&files, labels, distances)?)?;
+        }
+        Ok(())
+    })?;
+    outln!(
+        "{} row(s), {} column(s), k = {}: inertia {:.6}, mini-batch k-means, {} epoch(s){}",
+        fit.n_rows,
+        columns.len(),
+        k,
+        fit.inertia(),
+        fit.epochs,
+        if fit.converged {
+            ""
+        } else {
+            " (not converged)"
+        }
+    );
+    for (c, size) in fit.cluster_sizes.iter().enumerate() {
+        outln!("cluster {c}: {size} file(s)");
+    }
+    let empty: Vec<String> = (0..k)
+        .filter(|&c| fit.cluster_sizes[c] == 0)
+        .map(|c| c.to_string())
+        .collect();
+    if !empty.is_empty() {
+        tracing::warn!(
+            "k = {k} but cluster(s) {} received no row",
+            empty.join(", ")
+        );
+    }
+    if let Some(path) = &args.save_model {
+        chroma::cleanup::write_atomic::<anyhow::Error>(path, |w| {
+            w.write_all(fit.model.to_json().as_bytes())?;
+            Ok(())
+        })
+        .with_context(|| format!("cannot save the model to {}", path.display()))?;
+    }
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    Ok(())
+}
+
 /// Runs `cluster`.
 pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     let k = args.k;
@@ -161,6 +273,30 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     }
     let named: Vec<&std::path::Path> = args.paths.iter().map(PathBuf::as_path).collect();
     checks::check_distinct(&outputs, &named)?;
+    if let Some(table) = streamed_table(&args)? {
+        let head = table.head()?;
+        let columns = pipeline::feature_columns(&head, args.columns.as_deref())?;
+        drop(head);
+        let mut with_file = columns.clone();
+        if table
+            .columns()
+            .iter()
+            .any(|c| c == chroma::schema::FILE_COLUMN)
+        {
+            with_file.push(chroma::schema::FILE_COLUMN.to_string());
+        }
+        run_mini_batch(&args, columns.clone(), |pass| {
+            let wanted = if pass == kmeans::Pass::Labels {
+                &with_file
+            } else {
+                &columns
+            };
+            Ok(table
+                .chunks(Some(wanted))
+                .map(|c| c.map_err(anyhow::Error::from)))
+        })?;
+        return Ok(Outcome::AllGood);
+    }
     // Extracting from audio journals its rows beside the first output, to survive a kill.
     let journal_beside = outputs.first().map(|(_, p)| *p);
     let loaded = pipeline::load_table_resumable(
@@ -171,6 +307,21 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         args.checkpoint_every as usize,
     )?;
     let columns = pipeline::feature_columns(&loaded.table, args.columns.as_deref())?;
+    if args.mini_batch {
+        let table = &loaded.table;
+        run_mini_batch(&args, columns, |_pass| {
+            Ok((0..table.height())
+                .step_by(MEMORY_CHUNK_ROWS)
+                .map(|start| Ok(table.slice(start as i64, MEMORY_CHUNK_ROWS))))
+        })?;
+        let some_failed = loaded.some_failed;
+        loaded.done()?;
+        return Ok(if some_failed {
+            Outcome::SomeFailed
+        } else {
+            Outcome::AllGood
+        });
+    }
     let files = pipeline::row_names(&loaded.table);
     let clustering = cluster_table(&loaded.table, &columns, k, params_of(&args))?;
     let fit = &clustering.fit;
