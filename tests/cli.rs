@@ -2075,6 +2075,17 @@ fn peak_memory_does_not_grow_with_the_length() {
 // --- keys and tuning (issue 13) ---
 
 /// Writes a mono 16-bit WAV of `samples` at `fs` into `dir`.
+/// Renders a labelled piece into `dir` as `<stem>.wav`; its stem and whether it is minor.
+fn write_piece(dir: &Path, spec: &PieceSpec, fs: u32) -> (String, bool) {
+    write_wav(
+        dir,
+        &format!("{}.wav", spec.file_stem()),
+        &spec.render(fs),
+        fs,
+    );
+    (spec.file_stem(), spec.minor)
+}
+
 fn write_wav(dir: &Path, name: &str, samples: &[f64], fs: u32) -> PathBuf {
     let path = dir.join(name);
     audio_io::synth::write_wav(&path, &[samples], fs, audio_io::synth::WavFormat::S16).unwrap();
@@ -2250,13 +2261,7 @@ fn relative_profiles_cluster_major_against_minor_across_keys() {
             cents: 0.0,
             seconds_per_chord: 0.4,
         };
-        write_wav(
-            dir.path(),
-            &format!("{}.wav", spec.file_stem()),
-            &spec.render(fs),
-            fs,
-        );
-        modes.push((spec.file_stem(), minor));
+        modes.push(write_piece(dir.path(), &spec, fs));
     }
     let labels = dir.path().join("clusters.csv");
     let out = run_in(
@@ -2338,13 +2343,7 @@ fn relative_profiles_cluster_by_mode_in_all_twelve_keys_and_absolute_ones_do_not
                 cents: 0.0,
                 seconds_per_chord: 0.4,
             };
-            write_wav(
-                dir.path(),
-                &format!("{}.wav", spec.file_stem()),
-                &spec.render(fs),
-                fs,
-            );
-            modes.push((spec.file_stem(), minor));
+            modes.push(write_piece(dir.path(), &spec, fs));
         }
     }
     let mut purity = Vec::new();
