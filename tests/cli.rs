@@ -2076,7 +2076,7 @@ fn peak_memory_does_not_grow_with_the_length() {
 
 /// Writes a mono 16-bit WAV of `samples` at `fs` into `dir`.
 /// Renders a labelled piece into `dir` as `<stem>.wav`; its stem and whether it is minor.
-fn write_piece(dir: &Path, spec: &PieceSpec, fs: u32) -> (String, bool) {
+fn write_piece(dir: &Path, spec: &audio_io::synth::keyset::PieceSpec, fs: u32) -> (String, bool) {
     write_wav(
         dir,
         &format!("{}.wav", spec.file_stem()),
