@@ -2022,7 +2022,8 @@ fn long_wav(dir: &Path, minutes: usize) -> PathBuf {
 
 /// Peak memory must not grow with the file's length: each streaming command on a 40-minute file
 /// peaks within 3 MB of the same command on a 10-minute file (both longer than one batch of
-/// written rows). Before streaming, the 40-minute file held about 3-6 MB more for `notes`
+/// written rows). The two-pass commands keep the 10-minute file's samples for their second pass
+/// (9.6 MB, `audio_io::Recorder`); the 40-minute one is past that budget and decoded twice. Before streaming, the 40-minute file held about 3-6 MB more for `notes`
 /// (every chroma frame), 7 MB more for `notes --summary`, and 40-80 MB more for `features`
 /// (the matrix and its copy).
 #[test]

@@ -34,9 +34,11 @@
 
 use crate::{AudioError, AudioReader, BlockSource, DecodeReport, StreamInfo};
 
-/// The memory a [`Recorder`] may keep by default: 64 MiB (at 44.1 kHz, about 6 minutes of
-/// 16-bit audio kept as `f32`, 3 minutes of decoded MP3 kept as `f64`).
-pub const DEFAULT_REPLAY_BYTES: usize = 64 << 20;
+/// The memory a [`Recorder`] may keep by default: 32 MiB (at 44.1 kHz, 3 min 10 s of 16-bit
+/// audio kept as `f32`, 95 s of decoded stereo MP3 kept as `f64`). Small enough that every
+/// streaming command stays under 100 MB of peak memory whatever the file's length; a longer
+/// file is decoded twice.
+pub const DEFAULT_REPLAY_BYTES: usize = 32 << 20;
 
 /// Samples handed out by the blocks replayed from memory.
 const REPLAY_BLOCK: usize = 4096;
