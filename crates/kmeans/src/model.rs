@@ -121,27 +121,33 @@ impl KMeansModel {
         Ok((labels, dist2.into_iter().map(f64::sqrt).collect()))
     }
 
+    /// `data` in the space the model was fitted in (its scaling applied, borrowed when there is
+    /// none); an error if it does not have the model's columns.
+    fn fitted_space<'a>(
+        &self,
+        data: &'a RowMatrix,
+    ) -> Result<std::borrow::Cow<'a, RowMatrix>, KMeansError> {
+        if data.n_cols() != self.columns.len() {
+            return Err(KMeansError::ColumnCount {
+                fitted: "model",
+                expected: self.columns.len(),
+                found: data.n_cols(),
+            });
+        }
+        Ok(match &self.scaling {
+            Some(s) => std::borrow::Cow::Owned(data.scaled(s)?),
+            None => std::borrow::Cow::Borrowed(data),
+        })
+    }
+
     /// Labels and squared distances (fitted space) of the rows of `data`.
     pub(crate) fn assign_rows(
         &self,
         data: &RowMatrix,
     ) -> Result<(Vec<usize>, Vec<f64>), KMeansError> {
         let d = self.columns.len();
-        if data.n_cols() != d {
-            return Err(KMeansError::ColumnCount {
-                fitted: "model",
-                expected: d,
-                found: data.n_cols(),
-            });
-        }
-        let scaled;
-        let x = match &self.scaling {
-            Some(s) => {
-                scaled = data.scaled(s)?;
-                &scaled
-            }
-            None => data,
-        };
+        let x = self.fitted_space(data)?;
+        let x = x.as_ref();
         let flat: Vec<f64> = self.centroids.iter().flatten().copied().collect();
         let n = x.n_rows();
         let mut labels = vec![0; n];
@@ -163,22 +169,8 @@ impl KMeansModel {
     /// Euclidean distance of every row to every centroid, row-major `n_rows x k`, after the
     /// model's scaling (scikit-learn's `transform`). The table must have the model's columns.
     pub fn distances_to_centroids(&self, data: &RowMatrix) -> Result<Vec<f64>, KMeansError> {
-        let d = self.columns.len();
-        if data.n_cols() != d {
-            return Err(KMeansError::ColumnCount {
-                fitted: "model",
-                expected: d,
-                found: data.n_cols(),
-            });
-        }
-        let scaled;
-        let x = match &self.scaling {
-            Some(s) => {
-                scaled = data.scaled(s)?;
-                &scaled
-            }
-            None => data,
-        };
+        let x = self.fitted_space(data)?;
+        let x = x.as_ref();
         let mut out = Vec::with_capacity(x.n_rows() * self.k);
         for i in 0..x.n_rows() {
             let row = x.row(i);
