@@ -260,6 +260,34 @@ fn a_batch_with_bad_files_keeps_every_good_row_and_exits_1() {
     for b in &bad {
         let name = Path::new(b).file_name().unwrap().to_str().unwrap();
         assert!(err.contains(name), "{name} not reported:\n{err}");
+        // One error line per bad file, naming it once, whatever layer the error came from.
+        let lines: Vec<&str> = err
+            .lines()
+            .filter(|l| l.starts_with("error: ") && l.contains(name))
+            .collect();
+        assert_eq!(lines.len(), 1, "{name}:\n{err}");
+        assert_eq!(
+            lines[0].matches(name).count(),
+            1,
+            "{name} named twice:\n{err}"
+        );
+    }
+    // The two-pass modes (statistics, pyaa chroma) report the same way.
+    for mode in [&["--summary"][..], &["--chroma", "pyaa"]] {
+        let mut args = vec!["notes", ".", "-q"];
+        args.extend_from_slice(mode);
+        let out = run_in(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(1), "{mode:?}");
+        let err = stderr(&out);
+        for b in &bad {
+            let name = Path::new(b).file_name().unwrap().to_str().unwrap();
+            let lines: Vec<&str> = err
+                .lines()
+                .filter(|l| l.starts_with("error: ") && l.contains(name))
+                .collect();
+            assert_eq!(lines.len(), 1, "{mode:?} {name}:\n{err}");
+            assert_eq!(lines[0].matches(name).count(), 1, "{mode:?} {name}:\n{err}");
+        }
     }
     assert!(
         err.lines()
@@ -431,7 +459,11 @@ fn features_with_accurate_chroma_name_the_sung_notes() {
 fn features_of_a_too_short_file_is_a_clear_error() {
     let out = run(&["features", "bad/short_10ms.wav"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("short_10ms.wav"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("short_10ms.wav"), "{err}");
+    // Named once, with the cause.
+    assert_eq!(err.matches("short_10ms.wav").count(), 1, "{err}");
+    assert!(err.contains("shorter than one window"), "{err}");
 }
 
 #[test]

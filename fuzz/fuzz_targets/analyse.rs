@@ -30,10 +30,9 @@ fuzz_target!(init: common::tolerate_caught_reader_panics(), |data: &[u8]| {
             Err(e) => {
                 let text = e.to_string();
                 assert!(!text.is_empty());
-                // A decode error never stops short of naming the file.
-                if let chroma::ChromaError::Audio { source, .. } = &e {
-                    assert_eq!(source.path(), path.as_path());
-                }
+                // Every error of a file's analysis names the file, once.
+                assert_eq!(e.path(), Some(path.as_path()), "{text}");
+                assert_eq!(text.matches(&*path.to_string_lossy()).count(), 1, "{text}");
                 return;
             }
         }

@@ -1,54 +1,35 @@
 //! The crate's error type.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use audio_io::AudioError;
 use stfeatures::FeatureError;
 
-/// Everything that can go wrong computing chroma, profiles and tables. Variants about a file
-/// carry its path.
+/// Everything that can go wrong computing chroma, profiles and tables.
+///
+/// An error about a file names it once: decoding and feature errors name it themselves (and
+/// are passed through transparently), everything else about a file carries its path here
+/// ([`ChromaError::path`]). A front end prints the error's chain as it is.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChromaError {
-    /// The file could not be decoded.
-    #[error("{path}: cannot decode audio", path = path.display())]
-    Audio {
+    /// The file could not be decoded; the error names the file.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    /// The short-term features (pyaa chroma, statistics) could not be computed: the signal is
+    /// shorter than one window, changed between the two passes, ... The error names the file
+    /// when it is about one ([`FeatureError::path`]).
+    #[error(transparent)]
+    Features(#[from] FeatureError),
+    /// An error about a file that does not name the file itself (e.g. a rate no analyser can
+    /// be built for), named here: see [`ChromaError::in_file`].
+    #[error("{path}: {source}", path = path.display())]
+    File {
         /// The file.
         path: PathBuf,
-        /// What the decoder said.
+        /// What went wrong.
         #[source]
-        source: AudioError,
-    },
-    /// The short-term features (pyaa chroma, statistics) could not be computed.
-    #[error("{path}: cannot compute short-term features", path = path.display())]
-    Features {
-        /// The file.
-        path: PathBuf,
-        /// What the feature extractor said.
-        #[source]
-        source: FeatureError,
-    },
-    /// The file gave a different number of samples on its second decoding pass.
-    #[error("{path}: decoded {first} samples on the first pass but {second} on the second",
-        path = path.display())]
-    StreamChanged {
-        /// The file.
-        path: PathBuf,
-        /// Samples on pass 1.
-        first: u64,
-        /// Samples on pass 2.
-        second: u64,
-    },
-    /// The signal is shorter than one analysis window (the reference's `int(0.050 fs)` samples).
-    #[error("{path}: {samples} samples is shorter than one analysis window of {window} samples",
-        path = path.display())]
-    TooShort {
-        /// The file.
-        path: PathBuf,
-        /// Samples in the file.
-        samples: u64,
-        /// Window length in samples.
-        window: usize,
+        source: Box<ChromaError>,
     },
     /// A parameter is out of range.
     #[error("invalid parameter {name} = {value}: {reason}")]
@@ -121,15 +102,45 @@ pub enum ChromaError {
         /// The cell's text.
         cell: String,
     },
-    /// A table lacks a column its schema needs ([`crate::schema`]).
+    /// A table lacks a column its schema needs ([`crate::table::schema`]).
     #[error("the table has no column {column:?}")]
     MissingColumn {
         /// The column.
         column: String,
     },
-    /// A table has no numeric feature column ([`crate::schema::feature_columns`]).
+    /// A table has no numeric feature column ([`crate::table::schema::feature_columns`]).
     #[error("the table has no numeric feature column")]
     NoFeatureColumns,
+}
+
+impl ChromaError {
+    /// The file (or folder) the error names, if it names one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            ChromaError::Audio(e) => Some(e.path()),
+            ChromaError::Features(e) => e.path(),
+            ChromaError::File { path, .. }
+            | ChromaError::UnknownTableFormat { path }
+            | ChromaError::Io { path, .. }
+            | ChromaError::CorruptTable { path, .. }
+            | ChromaError::Checkpoint { path, .. }
+            | ChromaError::Dataset { path, .. } => Some(path),
+            ChromaError::Table { step, .. } => step.path(),
+            _ => None,
+        }
+    }
+
+    /// This error, naming `path` if it does not name a file yet ([`ChromaError::File`]): the
+    /// one place a per-file function attaches its file, so that no error names it twice.
+    pub fn in_file(self, path: &Path) -> ChromaError {
+        if self.path().is_some() {
+            return self;
+        }
+        ChromaError::File {
+            path: path.to_path_buf(),
+            source: Box::new(self),
+        }
+    }
 }
 
 /// What a table operation was doing when polars failed ([`ChromaError::Table`]).
@@ -150,6 +161,18 @@ pub enum TableStep {
     WriteFeatures,
     /// Reading one column.
     Column(String),
+}
+
+impl TableStep {
+    /// The file the step was working on, if any.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            TableStep::Read(p) | TableStep::Write(p) | TableStep::Stack(p) | TableStep::Sort(p) => {
+                Some(p)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for TableStep {

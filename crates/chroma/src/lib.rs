@@ -7,6 +7,15 @@
 //! class); the profiles of many files are stacked into a polars table and written to CSV,
 //! Parquet or JSON.
 //!
+//! The crate has three homes, one per job, each a folder of `src/`:
+//! - `analysis/`: the algorithms on samples ([`AccurateChroma`], [`pyaa_chromagram`],
+//!   [`Chromagram`], [`NoteProfileBuilder`], [`tuning`], [`key`]); no files, no tables;
+//! - `pipeline/`: one file from bytes to frames ([`analyze_file`], [`file_chromagram`],
+//!   [`for_each_feature_row`]), through `stfeatures`' one streaming entry
+//!   (`FeatureExtractor::stream`), with FFT plans kept per worker thread;
+//! - `table/`: the table's [`schema`], the batch over many files ([`analyze_files`]), rows
+//!   stacked into a DataFrame ([`table_of`]) and its files ([`read_table`], [`write_table`]).
+//!
 //! Long batches survive being killed and tables are kept up to date with [`journal`]
 //! ([`journal::DurableRun`]: a journal of finished rows beside the output, resumed by the same
 //! batch; `update` reuses the rows of unchanged files); [`ShardSpec`] splits a batch over
@@ -33,47 +42,46 @@
 
 #![forbid(unsafe_code)]
 
-mod accurate;
-mod chromagram;
-pub mod cleanup;
+mod analysis;
 mod error;
-mod frames;
-mod inputs;
-pub mod journal;
-pub mod key;
-mod parquet_check;
-mod pitch_class;
-mod plan_cache;
-mod pyaa;
-pub mod schema;
-mod shard;
+mod pipeline;
 mod table;
-mod table_chunks;
-mod table_file;
-pub mod tuning;
 
-pub use accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};
-pub use chromagram::{
+// The modules a front end names directly, at their old paths.
+pub use analysis::{key, tuning};
+pub use table::{cleanup, journal, schema};
+
+pub use analysis::accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};
+pub use analysis::chromagram::{
     chroma_flatness, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
     VoicingThreshold, VotePolicy,
 };
-pub use error::{ChromaError, TableStep};
-pub use frames::{for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions};
-pub use inputs::{audio_files, has_extension, AudioFiles, UnreadableEntry, AUDIO_EXTENSIONS};
-pub use key::{
+pub use analysis::key::{
     mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, Mode, DEGREE_NAMES,
 };
-pub use pitch_class::{first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES};
-pub use pyaa::pyaa_chromagram;
-pub use shard::{relative_key, ShardSpec};
-pub use table::{
-    analyze_file, analyze_files, analyze_files_each, analyze_samples, build_table, file_chromagram,
-    file_chromagram_and_key, file_chromagram_columns, file_label, table_of, table_of_options,
-    AnalysisBatch, ChromaMode, FeatureTable, FileAnalysis, ProfileKind, TableOptions,
+pub use analysis::pitch_class::{
+    first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES,
 };
-pub use table_chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
-pub use table_file::{
+pub use analysis::pyaa::pyaa_chromagram;
+pub use analysis::tuning::{TuningChoice, TuningEstimate, TuningHistogram};
+pub use error::{ChromaError, TableStep};
+pub use pipeline::frames::{
+    for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions,
+};
+pub use pipeline::{
+    analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
+    file_chromagram_columns, file_label, ChromaMode, FileAnalysis, ProfileKind, TableOptions,
+};
+pub use table::batch::{
+    analyze_files, analyze_files_each, build_table, AnalysisBatch, FeatureTable,
+};
+pub use table::build::{table_of, table_of_options};
+pub use table::chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
+pub use table::inputs::{
+    audio_files, has_extension, AudioFiles, UnreadableEntry, AUDIO_EXTENSIONS,
+};
+pub use table::io::{
     is_table_dataset, read_table, write_table, FrameFileWriter, RowWriter, TableFileWriter,
     TableFormat,
 };
-pub use tuning::{TuningChoice, TuningEstimate, TuningHistogram};
+pub use table::shard::{relative_key, ShardSpec};

@@ -114,10 +114,23 @@ fn check_error_names_file(err: &ChromaError, path: &Path) -> Result<(), String> 
     if !text.contains(&path.display().to_string()) {
         return Err(format!("error does not name the file: {text}"));
     }
-    if let ChromaError::Audio { source, .. } = err {
-        if source.path() != path {
-            return Err(format!("decoder error names {}", source.path().display()));
+    if err.path() != Some(path) {
+        return Err(format!("the error's path is {:?}", err.path()));
+    }
+    // Named once, in the error and in its whole chain of causes.
+    let mut chain = text.clone();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !chain.contains(&s_text) {
+            chain.push_str(": ");
+            chain.push_str(&s_text);
         }
+        source = s.source();
+    }
+    let name = path.display().to_string();
+    if chain.matches(&name).count() != 1 {
+        return Err(format!("the file is named more than once: {chain}"));
     }
     Ok(())
 }

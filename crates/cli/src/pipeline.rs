@@ -77,7 +77,7 @@ pub fn report_failures(
 ) {
     let mut lines: Vec<(&Path, String)> = failures
         .iter()
-        .map(|(path, err)| (path.as_path(), error_chain(path, err)))
+        .map(|(path, err)| (path.as_path(), file_error(path, err)))
         .chain(unreadable.iter().map(|f| {
             (
                 f.path.as_path(),
@@ -108,15 +108,15 @@ pub fn report_failures(
     );
 }
 
-/// `path: cause: cause...`, without repeating the path that inner errors also name, nor a
-/// cause that an outer message already quotes.
-pub fn error_chain(path: &Path, err: &(dyn std::error::Error + 'static)) -> String {
-    let prefix = format!("{}: ", path.display());
-    let causes = crate::output::error_sources(err).map(|e| {
-        let text = e.to_string();
-        text.strip_prefix(&prefix).unwrap_or(&text).to_string()
-    });
-    format!("{}{}", prefix, crate::output::join_causes(causes))
+/// The line reporting `path`'s failure: the error's chain of causes, which names the file once
+/// ([`chroma::ChromaError::path`]); an error that names no file gets `path: ` in front.
+pub fn file_error(path: &Path, err: &ChromaError) -> String {
+    let causes =
+        crate::output::join_causes(crate::output::error_sources(err).map(|e| e.to_string()));
+    match err.path() {
+        Some(_) => causes,
+        None => format!("{}: {causes}", path.display()),
+    }
 }
 
 /// A table to work on: a saved table, or the note-profile table of the audio inputs.

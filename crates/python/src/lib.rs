@@ -80,29 +80,21 @@ fn audio_err(py: Python<'_>, e: &audio_io::AudioError) -> PyErr {
 }
 
 fn feature_err(py: Python<'_>, e: &stfeatures::FeatureError) -> PyErr {
-    use stfeatures::FeatureError as F;
     match e {
-        F::Audio(a) => audio_err(py, a),
-        F::File { path, .. }
-        | F::SampleRateMismatch { path, .. }
-        | F::StreamChanged { path, .. } => raise::<FeatureError>(py, chain(e), Some(path)),
-        F::ReadDir { path, .. } => raise::<FeatureError>(py, chain(e), Some(path)),
-        _ => raise::<FeatureError>(py, chain(e), None),
+        stfeatures::FeatureError::Audio(a) => audio_err(py, a),
+        _ => raise::<FeatureError>(py, chain(e), e.path()),
     }
 }
 
 /// The exception class name and path of a chroma error (for failures returned, not raised).
 fn chroma_kind(e: &chroma::ChromaError) -> (&'static str, Option<PathBuf>) {
     use chroma::ChromaError as C;
+    let path = e.path().map(std::path::Path::to_path_buf);
     match e {
-        C::Audio { path, .. } => ("AudioError", Some(path.clone())),
-        C::Features { path, .. } | C::StreamChanged { path, .. } | C::TooShort { path, .. } => {
-            ("FeatureError", Some(path.clone()))
-        }
-        C::UnknownTableFormat { path, .. } | C::Io { path, .. } => {
-            ("ChromaclusterError", Some(path.clone()))
-        }
-        _ => ("ChromaclusterError", None),
+        C::Audio(_) => ("AudioError", path),
+        C::Features(_) => ("FeatureError", path),
+        C::File { source, .. } => (chroma_kind(source).0, path),
+        _ => ("ChromaclusterError", path),
     }
 }
 

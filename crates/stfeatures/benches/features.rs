@@ -132,7 +132,7 @@ fn main() {
     });
     let t_file_once = timing::best_of(RUNS, || {
         let sig = audio_io::read_mono(&path).expect("decode");
-        ex.extract_signal(&sig).expect("features").n_frames()
+        ex.extract(&sig.raw_samples()).expect("features").n_frames()
     });
 
     println!(

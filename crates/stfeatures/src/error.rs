@@ -1,6 +1,6 @@
 //! The one error type of the crate.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use audio_io::AudioError;
 
@@ -126,4 +126,31 @@ pub enum FeatureError {
         #[source]
         source: Box<FeatureError>,
     },
+}
+
+impl FeatureError {
+    /// The file the error names, if it names one (decoding errors name their file; so do
+    /// [`FeatureError::File`] and the other variants with a `path`).
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            FeatureError::Audio(e) => Some(e.path()),
+            FeatureError::File { path, .. }
+            | FeatureError::SampleRateMismatch { path, .. }
+            | FeatureError::StreamChanged { path, .. }
+            | FeatureError::ReadDir { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// This error, naming `path` if it does not name a file yet: the one place a file's path is
+    /// attached, so that an error never names its file twice.
+    pub fn in_file(self, path: &Path) -> FeatureError {
+        if self.path().is_some() {
+            return self;
+        }
+        FeatureError::File {
+            path: path.to_path_buf(),
+            source: Box::new(self),
+        }
+    }
 }

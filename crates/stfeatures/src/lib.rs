@@ -4,6 +4,14 @@
 //! Plans and tables are built once per (sample rate, framing); signals are streamed in two passes
 //! with bounded memory, or given whole.
 //!
+//! The principal type is [`FeatureExtractor`]: built once per sample rate and framing, it
+//! computes a whole signal ([`FeatureExtractor::extract`]), a file
+//! ([`FeatureExtractor::extract_file`]), or streams any source read twice through both passes
+//! ([`FeatureExtractor::stream`], the one streaming path, which hands each [`Frame`] to a
+//! [`PassVisitor`]; a [`FeatureMatrix`] is one). Inside: `analyser.rs` analyses one frame (or
+//! two with one FFT), `stream.rs` cuts samples into frames ([`FrameStream`]), `two_pass.rs`
+//! runs the passes, `extractor.rs` holds the plans.
+//!
 //! The algorithm is pyAudioAnalysis 0.3.14's `ShortTermFeatures.feature_extraction` exactly,
 //! quirks included (the chroma's quirks live in [`pyaa`]); `docs/features.md` of the project
 //! states it. Input samples are in the reference reader's raw scale (16-bit PCM as -32768..32767,
@@ -36,6 +44,7 @@
 
 #![forbid(unsafe_code)]
 
+mod analyser;
 mod error;
 mod extractor;
 mod frame_spec;
@@ -45,10 +54,12 @@ pub mod midterm;
 mod normalisation;
 pub mod pyaa;
 mod spectral;
+mod stream;
 mod time_domain;
+mod two_pass;
 
 pub use error::FeatureError;
-pub use extractor::{ExtractorsByRate, FeatureExtractor, Frame, FrameStream};
+pub use extractor::FeatureExtractor;
 pub use frame_spec::{FrameSpec, Framing, MAX_WINDOW};
 pub use matrix::{
     column_names, DeltaRows, FeatureMatrix, CHROMA_COLUMNS, CHROMA_STD_COLUMN, FEATURE_NAMES,
@@ -57,6 +68,8 @@ pub use matrix::{
 pub use mfcc::{MfccBank, N_FILTERS, N_MFCC};
 pub use normalisation::{Normalisation, SignalStats};
 pub use spectral::{spectral_centroid_spread, spectral_flux, spectral_rolloff};
+pub use stream::{Frame, FrameStream};
 pub use time_domain::{
     block_energies, block_entropy, energy, zero_crossing_rate, ENTROPY_BLOCKS, EPS,
 };
+pub use two_pass::{PassVisitor, SourcePair, StreamSummary, TwoPassSource};

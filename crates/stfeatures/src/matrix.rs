@@ -160,6 +160,13 @@ pub struct FeatureMatrix {
 }
 
 impl FeatureMatrix {
+    /// An empty matrix for frames of `framing`, with the 34 delta columns if `deltas`. It
+    /// collects the frames of [`crate::FeatureExtractor::stream`] (as a
+    /// [`crate::PassVisitor`]).
+    pub fn new(framing: Framing, deltas: bool) -> Self {
+        Self::with_capacity(framing, deltas, 0)
+    }
+
     /// An empty matrix with room for `frames` rows.
     pub(crate) fn with_capacity(framing: Framing, deltas: bool, frames: usize) -> Self {
         let n_columns = if deltas { 2 * N_FEATURES } else { N_FEATURES };
@@ -262,6 +269,21 @@ impl FeatureMatrix {
             .map(|(j, name)| Column::new((*name).into(), self.column_vec(j)))
             .collect();
         DataFrame::new(self.n_frames(), columns)
+    }
+}
+
+/// A matrix collects a stream's frames, reserving room for all of them once pass 1 knows the
+/// signal's length.
+impl crate::PassVisitor for FeatureMatrix {
+    fn first_pass_done(&mut self, stats: &crate::SignalStats) {
+        // Reserve exactly, capped so an absurd stream cannot reserve absurd memory.
+        let frames = self.framing.n_frames(stats.len()).min(1 << 22) as usize;
+        self.data
+            .reserve(frames.saturating_sub(self.n_frames()) * self.n_columns);
+    }
+
+    fn frame(&mut self, frame: crate::Frame<'_>) {
+        self.push_frame(frame.features);
     }
 }
 

@@ -492,13 +492,7 @@ fn file_vector(
     short_step: f64,
     compute_beat: bool,
 ) -> Result<(Vec<f64>, Vec<String>), FeatureError> {
-    let in_file = |e: FeatureError| match e {
-        FeatureError::Audio(_) | FeatureError::File { .. } => e,
-        other => FeatureError::File {
-            path: path.to_path_buf(),
-            source: Box::new(other),
-        },
-    };
+    let in_file = |e: FeatureError| e.in_file(path);
     let signal = audio_io::read_mono(path)?;
     let fs = signal.sample_rate();
     if (signal.samples.len() as f64) < f64::from(fs) / 5.0 {

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use audio_io::{AudioError, BlockSource, SampleFormat, StreamInfo};
-use stfeatures::{FeatureError, FeatureExtractor, FeatureMatrix, FrameSpec, N_FEATURES};
+use stfeatures::{
+    FeatureError, FeatureExtractor, FeatureMatrix, FrameSpec, SourcePair, N_FEATURES,
+};
 
 /// An in-memory stream handing out blocks whose sizes cycle through `cuts`.
 struct CutSource {
@@ -96,6 +98,20 @@ fn assert_close(a: &FeatureMatrix, b: &FeatureMatrix, tol: f64, what: &str) {
     }
 }
 
+/// The matrix of `first` streamed through both passes (`second` read by pass 2), samples brought
+/// to the raw scale by `raw_scale` (the stream's own when `None`).
+fn streamed(
+    ex: &mut FeatureExtractor,
+    first: CutSource,
+    second: CutSource,
+    raw_scale: Option<f64>,
+) -> Result<FeatureMatrix, FeatureError> {
+    let scale = raw_scale.unwrap_or_else(|| first.info().raw_scale());
+    let mut matrix = FeatureMatrix::new(ex.framing(), ex.deltas());
+    ex.stream(SourcePair::new(first, second), scale, &mut matrix)?;
+    Ok(matrix)
+}
+
 #[test]
 fn streaming_equals_whole_signal_for_any_block_cuts() {
     let fs = 22050;
@@ -121,18 +137,15 @@ fn streaming_equals_whole_signal_for_any_block_cuts() {
             let mut ex = FeatureExtractor::new(fs, spec)
                 .expect("extractor")
                 .with_deltas(true);
-            let mut first = CutSource::new(&unit, fs, &cuts);
-            let mut second =
-                CutSource::new(&unit, fs, &cuts.iter().rev().copied().collect::<Vec<_>>());
-            let streamed = ex
-                .extract_stream_scaled(&mut first, &mut second, 32768.0)
-                .expect("stream");
+            let first = CutSource::new(&unit, fs, &cuts);
+            let second = CutSource::new(&unit, fs, &cuts.iter().rev().copied().collect::<Vec<_>>());
+            let matrix = streamed(&mut ex, first, second, Some(32768.0)).expect("stream");
             // Identical arithmetic on identical samples: exactly equal.
-            assert_eq!(streamed, reference, "{spec:?} cuts {cuts:?}");
+            assert_eq!(matrix, reference, "{spec:?} cuts {cuts:?}");
             // And via the stream's own raw scale (int16: 2^15).
-            let mut first = CutSource::new(&unit, fs, &cuts);
-            let mut second = CutSource::new(&unit, fs, &cuts);
-            let via_info = ex.extract_stream(&mut first, &mut second).expect("stream");
+            let first = CutSource::new(&unit, fs, &cuts);
+            let second = CutSource::new(&unit, fs, &cuts);
+            let via_info = streamed(&mut ex, first, second, None).expect("stream");
             assert_eq!(via_info, reference);
         }
     }
@@ -164,11 +177,9 @@ fn changed_stream_is_an_error() {
     let fs = 8000;
     let x = quantise16(&noise(4000, 1));
     let mut ex = FeatureExtractor::new(fs, FrameSpec::default()).expect("extractor");
-    let mut first = CutSource::new(&x, fs, &[100]);
-    let mut second = CutSource::new(&x[..3000], fs, &[100]);
-    let err = ex
-        .extract_stream(&mut first, &mut second)
-        .expect_err("changed");
+    let first = CutSource::new(&x, fs, &[100]);
+    let second = CutSource::new(&x[..3000], fs, &[100]);
+    let err = streamed(&mut ex, first, second, None).expect_err("changed");
     assert!(
         matches!(
             err,
@@ -180,11 +191,9 @@ fn changed_stream_is_an_error() {
         ),
         "{err}"
     );
-    let mut other_rate = CutSource::new(&x, 16000, &[100]);
-    let mut second = CutSource::new(&x, 16000, &[100]);
-    let err = ex
-        .extract_stream(&mut other_rate, &mut second)
-        .expect_err("rate");
+    let other_rate = CutSource::new(&x, 16000, &[100]);
+    let second = CutSource::new(&x, 16000, &[100]);
+    let err = streamed(&mut ex, other_rate, second, None).expect_err("rate");
     assert!(matches!(
         err,
         FeatureError::SampleRateMismatch {
@@ -222,11 +231,9 @@ fn short_and_non_finite_signals_are_errors() {
         "{err}"
     );
     // Streaming names the file.
-    let mut first = CutSource::new(&[0.0; 500], 22050, &[64]);
-    let mut second = CutSource::new(&[0.0; 500], 22050, &[64]);
-    let err = ex
-        .extract_stream(&mut first, &mut second)
-        .expect_err("short");
+    let first = CutSource::new(&[0.0; 500], 22050, &[64]);
+    let second = CutSource::new(&[0.0; 500], 22050, &[64]);
+    let err = streamed(&mut ex, first, second, None).expect_err("short");
     assert!(
         err.to_string()
             .starts_with("memory.wav: signal of 500 samples"),

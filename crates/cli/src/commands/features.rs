@@ -36,7 +36,10 @@ pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> 
             | chroma::ChromaError::UnknownTableFormat { .. }),
         ) => Err(err.into()),
         Err(err) => {
-            eprintln!("error: {}", crate::pipeline::error_chain(&args.file, &err));
+            eprintln!(
+                "error: {}",
+                crate::output::one_line(&crate::pipeline::file_error(&args.file, &err))
+            );
             Ok(Outcome::SomeFailed)
         }
     }
@@ -50,12 +53,8 @@ fn mid_term(args: &FeaturesArgs, window: f64, step: f64) -> anyhow::Result<Outco
         .and_then(|signal| {
             let fs = signal.sample_rate();
             let spec = MidTermSpec::seconds(fs, window, step, 0.050, 0.025);
-            mid_feature_extraction(&signal.raw_samples(), fs, &spec).map_err(|e| {
-                stfeatures::FeatureError::File {
-                    path: args.file.clone(),
-                    source: Box::new(e),
-                }
-            })
+            mid_feature_extraction(&signal.raw_samples(), fs, &spec)
+                .map_err(|e| e.in_file(&args.file))
         });
     let mid = match result {
         Ok((mid, _)) => mid,

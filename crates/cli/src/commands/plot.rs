@@ -48,7 +48,7 @@ fn chromagram(args: PlotFileArgs) -> anyhow::Result<Outcome> {
     // Reduced to the picture's columns as the frames stream, so any length fits in memory.
     let (gram, tuning_cents, key) =
         chroma::file_chromagram_and_key(&args.file, &options, figures::CHROMAGRAM_MAX_COLUMNS)
-            .map_err(|e| anyhow::anyhow!(pipeline::error_chain(&args.file, &e)))?;
+            .map_err(|e| anyhow::anyhow!(pipeline::file_error(&args.file, &e)))?;
     let tonal = match options.mode {
         chroma::ChromaMode::Accurate => {
             format!(

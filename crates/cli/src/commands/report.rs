@@ -76,10 +76,13 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
                 .iter()
                 .map(|(p, e)| FailedFile {
                     file: p.display().to_string(),
-                    cause: pipeline::error_chain(p, e)
-                        .strip_prefix(&format!("{}: ", p.display()))
-                        .map(str::to_string)
-                        .unwrap_or_else(|| e.to_string()),
+                    // The file has its own column: the cause without it.
+                    cause: {
+                        let line = pipeline::file_error(p, e);
+                        let prefix = format!("{}: ", p.display());
+                        line.strip_prefix(&prefix)
+                            .map_or(line.clone(), str::to_string)
+                    },
                 })
                 .chain(unreadable.iter().map(|u| FailedFile {
                     file: u.path.display().to_string(),

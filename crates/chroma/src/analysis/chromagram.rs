@@ -2,8 +2,8 @@
 
 use polars::prelude::{Column, DataFrame};
 
+use crate::analysis::pitch_class::{first_argmax, NOTE_NAMES};
 use crate::error::ChromaError;
-use crate::pitch_class::{first_argmax, NOTE_NAMES};
 
 /// A chromagram: one 12-vector of pitch-class energies per analysis frame, index 0 = A
 /// (columns named by [`NOTE_NAMES`]), plus each frame's signal energy for the voicing decision.

@@ -8,13 +8,13 @@ use std::path::Path;
 
 use audio_io::{AudioReader, BlockSource, Recorder};
 use stfeatures::{
-    DeltaRows, FeatureExtractor, FrameSpec, Framing, SignalStats, CHROMA_COLUMNS,
+    DeltaRows, FeatureExtractor, Frame, FrameSpec, Framing, PassVisitor, CHROMA_COLUMNS,
     CHROMA_STD_COLUMN, N_FEATURES,
 };
 
-use crate::accurate::AccurateChroma;
-use crate::table::{check_length, ChromaMode};
-use crate::table_file::{RowWriter, TableFileWriter, TableFormat};
+use crate::analysis::accurate::AccurateChroma;
+use crate::pipeline::analyse::ChromaMode;
+use crate::table::io::{RowWriter, TableFileWriter, TableFormat};
 use crate::{AccurateParams, ChromaError};
 
 /// What the per-frame table of a file holds.
@@ -59,70 +59,78 @@ pub fn for_each_feature_row(
     options: &FrameOptions,
     mut on_row: impl FnMut(&[f64]) -> Result<(), ChromaError>,
 ) -> Result<(usize, Framing), ChromaError> {
-    let audio_err = |source| ChromaError::Audio {
-        path: path.to_path_buf(),
-        source,
-    };
-    let feature_err = |source| ChromaError::Features {
-        path: path.to_path_buf(),
-        source,
-    };
+    feature_rows(path, options, &mut on_row).map_err(|e| e.in_file(path))
+}
+
+fn feature_rows<F: FnMut(&[f64]) -> Result<(), ChromaError>>(
+    path: &Path,
+    options: &FrameOptions,
+    on_row: &mut F,
+) -> Result<(usize, Framing), ChromaError> {
     // A short file's samples are kept for the second pass (one decode, see audio_io::Recorder).
-    let mut reader = Recorder::new(AudioReader::open(path).map_err(audio_err)?);
+    let reader = Recorder::new(AudioReader::open(path)?);
     let fs = reader.info().sample_rate;
     let raw_scale = reader.info().raw_scale();
-    let mut extractor = FeatureExtractor::new(fs, FrameSpec::default()).map_err(feature_err)?;
+    let mut extractor = FeatureExtractor::new(fs, FrameSpec::default())?;
     let framing = extractor.framing();
-    let mut accurate = match options.chroma {
+    let accurate = match options.chroma {
         ChromaMode::Accurate => Some(AccurateChroma::new(fs, &options.accurate)?),
         ChromaMode::Pyaa => None,
     };
-    let mut stats = SignalStats::new();
-    while let Some(block) = reader.next_block().map_err(audio_err)? {
-        stats.push(block, raw_scale).map_err(feature_err)?;
-    }
-    check_length(path, stats.len(), fs)?;
-    let mut second = reader.replay().map_err(audio_err)?;
-
-    let mut rows = RowSink {
-        deltas: options.deltas.then(DeltaRows::new),
-        on_row: &mut on_row,
-        failed: None,
-        rows: 0,
+    let mut rows = FeatureRows {
+        aligner: accurate
+            .as_ref()
+            .map(|a| AccurateAligner::new(framing, a.n_fft(), a.hop())),
+        accurate,
+        sink: RowSink {
+            deltas: options.deltas.then(DeltaRows::new),
+            on_row,
+            failed: None,
+            rows: 0,
+        },
     };
-    let mut aligner = accurate
-        .as_ref()
-        .map(|a| AccurateAligner::new(framing, a.n_fft(), a.hop()));
-    let mut stream = extractor.frame_stream(stats.normalisation(raw_scale));
-    while let Some(block) = second.next_block().map_err(audio_err)? {
-        stream
-            .push_block(block, |frame| match aligner.as_mut() {
-                Some(al) => al.feature_frame(frame.features, &mut rows),
-                None => rows.emit(frame.features),
-            })
-            .map_err(feature_err)?;
-        if let (Some(a), Some(al)) = (accurate.as_mut(), aligner.as_mut()) {
-            a.push_frames(block, |chroma, _| al.accurate_frame(chroma, &mut rows));
+    extractor.stream(reader, raw_scale, &mut rows)?;
+    let FeatureRows {
+        accurate,
+        aligner,
+        mut sink,
+    } = rows;
+    if let (Some(mut a), Some(mut al), None) = (accurate, aligner, sink.failed.as_ref()) {
+        a.finish_frames(|chroma, _| al.accurate_frame(chroma, &mut sink));
+        al.finish(&mut sink);
+    }
+    match sink.failed.take() {
+        Some(e) => Err(e),
+        None => Ok((sink.rows, framing)),
+    }
+}
+
+/// Pass 2 of a file into rows: each feature frame, with the accurate chroma (fed with the same
+/// blocks) put in its chroma columns when asked.
+struct FeatureRows<'a, F> {
+    accurate: Option<AccurateChroma>,
+    aligner: Option<AccurateAligner>,
+    sink: RowSink<'a, F>,
+}
+
+impl<F: FnMut(&[f64]) -> Result<(), ChromaError>> PassVisitor for FeatureRows<'_, F> {
+    fn frame(&mut self, frame: Frame<'_>) {
+        match self.aligner.as_mut() {
+            Some(al) => al.feature_frame(frame.features, &mut self.sink),
+            None => self.sink.emit(frame.features),
         }
-        if let Some(e) = rows.failed.take() {
-            return Err(e);
+    }
+
+    fn second_pass_block(&mut self, block: &[f64]) {
+        if let (Some(a), Some(al)) = (self.accurate.as_mut(), self.aligner.as_mut()) {
+            let sink = &mut self.sink;
+            a.push_frames(block, |chroma, _| al.accurate_frame(chroma, sink));
         }
     }
-    if stream.samples() != stats.len() {
-        return Err(ChromaError::StreamChanged {
-            path: path.to_path_buf(),
-            first: stats.len(),
-            second: stream.samples(),
-        });
+
+    fn stopped(&self) -> bool {
+        self.sink.failed.is_some()
     }
-    if let (Some(a), Some(al)) = (accurate.as_mut(), aligner.as_mut()) {
-        a.finish_frames(|chroma, _| al.accurate_frame(chroma, &mut rows));
-        al.finish(&mut rows);
-    }
-    if let Some(e) = rows.failed.take() {
-        return Err(e);
-    }
-    Ok((rows.rows, framing))
 }
 
 /// Writes `path`'s feature table (see [`for_each_feature_row`]) to `output` atomically, in the

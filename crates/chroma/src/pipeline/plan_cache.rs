@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use realfft::RealFftPlanner;
 use stfeatures::{FeatureError, FeatureExtractor, FrameSpec};
 
-use crate::accurate::{AccurateChroma, AccurateParams};
+use crate::analysis::accurate::{AccurateChroma, AccurateParams};
 use crate::error::ChromaError;
 
 /// Analysers (and feature extractors' sample rates) kept per thread.

@@ -10,7 +10,7 @@ use polars::io::parquet::metadata::FileMetadata;
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
 
 use crate::error::{ChromaError, TableStep};
-use crate::table_file::{dataset_parts, panic_message, TableFormat};
+use crate::table::io::{dataset_parts, panic_message, TableFormat};
 
 /// Rows read at most at once: a larger row group is read in slices of this many rows.
 pub const MAX_CHUNK_ROWS: usize = 1 << 18;
@@ -109,12 +109,12 @@ impl TableChunks {
                         source,
                     })?
                     .len();
-                crate::parquet_check::check_parquet_pages(&mut f, len).map_err(|reason| {
-                    ChromaError::CorruptTable {
+                crate::table::parquet_check::check_parquet_pages(&mut f, len).map_err(
+                    |reason| ChromaError::CorruptTable {
                         path: file.clone(),
                         reason,
-                    }
-                })?;
+                    },
+                )?;
                 let mut reader = ParquetReader::new(f);
                 let metadata = reader.get_metadata().map_err(read_err(&file))?.clone();
                 let schema = reader.schema().map_err(read_err(&file))?;
@@ -163,7 +163,7 @@ impl TableChunks {
     }
 
     /// The first chunk with every column (an empty table if there is no row): to choose the
-    /// feature columns with [`crate::schema::feature_columns`].
+    /// feature columns with [`crate::table::schema::feature_columns`].
     pub fn head(&self) -> Result<DataFrame, ChromaError> {
         match self.chunks(None).next() {
             Some(chunk) => chunk,

@@ -50,7 +50,7 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
         step: TableStep::Write(path.to_path_buf()),
         source,
     };
-    crate::cleanup::write_atomic(path, |out| match format {
+    crate::table::cleanup::write_atomic(path, |out| match format {
         TableFormat::Csv => CsvWriter::new(out)
             .include_header(true)
             .finish(table)
@@ -133,7 +133,7 @@ fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, C
             let len = f.metadata().map_err(io_err)?.len();
             // polars trusts page headers' counts (a negative one aborts the process), so
             // they are checked first.
-            crate::parquet_check::check_parquet_pages(&mut f, len).map_err(|reason| {
+            crate::table::parquet_check::check_parquet_pages(&mut f, len).map_err(|reason| {
                 ChromaError::CorruptTable {
                     path: path.to_path_buf(),
                     reason,
@@ -489,8 +489,8 @@ impl<W: Write> RowWriter<W> {
 #[derive(Debug)]
 pub struct TableFileWriter {
     path: PathBuf,
-    /// Registered with [`crate::cleanup`], so SIGINT/SIGTERM remove it.
-    file: crate::cleanup::AtomicFile,
+    /// Registered with [`crate::table::cleanup`], so SIGINT/SIGTERM remove it.
+    file: crate::table::cleanup::AtomicFile,
     /// Unbuffered: polars writes whole batches and pages, and an unbuffered file reports a
     /// write error (a full disk) when it happens.
     writer: RowWriter<File>,
@@ -500,7 +500,7 @@ impl TableFileWriter {
     /// Starts writing `path` (format from its extension) with columns `names`.
     pub fn create(path: &Path, names: &[&str]) -> Result<Self, ChromaError> {
         let format = TableFormat::from_path(path)?;
-        let file = crate::cleanup::AtomicFile::create(path)?;
+        let file = crate::table::cleanup::AtomicFile::create(path)?;
         let handle = file.file().try_clone().map_err(|e| file.error(e))?;
         let writer =
             RowWriter::new(handle, format, names).map_err(|source| table_err(path, source))?;
@@ -542,7 +542,7 @@ impl TableFileWriter {
 pub struct FrameFileWriter {
     path: PathBuf,
     format: TableFormat,
-    file: crate::cleanup::AtomicFile,
+    file: crate::table::cleanup::AtomicFile,
     sink: Option<(polars::prelude::Schema, RowSink<File>)>,
     rows: u64,
 }
@@ -560,7 +560,7 @@ impl FrameFileWriter {
     /// Starts writing `path` (format from its extension).
     pub fn create(path: &Path) -> Result<Self, ChromaError> {
         let format = TableFormat::from_path(path)?;
-        let file = crate::cleanup::AtomicFile::create(path)?;
+        let file = crate::table::cleanup::AtomicFile::create(path)?;
         Ok(FrameFileWriter {
             path: path.to_path_buf(),
             format,

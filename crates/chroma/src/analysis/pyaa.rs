@@ -10,7 +10,7 @@
 
 use stfeatures::{FeatureMatrix, CHROMA_COLUMNS, FEATURE_NAMES, N_FEATURES};
 
-use crate::chromagram::Chromagram;
+use crate::analysis::chromagram::Chromagram;
 
 /// Column of the frame energy (`sum x^2 / W`) in the 34 features.
 const ENERGY_COLUMN: usize = 1;

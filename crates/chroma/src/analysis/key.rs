@@ -21,8 +21,8 @@
 //! assert_eq!(estimate.key.unwrap().to_string(), "C major");
 //! ```
 
-use crate::chromagram::{Chromagram, VotePolicy};
-use crate::pitch_class::NOTE_NAMES;
+use crate::analysis::chromagram::{Chromagram, VotePolicy};
+use crate::analysis::pitch_class::NOTE_NAMES;
 
 /// Major or minor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,7 +10,7 @@
 //! process killed outright (`SIGKILL`, power loss) leaves its temporary file behind:
 //! [`remove_stale_temps`] removes those of a folder once they are old enough that no live
 //! writer can still own them, and [`is_own_file`] lets folder walks skip them (and the journal
-//! and stamp files of [`crate::journal`]) instead of taking them as input.
+//! and stamp files of [`crate::table::journal`]) instead of taking them as input.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -265,13 +265,13 @@ pub fn remove_live_temps() -> usize {
 }
 
 /// Whether a file name is one of this crate's own hidden files: a temporary output
-/// ([`TEMP_PREFIX`]...), a journal or a stamp file ([`crate::journal`]). Never input.
+/// ([`TEMP_PREFIX`]...), a journal or a stamp file ([`crate::table::journal`]). Never input.
 pub fn is_own_file(name: &OsStr) -> bool {
     let name = name.to_string_lossy();
     name.starts_with(TEMP_PREFIX)
         || (name.starts_with('.')
-            && (name.ends_with(crate::journal::JOURNAL_SUFFIX)
-                || name.ends_with(crate::journal::STAMPS_SUFFIX)))
+            && (name.ends_with(crate::table::journal::JOURNAL_SUFFIX)
+                || name.ends_with(crate::table::journal::STAMPS_SUFFIX)))
 }
 
 /// Removes the temporary files ([`TEMP_PREFIX`]...) directly in `dir` that were last changed

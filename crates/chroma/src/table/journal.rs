@@ -51,13 +51,13 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use polars::prelude::{DataFrame, DataType};
 
-use crate::chromagram::NoteProfile;
+use crate::analysis::chromagram::NoteProfile;
+use crate::analysis::key::{Key, KeyEstimate};
+use crate::analysis::pitch_class::NOTE_NAMES;
 use crate::error::ChromaError;
-use crate::key::{Key, KeyEstimate};
-use crate::pitch_class::NOTE_NAMES;
-use crate::table::{
-    analyze_files_each, table_of_options, AnalysisBatch, FileAnalysis, ProfileKind, TableOptions,
-};
+use crate::pipeline::{FileAnalysis, ProfileKind, TableOptions};
+use crate::table::batch::{analyze_files_each, AnalysisBatch};
+use crate::table::build::table_of_options;
 
 /// The journal's file name ends with this (after `.` and the output's file name).
 pub const JOURNAL_SUFFIX: &str = ".chromacluster-journal";
@@ -82,7 +82,7 @@ fn hidden_beside(output: &Path, suffix: &str) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    crate::cleanup::parent_dir(output).join(format!(".{name}{suffix}"))
+    crate::table::cleanup::parent_dir(output).join(format!(".{name}{suffix}"))
 }
 
 /// What identifies a version of a file: its size and modification time.
@@ -388,7 +388,7 @@ impl Journal {
             file.seek(SeekFrom::Start(0)).map_err(&err)?;
             file.write_all(header.as_bytes()).map_err(&err)?;
             file.sync_all().map_err(&err)?;
-            sync_dir(crate::cleanup::parent_dir(output));
+            sync_dir(crate::table::cleanup::parent_dir(output));
         }
         Ok((
             Journal {
@@ -495,7 +495,7 @@ fn write_stamps(
         push_stamp(&mut text, Some(*stamp));
         text.push('\n');
     }
-    crate::cleanup::write_atomic(&path, |out| {
+    crate::table::cleanup::write_atomic(&path, |out| {
         out.write_all(text.as_bytes())
             .map_err(|source| io_err(&path)(source))
     })
@@ -564,7 +564,7 @@ pub fn analyses_of_table(
         .collect::<Result<_, String>>()?;
     let stats: Option<Vec<(Vec<f64>, Vec<f64>)>> = if options.feature_stats {
         Some(
-            crate::pyaa::feature_names()
+            crate::analysis::pyaa::feature_names()
                 .iter()
                 .map(|n| Ok((floats(&format!("{n}_mean"))?, floats(&format!("{n}_std"))?)))
                 .collect::<Result<_, String>>()?,
@@ -733,7 +733,7 @@ impl DurableRun {
         options: &TableOptions,
         notes: &mut Vec<String>,
     ) -> Result<Previous, ChromaError> {
-        let table = crate::table_file::read_table(output)?;
+        let table = crate::table::io::read_table(output)?;
         let files: HashSet<String> =
             match table.column("file").and_then(|c| c.cast(&DataType::String)) {
                 Ok(c) => c
@@ -944,7 +944,7 @@ impl DurableRun {
     /// and returns the table.
     pub fn finish(mut self, report: &DurableReport) -> Result<DataFrame, ChromaError> {
         let mut table = table_of_options(&report.batch.analyses, &self.options)?;
-        crate::table_file::write_table(&mut table, &self.output)?;
+        crate::table::io::write_table(&mut table, &self.output)?;
         write_stamps(
             &self.output,
             &options_fingerprint(&self.options),

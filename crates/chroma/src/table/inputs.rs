@@ -84,7 +84,8 @@ pub fn audio_files(paths: &[PathBuf]) -> AudioFiles {
                     continue;
                 }
             };
-            if !entry.file_type().is_file() || crate::cleanup::is_own_file(entry.file_name()) {
+            if !entry.file_type().is_file() || crate::table::cleanup::is_own_file(entry.file_name())
+            {
                 continue;
             }
             if has_extension(entry.path(), AUDIO_EXTENSIONS) {

@@ -1,6 +1,6 @@
 //! The accurate chroma: spectral peaks at their interpolated true frequency, summed into the
 //! pitch class of that frequency (equal temperament; A4 estimated from the file's own peaks by
-//! default, see [`crate::tuning`], or fixed).
+//! default, see [`crate::analysis::tuning`], or fixed).
 
 use std::f64::consts::PI;
 use std::sync::Arc;
@@ -8,9 +8,9 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
-use crate::chromagram::Chromagram;
+use crate::analysis::chromagram::Chromagram;
+use crate::analysis::tuning::{cents_of_a4, TuningHistogram};
 use crate::error::ChromaError;
-use crate::tuning::{cents_of_a4, TuningHistogram};
 
 /// Longest window (= FFT length) [`AccurateChroma::new`] accepts: 2^21 samples (16 MB per
 /// buffer; 10 s at 192 kHz). The window is sized from the sample rate, so it must be bounded
@@ -659,7 +659,7 @@ fn add_cosine_weighted(chroma: &mut [f64; 12], semis: f64, power: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pitch_class::{first_argmax, pitch_class_of_midi};
+    use crate::analysis::pitch_class::{first_argmax, pitch_class_of_midi};
 
     fn tone(freq: f64, fs: u32, secs: f64) -> Vec<f64> {
         let n = (secs * fs as f64) as usize;

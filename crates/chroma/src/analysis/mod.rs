@@ -1,0 +1,16 @@
+//! The algorithms: chroma, tuning, keys and note profiles computed from samples. Nothing here
+//! opens a file or builds a table.
+//!
+//! - [`accurate`]: the default chroma ([`accurate::AccurateChroma`]): spectral peaks at their interpolated
+//!   frequency, summed into their equal-tempered pitch class, frames streamed to a callback.
+//! - [`pyaa`]: pyAudioAnalysis's chroma columns (from `stfeatures`) as a [`chromagram::Chromagram`].
+//! - [`chromagram`]: frames x 12, and the per-file [`chromagram::NoteProfile`] built from frames as they
+//!   stream.
+//! - [`tuning`], [`key`], [`pitch_class`]: the reference pitch, keys and note names.
+
+pub mod accurate;
+pub mod chromagram;
+pub mod key;
+pub mod pitch_class;
+pub mod pyaa;
+pub mod tuning;

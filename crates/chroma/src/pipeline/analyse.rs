@@ -1,0 +1,436 @@
+//! One file's analysis: decoded (once when it fits the replay budget), its chroma frames
+//! streamed into a note profile, a key and, when asked, the 34 features' statistics.
+
+use std::path::Path;
+
+use audio_io::{AudioReader, BlockSource, Recorder};
+
+use stfeatures::{FeatureError, FeatureExtractor, Frame, FrameSpec, PassVisitor, SignalStats};
+
+use crate::analysis::accurate::{AccurateChroma, AccurateParams};
+use crate::analysis::chromagram::{
+    Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder, VotePolicy,
+};
+use crate::analysis::key::{KeyEstimate, KeyFinder};
+use crate::analysis::pyaa::{self, FeatureStats};
+use crate::error::ChromaError;
+use crate::pipeline::plan_cache;
+
+/// Which chroma the profile is computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChromaMode {
+    /// The accurate chroma ([`AccurateChroma`]).
+    #[default]
+    Accurate,
+    /// pyAudioAnalysis's chroma columns (features 21..32 of `stfeatures`), quirks included.
+    Pyaa,
+}
+
+impl std::str::FromStr for ChromaMode {
+    type Err = String;
+    /// Parses `"accurate"` or `"pyaa"`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "accurate" => Ok(ChromaMode::Accurate),
+            "pyaa" => Ok(ChromaMode::Pyaa),
+            other => Err(format!(
+                "unknown chroma mode {other:?} (expected \"accurate\" or \"pyaa\")"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for ChromaMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ChromaMode::Accurate => "accurate",
+            ChromaMode::Pyaa => "pyaa",
+        })
+    }
+}
+
+/// Which profile fills the 12 note columns of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProfileKind {
+    /// [`NoteProfile::dominant`]: share of voting frames in which each note is the most prominent.
+    #[default]
+    Dominant,
+    /// [`NoteProfile::mean_chroma`]: the mean normalised chroma (soft profile).
+    MeanChroma,
+}
+
+/// Options for analysing files and building the table.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TableOptions {
+    /// Chroma used (default accurate).
+    pub mode: ChromaMode,
+    /// Which frames vote (default: voiced frames only).
+    pub votes: VotePolicy,
+    /// Which profile fills the note columns (default dominant-note shares).
+    pub profile: ProfileKind,
+    /// Add the per-file mean and population std (ddof 0) of the 34 short-term features
+    /// (`<feature>_mean`, `<feature>_std`, 68 columns).
+    pub feature_stats: bool,
+    /// Parameters of the accurate chroma (its tuning: estimated by default).
+    pub accurate: AccurateParams,
+    /// How each file's key is estimated (accurate chroma only).
+    pub key: KeyFinder,
+    /// Key-free profiles: [`crate::table_of_options`] rotates each file's 12 note columns so that its
+    /// estimated tonic comes first and names them by scale degree ([`crate::DEGREE_NAMES`]).
+    pub relative: bool,
+}
+
+impl TableOptions {
+    /// The reference's table (`seed_table.csv`): pyaa chroma, every frame votes (silence = A),
+    /// dominant-note shares.
+    pub fn reference() -> Self {
+        TableOptions {
+            mode: ChromaMode::Pyaa,
+            votes: VotePolicy::AllFrames,
+            ..TableOptions::default()
+        }
+    }
+
+    /// These options with the accurate chroma's tuning chosen by `tuning` (`--tuning`, `--a4`).
+    pub fn with_tuning(mut self, tuning: crate::TuningChoice) -> Self {
+        tuning.apply(&mut self.accurate);
+        self
+    }
+}
+
+/// The analysis of one file: one table row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileAnalysis {
+    /// The file's path as given (lossy UTF-8).
+    pub file: String,
+    /// Its note profile.
+    pub profile: NoteProfile,
+    /// Duration in seconds (decoded samples / sample rate).
+    pub duration_s: f64,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// The tuning the pitch classes were measured against, cents from A4 = 440 Hz (estimated
+    /// by default; 0 in pyaa mode or without pitched content).
+    pub tuning_cents: f64,
+    /// The estimated key ([`KeyEstimate::NONE`] in pyaa mode: pyAudioAnalysis's chroma is
+    /// offset from the true pitch classes).
+    pub key: KeyEstimate,
+    /// With [`TableOptions::feature_stats`]: `(mean, std)` of each of the 34 short-term features
+    /// over the file's frames, in `stfeatures::FEATURE_NAMES` order.
+    pub feature_stats: Option<Vec<(f64, f64)>>,
+}
+
+/// The text of a path in the table's `file` column: the path itself when it is valid UTF-8;
+/// otherwise its valid parts with each byte that is not UTF-8 written as `\xNN`, so that two
+/// names differing only in such bytes stay two different rows (a lossy conversion would make
+/// both `\u{FFFD}`).
+pub fn file_label(path: &Path) -> String {
+    if let Some(text) = path.to_str() {
+        return text.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::fmt::Write;
+        use std::os::unix::ffi::OsStrExt;
+        let mut label = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            label.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                let _ = write!(label, "\\x{byte:02X}");
+            }
+        }
+        label
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned()
+    }
+}
+
+/// Analyses one file and computes its profile.
+///
+/// Accurate mode without statistics decodes the file once, streamed. Otherwise the analysis
+/// makes two passes, as `stfeatures` does: pass 1 gathers the mean and peak the reference's
+/// normalisation needs (and feeds the accurate analyser), pass 2 computes the 34 short-term
+/// features frame by frame (pyaa chroma, energy, statistics) without storing the matrix. A
+/// file whose samples fit in [`audio_io::DEFAULT_REPLAY_BYTES`] is decoded once, its samples
+/// kept for pass 2 ([`audio_io::Recorder`]); a longer one is decoded again. The
+/// profile is built as frames arrive ([`NoteProfileBuilder`]), so memory does not grow with
+/// the file's length.
+pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis, ChromaError> {
+    let mut builder = NoteProfileBuilder::new(options.votes);
+    let decoded = decode_and_analyse(path, options, &mut |c, e| builder.push(c, e))?;
+    let profile = builder.finish();
+    // The key summary is the mean normalised chroma of the voting frames, which the streamed
+    // profile already holds (`KeyFinder::summary` of the whole chromagram, without its
+    // final-chord weight).
+    let key = match options.mode {
+        ChromaMode::Accurate => options.key.estimate(&profile.mean_chroma),
+        ChromaMode::Pyaa => KeyEstimate::NONE,
+    };
+    Ok(FileAnalysis {
+        file: file_label(path),
+        profile,
+        duration_s: decoded.n_samples as f64 / f64::from(decoded.sample_rate),
+        sample_rate: decoded.sample_rate,
+        tuning_cents: decoded.tuning_cents,
+        key,
+        feature_stats: decoded.feature_stats,
+    })
+}
+
+/// The key of a file's chromagram: estimated from the accurate chroma only.
+fn key_of(gram: &Chromagram, options: &TableOptions) -> KeyEstimate {
+    match options.mode {
+        ChromaMode::Accurate => options.key.estimate_chromagram(gram, &options.votes),
+        ChromaMode::Pyaa => KeyEstimate::NONE,
+    }
+}
+
+/// The chromagram of a file in `options.mode` (accurate: frames of
+/// [`AccurateChroma::n_fft`] samples every [`AccurateChroma::hop`]; pyaa: 50 ms / 25 ms frames),
+/// held whole in memory. `options.votes` and `options.profile` are not used. For a picture of
+/// a long file use [`file_chromagram_columns`], whose memory does not grow with the length.
+pub fn file_chromagram(path: &Path, options: &TableOptions) -> Result<Chromagram, ChromaError> {
+    let options = TableOptions {
+        feature_stats: false,
+        ..*options
+    };
+    let mut gram = Chromagram::default();
+    let decoded = decode_and_analyse(path, &options, &mut |c, e| gram.push(*c, e))?;
+    gram.set_tuning_cents(decoded.tuning_cents);
+    Ok(gram.with_hop_s(decoded.hop_s))
+}
+
+/// The chromagram of a file (as [`file_chromagram`]) reduced as it streams to at most
+/// `max_columns` columns of averaged frames ([`ChromagramColumns`]), e.g. one per pixel of a
+/// picture: memory is bounded by `max_columns` whatever the file's length.
+pub fn file_chromagram_columns(
+    path: &Path,
+    options: &TableOptions,
+    max_columns: usize,
+) -> Result<ChromagramColumns, ChromaError> {
+    let options = TableOptions {
+        feature_stats: false,
+        ..*options
+    };
+    Ok(file_chromagram_and_key(path, &options, max_columns)?.0)
+}
+
+/// [`file_chromagram_columns`] plus, from the same single decoding, the file's tuning in cents
+/// and its key (accurate mode; [`KeyEstimate::NONE`] in pyaa mode), e.g. for a chromagram's
+/// title.
+pub fn file_chromagram_and_key(
+    path: &Path,
+    options: &TableOptions,
+    max_columns: usize,
+) -> Result<(ChromagramColumns, f64, KeyEstimate), ChromaError> {
+    let options = TableOptions {
+        feature_stats: false,
+        ..*options
+    };
+    let mut columns = ChromagramColumns::new(0.0, max_columns);
+    let mut builder = NoteProfileBuilder::new(options.votes);
+    let decoded = decode_and_analyse(path, &options, &mut |c, e| {
+        columns.push(c);
+        builder.push(c, e);
+    })?;
+    let key = match options.mode {
+        ChromaMode::Accurate => options.key.estimate(&builder.finish().mean_chroma),
+        ChromaMode::Pyaa => KeyEstimate::NONE,
+    };
+    Ok((columns.with_hop_s(decoded.hop_s), decoded.tuning_cents, key))
+}
+
+/// What decoding and analysing one file gives besides its chroma frames.
+struct DecodedAnalysis {
+    sample_rate: u32,
+    n_samples: u64,
+    /// Seconds between chroma frames.
+    hop_s: f64,
+    /// The tuning the accurate chroma used (0 in pyaa mode).
+    tuning_cents: f64,
+    feature_stats: Option<Vec<(f64, f64)>>,
+}
+
+/// Decodes `path` and hands each chroma frame of `options.mode` (12 values and the frame's
+/// energy) to `on_frame`, in order; nothing per frame is kept. The accurate analyser and the
+/// feature extractor are this thread's, planned once per thread and sample rate
+/// ([`crate::pipeline::plan_cache`]). Every error names the file once.
+fn decode_and_analyse(
+    path: &Path,
+    options: &TableOptions,
+    on_frame: &mut dyn FnMut(&[f64; 12], f64),
+) -> Result<DecodedAnalysis, ChromaError> {
+    let analysed = AudioReader::open(path)
+        .map_err(ChromaError::from)
+        .and_then(|reader| {
+            let fs = reader.info().sample_rate;
+            match options.mode {
+                ChromaMode::Accurate => plan_cache::with_accurate(fs, &options.accurate, |a| {
+                    decode_and_analyse_with(options, reader, Some(a), on_frame)
+                })?,
+                ChromaMode::Pyaa => decode_and_analyse_with(options, reader, None, on_frame),
+            }
+        });
+    analysed.map_err(|e| e.in_file(path))
+}
+
+/// [`decode_and_analyse`] from the opened `reader`, with the accurate analyser in accurate mode.
+///
+/// Accurate mode without statistics decodes once and needs no second pass. Otherwise the file
+/// goes through `stfeatures`' two-pass stream ([`FeatureExtractor::stream`]): the accurate
+/// analyser sees pass 1's blocks, the pyaa chroma and the statistics come from pass 2's frames.
+fn decode_and_analyse_with(
+    options: &TableOptions,
+    mut reader: AudioReader,
+    accurate: Option<&mut AccurateChroma>,
+    on_frame: &mut dyn FnMut(&[f64; 12], f64),
+) -> Result<DecodedAnalysis, ChromaError> {
+    let fs = reader.info().sample_rate;
+    let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
+    if !needs_features {
+        let mut n_samples = 0u64;
+        let mut accurate = accurate;
+        while let Some(block) = reader.next_block()? {
+            n_samples += block.len() as u64;
+            if let Some(a) = accurate.as_mut() {
+                a.push_frames(block, &mut *on_frame);
+            }
+        }
+        check_length(n_samples, fs)?;
+        let (tuning_cents, hop_s) = match accurate {
+            Some(a) => (a.finish_frames(&mut *on_frame), a.hop_s()),
+            None => (0.0, 0.0),
+        };
+        return Ok(DecodedAnalysis {
+            sample_rate: fs,
+            n_samples,
+            hop_s,
+            tuning_cents,
+            feature_stats: None,
+        });
+    }
+
+    let raw_scale = reader.info().raw_scale();
+    let mut visitor = PassesOfOneFile {
+        accurate,
+        on_frame,
+        pyaa_frames: options.mode == ChromaMode::Pyaa,
+        stats: FeatureStats::new(),
+        tuning_cents: 0.0,
+    };
+    let (summary, step) = plan_cache::with_extractor(fs, |extractor| {
+        let summary = extractor.stream(Recorder::new(reader), raw_scale, &mut visitor)?;
+        Ok::<_, FeatureError>((summary, extractor.framing().step()))
+    })??;
+    let hop_s = match visitor.accurate.as_ref() {
+        Some(a) => a.hop_s(),
+        None => step as f64 / f64::from(fs),
+    };
+    Ok(DecodedAnalysis {
+        sample_rate: fs,
+        n_samples: summary.samples,
+        hop_s,
+        tuning_cents: visitor.tuning_cents,
+        feature_stats: options.feature_stats.then(|| visitor.stats.finish()),
+    })
+}
+
+/// One file's two passes: the accurate analyser fed with pass 1's blocks (its tuning known, and
+/// its held frames released, once pass 1 ends); pass 2's frames give the pyaa chroma frames
+/// (pyaa mode) and the feature statistics.
+struct PassesOfOneFile<'a, 'f> {
+    accurate: Option<&'a mut AccurateChroma>,
+    on_frame: &'f mut dyn FnMut(&[f64; 12], f64),
+    pyaa_frames: bool,
+    stats: FeatureStats,
+    tuning_cents: f64,
+}
+
+impl PassVisitor for PassesOfOneFile<'_, '_> {
+    fn first_pass_block(&mut self, block: &[f64]) {
+        if let Some(a) = self.accurate.as_mut() {
+            a.push_frames(block, &mut *self.on_frame);
+        }
+    }
+
+    fn first_pass_done(&mut self, _stats: &SignalStats) {
+        if let Some(a) = self.accurate.as_mut() {
+            self.tuning_cents = a.finish_frames(&mut *self.on_frame);
+        }
+    }
+
+    fn frame(&mut self, frame: Frame<'_>) {
+        if self.pyaa_frames {
+            (self.on_frame)(
+                &pyaa::chroma_of_row(frame.features),
+                pyaa::energy_of_row(frame.features),
+            );
+        }
+        self.stats.push(frame.features);
+    }
+}
+
+/// Analyses an in-memory mono signal (samples in [-1, 1]) named `file`, as [`analyze_file`]
+/// would analyse a file holding it. For the pyaa chroma and the feature statistics the samples
+/// are brought to 16-bit PCM's raw scale (times 2^15), as the reference read 16-bit files.
+pub fn analyze_samples(
+    file: &str,
+    samples: &[f64],
+    sample_rate: u32,
+    options: &TableOptions,
+) -> Result<FileAnalysis, ChromaError> {
+    analyse_samples(file, samples, sample_rate, options).map_err(|e| e.in_file(Path::new(file)))
+}
+
+fn analyse_samples(
+    file: &str,
+    samples: &[f64],
+    sample_rate: u32,
+    options: &TableOptions,
+) -> Result<FileAnalysis, ChromaError> {
+    check_length(samples.len() as u64, sample_rate)?;
+    let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
+    let matrix = if needs_features {
+        let raw: Vec<f64> = samples.iter().map(|x| x * 32768.0).collect();
+        let matrix = FeatureExtractor::new(sample_rate, FrameSpec::default())
+            .and_then(|mut e| e.extract(&raw))?;
+        Some(matrix)
+    } else {
+        None
+    };
+    let gram = match (&matrix, options.mode) {
+        (Some(m), ChromaMode::Pyaa) => pyaa::pyaa_chromagram(m),
+        _ => plan_cache::with_accurate(sample_rate, &options.accurate, |a| a.chromagram(samples))?,
+    };
+    let feature_stats = match (&matrix, options.feature_stats) {
+        (Some(m), true) => {
+            let mut stats = FeatureStats::new();
+            for row in m.rows() {
+                stats.push(row);
+            }
+            Some(stats.finish())
+        }
+        _ => None,
+    };
+    Ok(FileAnalysis {
+        file: file.to_string(),
+        profile: gram.note_profile(&options.votes),
+        duration_s: samples.len() as f64 / f64::from(sample_rate),
+        sample_rate,
+        tuning_cents: gram.tuning_cents(),
+        key: key_of(&gram, options),
+        feature_stats,
+    })
+}
+
+/// Rejects a signal of `n` samples shorter than one frame of the reference's framing
+/// ([`FrameSpec::default`]: `int(0.050 fs)` samples), as its two-pass stream does.
+pub(crate) fn check_length(n: u64, sample_rate: u32) -> Result<(), FeatureError> {
+    let window = FrameSpec::default().resolve(sample_rate)?.window();
+    if n < window as u64 {
+        return Err(FeatureError::SignalTooShort { samples: n, window });
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! The table: its schema (defined once, [`schema`]), the batch that fills it ([`batch`]: many
+//! files in parallel), rows stacked into a polars DataFrame ([`build`]), and its files: CSV,
+//! Parquet and JSON read and written atomically ([`io`], [`cleanup`]), Parquet read a row group
+//! at a time ([`chunks`]) and checked before polars reads it ([`parquet_check`]), resumable
+//! batches and `--update` ([`journal`]), shards ([`shard`]) and the audio files of a folder
+//! ([`inputs`]).
+
+pub mod batch;
+pub mod build;
+pub mod chunks;
+pub mod cleanup;
+pub mod inputs;
+pub mod io;
+pub mod journal;
+pub(crate) mod parquet_check;
+pub mod schema;
+pub mod shard;
