@@ -35,6 +35,7 @@ struct TimeFeatures {
 }
 
 impl TimeFeatures {
+    #[inline]
     fn of(frame: &[f64]) -> Self {
         let mut blocks = [0.0; ENTROPY_BLOCKS];
         let sum_sq = block_energies(frame, &mut blocks);
@@ -136,22 +137,26 @@ impl FrameAnalyser {
     }
 
     /// True if frames are analysed in packed pairs.
+    #[inline]
     pub(crate) fn pairs(&self) -> bool {
         self.packed_fft.is_some()
     }
 
     /// Starts a new signal: its first frame has no previous spectrum (flux 0).
+    #[inline]
     pub(crate) fn start_signal(&mut self) {
         self.has_previous = false;
     }
 
     /// The 34 features of the frame just analysed (valid inside an `emit` callback).
+    #[inline]
     pub(crate) fn features(&self) -> &[f64; N_FEATURES] {
         &self.features
     }
 
     /// The magnitude spectrum `X_k = |FFT(x)_k| / nfft` of the frame just analysed (valid inside
     /// an `emit` callback).
+    #[inline]
     pub(crate) fn spectrum(&self) -> &[f64] {
         &self.spectrum
     }
@@ -184,6 +189,7 @@ impl FrameAnalyser {
     }
 
     /// Stores the first frame of a pair (odd windows only) until its partner arrives.
+    #[inline]
     pub(crate) fn hold(&mut self, frame: &[f64]) {
         self.pending = TimeFeatures::of(frame);
         for (z, &a) in self.packed.iter_mut().zip(frame) {
@@ -282,6 +288,7 @@ impl FrameAnalyser {
     }
 
     /// The current spectrum becomes the previous one (for the next frame's flux).
+    #[inline]
     fn next_frame(&mut self) {
         std::mem::swap(&mut self.spectrum, &mut self.previous);
         self.previous_sum = self.spectrum_sum;
