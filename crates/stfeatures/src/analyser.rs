@@ -237,12 +237,20 @@ impl FrameAnalyser {
         let w = self.packed.len();
         let scale = 0.5 / self.spectrum.len() as f64;
         let z = &self.packed;
+        // Squared magnitudes first (the mirrored index keeps this loop scalar), then the square
+        // roots in plain loops that always vectorise, whatever the caller this is inlined into.
         for (k, (a, b)) in self.spectrum.iter_mut().zip(&mut self.second).enumerate() {
             let (p, q) = (z[k], z[if k == 0 { 0 } else { w - k }]);
             let (ar, ai) = (p.re + q.re, p.im - q.im);
             let (br, bi) = (p.im + q.im, p.re - q.re);
-            *a = (ar * ar + ai * ai).sqrt() * scale;
-            *b = (br * br + bi * bi).sqrt() * scale;
+            *a = ar * ar + ai * ai;
+            *b = br * br + bi * bi;
+        }
+        for v in self.spectrum.iter_mut() {
+            *v = v.sqrt() * scale;
+        }
+        for v in self.second.iter_mut() {
+            *v = v.sqrt() * scale;
         }
         self.spectral_features(first);
         emit(self);
