@@ -5,14 +5,17 @@
 //!    (default 180) of music: cadences in four keys (the `rss` task's organ and pluck), stereo,
 //!    16-bit, sample rates cycling 44.1, 48, 22.05 and 32 kHz; even files FLAC (in process),
 //!    odd files MP3 (128 kb/s through `ffmpeg`, or FLAC too when ffmpeg is absent, said so).
-//! 2. For 1 and 2 worker threads: the time symphonia alone takes to decode every file
+//! 2. One song (`--seconds`, 44.1 kHz stereo) as WAV, FLAC and MP3: `chromacluster notes SONG
+//!    --jobs 1` against librosa's two pipelines on one worker, the best of `--song-rounds`
+//!    (default 5) runs each.
+//! 3. For 1 and 2 worker threads: the time symphonia alone takes to decode every file
 //!    (`audio_io::AudioReader`, files spread over the threads), the release `chromacluster
 //!    notes DIR --jobs N`, and librosa's `chroma_stft` and `chroma_cqt` pipelines (load at the
 //!    file's rate, chroma, mean over frames) with joblib on N workers over the first
 //!    `--librosa-files` files (default all; skipped with the reason printed when Python or
-//!    librosa is missing). Files per second, realtime factor (audio seconds per wall second)
+//!    librosa is missing; Python is `--python PATH`, default `python3`). Files per second, realtime factor (audio seconds per wall second)
 //!    and the ratios.
-//! 3. Scaling: `notes` on 2 threads over 10, 100 and 1,000 files of `--scale-seconds` (default
+//! 4. Scaling: `notes` on 2 threads over 10, 100 and 1,000 files of `--scale-seconds` (default
 //!    10) seconds (up to `--scale-max`, default 1000), and on one thread over one 44.1 kHz FLAC
 //!    of 1 minute, 10 minutes and 3 hours (up to `--long-max-s`, default 10800): the time per
 //!    second of audio.
@@ -39,6 +42,24 @@ struct Options {
     scale_seconds: f64,
     scale_max: usize,
     long_max_s: f64,
+    python: String,
+    /// The `chromacluster` binary to time (`--bin PATH`; default: built by `cargo build --release`).
+    binary: Option<PathBuf>,
+    song_rounds: usize,
+    /// Sections to run (`--only song,library,scaling,long`; default all).
+    only: Vec<String>,
+}
+
+impl Options {
+    fn runs(&self, section: &str) -> bool {
+        let listed = self.only.iter().filter(|s| *s != "generate").count();
+        listed == 0 || self.only.iter().any(|s| s == section)
+    }
+
+    /// `--only ...,generate`: write the files of the sections, time nothing.
+    fn generate_only(&self) -> bool {
+        self.only.iter().any(|s| s == "generate")
+    }
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -49,6 +70,10 @@ fn parse(args: &[String]) -> Result<Options> {
         scale_seconds: 10.0,
         scale_max: 1000,
         long_max_s: 10800.0,
+        python: "python3".to_owned(),
+        binary: None,
+        song_rounds: 5,
+        only: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -61,16 +86,28 @@ fn parse(args: &[String]) -> Result<Options> {
             "--scale-seconds" => o.scale_seconds = value.parse().with_context(bad)?,
             "--scale-max" => o.scale_max = value.parse().with_context(bad)?,
             "--long-max-s" => o.long_max_s = value.parse().with_context(bad)?,
+            "--python" => o.python = value.clone(),
+            "--bin" => o.binary = Some(PathBuf::from(value)),
+            "--only" => {
+                o.only = value.split(',').map(str::to_owned).collect();
+                if let Some(s) = o.only.iter().find(|s| {
+                    !["song", "library", "scaling", "long", "generate"].contains(&s.as_str())
+                }) {
+                    bail!("unknown section {s} (song, library, scaling, long, generate)");
+                }
+            }
+            "--song-rounds" => o.song_rounds = value.parse().with_context(bad)?,
             _ => bail!("unknown option {flag}"),
         }
     }
     if o.files == 0
+        || o.song_rounds == 0
         || o.seconds.is_nan()
         || o.seconds <= 0.0
         || o.scale_seconds.is_nan()
         || o.scale_seconds <= 0.0
     {
-        bail!("--files, --seconds and --scale-seconds must be positive");
+        bail!("--files, --seconds, --scale-seconds and --song-rounds must be positive");
     }
     Ok(o)
 }
@@ -131,6 +168,24 @@ fn write_flac(path: &Path, music: &mut Music, start: usize, frames: usize, fs: u
     Ok(())
 }
 
+fn write_wav(path: &Path, music: &mut Music, start: usize, frames: usize, fs: u32) -> Result<()> {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: fs,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec)?;
+    music.render(start, frames, fs, &mut |block| {
+        for &s in block {
+            writer.write_sample(s as i16)?;
+        }
+        Ok(())
+    })?;
+    writer.finalize()?;
+    Ok(())
+}
+
 fn write_mp3(path: &Path, music: &mut Music, start: usize, frames: usize, fs: u32) -> Result<()> {
     let mut child = Command::new("ffmpeg")
         .args(["-loglevel", "error", "-y", "-f", "s16le", "-ar"])
@@ -168,31 +223,52 @@ fn write_mp3(path: &Path, music: &mut Music, start: usize, frames: usize, fs: u3
 /// total seconds of audio.
 fn collection(dir: &Path, n: usize, seconds: f64, mp3: bool) -> Result<(Vec<PathBuf>, f64)> {
     std::fs::create_dir_all(dir)?;
-    let mut musics: Vec<(u32, Music)> = Vec::new();
     let mut paths = Vec::with_capacity(n);
     let mut total = 0.0;
     for i in 0..n {
         let fs = RATES[i % RATES.len()];
         let ext = if mp3 && i % 2 == 1 { "mp3" } else { "flac" };
-        let path = dir.join(format!("{i:05}_{fs}.{ext}"));
-        let frames = (seconds * f64::from(fs)) as usize;
-        total += frames as f64 / f64::from(fs);
-        if !path.exists() {
-            if !musics.iter().any(|(r, _)| *r == fs) {
-                musics.push((fs, Music::new(fs)));
-            }
-            let music = &mut musics.iter_mut().find(|(r, _)| *r == fs).expect("added").1;
-            let start = (i * 7919 * fs as usize / 1000) % music.len();
-            let tmp = path.with_extension(format!("partial.{ext}"));
-            if ext == "mp3" {
-                write_mp3(&tmp, music, start, frames, fs)?;
-            } else {
-                write_flac(&tmp, music, start, frames, fs)?;
-            }
-            std::fs::rename(&tmp, &path)?;
-        }
-        paths.push(path);
+        paths.push(dir.join(format!("{i:05}_{fs}.{ext}")));
+        total += (seconds * f64::from(fs)) as usize as f64 / f64::from(fs);
     }
+    // The missing files, written on every core (each thread renders its own patterns).
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let paths_ref = &paths;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                s.spawn(move || -> Result<()> {
+                    let mut musics: Vec<(u32, Music)> = Vec::new();
+                    for (i, path) in paths_ref.iter().enumerate().skip(k).step_by(threads) {
+                        if path.exists() {
+                            continue;
+                        }
+                        let fs = RATES[i % RATES.len()];
+                        let frames = (seconds * f64::from(fs)) as usize;
+                        if !musics.iter().any(|(r, _)| *r == fs) {
+                            musics.push((fs, Music::new(fs)));
+                        }
+                        let music =
+                            &mut musics.iter_mut().find(|(r, _)| *r == fs).expect("added").1;
+                        let start = (i * 7919 * fs as usize / 1000) % music.len();
+                        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("flac");
+                        let tmp = path.with_extension(format!("partial.{ext}"));
+                        if ext == "mp3" {
+                            write_mp3(&tmp, music, start, frames, fs)?;
+                        } else {
+                            write_flac(&tmp, music, start, frames, fs)?;
+                        }
+                        std::fs::rename(&tmp, path)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("generating thread")?;
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
     Ok((paths, total))
 }
 
@@ -244,7 +320,7 @@ import json, sys, time
 import numpy as np
 import librosa
 from joblib import Parallel, delayed
-jobs, kind, paths = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+jobs, kind, rounds, paths = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 def one(p):
     y, sr = librosa.load(p, sr=None, mono=True)
     if kind == "stft":
@@ -253,26 +329,36 @@ def one(p):
         c = librosa.feature.chroma_cqt(y=y, sr=sr)
     return c.mean(axis=1)
 Parallel(n_jobs=jobs)(delayed(one)(p) for p in paths[:jobs])  # start workers, warm caches
-t = time.perf_counter()
-Parallel(n_jobs=jobs)(delayed(one)(p) for p in paths)
-print(json.dumps({"seconds": time.perf_counter() - t, "version": librosa.__version__}))
+best = float("inf")
+for _ in range(rounds):
+    t = time.perf_counter()
+    Parallel(n_jobs=jobs)(delayed(one)(p) for p in paths)
+    best = min(best, time.perf_counter() - t)
+print(json.dumps({"seconds": best, "version": librosa.__version__}))
 "#;
 
-/// Wall seconds of librosa's pipeline `kind` over `paths` on `jobs` joblib workers, or why not.
-fn librosa_time(paths: &[PathBuf], jobs: usize, kind: &str) -> Result<(f64, String), String> {
-    let out = Command::new("python3")
-        .args(["-c", LIBROSA, &jobs.to_string(), kind])
+/// Wall seconds of librosa's pipeline `kind` over `paths` on `jobs` joblib workers (the best of
+/// `rounds` runs), run by the interpreter `python`, or why not.
+fn librosa_time(
+    python: &str,
+    paths: &[PathBuf],
+    jobs: usize,
+    kind: &str,
+    rounds: usize,
+) -> Result<(f64, String), String> {
+    let out = Command::new(python)
+        .args(["-c", LIBROSA, &jobs.to_string(), kind, &rounds.to_string()])
         .args(paths)
         .env("OMP_NUM_THREADS", "1")
         .env("OPENBLAS_NUM_THREADS", "1")
         .env("MKL_NUM_THREADS", "1")
         .env("NUMBA_NUM_THREADS", "1")
         .output()
-        .map_err(|e| format!("python3 not runnable: {e}"))?;
+        .map_err(|e| format!("{python} not runnable: {e}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let last = err.lines().last().unwrap_or("").to_string();
-        return Err(format!("python3/librosa failed: {last}"));
+        return Err(format!("{python}/librosa failed: {last}"));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let field = |name: &str| -> Option<String> {
@@ -287,6 +373,66 @@ fn librosa_time(paths: &[PathBuf], jobs: usize, kind: &str) -> Result<(f64, Stri
     Ok((secs, field("version").unwrap_or_default()))
 }
 
+/// The one-song measurement: one 44.1 kHz stereo song of `--seconds` as WAV, FLAC and (with
+/// ffmpeg) MP3; for each, `chromacluster notes SONG --jobs 1` and librosa's two pipelines on
+/// one worker, each the best of `--song-rounds` runs, and the ratios.
+fn one_song(o: &Options, root: &Path, binary: &Path, mp3: bool, table: &Path) -> Result<()> {
+    const FS: u32 = 44100;
+    let dir = root.join(format!("song_{}s", o.seconds as u64));
+    std::fs::create_dir_all(&dir)?;
+    let frames = (o.seconds * f64::from(FS)) as usize;
+    let audio = frames as f64 / f64::from(FS);
+    let mut songs = Vec::new();
+    for ext in ["wav", "flac", "mp3"] {
+        if ext == "mp3" && !mp3 {
+            println!("  (no MP3 song: ffmpeg not found)");
+            continue;
+        }
+        let path = dir.join(format!("song.{ext}"));
+        if !path.exists() {
+            let tmp = path.with_extension(format!("partial.{ext}"));
+            // A fresh pattern per format, so that the three files hold the same song.
+            let mut music = Music::new(FS);
+            match ext {
+                "wav" => write_wav(&tmp, &mut music, 0, frames, FS)?,
+                "flac" => write_flac(&tmp, &mut music, 0, frames, FS)?,
+                _ => write_mp3(&tmp, &mut music, 0, frames, FS)?,
+            }
+            std::fs::rename(&tmp, &path)?;
+        }
+        songs.push((ext, path));
+    }
+    if o.generate_only() {
+        return Ok(());
+    }
+    println!(
+        "--- one song: {} s, 44.1 kHz stereo 16-bit, one thread, best of {} runs each",
+        o.seconds, o.song_rounds
+    );
+    for (ext, path) in &songs {
+        let mut notes = f64::INFINITY;
+        for _ in 0..o.song_rounds {
+            notes = notes.min(notes_time(binary, &[path.as_path()], 1, table)?);
+        }
+        println!(
+            "  {ext:<4} chromacluster notes --jobs 1          {notes:8.3} s  realtime x{:7.0}",
+            audio / notes
+        );
+        for kind in ["stft", "cqt"] {
+            let one = std::slice::from_ref(path);
+            match librosa_time(&o.python, one, 1, kind, o.song_rounds) {
+                Ok((secs, version)) => println!(
+                    "  {ext:<4} librosa {version} chroma_{kind:<4}, 1 worker   {secs:8.3} s  realtime x{:7.0}  notes is {:.2}x faster",
+                    audio / secs,
+                    secs / notes
+                ),
+                Err(why) => println!("  {ext:<4} librosa chroma_{kind} skipped: {why}"),
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: &[String]) -> Result<()> {
     let o = parse(args)?;
     if cfg!(debug_assertions) {
@@ -295,7 +441,10 @@ pub fn run(args: &[String]) -> Result<()> {
              release binary's decoder: run `cargo run --release -p xtask -- bench-library`"
         );
     }
-    let binary = crate::docs::release_binary()?;
+    let binary = match &o.binary {
+        Some(b) => b.clone(),
+        None => crate::docs::release_binary()?,
+    };
     let root = crate::docs::workspace()
         .join("target")
         .join("bench-library");
@@ -303,6 +452,26 @@ pub fn run(args: &[String]) -> Result<()> {
     if !mp3 {
         println!("note: ffmpeg not found, so the library is FLAC only (no MP3)");
     }
+    let table = root.join("notes.csv");
+    if o.runs("song") {
+        one_song(&o, &root, &binary, mp3, &table)?;
+    }
+    if o.runs("library") {
+        library(&o, &root, &binary, mp3, &table)?;
+    }
+    if o.runs("scaling") {
+        scaling(&o, &root, &binary, mp3, &table)?;
+    }
+    if o.runs("long") {
+        long_files(&o, &root, &binary, &table)?;
+    }
+    Ok(())
+}
+
+/// Section 3: the library on 1 and 2 threads.
+fn library(o: &Options, root: &Path, binary: &Path, mp3: bool, table: &Path) -> Result<()> {
+    let binary = binary.to_path_buf();
+    let table = table.to_path_buf();
     let secs_tag = o.seconds as u64;
     let dir = root.join(format!(
         "lib_{}x{}s{}",
@@ -320,7 +489,9 @@ pub fn run(args: &[String]) -> Result<()> {
         if mp3 { " and MP3 128 kb/s" } else { "" },
         t.elapsed().as_secs_f64()
     );
-    let table = root.join("notes.csv");
+    if o.generate_only() {
+        return Ok(());
+    }
     let n_librosa = o.librosa_files.unwrap_or(paths.len()).min(paths.len());
     let librosa_paths = &paths[..n_librosa];
     let librosa_audio: f64 = audio_s * n_librosa as f64 / paths.len() as f64;
@@ -344,7 +515,7 @@ pub fn run(args: &[String]) -> Result<()> {
         );
         println!("  notes / decode-only time: {:.2}x", notes / decode);
         for kind in ["stft", "cqt"] {
-            match librosa_time(librosa_paths, jobs, kind) {
+            match librosa_time(&o.python, librosa_paths, jobs, kind, 1) {
                 Ok((secs, version)) => {
                     line(
                         &format!(
@@ -364,6 +535,11 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     }
 
+    Ok(())
+}
+
+/// Section 4: scaling with the number of files.
+fn scaling(o: &Options, root: &Path, binary: &Path, mp3: bool, table: &Path) -> Result<()> {
     println!(
         "--- scaling, notes --jobs 2, files of {} s",
         o.scale_seconds
@@ -375,6 +551,10 @@ pub fn run(args: &[String]) -> Result<()> {
         if mp3 { "" } else { "_flac" }
     ));
     let (scale_paths, _) = collection(&scale_dir, max, o.scale_seconds, mp3)?;
+    if o.generate_only() {
+        return Ok(());
+    }
+    let (binary, table) = (binary.to_path_buf(), table.to_path_buf());
     for n in [10usize, 100, 1000].into_iter().filter(|&n| n <= max) {
         let sub = root.join(format!("scale_{n}"));
         let _ = std::fs::remove_dir_all(&sub);
@@ -392,6 +572,12 @@ pub fn run(args: &[String]) -> Result<()> {
             1000.0 * secs / audio
         );
     }
+    Ok(())
+}
+
+/// Section 5: one file of growing length.
+fn long_files(o: &Options, root: &Path, binary: &Path, table: &Path) -> Result<()> {
+    let (binary, table) = (binary.to_path_buf(), table.to_path_buf());
     println!("--- one 44.1 kHz stereo FLAC, notes --jobs 1");
     for len in [60.0, 600.0, 10800.0]
         .into_iter()
@@ -399,6 +585,9 @@ pub fn run(args: &[String]) -> Result<()> {
     {
         let long_dir = root.join(format!("long_{}", len as u64));
         let (p, audio) = collection(&long_dir, 1, len, false)?;
+        if o.generate_only() {
+            continue;
+        }
         let secs = notes_time(&binary, &[p[0].as_path()], 1, &table)?;
         println!(
             "  {:>6} s: {secs:8.2} s  {:.3} ms per second of audio",

@@ -43,6 +43,7 @@
 pub mod clip;
 mod error;
 mod guard;
+mod read_ahead;
 mod reader;
 pub mod replay;
 mod stream_info;
@@ -52,8 +53,9 @@ use std::path::Path;
 
 pub use error::AudioError;
 pub use guard::{catch_quietly, in_quiet_guard, install_quiet_panic_hook};
+pub use read_ahead::ReadAhead;
 pub use reader::{AudioReader, BlockSource, DecodeReport};
-pub use replay::{Recorder, Replay, DEFAULT_REPLAY_BYTES};
+pub use replay::{FirstPass, Recorder, Replay, DEFAULT_REPLAY_BYTES};
 pub use stream_info::{SampleFormat, StreamInfo};
 
 /// Lowest sample rate a file may state (Hz). Below 1 kHz no audio format in use stores music or

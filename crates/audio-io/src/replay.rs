@@ -32,7 +32,7 @@
 //! # Ok::<(), audio_io::AudioError>(())
 //! ```
 
-use crate::{AudioError, AudioReader, BlockSource, DecodeReport, StreamInfo};
+use crate::{AudioError, AudioReader, BlockSource, DecodeReport, ReadAhead, StreamInfo};
 
 /// The memory a [`Recorder`] may keep by default: 32 MiB (at 44.1 kHz, 3 min 10 s of 16-bit
 /// audio kept as `f32`, 95 s of decoded stereo MP3 kept as `f64`). Small enough that every
@@ -65,24 +65,84 @@ impl Kept {
     }
 }
 
+/// What a [`Recorder`]'s first pass reads: the reader itself, or the reader decoding on a
+/// thread of its own ([`ReadAhead`]; the same blocks, bit for bit).
+#[derive(Debug)]
+pub enum FirstPass {
+    /// Decoding on the caller's thread.
+    Direct(AudioReader),
+    /// Decoding ahead on a second thread.
+    Ahead(ReadAhead),
+}
+
+impl From<AudioReader> for FirstPass {
+    fn from(reader: AudioReader) -> Self {
+        FirstPass::Direct(reader)
+    }
+}
+
+impl From<ReadAhead> for FirstPass {
+    fn from(ahead: ReadAhead) -> Self {
+        FirstPass::Ahead(ahead)
+    }
+}
+
+impl FirstPass {
+    /// `reader`, decoding ahead ([`ReadAhead::DEFAULT_DEPTH`]) when
+    /// [`ReadAhead::worth_it`] for its length with `spare_cores` idle cores.
+    pub fn open_ahead_if_worth_it(reader: AudioReader, spare_cores: usize) -> Self {
+        if ReadAhead::worth_it(reader.info(), spare_cores) {
+            FirstPass::Ahead(ReadAhead::new(reader, ReadAhead::DEFAULT_DEPTH))
+        } else {
+            FirstPass::Direct(reader)
+        }
+    }
+
+    /// What the decoder met so far.
+    pub fn report(&self) -> DecodeReport {
+        match self {
+            FirstPass::Direct(r) => r.report(),
+            FirstPass::Ahead(r) => r.report(),
+        }
+    }
+}
+
+impl BlockSource for FirstPass {
+    fn info(&self) -> &StreamInfo {
+        match self {
+            FirstPass::Direct(r) => r.info(),
+            FirstPass::Ahead(r) => r.info(),
+        }
+    }
+
+    fn next_block(&mut self) -> Result<Option<&[f64]>, AudioError> {
+        match self {
+            FirstPass::Direct(r) => r.next_block(),
+            FirstPass::Ahead(r) => r.next_block(),
+        }
+    }
+}
+
 /// A first pass over a file that keeps its samples (within a budget) for the second; see the
 /// [module documentation](self).
 pub struct Recorder {
-    reader: AudioReader,
+    reader: FirstPass,
     /// `None` once the budget was exceeded (or the header said it would be).
     kept: Option<Kept>,
     budget_bytes: usize,
 }
 
 impl Recorder {
-    /// Wraps `reader` with the default budget ([`DEFAULT_REPLAY_BYTES`]).
-    pub fn new(reader: AudioReader) -> Self {
+    /// Wraps `reader` (an [`AudioReader`] or a [`FirstPass`]) with the default budget
+    /// ([`DEFAULT_REPLAY_BYTES`]).
+    pub fn new(reader: impl Into<FirstPass>) -> Self {
         Self::with_budget(reader, DEFAULT_REPLAY_BYTES)
     }
 
-    /// Wraps `reader`, keeping at most `budget_bytes` of samples (0: keep nothing, the second
-    /// pass re-opens the file).
-    pub fn with_budget(reader: AudioReader, budget_bytes: usize) -> Self {
+    /// Wraps `reader` (an [`AudioReader`] or a [`FirstPass`]), keeping at most `budget_bytes`
+    /// of samples (0: keep nothing, the second pass re-opens the file).
+    pub fn with_budget(reader: impl Into<FirstPass>, budget_bytes: usize) -> Self {
+        let reader = reader.into();
         let too_long = reader
             .info()
             .frames

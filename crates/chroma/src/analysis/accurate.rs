@@ -206,6 +206,8 @@ pub struct AccurateChroma {
     /// share both (h = 1, 2, 4, 8, 16: fraction 0, same pitch class) are summed, so those need
     /// one cosine weighting instead of one each.
     harmonic_offsets: Vec<(f64, usize, f64)>,
+    /// `12 log2(k fs / n_fft / pitch_ref_hz)`: the pitch of bin `k` (`0..=k_hi`).
+    semis_of_bin: Vec<f64>,
     /// The current frame's peaks: (semitones from `pitch_ref_hz`, weight `P^(exponent/2)`).
     peaks: Vec<(f64, f64)>,
     /// A4 the peaks' pitches are first measured against: `a4_hz` when fixed, else 440 Hz.
@@ -289,6 +291,7 @@ impl AccurateChroma {
             fft,
             harmonic_offsets,
             peaks: Vec::with_capacity(n_fft / 4),
+            semis_of_bin: semitone_table(k_hi, fs / n_fft as f64, pitch_ref_hz),
             pitch_ref_hz,
             tuning: TuningState {
                 max_held_frames,
@@ -471,15 +474,12 @@ impl AccurateChroma {
         let real = real.max(1);
         let pending = &self.pending[self.start..self.start + self.n_fft];
         let mean = lane_sum(&pending[..real], |x| x) / real as f64;
-        let energy = lane_sum(&pending[..real], |x| (x - mean) * (x - mean)) / real as f64;
-        for ((f, x), w) in self
-            .frame
-            .iter_mut()
-            .zip(&pending[..real])
-            .zip(&self.window)
-        {
-            *f = (x - mean) * w;
-        }
+        let energy = centre_and_window(
+            &mut self.frame[..real],
+            &pending[..real],
+            &self.window[..real],
+            mean,
+        ) / real as f64;
         self.frame[real..].fill(0.0);
         self.peaks.clear();
         // Lengths come from the plan, so the FFT cannot fail; a failure would give no peaks.
@@ -528,36 +528,68 @@ impl AccurateChroma {
     fn find_peaks(&mut self) {
         // The floor is relative to the strongest bin of the whole spectrum, so a frame whose
         // energy lies outside fmin..fmax (or that is rounding noise) gives no peaks.
-        for (p, x) in self.power.iter_mut().zip(&self.spectrum) {
-            *p = x.re * x.re + x.im * x.im;
-        }
-        let max_p = lane_max(&self.power);
+        let max_p = power_and_max(&mut self.power, &self.spectrum);
         if max_p <= 0.0 || !max_p.is_finite() {
             return;
         }
         let floor = max_p * 10f64.powf(self.params.peak_floor_db / 10.0);
         let tiny = max_p * 1e-30;
-        let bin_hz = self.sample_rate as f64 / self.n_fft as f64;
+        let half_exponent = 0.5 * self.params.exponent;
+        let power = &self.power[..=self.k_hi + 1];
         for k in self.k_lo..=self.k_hi {
-            let b = self.power[k];
-            if b < floor || b <= self.power[k - 1] || b < self.power[k + 1] {
+            let b = power[k];
+            if b < floor || b <= power[k - 1] || b < power[k + 1] {
                 continue;
             }
-            let la = (self.power[k - 1] + tiny).ln();
-            let lb = (b + tiny).ln();
-            let lc = (self.power[k + 1] + tiny).ln();
-            let denom = la - 2.0 * lb + lc;
+            // The parabola through ln P at k-1, k, k+1 (la, lb, lc) needs only the differences
+            // la - lc and la - 2 lb + lc: two logarithms of ratios (each in [1e-30, 1], as the
+            // peak is the largest of the three), and the peak's level lb enters the power as
+            // b^(exponent/2) (a square root with the default exponent 1).
+            let b = b + tiny;
+            let ra = (power[k - 1] + tiny) / b;
+            let rc = (power[k + 1] + tiny) / b;
+            let la_lc = (ra / rc).ln();
+            let denom = (ra * rc).ln();
             let d = if denom < 0.0 {
-                (0.5 * (la - lc) / denom).clamp(-0.5, 0.5)
+                (0.5 * la_lc / denom).clamp(-0.5, 0.5)
             } else {
                 0.0
             };
-            let peak_power = ((lb - 0.25 * (la - lc) * d) * self.params.exponent / 2.0).exp();
-            let freq = (k as f64 + d) * bin_hz;
-            let semis = 12.0 * (freq / self.pitch_ref_hz).log2();
+            let level = if half_exponent == 0.5 {
+                b.sqrt()
+            } else {
+                b.powf(half_exponent)
+            };
+            let peak_power = level * (-0.25 * half_exponent * la_lc * d).exp();
+            // 12 log2((k + d) bin_hz / pitch_ref_hz) = 12 log2(k bin_hz / pitch_ref_hz)
+            // (tabled per bin) + 12 log2(1 + d / k).
+            let semis = self.semis_of_bin[k] + semitones_of_ratio_near_1(k, d);
             self.peaks.push((semis, peak_power));
         }
     }
+}
+
+/// `12 log2(1 + d / k)` for a peak at bin `k` offset by `|d| <= 0.5` bins. From bin 8 up
+/// (`|d / k| <= 1/16`) by the series `ln(1 + x) = 2 atanh(x / (2 + x))` to `s^11` (relative
+/// error below 1e-19, so exact in f64 up to rounding), below it by `log2`.
+#[inline]
+fn semitones_of_ratio_near_1(k: usize, d: f64) -> f64 {
+    const TWELVE_OVER_LN2: f64 = 12.0 / std::f64::consts::LN_2;
+    if k < 8 {
+        return 12.0 * (1.0 + d / k as f64).log2();
+    }
+    let s = d / (2.0 * k as f64 + d);
+    let z = s * s;
+    let series =
+        1.0 + z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z / 11.0))));
+    TWELVE_OVER_LN2 * 2.0 * s * series
+}
+
+/// `12 log2(k bin_hz / pitch_ref_hz)` for the bins `0..=k_hi` (bin 0 is never a peak: -inf).
+fn semitone_table(k_hi: usize, bin_hz: f64, pitch_ref_hz: f64) -> Vec<f64> {
+    (0..=k_hi)
+        .map(|k| 12.0 * (k as f64 * bin_hz / pitch_ref_hz).log2())
+        .collect()
 }
 
 /// Windows' worth of samples `pending` holds before it is compacted.
@@ -583,9 +615,61 @@ fn lane_sum(x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     total
 }
 
-/// Largest value of `x` (0 for an empty slice or all values <= 0; NaN is ignored, +inf kept),
-/// in eight lanes.
+/// Writes `(x - mean) w` to `frame` and returns the sum of `(x - mean)^2`, in one pass: the sum
+/// in the eight interleaved partial sums of [`lane_sum`] (the same value, bit for bit).
 #[inline]
+fn centre_and_window(frame: &mut [f64], x: &[f64], window: &[f64], mean: f64) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut frames = frame.chunks_exact_mut(8);
+    let mut xs = x.chunks_exact(8);
+    let mut ws = window.chunks_exact(8);
+    for ((f, x), w) in (&mut frames).zip(&mut xs).zip(&mut ws) {
+        for (((a, f), &x), &w) in acc.iter_mut().zip(f.iter_mut()).zip(x).zip(w) {
+            let c = x - mean;
+            *a += c * c;
+            *f = c * w;
+        }
+    }
+    let mut total =
+        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    let tail = frames.into_remainder();
+    for ((f, &x), &w) in tail.iter_mut().zip(xs.remainder()).zip(ws.remainder()) {
+        let c = x - mean;
+        total += c * c;
+        *f = c * w;
+    }
+    total
+}
+
+/// Writes `|s|^2` of each spectrum bin to `power` and returns the largest (as `lane_max` does),
+/// in one pass.
+#[inline]
+fn power_and_max(power: &mut [f64], spectrum: &[Complex<f64>]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut ps = power.chunks_exact_mut(8);
+    let mut ss = spectrum.chunks_exact(8);
+    for (p, s) in (&mut ps).zip(&mut ss) {
+        for ((a, p), s) in acc.iter_mut().zip(p.iter_mut()).zip(s) {
+            let v = s.re * s.re + s.im * s.im;
+            *p = v;
+            *a = if v > *a { v } else { *a };
+        }
+    }
+    let mut m = 0.0f64;
+    for (p, s) in ps.into_remainder().iter_mut().zip(ss.remainder()) {
+        let v = s.re * s.re + s.im * s.im;
+        *p = v;
+        m = if v > m { v } else { m };
+    }
+    for &v in &acc {
+        m = if v > m { v } else { m };
+    }
+    m
+}
+
+/// Largest value of `x` (0 for an empty slice or all values <= 0; NaN is ignored, +inf kept),
+/// in eight lanes (the reference for [`power_and_max`]).
+#[cfg(test)]
 fn lane_max(x: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = x.chunks_exact(8);
@@ -629,10 +713,17 @@ fn harmonic_groups(harmonics: usize, decay: f64) -> Vec<(f64, usize, f64)> {
 /// given as `classes = shift mod 12`.
 #[inline]
 fn add_cosine_weighted_shifted(chroma: &mut [f64; 12], semis: f64, classes: usize, power: f64) {
-    let nearest = semis.round();
-    let d = semis - nearest; // in [-0.5, 0.5]
-    let class = ((nearest as i64).rem_euclid(12) as usize + classes) % 12;
-    let w = (0.5 * PI * d / HALF_WIDTH).cos();
+    // round(semis) without `round` (a library call on baseline x86-64): the bias, a multiple
+    // of 12 semitones, makes the value positive so that `as` truncates it to its floor.
+    let pos = semis + (ROUND_BIAS + 0.5);
+    if !(0.0..2.0 * ROUND_BIAS).contains(&pos) {
+        return add_cosine_weighted_shifted_far(chroma, semis, classes, power);
+    }
+    let whole = pos as u64;
+    let nearest = whole as f64 - ROUND_BIAS;
+    let d = semis - nearest; // in [-0.5, 0.5] (up to the rounding of pos)
+    let class = ((whole % 12) as usize + classes) % 12;
+    let w = cos_to_half_pi(COS_SCALE * d.abs());
     chroma[class] += power * w * w;
     let other_dist = 1.0 - d.abs();
     if other_dist < HALF_WIDTH {
@@ -641,9 +732,62 @@ fn add_cosine_weighted_shifted(chroma: &mut [f64; 12], semis: f64, classes: usiz
         } else {
             (class + 11) % 12
         };
-        let w = (0.5 * PI * other_dist / HALF_WIDTH).cos();
+        let w = cos_to_half_pi(COS_SCALE * other_dist);
         chroma[other] += power * w * w;
     }
+}
+
+/// A multiple of 12 semitones (12 * 2^20) added before truncating a pitch to its floor.
+const ROUND_BIAS: f64 = 12_582_912.0;
+
+/// `pi/2 / HALF_WIDTH`: the cosine window's argument per semitone.
+const COS_SCALE: f64 = 0.5 * PI / HALF_WIDTH;
+
+/// [`add_cosine_weighted_shifted`] with the library's `round` and `cos`, for pitches more than
+/// 2^20 semitones from A (never a real peak's, kept for completeness).
+#[cold]
+fn add_cosine_weighted_shifted_far(chroma: &mut [f64; 12], semis: f64, classes: usize, power: f64) {
+    if !semis.is_finite() {
+        return;
+    }
+    let nearest = semis.round();
+    let d = semis - nearest;
+    let class = (nearest.rem_euclid(12.0) as usize + classes) % 12;
+    let w = (COS_SCALE * d).cos();
+    chroma[class] += power * w * w;
+    let other_dist = 1.0 - d.abs();
+    if other_dist < HALF_WIDTH {
+        let other = if d > 0.0 {
+            (class + 1) % 12
+        } else {
+            (class + 11) % 12
+        };
+        let w = (COS_SCALE * other_dist).cos();
+        chroma[other] += power * w * w;
+    }
+}
+
+/// `cos(y)` for `y` in `[0, pi/2]` by its Taylor series to `y^20` (truncation error below
+/// `(pi/2)^22 / 22! < 2e-17`): a polynomial, no range reduction, no library call.
+#[inline]
+fn cos_to_half_pi(y: f64) -> f64 {
+    let z = y * y;
+    let mut acc = 1.0 / 2_432_902_008_176_640_000.0; // 1/20!
+    for c in [
+        -1.0 / 6_402_373_705_728_000.0, // -1/18!
+        1.0 / 20_922_789_888_000.0,     // 1/16!
+        -1.0 / 87_178_291_200.0,        // -1/14!
+        1.0 / 479_001_600.0,            // 1/12!
+        -1.0 / 3_628_800.0,             // -1/10!
+        1.0 / 40_320.0,                 // 1/8!
+        -1.0 / 720.0,                   // -1/6!
+        1.0 / 24.0,                     // 1/4!
+        -0.5,                           // -1/2!
+        1.0,
+    ] {
+        acc = acc * z + c;
+    }
+    acc
 }
 
 /// Half-width of the HPCP cosine window, semitones (window length 4/3 semitones).
@@ -731,6 +875,35 @@ mod tests {
     }
 
     #[test]
+    fn fused_passes_equal_the_separate_ones() {
+        let x: Vec<f64> = (0..1003)
+            .map(|i| ((i * 37 % 101) as f64 - 50.0) * 0.01)
+            .collect();
+        let w: Vec<f64> = (0..1003)
+            .map(|i| 0.5 + 0.4 * (i as f64 * 0.01).sin())
+            .collect();
+        let mean = lane_sum(&x, |v| v) / x.len() as f64;
+        let mut frame = vec![0.0; x.len()];
+        let energy = centre_and_window(&mut frame, &x, &w, mean);
+        assert_eq!(energy, lane_sum(&x, |v| (v - mean) * (v - mean)));
+        for ((f, v), w) in frame.iter().zip(&x).zip(&w) {
+            assert_eq!(*f, (v - mean) * w);
+        }
+        let spectrum: Vec<Complex<f64>> = x
+            .iter()
+            .zip(&w)
+            .map(|(&re, &im)| Complex { re, im })
+            .collect();
+        let mut power = vec![0.0; spectrum.len()];
+        let max = power_and_max(&mut power, &spectrum);
+        for (p, s) in power.iter().zip(&spectrum) {
+            assert_eq!(*p, s.re * s.re + s.im * s.im);
+        }
+        assert_eq!(max, lane_max(&power));
+        assert!(max > 0.0);
+    }
+
+    #[test]
     fn a440_is_a_and_c4_is_c() {
         let mut a = AccurateChroma::new(22050, &AccurateParams::default()).unwrap();
         let g = a.chromagram(&tone(440.0, 22050, 1.0));
@@ -784,5 +957,62 @@ mod tests {
             ..AccurateParams::default()
         };
         assert!(AccurateChroma::new(22050, &p).is_err());
+    }
+
+    #[test]
+    fn polynomial_cosine_matches_the_library_cosine() {
+        for i in 0..=10_000 {
+            let y = std::f64::consts::FRAC_PI_2 * i as f64 / 10_000.0;
+            let (fast, exact) = (cos_to_half_pi(y), y.cos());
+            assert!((fast - exact).abs() < 1e-15, "{y}: {fast} vs {exact}");
+        }
+        assert_eq!(cos_to_half_pi(0.0), 1.0);
+    }
+
+    #[test]
+    fn rounding_without_round_matches_the_library_forms() {
+        // The biased-floor rounding and the polynomial cosine against round/rem_euclid/cos,
+        // over pitches across the whole range and around every half semitone.
+        let mut pitches: Vec<f64> = (0..20_000).map(|i| -150.0 + 0.01537 * i as f64).collect();
+        for n in -150..150 {
+            let h = n as f64 + 0.5;
+            pitches.extend([h, h - 1e-12, h + 1e-12, n as f64, n as f64 - 1e-13]);
+        }
+        for &semis in &pitches {
+            for classes in [0, 7] {
+                let mut fast = [0.0; 12];
+                add_cosine_weighted_shifted(&mut fast, semis, classes, 0.8);
+                let mut slow = [0.0; 12];
+                add_cosine_weighted_shifted_far(&mut slow, semis, classes, 0.8);
+                for (a, b) in fast.iter().zip(&slow) {
+                    assert!((a - b).abs() < 1e-12, "{semis}: {fast:?} vs {slow:?}");
+                }
+            }
+        }
+        // Far pitches and non-finite ones take the library path or add nothing.
+        let mut c = [0.0; 12];
+        add_cosine_weighted_shifted(&mut c, 3e7 + 0.25, 0, 1.0);
+        assert!(c.iter().sum::<f64>() > 0.0);
+        let mut c = [0.0; 12];
+        add_cosine_weighted_shifted(&mut c, f64::NAN, 0, 1.0);
+        add_cosine_weighted_shifted(&mut c, f64::INFINITY, 0, 1.0);
+        assert_eq!(c, [0.0; 12]);
+    }
+
+    #[test]
+    fn tabled_pitch_matches_log2_of_the_interpolated_frequency() {
+        let (fs, n_fft, reference) = (44100.0, 8192.0, 440.0);
+        let bin_hz = fs / n_fft;
+        let table = semitone_table(1000, bin_hz, reference);
+        for k in 1..=1000usize {
+            for d in [-0.5, -0.3, -1e-9, 0.0, 0.123, 0.4999, 0.5] {
+                let exact = 12.0 * ((k as f64 + d) * bin_hz / reference).log2();
+                let fast = table[k] + semitones_of_ratio_near_1(k, d);
+                assert!(
+                    (fast - exact).abs() < 1e-12,
+                    "bin {k} {d}: {fast} vs {exact}"
+                );
+            }
+        }
     }
 }
