@@ -1004,10 +1004,10 @@ mod tests {
         let (fs, n_fft, reference) = (44100.0, 8192.0, 440.0);
         let bin_hz = fs / n_fft;
         let table = semitone_table(1000, bin_hz, reference);
-        for k in 1..=1000usize {
+        for (k, &semitones) in table.iter().enumerate().take(1001).skip(1) {
             for d in [-0.5, -0.3, -1e-9, 0.0, 0.123, 0.4999, 0.5] {
                 let exact = 12.0 * ((k as f64 + d) * bin_hz / reference).log2();
-                let fast = table[k] + semitones_of_ratio_near_1(k, d);
+                let fast = semitones + semitones_of_ratio_near_1(k, d);
                 assert!(
                     (fast - exact).abs() < 1e-12,
                     "bin {k} {d}: {fast} vs {exact}"
