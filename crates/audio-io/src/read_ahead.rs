@@ -44,8 +44,10 @@ enum Message {
     Failed(AudioError),
 }
 
-/// An [`AudioReader`] decoding on its own thread, ahead of the consumer; see the
-/// [module documentation](self).
+/// An [`AudioReader`] decoding on its own thread, up to `depth` blocks ahead of the consumer,
+/// through a bounded channel whose buffers go back to the decoder for reuse. Its blocks are the
+/// reader's own (same values, same boundaries), so the analysis of a file gives bit-identical
+/// results whether it reads ahead or not.
 pub struct ReadAhead {
     info: StreamInfo,
     blocks: Receiver<Message>,
