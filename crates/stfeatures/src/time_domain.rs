@@ -8,6 +8,7 @@ pub const EPS: f64 = f64::EPSILON;
 
 /// Zero-crossing rate: `sum_i |sign(x[i+1]) - sign(x[i])| / 2 / (W - 1)`, with `sign(0) = 0`
 /// (so a step from or to an exact zero counts one half).
+#[inline]
 pub fn zero_crossing_rate(frame: &[f64]) -> f64 {
     if frame.len() < 2 {
         return 0.0;
@@ -23,6 +24,7 @@ pub fn zero_crossing_rate(frame: &[f64]) -> f64 {
 }
 
 /// Short-term energy: `sum x^2 / W`, from the precomputed `sum x^2`.
+#[inline]
 pub fn energy(sum_of_squares: f64, len: usize) -> f64 {
     sum_of_squares / len as f64
 }
@@ -30,6 +32,7 @@ pub fn energy(sum_of_squares: f64, len: usize) -> f64 {
 /// Splits `x` into [`ENTROPY_BLOCKS`] contiguous blocks of `floor(len / 10)` samples (the tail
 /// beyond `10 * floor(len / 10)` is in no block), writes each block's `sum x^2` to `blocks`
 /// and returns the `sum x^2` of all of `x`, tail included.
+#[inline]
 pub fn block_energies(x: &[f64], blocks: &mut [f64; ENTROPY_BLOCKS]) -> f64 {
     let block_len = x.len() / ENTROPY_BLOCKS;
     let mut total = 0.0;
@@ -42,6 +45,7 @@ pub fn block_energies(x: &[f64], blocks: &mut [f64; ENTROPY_BLOCKS]) -> f64 {
 
 /// Entropy of block energies: `s_j = blocks_j / (total + eps)`, `H = -sum_j s_j log2(s_j + eps)`.
 /// On the frame this is `energy_entropy`; on the magnitude spectrum `spectral_entropy`.
+#[inline]
 pub fn block_entropy(blocks: &[f64; ENTROPY_BLOCKS], total: f64) -> f64 {
     let denom = total + EPS;
     -blocks
