@@ -15,7 +15,9 @@ FS = 44100
 @pytest.fixture(scope="module")
 def signal():
     rng = np.random.default_rng(0)
-    return np.round(rng.uniform(-20000, 20000, FS * 30))  # 30 s of 16-bit-scale noise
+    # Two minutes of 16-bit-scale noise: long enough (0.1 s or more even in the dev build that
+    # the suite tests) that thread start-up and the switch interval do not matter.
+    return np.round(rng.uniform(-20000, 20000, FS * 120))
 
 
 def extract(signal):
