@@ -723,7 +723,21 @@ fn add_cosine_weighted_shifted(chroma: &mut [f64; 12], semis: f64, classes: usiz
     let nearest = whole as f64 - ROUND_BIAS;
     let d = semis - nearest; // in [-0.5, 0.5] (up to the rounding of pos)
     let class = ((whole % 12) as usize + classes) % 12;
-    let w = cos_to_half_pi(COS_SCALE * d.abs());
+    add_cos_squared(chroma, class, d, power, cos_to_half_pi);
+}
+
+/// Adds `power * cos^2` of the distance `d` (semitones, in [-0.5, 0.5]) to `class`, and of
+/// `1 - |d|` to the neighbour on `d`'s side when that is within [`HALF_WIDTH`]; `cos` is the
+/// cosine used for arguments in `[0, pi/2]`.
+#[inline(always)]
+fn add_cos_squared(
+    chroma: &mut [f64; 12],
+    class: usize,
+    d: f64,
+    power: f64,
+    cos: impl Fn(f64) -> f64,
+) {
+    let w = cos(COS_SCALE * d.abs());
     chroma[class] += power * w * w;
     let other_dist = 1.0 - d.abs();
     if other_dist < HALF_WIDTH {
@@ -732,7 +746,7 @@ fn add_cosine_weighted_shifted(chroma: &mut [f64; 12], semis: f64, classes: usiz
         } else {
             (class + 11) % 12
         };
-        let w = cos_to_half_pi(COS_SCALE * other_dist);
+        let w = cos(COS_SCALE * other_dist);
         chroma[other] += power * w * w;
     }
 }
@@ -753,18 +767,7 @@ fn add_cosine_weighted_shifted_far(chroma: &mut [f64; 12], semis: f64, classes: 
     let nearest = semis.round();
     let d = semis - nearest;
     let class = (nearest.rem_euclid(12.0) as usize + classes) % 12;
-    let w = (COS_SCALE * d).cos();
-    chroma[class] += power * w * w;
-    let other_dist = 1.0 - d.abs();
-    if other_dist < HALF_WIDTH {
-        let other = if d > 0.0 {
-            (class + 1) % 12
-        } else {
-            (class + 11) % 12
-        };
-        let w = (COS_SCALE * other_dist).cos();
-        chroma[other] += power * w * w;
-    }
+    add_cos_squared(chroma, class, d, power, f64::cos);
 }
 
 /// `cos(y)` for `y` in `[0, pi/2]` by its Taylor series to `y^20` (truncation error below
