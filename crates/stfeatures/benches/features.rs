@@ -10,7 +10,7 @@
 //! - FFT + magnitude + pyAudioAnalysis chroma only,
 //! - all 34 features on the decoded signal (decoding excluded),
 //! - all 34 features from the file, decoding included (`extract_file`: two decoding passes, and
-//!   `read_mono` + `extract`: one).
+//!   `read_mono` + `extract_signal`: one).
 //!
 //! Prints frames/s, the realtime factor (seconds of audio per second of CPU) and the ratio of
 //! each time to the FFT-only time measured in the same run.
@@ -132,7 +132,7 @@ fn main() {
     });
     let t_file_once = timing::best_of(RUNS, || {
         let sig = audio_io::read_mono(&path).expect("decode");
-        ex.extract(&sig.raw_samples()).expect("features").n_frames()
+        ex.extract_signal(&sig).expect("features").n_frames()
     });
 
     println!(
@@ -160,7 +160,10 @@ fn main() {
     row("all 34 features, decoded signal", t_features);
     row("all 34 features + 34 deltas, decoded signal", t_deltas);
     row("decoding alone (read_mono)", t_decode);
-    row("34 features from file, read_mono + extract", t_file_once);
+    row(
+        "34 features from file, read_mono + extract_signal",
+        t_file_once,
+    );
     row(
         "34 features from file, streamed (2 decode passes)",
         t_file_stream,

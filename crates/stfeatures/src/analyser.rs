@@ -66,7 +66,8 @@ pub(crate) struct FrameAnalyser {
     packed_fft: Option<Arc<dyn Fft<f64>>>,
     packed: Vec<Complex<f64>>,
     packed_scratch: Vec<Complex<f64>>,
-    /// Time-domain features of the frame waiting in `packed[..].re`.
+    /// The frame waiting for its FFT partner (odd windows only), and its time-domain features.
+    held: Vec<f64>,
     pending: TimeFeatures,
     /// The current frame's magnitude spectrum (what [`FrameAnalyser::spectrum`] hands out).
     spectrum: Vec<f64>,
@@ -119,6 +120,7 @@ impl FrameAnalyser {
             fft_out: fft.make_output_vec(),
             fft_scratch: fft.make_scratch_vec(),
             fft,
+            held: vec![0.0; packed.len()],
             packed_fft,
             packed,
             packed_scratch,
@@ -192,9 +194,7 @@ impl FrameAnalyser {
     #[inline]
     pub(crate) fn hold(&mut self, frame: &[f64]) {
         self.pending = TimeFeatures::of(frame);
-        for (z, &a) in self.packed.iter_mut().zip(frame) {
-            *z = Complex::new(a, 0.0);
-        }
+        self.held.copy_from_slice(frame);
     }
 
     /// Analyses the held frame and `frame` (its successor), calling `emit` after each.
@@ -216,9 +216,7 @@ impl FrameAnalyser {
             .filter(|_| lo >= PAIR_ENERGY_RATIO * hi)
         else {
             // Energies too far apart: one real FFT each.
-            for (d, z) in self.fft_in.iter_mut().zip(&self.packed) {
-                *d = z.re;
-            }
+            self.fft_in.copy_from_slice(&self.held);
             self.real_spectrum()?;
             self.spectral_features(first);
             emit(self);
@@ -230,21 +228,29 @@ impl FrameAnalyser {
             self.next_frame();
             return Ok(());
         };
-        for (z, &b) in self.packed.iter_mut().zip(frame) {
-            z.im = b;
+        for ((z, &a), &b) in self.packed.iter_mut().zip(&self.held).zip(frame) {
+            *z = Complex::new(a, b);
         }
         packed_fft.process_with_scratch(&mut self.packed, &mut self.packed_scratch);
-        let w = self.packed.len();
-        let scale = 0.5 / self.spectrum.len() as f64;
+        let nfft = self.spectrum.len();
+        let scale = 0.5 / nfft as f64;
         let z = &self.packed;
-        // Squared magnitudes first (the mirrored index keeps this loop scalar), then the square
-        // roots in plain loops that always vectorise, whatever the caller this is inlined into.
-        for (k, (a, b)) in self.spectrum.iter_mut().zip(&mut self.second).enumerate() {
-            let (p, q) = (z[k], z[if k == 0 { 0 } else { w - k }]);
+        // Z_k pairs with Z_{W-k} (Z_0 with itself). Squared magnitudes first, over iterators
+        // (no bounds check per bin), then the square roots in plain loops that vectorise
+        // whatever the caller this is inlined into.
+        let separate = |p: Complex<f64>, q: Complex<f64>| {
             let (ar, ai) = (p.re + q.re, p.im - q.im);
             let (br, bi) = (p.im + q.im, p.re - q.re);
-            *a = ar * ar + ai * ai;
-            *b = br * br + bi * bi;
+            (ar * ar + ai * ai, br * br + bi * bi)
+        };
+        (self.spectrum[0], self.second[0]) = separate(z[0], z[0]);
+        let mirrored = z[z.len() + 1 - nfft..].iter().rev();
+        for ((a, b), (&p, &q)) in self.spectrum[1..]
+            .iter_mut()
+            .zip(&mut self.second[1..])
+            .zip(z[1..nfft].iter().zip(mirrored))
+        {
+            (*a, *b) = separate(p, q);
         }
         for v in self.spectrum.iter_mut() {
             *v = v.sqrt() * scale;

@@ -1,5 +1,6 @@
 //! [`FeatureExtractor`]: plans and tables built once per (sample rate, framing), and its entry
-//! points: a whole signal ([`extract`](FeatureExtractor::extract)), a file
+//! points: a whole signal ([`extract`](FeatureExtractor::extract), or
+//! [`extract_signal`](FeatureExtractor::extract_signal) for a decoded one), a file
 //! ([`extract_file`](FeatureExtractor::extract_file)), any source read twice
 //! ([`stream`](FeatureExtractor::stream), in `two_pass.rs`) and pass 2 alone
 //! ([`frame_stream`](FeatureExtractor::frame_stream)).
@@ -7,7 +8,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use audio_io::{AudioReader, BlockSource, Recorder};
+use audio_io::{AudioReader, BlockSource, MonoSignal, Recorder};
 use realfft::{RealFftPlanner, RealToComplex};
 
 use crate::analyser::FrameAnalyser;
@@ -93,8 +94,29 @@ impl FeatureExtractor {
     ///
     /// The same code path as streaming it as one block.
     pub fn extract(&mut self, raw: &[f64]) -> Result<FeatureMatrix, FeatureError> {
+        self.extract_scaled(raw, 1.0)
+    }
+
+    /// Features of a decoded signal, without building a raw-scale copy of it (each sample is
+    /// brought to the raw scale as its frame is filled): bit for bit what
+    /// [`extract`](Self::extract) gives on [`MonoSignal::raw_samples`] (the scale is a power of
+    /// two), except unsigned 8-bit, whose offset of 128 is left to the mean removal, as in
+    /// [`extract_file`](Self::extract_file). Fails if the signal's rate is not the extractor's;
+    /// errors name the signal's file.
+    pub fn extract_signal(&mut self, signal: &MonoSignal) -> Result<FeatureMatrix, FeatureError> {
+        self.check_rate(&signal.info)?;
+        self.extract_scaled(&signal.samples, signal.info.raw_scale())
+            .map_err(|e| e.in_file(&signal.info.path))
+    }
+
+    /// The whole-signal path: `samples * raw_scale` is the signal in the raw scale.
+    fn extract_scaled(
+        &mut self,
+        samples: &[f64],
+        raw_scale: f64,
+    ) -> Result<FeatureMatrix, FeatureError> {
         let mut stats = SignalStats::new();
-        stats.push(raw, 1.0)?;
+        stats.push(samples, raw_scale)?;
         let window = self.framing.window();
         if stats.len() < window as u64 {
             return Err(FeatureError::SignalTooShort {
@@ -104,8 +126,8 @@ impl FeatureExtractor {
         }
         let mut matrix = FeatureMatrix::new(self.framing, self.deltas);
         matrix.first_pass_done(&stats);
-        let mut stream = self.frame_stream(stats.normalisation(1.0));
-        stream.push_block(raw, |frame| matrix.frame(frame))?;
+        let mut stream = self.frame_stream(stats.normalisation(raw_scale));
+        stream.push_block(samples, |frame| matrix.frame(frame))?;
         Ok(matrix)
     }
 

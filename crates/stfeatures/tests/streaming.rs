@@ -420,3 +420,38 @@ fn spectrum_callback_sees_every_frame() {
         }
     }
 }
+
+#[test]
+fn decoded_signal_equals_its_raw_samples_and_the_streamed_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fs = 22_050;
+    let x = music(fs as usize * 3, f64::from(fs));
+    for (name, format) in [
+        ("s16.wav", audio_io::synth::WavFormat::S16),
+        ("s24.wav", audio_io::synth::WavFormat::S24),
+        ("f32.wav", audio_io::synth::WavFormat::F32),
+    ] {
+        let path = dir.path().join(name);
+        audio_io::synth::write_wav(&path, &[&x], fs, format).expect("write");
+        let signal = audio_io::read_mono(&path).expect("decode");
+        let mut ex = FeatureExtractor::new(fs, FrameSpec::default())
+            .expect("extractor")
+            .with_deltas(true);
+        let from_signal = ex.extract_signal(&signal).expect("signal");
+        let from_raw = ex.extract(&signal.raw_samples()).expect("raw");
+        let from_file = ex.extract_file(&path).expect("file");
+        assert!(from_signal.n_frames() > 100, "{name}");
+        // The raw scale is a power of two: scaling on the fly is exact, so equality is bitwise.
+        assert_eq!(from_signal.as_slice(), from_raw.as_slice(), "{name}");
+        assert_eq!(from_signal.as_slice(), from_file.as_slice(), "{name}");
+
+        // Another rate: refused, naming the file.
+        let mut other = FeatureExtractor::new(44_100, FrameSpec::default()).expect("extractor");
+        let err = other.extract_signal(&signal).expect_err("rate mismatch");
+        assert!(
+            matches!(err, FeatureError::SampleRateMismatch { found: 22_050, .. }),
+            "{err}"
+        );
+        assert_eq!(err.path(), Some(path.as_path()));
+    }
+}
