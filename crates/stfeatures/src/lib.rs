@@ -5,7 +5,8 @@
 //! with bounded memory, or given whole.
 //!
 //! The principal type is [`FeatureExtractor`]: built once per sample rate and framing, it
-//! computes a whole signal ([`FeatureExtractor::extract`]), a file
+//! computes a whole signal ([`FeatureExtractor::extract`], or
+//! [`FeatureExtractor::extract_signal`] for a decoded one), a file
 //! ([`FeatureExtractor::extract_file`]), or streams any source read twice through both passes
 //! ([`FeatureExtractor::stream`], the one streaming path, which hands each [`Frame`] to a
 //! [`PassVisitor`]; a [`FeatureMatrix`] is one). Inside: `analyser.rs` analyses one frame (or
