@@ -2,8 +2,9 @@
 //! streamed into a note profile, a key and, when asked, the 34 features' statistics.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use audio_io::{AudioReader, BlockSource, Recorder};
+use audio_io::{AudioReader, BlockSource, FirstPass, Recorder};
 
 use stfeatures::{FeatureError, FeatureExtractor, Frame, FrameSpec, PassVisitor, SignalStats};
 
@@ -256,16 +257,20 @@ struct DecodedAnalysis {
 /// Decodes `path` and hands each chroma frame of `options.mode` (12 values and the frame's
 /// energy) to `on_frame`, in order; nothing per frame is kept. The accurate analyser and the
 /// feature extractor are this thread's, planned once per thread and sample rate
-/// ([`crate::pipeline::plan_cache`]). Every error names the file once.
+/// ([`crate::pipeline::plan_cache`]). A long file decodes on a second thread, ahead of the
+/// analysis, when the calling pool has a worker with no file to analyse
+/// ([`read_ahead_if_spare`]). Every error names the file once.
 fn decode_and_analyse(
     path: &Path,
     options: &TableOptions,
     on_frame: &mut dyn FnMut(&[f64; 12], f64),
 ) -> Result<DecodedAnalysis, ChromaError> {
+    let _in_flight = FileInFlight::start();
     let analysed = AudioReader::open(path)
         .map_err(ChromaError::from)
         .and_then(|reader| {
             let fs = reader.info().sample_rate;
+            let reader = read_ahead_if_spare(reader);
             match options.mode {
                 ChromaMode::Accurate => plan_cache::with_accurate(fs, &options.accurate, |a| {
                     decode_and_analyse_with(options, reader, Some(a), on_frame)
@@ -276,6 +281,47 @@ fn decode_and_analyse(
     analysed.map_err(|e| e.in_file(path))
 }
 
+/// Files of this process being decoded and analysed right now.
+static FILES_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+#[cfg(test)]
+thread_local! {
+    /// Files this thread had decoded ahead on a second thread.
+    static FILES_READ_AHEAD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one file in [`FILES_IN_FLIGHT`] while it lives.
+struct FileInFlight;
+
+impl FileInFlight {
+    fn start() -> Self {
+        FILES_IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+        FileInFlight
+    }
+}
+
+impl Drop for FileInFlight {
+    fn drop(&mut self) {
+        FILES_IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// `reader`, decoding ahead on a second thread ([`audio_io::ReadAhead`]: the same blocks, bit
+/// for bit) when the file is long and the calling rayon pool has more workers than files in
+/// flight: a batch's `--jobs N` bounds the cores used (with `--jobs 1` nothing decodes ahead),
+/// and a batch with a file per worker keeps every core busy already; one long file, or the
+/// last files of a batch, use the idle workers' share.
+fn read_ahead_if_spare(reader: AudioReader) -> FirstPass {
+    let workers = rayon::current_num_threads();
+    let spare = workers.saturating_sub(FILES_IN_FLIGHT.load(Ordering::Relaxed));
+    let first = FirstPass::open_ahead_if_worth_it(reader, spare);
+    #[cfg(test)]
+    if matches!(first, FirstPass::Ahead(_)) {
+        FILES_READ_AHEAD.set(FILES_READ_AHEAD.get() + 1);
+    }
+    first
+}
+
 /// [`decode_and_analyse`] from the opened `reader`, with the accurate analyser in accurate mode.
 ///
 /// Accurate mode without statistics decodes once and needs no second pass. Otherwise the file
@@ -283,7 +329,7 @@ fn decode_and_analyse(
 /// analyser sees pass 1's blocks, the pyaa chroma and the statistics come from pass 2's frames.
 fn decode_and_analyse_with(
     options: &TableOptions,
-    mut reader: AudioReader,
+    mut reader: FirstPass,
     accurate: Option<&mut AccurateChroma>,
     on_frame: &mut dyn FnMut(&[f64; 12], f64),
 ) -> Result<DecodedAnalysis, ChromaError> {
@@ -433,4 +479,70 @@ pub(crate) fn check_length(n: u64, sample_rate: u32) -> Result<(), FeatureError>
         return Err(FeatureError::SignalTooShort { samples: n, window });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Analyses `path` on a worker of a pool of `workers` threads; also says whether it was
+    /// decoded ahead.
+    fn analysed_in_pool(
+        path: &Path,
+        options: &TableOptions,
+        workers: usize,
+    ) -> (FileAnalysis, bool) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            let before = FILES_READ_AHEAD.get();
+            let analysis = analyze_file(path, options).expect("analysis");
+            (analysis, FILES_READ_AHEAD.get() > before)
+        })
+    }
+
+    #[test]
+    fn decoding_ahead_gives_the_same_analysis() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("long.wav");
+        // Longer than ReadAhead::MIN_SECONDS: decoded ahead when a worker is idle.
+        let seconds = audio_io::ReadAhead::MIN_SECONDS + 5.0;
+        let mut x = audio_io::synth::major_triad(57, seconds, 11_025, 0.4);
+        let noise = audio_io::synth::noise_samples(x.len(), 0.02, 3);
+        for (v, n) in x.iter_mut().zip(noise) {
+            *v += n;
+        }
+        audio_io::synth::write_wav(&path, &[&x], 11_025, audio_io::synth::WavFormat::S16)
+            .expect("write");
+        let stats = TableOptions {
+            feature_stats: true,
+            ..TableOptions::default()
+        };
+        for options in [TableOptions::default(), stats, TableOptions::reference()] {
+            // One worker: no core to spare, decoded on the worker. Eight: decoded ahead (unless
+            // seven other files are in flight in this test process, which none of its tests do).
+            let (direct, ahead_1) = analysed_in_pool(&path, &options, 1);
+            let (ahead, ahead_8) = analysed_in_pool(&path, &options, 8);
+            assert!(
+                !ahead_1 && ahead_8,
+                "{:?}: {ahead_1} {ahead_8}",
+                options.mode
+            );
+            assert_eq!(direct, ahead, "{:?}", options.mode);
+            assert!(direct.profile.voiced_frames > 0);
+        }
+    }
+
+    #[test]
+    fn a_short_file_is_not_decoded_ahead() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("short.wav");
+        let x = audio_io::synth::major_triad(57, 2.0, 11_025, 0.4);
+        audio_io::synth::write_wav(&path, &[&x], 11_025, audio_io::synth::WavFormat::S16)
+            .expect("write");
+        let (_, ahead) = analysed_in_pool(&path, &TableOptions::default(), 8);
+        assert!(!ahead);
+    }
 }
