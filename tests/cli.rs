@@ -988,11 +988,29 @@ fn synth_folder(dir: &Path, range: std::ops::Range<usize>) {
     }
 }
 
+/// As [`synth_folder`], with files of 3 s at 44.1 kHz (a few ms of analysis each) for the tests
+/// that stop a run midway: with the tiny files of `synth_folder` the rest of a run can finish
+/// within the few ms between the poll that sees the journal grow and the signal, and a run
+/// meant to be stopped ends first.
+fn synth_folder_slow(dir: &Path, range: std::ops::Range<usize>) {
+    std::fs::create_dir_all(dir).unwrap();
+    for i in range {
+        write_slow_tone(&dir.join(format!("t{i:02}.wav")), 45 + (i * 7 % 36) as u8);
+    }
+}
+
+fn write_slow_tone(path: &Path, midi: u8) {
+    write_tone_of(path, midi, 3.0, 44_100);
+}
+
 fn write_tone(path: &Path, midi: u8, variant: usize) {
+    write_tone_of(path, midi, 0.25 + 0.05 * (variant % 5) as f64, 8000);
+}
+
+fn write_tone_of(path: &Path, midi: u8, seconds: f64, sample_rate: u32) {
     use audio_io::synth;
-    let seconds = 0.25 + 0.05 * (variant % 5) as f64;
-    let x = synth::tone(synth::midi_to_hz(midi), seconds, 8000, 0.5);
-    synth::write_wav(path, &[&x], 8000, synth::WavFormat::S16).unwrap();
+    let x = synth::tone(synth::midi_to_hz(midi), seconds, sample_rate, 0.5);
+    synth::write_wav(path, &[&x], sample_rate, synth::WavFormat::S16).unwrap();
 }
 
 /// The journal beside `output` and its number of complete record lines (header excluded).
@@ -1058,7 +1076,7 @@ fn wait_for(child: &mut std::process::Child, ready: impl Fn() -> bool) -> bool {
 fn a_batch_killed_again_and_again_resumes_to_the_table_of_an_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();
     let n = 60;
-    synth_folder(&dir.path().join("audio"), 0..n);
+    synth_folder_slow(&dir.path().join("audio"), 0..n);
     let base = ["--jobs", "1", "notes", "audio", "--checkpoint-every", "3"];
     let with_output = |out: &str| {
         let mut v: Vec<String> = base.iter().map(|s| s.to_string()).collect();
@@ -1174,7 +1192,7 @@ fn a_batch_killed_again_and_again_resumes_to_the_table_of_an_uninterrupted_run()
 #[test]
 fn a_killed_parquet_batch_resumes_to_equal_values() {
     let dir = tempfile::tempdir().unwrap();
-    synth_folder(&dir.path().join("audio"), 0..30);
+    synth_folder_slow(&dir.path().join("audio"), 0..30);
     std::fs::copy(
         testdata().join("corpus/bad/x.wav"),
         dir.path().join("audio/bad.wav"),
@@ -1359,7 +1377,7 @@ fn sigint_and_sigterm_remove_temporary_files_and_a_sigkill_leftover_is_ignored()
     // notes -o interrupted mid-batch: exit 130, no temporary file, the journal kept; the same
     // command then finishes.
     let audio = dir.path().join("audio");
-    synth_folder(&audio, 0..30);
+    synth_folder_slow(&audio, 0..30);
     let args = [
         "--jobs",
         "1",
@@ -1620,7 +1638,7 @@ fn shards_together_equal_the_unsharded_table() {
 #[test]
 fn cluster_extracting_from_audio_resumes_a_killed_run() {
     let dir = tempfile::tempdir().unwrap();
-    synth_folder(&dir.path().join("audio"), 0..40);
+    synth_folder_slow(&dir.path().join("audio"), 0..40);
     let args = |out: &str, model: &str| {
         [
             "--jobs",
@@ -1667,7 +1685,7 @@ fn cluster_extracting_from_audio_resumes_a_killed_run() {
 fn a_killed_update_resumes_and_still_counts_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let audio = dir.path().join("audio");
-    synth_folder(&audio, 0..30);
+    synth_folder_slow(&audio, 0..30);
     let args = [
         "--jobs",
         "1",
@@ -1683,7 +1701,7 @@ fn a_killed_update_resumes_and_still_counts_what_changed() {
     assert!(out.status.success(), "{}", stderr(&out));
     // Twenty files rewritten with other notes.
     for i in 10..30 {
-        write_tone(&audio.join(format!("t{i:02}.wav")), 90 - i as u8, i);
+        write_slow_tone(&audio.join(format!("t{i:02}.wav")), 90 - i as u8);
     }
     let table = dir.path().join("t.csv");
     let mut child = spawn_in(dir.path(), &args);
