@@ -172,6 +172,17 @@ fn mix_planes<S: Sample + IntoSample<f64>>(buf: &AudioBuffer<S>, out: &mut Vec<f
     if channels == 0 || buf.frames() == 0 {
         return;
     }
+    if channels == 2 {
+        // Stereo in one pass: the same operations in the same order, `(l + r) / 2`.
+        let mut planes = buf.iter_planes();
+        if let (Some(left), Some(right)) = (planes.next(), planes.next()) {
+            out.extend(left.iter().zip(right).map(|(&l, &r)| {
+                let (l, r): (f64, f64) = (l.into_sample(), r.into_sample());
+                (l + r) / 2.0
+            }));
+        }
+        return;
+    }
     let mut planes = buf.iter_planes();
     if let Some(first) = planes.next() {
         out.extend(first.iter().map(|&s| -> f64 { s.into_sample() }));
