@@ -272,15 +272,22 @@ fn collection(dir: &Path, n: usize, seconds: f64, mp3: bool) -> Result<(Vec<Path
     Ok((paths, total))
 }
 
-/// Wall seconds to decode every file with symphonia alone on `threads` threads.
+/// Wall seconds to decode every file with symphonia alone on `threads` threads. Each thread
+/// takes the next file not yet taken (as rayon's workers in `notes` do), so that no thread idles
+/// while another still has files: a fixed split would give one thread every MP3 (the library
+/// alternates FLAC and MP3) and time the slower half instead of the whole.
 fn decode_time(paths: &[PathBuf], threads: usize) -> Result<f64> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let t = Instant::now();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
-            .map(|k| {
+            .map(|_| {
+                let next = &next;
                 s.spawn(move || -> Result<f64> {
                     let mut acc = 0.0;
-                    for p in paths.iter().skip(k).step_by(threads) {
+                    while let Some(p) =
+                        paths.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
                         let mut r = AudioReader::open(p)?;
                         while let Some(b) = r.next_block()? {
                             acc += b.first().copied().unwrap_or(0.0);
