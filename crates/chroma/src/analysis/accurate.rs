@@ -615,30 +615,15 @@ fn lane_sum(x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     total
 }
 
-/// Writes `(x - mean) w` to `frame` and returns the sum of `(x - mean)^2`, in one pass: the sum
-/// in the eight interleaved partial sums of [`lane_sum`] (the same value, bit for bit).
+/// Writes `(x - mean) w` to `frame` and returns the sum of `(x - mean)^2` in the eight
+/// interleaved partial sums of [`lane_sum`]. Two plain loops: each vectorises, where the fused
+/// one (sum and frame in one pass) compiled to scalar code.
 #[inline]
 fn centre_and_window(frame: &mut [f64], x: &[f64], window: &[f64], mean: f64) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let mut frames = frame.chunks_exact_mut(8);
-    let mut xs = x.chunks_exact(8);
-    let mut ws = window.chunks_exact(8);
-    for ((f, x), w) in (&mut frames).zip(&mut xs).zip(&mut ws) {
-        for (((a, f), &x), &w) in acc.iter_mut().zip(f.iter_mut()).zip(x).zip(w) {
-            let c = x - mean;
-            *a += c * c;
-            *f = c * w;
-        }
+    for ((f, &x), &w) in frame.iter_mut().zip(x).zip(window) {
+        *f = (x - mean) * w;
     }
-    let mut total =
-        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    let tail = frames.into_remainder();
-    for ((f, &x), &w) in tail.iter_mut().zip(xs.remainder()).zip(ws.remainder()) {
-        let c = x - mean;
-        total += c * c;
-        *f = c * w;
-    }
-    total
+    lane_sum(x, |v| (v - mean) * (v - mean))
 }
 
 /// Writes `|s|^2` of each spectrum bin to `power` and returns the largest (as `lane_max` does),
