@@ -66,8 +66,9 @@ pub(crate) struct FrameAnalyser {
     packed_fft: Option<Arc<dyn Fft<f64>>>,
     packed: Vec<Complex<f64>>,
     packed_scratch: Vec<Complex<f64>>,
-    /// The frame waiting for its FFT partner (odd windows only), and its time-domain features.
+    /// The frame waiting for its FFT partner (odd windows only).
     held: Vec<f64>,
+    /// The held frame's time-domain features.
     pending: TimeFeatures,
     /// The current frame's magnitude spectrum (what [`FrameAnalyser::spectrum`] hands out).
     spectrum: Vec<f64>,
