@@ -143,15 +143,21 @@ fn is_lossy(row: &IndexRow) -> bool {
     matches!(ext, "mp3" | "ogg" | "m4a" | "aac")
 }
 
-/// Our features for a corpus file, decoded by audio-io and scaled as the reference's reader.
+/// Our features for a corpus file, decoded by audio-io and brought to the reference reader's
+/// scale by `extract_signal` (audio-io's `raw_scale`, checked against the dtype the reference's
+/// reader gave).
 fn ours(row: &IndexRow) -> FeatureMatrix {
     let path = format!("{TESTDATA}/corpus/{}", row.path);
     let signal = audio_io::read_mono(&path).unwrap_or_else(|e| panic!("{}: {e}", row.path));
     assert_eq!(signal.info.sample_rate, row.fs, "{}: sample rate", row.path);
-    let scale = raw_scale(&row.raw_dtype);
-    let raw: Vec<f64> = signal.samples.iter().map(|s| s * scale).collect();
+    assert_eq!(
+        signal.info.raw_scale(),
+        raw_scale(&row.raw_dtype),
+        "{}: raw scale",
+        row.path
+    );
     let mut ex = FeatureExtractor::new(row.fs, FrameSpec::default()).expect("extractor");
-    ex.extract(&raw)
+    ex.extract_signal(&signal)
         .unwrap_or_else(|e| panic!("{}: {e}", row.path))
 }
 
