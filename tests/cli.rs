@@ -978,14 +978,7 @@ fn completions_and_manpage_name_every_command() {
 /// Writes short mono 8 kHz WAVs (`t00.wav`... for the numbers in `range`) into `dir`: tones of varied pitch and
 /// length, deterministic.
 fn synth_folder(dir: &Path, range: std::ops::Range<usize>) {
-    std::fs::create_dir_all(dir).unwrap();
-    for i in range {
-        write_tone(
-            &dir.join(format!("t{i:02}.wav")),
-            45 + (i * 7 % 36) as u8,
-            i,
-        );
-    }
+    synth_folder_with(dir, range, write_tone);
 }
 
 /// As [`synth_folder`], with files of 3 s at 44.1 kHz (a few ms of analysis each) for the tests
@@ -993,9 +986,18 @@ fn synth_folder(dir: &Path, range: std::ops::Range<usize>) {
 /// within the few ms between the poll that sees the journal grow and the signal, and a run
 /// meant to be stopped ends first.
 fn synth_folder_slow(dir: &Path, range: std::ops::Range<usize>) {
+    synth_folder_with(dir, range, |path, midi, _| write_slow_tone(path, midi));
+}
+
+/// `dir/tNN.wav` for each `NN` in `range`, each a tone of its own pitch written by `write`.
+fn synth_folder_with(dir: &Path, range: std::ops::Range<usize>, write: impl Fn(&Path, u8, usize)) {
     std::fs::create_dir_all(dir).unwrap();
     for i in range {
-        write_slow_tone(&dir.join(format!("t{i:02}.wav")), 45 + (i * 7 % 36) as u8);
+        write(
+            &dir.join(format!("t{i:02}.wav")),
+            45 + (i * 7 % 36) as u8,
+            i,
+        );
     }
 }
 
