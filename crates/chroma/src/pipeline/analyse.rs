@@ -536,6 +536,20 @@ mod tests {
     }
 
     #[test]
+    fn a_real_mp3_decoded_ahead_gives_the_same_analysis() {
+        // A 4-minute recording from the corpus (MP3: packets of their own size, a stated length
+        // from its header), in the default mode.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/corpus/real/beat/100 BPM - Rhythm patterns - Salsa.mp3");
+        let options = TableOptions::default();
+        let (direct, ahead_1) = analysed_in_pool(&path, &options, 1);
+        let (ahead, ahead_8) = analysed_in_pool(&path, &options, 8);
+        assert!(!ahead_1 && ahead_8, "{ahead_1} {ahead_8}");
+        assert_eq!(direct, ahead);
+        assert!(direct.duration_s > 240.0 && direct.profile.voiced_frames > 1000);
+    }
+
+    #[test]
     fn a_short_file_is_not_decoded_ahead() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("short.wav");
