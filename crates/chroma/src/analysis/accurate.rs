@@ -5,8 +5,8 @@
 use std::f64::consts::PI;
 use std::sync::Arc;
 
-use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
 
 use crate::analysis::chromagram::Chromagram;
 use crate::analysis::tuning::{cents_of_a4, TuningHistogram};
@@ -38,6 +38,10 @@ const MAX_RESERVED_FRAMES: u64 = 1 << 16;
 /// 4. with `harmonics = H > 1`, the peak also adds `P^(exponent/2) decay^(h-1)` to the pitch
 ///    `p - 12 log2 h`
 ///    for `h = 2..=H` (HPCP harmonic summation: upper partials vote for their fundamental).
+///
+/// The transform is computed in single precision (rounding about 1e-7 of the strongest bin, far
+/// below the peak floor), the rest in double; a full frame's mean is removed in the spectrum
+/// (bins 0 and 1) rather than sample by sample, with the same result to that rounding.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AccurateParams {
     /// Whether A4 is estimated from the signal (default) or fixed at `a4_hz`.
@@ -189,16 +193,33 @@ pub struct AccurateChroma {
     hop: usize,
     k_lo: usize,
     k_hi: usize,
-    fft: Arc<dyn RealToComplex<f64>>,
+    /// The complex FFT of `n_fft / 2` points that transforms a real frame packed as pairs
+    /// (`packed[j] = (x[2j], x[2j+1])`); [`power_of_packed`] unpacks its output into the real
+    /// frame's power spectrum.
+    /// In single precision: twice as fast as double, and its rounding (about 1e-7 of the
+    /// spectrum's peak) is far below the -60 dB peak floor (1e-3 of the peak's amplitude).
+    fft: Arc<dyn Fft<f32>>,
     window: Vec<f64>,
     /// Samples of the frame being filled, from `start` (`len - start < n_fft` between calls):
     /// consecutive frames overlap, so the buffer is compacted only when it reaches
     /// [`PENDING_FRAMES`] windows, not moved by a hop per frame.
     pending: Vec<f64>,
     start: usize,
-    frame: Vec<f64>,
-    spectrum: Vec<Complex<f64>>,
-    scratch: Vec<Complex<f64>>,
+    /// The windowed frame, packed as pairs of samples (the FFT's input, then its scratch).
+    packed: Vec<Complex<f32>>,
+    /// The FFT of `packed`.
+    half_spectrum: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    /// `exp(-2 pi i k / n_fft) / 2` for `k = 1..n_fft/4`: the unpacking's twiddle factors.
+    twiddles: Vec<Complex<f64>>,
+    /// Sums of the samples and of their squares in the last four hops of the stream
+    /// (`block_sums[b % 4]` for block `b`, samples `b hop .. (b + 1) hop`): a frame is four
+    /// blocks, so each sample is summed once instead of once for each of its four frames.
+    block_sums: [(f64, f64); 4],
+    /// Blocks of the stream summed so far (`block_sums` holds the last four of them).
+    blocks_summed: u64,
+    /// Full frames analysed since the stream began (frame `t` starts at sample `t hop`).
+    frames_analysed: u64,
     power: Vec<f64>,
     /// The harmonic summation, grouped: `(fraction, semitones, weight)` where the offsets
     /// `-12 log2 h` of the harmonics h = 1..=harmonics are split into a fraction in (-0.5, 0.5]
@@ -261,8 +282,7 @@ impl AccurateChroma {
                 reason: "leaves no FFT bin below fmax_hz and Nyquist",
             });
         }
-        let mut planner = RealFftPlanner::<f64>::new();
-        let fft = planner.plan_fft_forward(n_fft);
+        let fft = FftPlanner::<f32>::new().plan_fft_forward(n_fft / 2);
         // Periodic Hann window.
         let window = (0..n_fft)
             .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n_fft as f64).cos())
@@ -284,9 +304,13 @@ impl AccurateChroma {
             window,
             pending: Vec::with_capacity(PENDING_FRAMES * n_fft),
             start: 0,
-            frame: fft.make_input_vec(),
-            spectrum: fft.make_output_vec(),
-            scratch: fft.make_scratch_vec(),
+            packed: vec![Complex::default(); n_fft / 2],
+            half_spectrum: vec![Complex::default(); n_fft / 2],
+            scratch: vec![Complex::default(); fft.get_outofplace_scratch_len()],
+            twiddles: unpacking_twiddles(n_fft),
+            block_sums: [(0.0, 0.0); 4],
+            blocks_summed: 0,
+            frames_analysed: 0,
             power: vec![0.0; n_fft / 2 + 1],
             fft,
             harmonic_offsets,
@@ -393,6 +417,8 @@ impl AccurateChroma {
         self.start = 0;
         self.samples_seen = 0;
         self.frames_out = 0;
+        self.blocks_summed = 0;
+        self.frames_analysed = 0;
         let gram = std::mem::replace(
             &mut self.out,
             Chromagram::new(self.hop as f64 / self.sample_rate as f64),
@@ -414,6 +440,8 @@ impl AccurateChroma {
         self.out = Chromagram::new(self.hop as f64 / self.sample_rate as f64);
         self.samples_seen = 0;
         self.frames_out = 0;
+        self.blocks_summed = 0;
+        self.frames_analysed = 0;
         self.reset_stream();
     }
 
@@ -465,35 +493,74 @@ impl AccurateChroma {
 
     fn analyse_pending(&mut self) {
         self.analyse_frame_of(self.n_fft);
+        self.frames_analysed += 1;
+    }
+
+    /// Sums of the samples and of their squares over the full frame at `start` (frame
+    /// `frames_analysed`), from the sums of its four hops; only its last hop is new.
+    fn frame_sums(&mut self) -> (f64, f64) {
+        let t = self.frames_analysed;
+        while self.blocks_summed < t + 4 {
+            let b = self.blocks_summed;
+            let from = self.start + (b - t) as usize * self.hop;
+            self.block_sums[(b % 4) as usize] = lane_sums(&self.pending[from..from + self.hop]);
+            self.blocks_summed += 1;
+        }
+        // In stream order, so the sum does not depend on where the ring starts.
+        (t..t + 4).fold((0.0, 0.0), |(s, q), b| {
+            let (bs, bq) = self.block_sums[(b % 4) as usize];
+            (s + bs, q + bq)
+        })
     }
 
     /// Analyses `pending` (exactly n_fft samples, of which the first `real` are signal).
     fn analyse_frame_of(&mut self, real: usize) {
-        // The frame's mean (DC) is removed first: it carries no pitch, and its window leakage
-        // would otherwise set the level the peaks are judged against.
+        // The frame's mean (DC) is removed: it carries no pitch, and its window leakage would
+        // otherwise set the level the peaks are judged against. A full frame's mean and
+        // energy come from its hops' sums, and the mean is removed from the spectrum (the
+        // periodic Hann window's transform is n/2 at bin 0, -n/4 at bins 1 and n-1, zero
+        // elsewhere), so the frame is read once, to window it. A frame whose mean is more than
+        // 60 dB above its variation (silence, a constant), or a zero-padded last frame, is
+        // centred sample by sample first, as the definition reads (the rounding of a large
+        // mean would otherwise be noise in the spectrum).
+        let n = self.n_fft;
         let real = real.max(1);
-        let pending = &self.pending[self.start..self.start + self.n_fft];
-        let mean = lane_sum(&pending[..real], |x| x) / real as f64;
-        let energy = lane_sum(&pending[..real], |x| (x - mean) * (x - mean)) / real as f64;
-        for ((f, x), w) in self
-            .frame
-            .iter_mut()
-            .zip(&pending[..real])
-            .zip(&self.window)
-        {
-            *f = (x - mean) * w;
-        }
-        self.frame[real..].fill(0.0);
+        let quick = if real == n {
+            let (sum, sum_sq) = self.frame_sums();
+            let mean = sum / n as f64;
+            let energy = (sum_sq - sum * mean) / n as f64;
+            (energy > 1e-6 * (sum_sq / n as f64)).then_some((mean, energy))
+        } else {
+            None
+        };
+        let pending = &self.pending[self.start..self.start + n];
+        let (energy, spectral_mean) = match quick {
+            Some((mean, energy)) => (energy, mean),
+            None => {
+                let mean = lane_sum(&pending[..real], |x| x) / real as f64;
+                let energy = lane_sum(&pending[..real], |x| (x - mean) * (x - mean)) / real as f64;
+                (energy, 0.0)
+            }
+        };
         self.peaks.clear();
-        // Lengths come from the plan, so the FFT cannot fail; a failure would give no peaks.
-        if energy > 0.0
-            && energy.is_finite()
-            && self
-                .fft
-                .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
-                .is_ok()
-        {
-            self.find_peaks();
+        if energy > 0.0 && energy.is_finite() {
+            if quick.is_some() {
+                pack_windowed(&mut self.packed, pending, &self.window);
+            } else {
+                pack_centred_windowed(&mut self.packed, pending, real, &self.window);
+            }
+            self.fft.process_outofplace_with_scratch(
+                &mut self.packed,
+                &mut self.half_spectrum,
+                &mut self.scratch,
+            );
+            let max_p = power_of_packed(
+                &self.half_spectrum,
+                &self.twiddles,
+                spectral_mean * n as f64,
+                &mut self.power,
+            );
+            self.find_peaks(max_p);
         }
         match self.tuning.shift {
             Some(shift) => {
@@ -527,11 +594,11 @@ impl AccurateChroma {
         }
     }
 
-    /// Fills `peaks` with the spectrum's peaks: (semitones from `pitch_ref_hz`, weight).
-    fn find_peaks(&mut self) {
+    /// Fills `peaks` with the peaks of the power spectrum `power`, whose strongest bin is
+    /// `max_p`: (semitones from `pitch_ref_hz`, weight).
+    fn find_peaks(&mut self, max_p: f64) {
         // The floor is relative to the strongest bin of the whole spectrum, so a frame whose
         // energy lies outside fmin..fmax (or that is rounding noise) gives no peaks.
-        let max_p = power_and_max(&mut self.power, &self.spectrum);
         if max_p <= 0.0 || !max_p.is_finite() {
             return;
         }
@@ -618,36 +685,164 @@ fn lane_sum(x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     total
 }
 
-/// Writes `|s|^2` of each spectrum bin to `power` and returns the largest (as `lane_max` does),
-/// in one pass.
+/// Sums of `x` and of its squares, in eight interleaved partial sums each (as [`lane_sum`]).
 #[inline]
-fn power_and_max(power: &mut [f64], spectrum: &[Complex<f64>]) -> f64 {
+fn lane_sums(x: &[f64]) -> (f64, f64) {
     let mut acc = [0.0f64; 8];
-    let mut ps = power.chunks_exact_mut(8);
-    let mut ss = spectrum.chunks_exact(8);
-    for (p, s) in (&mut ps).zip(&mut ss) {
-        for ((a, p), s) in acc.iter_mut().zip(p.iter_mut()).zip(s) {
-            let v = s.re * s.re + s.im * s.im;
-            *p = v;
-            *a = if v > *a { v } else { *a };
+    let mut acc_sq = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for ((a, q), &v) in acc.iter_mut().zip(acc_sq.iter_mut()).zip(c) {
+            *a += v;
+            *q += v * v;
         }
     }
-    let mut m = 0.0f64;
-    for (p, s) in ps.into_remainder().iter_mut().zip(ss.remainder()) {
-        let v = s.re * s.re + s.im * s.im;
-        *p = v;
-        m = if v > m { v } else { m };
+    let fold = |a: [f64; 8]| ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+    let (mut sum, mut sum_sq) = (fold(acc), fold(acc_sq));
+    for &v in tail {
+        sum += v;
+        sum_sq += v * v;
     }
-    for &v in &acc {
-        m = if v > m { v } else { m };
+    (sum, sum_sq)
+}
+
+/// `exp(-2 pi i k / n) / 2` for `k = 1..n/4`: the twiddle factors [`power_of_packed`] unpacks a
+/// real transform of `n` points with (computed as realfft computes them).
+fn unpacking_twiddles(n: usize) -> Vec<Complex<f64>> {
+    let step = -2.0 * PI / n as f64;
+    (1..n / 4)
+        .map(|k| {
+            let angle = step * k as f64;
+            Complex {
+                re: angle.cos() * 0.5,
+                im: angle.sin() * 0.5,
+            }
+        })
+        .collect()
+}
+
+/// `packed[j] = (x[2j] w[2j], x[2j+1] w[2j+1])`.
+#[inline]
+fn pack_windowed(packed: &mut [Complex<f32>], x: &[f64], window: &[f64]) {
+    for ((p, x), w) in packed
+        .iter_mut()
+        .zip(x.chunks_exact(2))
+        .zip(window.chunks_exact(2))
+    {
+        p.re = (x[0] * w[0]) as f32;
+        p.im = (x[1] * w[1]) as f32;
     }
-    m
+}
+
+/// As [`pack_windowed`] for the frame `(x_i - mean) w_i` (`mean` of the first `real` samples),
+/// zero from sample `real` on.
+fn pack_centred_windowed(packed: &mut [Complex<f32>], x: &[f64], real: usize, window: &[f64]) {
+    let mean = lane_sum(&x[..real], |v| v) / real as f64;
+    for (i, (x, w)) in x.iter().zip(window).enumerate() {
+        let v = if i < real {
+            ((x - mean) * w) as f32
+        } else {
+            0.0
+        };
+        let p = &mut packed[i / 2];
+        if i % 2 == 0 {
+            p.re = v;
+        } else {
+            p.im = v;
+        }
+    }
+}
+
+/// The power spectrum `|X_k|^2` (`k = 0..=n/2`, into `power`) of a real frame of `n` samples,
+/// from `z`, the complex FFT of `n/2` points of the frame packed as pairs, and its largest
+/// value (0 if none is positive; NaN ignored).
+///
+/// The unpacking is realfft's (in double precision), fused with the squares (one pass instead
+/// of two), two bins at a time; the maximum is a second, vectorised pass. With `W = exp(-2 pi i k / n)`, `X_k = (Z_k + conj Z_{n/2-k}) / 2 - (i W / 2)
+/// (Z_k - conj Z_{n/2-k})`. `dc` (the frame's mean times `n`) is removed from the windowed
+/// frame's spectrum: the periodic Hann window's transform is `n/2` at bin 0 and `-n/4` at bin
+/// 1, zero at the other bins of the half spectrum.
+fn power_of_packed(
+    z: &[Complex<f32>],
+    twiddles: &[Complex<f64>],
+    dc: f64,
+    power: &mut [f64],
+) -> f64 {
+    let h = z.len();
+    let z64 = |k: usize| Complex {
+        re: f64::from(z[k].re),
+        im: f64::from(z[k].im),
+    };
+    debug_assert!(h >= 4 && h.is_power_of_two());
+    debug_assert_eq!(twiddles.len(), h / 2 - 1);
+    debug_assert_eq!(power.len(), h + 1);
+    // X_k and X_{h-k} from Z_k, Z_{h-k} and twiddle (W^k / 2), as realfft computes them.
+    let unpack = |out: Complex<f64>, rev: Complex<f64>, tw: Complex<f64>| {
+        let sum = out + rev;
+        let diff = out - rev;
+        let twiddled_re = sum.im * tw.re + diff.re * tw.im;
+        let twiddled_im = sum.im * tw.im - diff.re * tw.re;
+        let half_sum_re = 0.5 * sum.re;
+        let half_diff_im = 0.5 * diff.im;
+        (
+            Complex {
+                re: half_sum_re + twiddled_re,
+                im: half_diff_im + twiddled_im,
+            },
+            Complex {
+                re: half_sum_re - twiddled_re,
+                im: twiddled_im - half_diff_im,
+            },
+        )
+    };
+    let sq = |x: Complex<f64>| x.re * x.re + x.im * x.im;
+    let z0 = z64(0);
+    let x0 = z0.re + z0.im - 0.5 * dc;
+    power[0] = x0 * x0;
+    let last = z0.re - z0.im;
+    power[h] = last * last;
+    power[h / 2] = sq(z64(h / 2));
+    let (mut x1, x_rev1) = unpack(z64(1), z64(h - 1), twiddles[0]);
+    x1.re += 0.25 * dc;
+    power[1] = sq(x1);
+    power[h - 1] = sq(x_rev1);
+    // k = 2..h/2 with h - k = h-2 down to h/2+1, two k at a time with the same operations
+    // lane by lane (so that they compile to vector instructions); h/2 - 2 is even.
+    let (twiddles, power) = (&twiddles[..h / 2 - 1], &mut power[..h + 1]);
+    for k in (2..h / 2).step_by(2) {
+        let lanes = [k, k + 1];
+        let out = lanes.map(z64);
+        let rev = lanes.map(|k| z64(h - k));
+        let tw = lanes.map(|k| twiddles[k - 1]);
+        let mut lo = [0.0; 2];
+        let mut hi = [0.0; 2];
+        for l in 0..2 {
+            let sum_re = out[l].re + rev[l].re;
+            let sum_im = out[l].im + rev[l].im;
+            let diff_re = out[l].re - rev[l].re;
+            let diff_im = out[l].im - rev[l].im;
+            let twiddled_re = sum_im * tw[l].re + diff_re * tw[l].im;
+            let twiddled_im = sum_im * tw[l].im - diff_re * tw[l].re;
+            let half_sum_re = 0.5 * sum_re;
+            let half_diff_im = 0.5 * diff_im;
+            let (re, im) = (half_sum_re + twiddled_re, half_diff_im + twiddled_im);
+            lo[l] = re * re + im * im;
+            let (re, im) = (half_sum_re - twiddled_re, twiddled_im - half_diff_im);
+            hi[l] = re * re + im * im;
+        }
+        power[k] = lo[0];
+        power[k + 1] = lo[1];
+        power[h - k] = hi[0];
+        power[h - k - 1] = hi[1];
+    }
+    max_of(power)
 }
 
 /// Largest value of `x` (0 for an empty slice or all values <= 0; NaN is ignored, +inf kept),
-/// in eight lanes (the reference for [`power_and_max`]).
-#[cfg(test)]
-fn lane_max(x: &[f64]) -> f64 {
+/// in eight lanes.
+#[inline]
+fn max_of(x: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = x.chunks_exact(8);
     let tail = chunks.remainder();
@@ -848,27 +1043,106 @@ mod tests {
             .collect();
         let plain: f64 = x.iter().map(|v| v * v).sum();
         assert!((lane_sum(&x, |v| v * v) - plain).abs() < 1e-12 * plain);
-        assert_eq!(lane_max(&x), x.iter().copied().fold(0.0, f64::max));
-        assert_eq!(lane_max(&[-1.0, f64::NAN, -2.0]), 0.0);
-        assert_eq!(lane_max(&[1.0, f64::NAN, f64::INFINITY]), f64::INFINITY);
-        assert_eq!(lane_max(&[]), 0.0);
+        assert_eq!(max_of(&x), x.iter().copied().fold(0.0, f64::max));
+        assert_eq!(max_of(&[-1.0, f64::NAN, -2.0]), 0.0);
+        assert_eq!(max_of(&[1.0, f64::NAN, f64::INFINITY]), f64::INFINITY);
+        assert_eq!(max_of(&[]), 0.0);
+    }
+
+    /// realfft's spectrum of a real frame (the reference for [`power_of_packed`]).
+    fn realfft_power(frame: &[f64]) -> Vec<f64> {
+        let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(frame.len());
+        let mut input = frame.to_vec();
+        let mut spectrum = fft.make_output_vec();
+        fft.process(&mut input, &mut spectrum).unwrap();
+        spectrum.iter().map(|s| s.re * s.re + s.im * s.im).collect()
+    }
+
+    /// [`power_of_packed`] on `frame` (packed, windowed by `window`) with the mean `dc / n`.
+    fn packed_power(frame: &[f64], window: &[f64], dc: f64) -> (Vec<f64>, f64) {
+        let n = frame.len();
+        let fft = FftPlanner::<f32>::new().plan_fft_forward(n / 2);
+        let mut packed = vec![Complex::default(); n / 2];
+        pack_windowed(&mut packed, frame, window);
+        let mut z = vec![Complex::default(); n / 2];
+        let mut scratch = vec![Complex::default(); fft.get_outofplace_scratch_len()];
+        fft.process_outofplace_with_scratch(&mut packed, &mut z, &mut scratch);
+        let mut power = vec![f64::NAN; n / 2 + 1];
+        let max = power_of_packed(&z, &unpacking_twiddles(n), dc, &mut power);
+        (power, max)
     }
 
     #[test]
-    fn power_and_max_equals_the_separate_passes() {
-        let spectrum: Vec<Complex<f64>> = (0..1003)
-            .map(|i| Complex {
-                re: ((i * 37 % 101) as f64 - 50.0) * 0.01,
-                im: 0.5 + 0.4 * (i as f64 * 0.01).sin(),
-            })
-            .collect();
-        let mut power = vec![0.0; spectrum.len()];
-        let max = power_and_max(&mut power, &spectrum);
-        for (p, s) in power.iter().zip(&spectrum) {
-            assert_eq!(*p, s.re * s.re + s.im * s.im);
+    fn packed_single_precision_power_spectrum_is_realffts_to_1e_6_of_the_peak() {
+        // The whole spectrum (every bin, not only the peaks) within 1e-6 of its strongest bin,
+        // and the strongest bin reported.
+        for n in [16, 64, 8192] {
+            let frame: Vec<f64> = (0..n)
+                .map(|i| ((i * 37 % 101) as f64 - 50.0) * 0.01 + (i as f64 * 0.05).sin())
+                .collect();
+            let (power, max) = packed_power(&frame, &vec![1.0; n], 0.0);
+            let exact = realfft_power(&frame);
+            let exact_max = max_of(&exact);
+            assert_eq!(max, max_of(&power));
+            assert!((max - exact_max).abs() <= 1e-6 * exact_max, "n = {n}");
+            for (k, (a, b)) in power.iter().zip(&exact).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-6 * exact_max,
+                    "n = {n}, bin {k}: {a} vs {b}"
+                );
+            }
         }
-        assert_eq!(max, lane_max(&power));
-        assert!(max > 0.0);
+    }
+
+    #[test]
+    fn mean_removed_in_the_spectrum_equals_centring_the_frame() {
+        // A tone with an offset: windowing x and removing the mean from bins 0 and 1 gives the
+        // spectrum of (x - mean) w within the single-precision rounding of the strongest bin.
+        let n = 4096;
+        let window: Vec<f64> = (0..n)
+            .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos())
+            .collect();
+        let x: Vec<f64> = (0..n)
+            .map(|i| 0.3 + 0.2 * (2.0 * PI * 440.0 * i as f64 / 22050.0).sin())
+            .collect();
+        let mean = lane_sum(&x, |v| v) / n as f64;
+        let centred: Vec<f64> = x.iter().zip(&window).map(|(x, w)| (x - mean) * w).collect();
+        let exact = realfft_power(&centred);
+        let (power, max) = packed_power(&x, &window, mean * n as f64);
+        assert_eq!(max, max_of(&power));
+        let exact_max = max_of(&exact);
+        assert!((max - exact_max).abs() <= 1e-6 * exact_max);
+        for (k, (a, b)) in power.iter().zip(&exact).enumerate() {
+            assert!((a - b).abs() <= 1e-6 * exact_max, "bin {k}: {a} vs {b}");
+        }
+        // Without the correction bin 0 would hold the offset, 9x the tone.
+        let (uncorrected, _) = packed_power(&x, &window, 0.0);
+        assert!(uncorrected[0] > 8.0 * exact_max);
+    }
+
+    #[test]
+    fn frame_energy_from_hop_sums_equals_the_two_pass_energy() {
+        let x: Vec<f64> = (0..20_000)
+            .map(|i| 0.01 + 0.4 * (i as f64 * 0.031).sin() * (i as f64 * 0.0007).cos())
+            .collect();
+        let mut a = AccurateChroma::new(22050, &AccurateParams::default()).unwrap();
+        let (n, hop) = (a.n_fft(), a.hop());
+        let energies = a.chromagram(&x).energies().to_vec();
+        assert_eq!(energies.len(), (x.len() - n) / hop + 1);
+        for (t, e) in energies.iter().enumerate() {
+            let frame = &x[t * hop..t * hop + n];
+            let mean = lane_sum(frame, |v| v) / n as f64;
+            let exact = lane_sum(frame, |v| (v - mean) * (v - mean)) / n as f64;
+            assert!(
+                (e - exact).abs() <= 1e-12 * exact,
+                "frame {t}: {e} vs {exact}"
+            );
+        }
+        // A constant frame (its mean far above its variation) is centred sample by sample:
+        // exactly zero energy, no peaks.
+        let g = a.chromagram(&vec![0.25; 20_000]);
+        assert!(g.energies().iter().all(|&e| e == 0.0));
+        assert!(g.rows().iter().all(|r| r.iter().all(|&v| v == 0.0)));
     }
 
     #[test]
