@@ -560,6 +560,7 @@ impl AccurateChroma {
                 &self.twiddles,
                 spectral_mean * n as f64,
                 &mut self.power,
+                self.k_hi + 1,
             );
             self.find_peaks(max_p);
         }
@@ -774,6 +775,7 @@ fn power_of_packed(
     twiddles: &[Complex<f64>],
     dc: f64,
     power: &mut [f64],
+    needed: usize,
 ) -> f64 {
     let h = z.len();
     let z64 = |k: usize| Complex {
@@ -814,35 +816,79 @@ fn power_of_packed(
     power[1] = sq(x1);
     power[h - 1] = sq(x_rev1);
     // k = 2..h/2 with h - k = h-2 down to h/2+1, two k at a time with the same operations
-    // lane by lane (so that they compile to vector instructions); h/2 - 2 is even.
+    // lane by lane (so that they compile to vector instructions).
     let (twiddles, power) = (&twiddles[..h / 2 - 1], &mut power[..h + 1]);
-    for k in (2..h / 2).step_by(2) {
-        let lanes = [k, k + 1];
-        let out = lanes.map(z64);
-        let rev = lanes.map(|k| z64(h - k));
-        let tw = lanes.map(|k| twiddles[k - 1]);
-        let mut lo = [0.0; 2];
-        let mut hi = [0.0; 2];
-        for l in 0..2 {
-            let sum_re = out[l].re + rev[l].re;
-            let sum_im = out[l].im + rev[l].im;
-            let diff_re = out[l].re - rev[l].re;
-            let diff_im = out[l].im - rev[l].im;
-            let twiddled_re = sum_im * tw[l].re + diff_re * tw[l].im;
-            let twiddled_im = sum_im * tw[l].im - diff_re * tw[l].re;
-            let half_sum_re = 0.5 * sum_re;
-            let half_diff_im = 0.5 * diff_im;
-            let (re, im) = (half_sum_re + twiddled_re, half_diff_im + twiddled_im);
-            lo[l] = re * re + im * im;
-            let (re, im) = (half_sum_re - twiddled_re, twiddled_im - half_diff_im);
-            hi[l] = re * re + im * im;
+    let unpack_pairs = |ks: std::ops::Range<usize>, power: &mut [f64]| {
+        for k in ks.step_by(2) {
+            let lanes = [k, k + 1];
+            let out = lanes.map(z64);
+            let rev = lanes.map(|k| z64(h - k));
+            let tw = lanes.map(|k| twiddles[k - 1]);
+            let mut lo = [0.0; 2];
+            let mut hi = [0.0; 2];
+            for l in 0..2 {
+                let sum_re = out[l].re + rev[l].re;
+                let sum_im = out[l].im + rev[l].im;
+                let diff_re = out[l].re - rev[l].re;
+                let diff_im = out[l].im - rev[l].im;
+                let twiddled_re = sum_im * tw[l].re + diff_re * tw[l].im;
+                let twiddled_im = sum_im * tw[l].im - diff_re * tw[l].re;
+                let half_sum_re = 0.5 * sum_re;
+                let half_diff_im = 0.5 * diff_im;
+                let (re, im) = (half_sum_re + twiddled_re, half_diff_im + twiddled_im);
+                lo[l] = re * re + im * im;
+                let (re, im) = (half_sum_re - twiddled_re, twiddled_im - half_diff_im);
+                hi[l] = re * re + im * im;
+            }
+            power[k] = lo[0];
+            power[k + 1] = lo[1];
+            power[h - k] = hi[0];
+            power[h - k - 1] = hi[1];
         }
-        power[k] = lo[0];
-        power[k + 1] = lo[1];
-        power[h - k] = hi[0];
-        power[h - k - 1] = hi[1];
+    };
+    // The pairs holding the bins 0..=needed (an even number of them, as h/2 - 2 is even).
+    let split = (needed + 1).clamp(2, h / 2);
+    let split = (split + split % 2).min(h / 2);
+    unpack_pairs(2..split, power);
+    let mut max = max_of(&power[..split])
+        .max(max_of(&power[h + 1 - split..]))
+        .max(max_of(&power[h / 2..=h / 2]));
+    // The other bins only count for the maximum, and |X_k|^2 + |X_{h-k}|^2 = |Z_k|^2 +
+    // |Z_{h-k}|^2 bounds both bins of a pair, so they are unpacked only when that bound (here
+    // the largest |Z|^2 of each half, with a margin for its single-precision rounding) could
+    // exceed the maximum so far: in music the strongest bin is almost always below fmax.
+    if split < h / 2 {
+        let bound = max_square_of(&z[split..h / 2]) + max_square_of(&z[h / 2 + 1..=h - split]);
+        if bound * (1.0 + 1e-5) >= max {
+            unpack_pairs(split..h / 2, power);
+            max = max
+                .max(max_of(&power[split..h / 2]))
+                .max(max_of(&power[h / 2 + 1..=h - split]));
+        }
     }
-    max_of(power)
+    max
+}
+
+/// The largest `|z|^2` of `z` (0 for an empty slice; NaN ignored), in double precision.
+fn max_square_of(z: &[Complex<f32>]) -> f64 {
+    let mut acc = [0.0f32; 8];
+    let chunks = z.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            let s = v.re * v.re + v.im * v.im;
+            *a = if s > *a { s } else { *a };
+        }
+    }
+    let mut m = 0.0f32;
+    for &s in &acc {
+        m = if s > m { s } else { m };
+    }
+    for v in tail {
+        let s = v.re * v.re + v.im * v.im;
+        m = if s > m { s } else { m };
+    }
+    f64::from(m)
 }
 
 /// Largest value of `x` (0 for an empty slice or all values <= 0; NaN is ignored, +inf kept),
@@ -1066,6 +1112,11 @@ mod tests {
 
     /// [`power_of_packed`] on `frame` (packed, windowed by `window`) with the mean `dc / n`.
     fn packed_power(frame: &[f64], window: &[f64], dc: f64) -> (Vec<f64>, f64) {
+        packed_power_to(frame, window, dc, frame.len() / 2)
+    }
+
+    /// [`packed_power`] with the bins `0..=needed` exact (the others only for the maximum).
+    fn packed_power_to(frame: &[f64], window: &[f64], dc: f64, needed: usize) -> (Vec<f64>, f64) {
         let n = frame.len();
         let fft = FftPlanner::<f32>::new().plan_fft_forward(n / 2);
         let mut packed = vec![Complex::default(); n / 2];
@@ -1074,7 +1125,7 @@ mod tests {
         let mut scratch = vec![Complex::default(); fft.get_outofplace_scratch_len()];
         fft.process_outofplace_with_scratch(&mut packed, &mut z, &mut scratch);
         let mut power = vec![f64::NAN; n / 2 + 1];
-        let max = power_of_packed(&z, &unpacking_twiddles(n), dc, &mut power);
+        let max = power_of_packed(&z, &unpacking_twiddles(n), dc, &mut power, needed);
         (power, max)
     }
 
@@ -1095,6 +1146,36 @@ mod tests {
                 assert!(
                     (a - b).abs() <= 1e-6 * exact_max,
                     "n = {n}, bin {k}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bins_beyond_the_needed_ones_still_set_the_maximum() {
+        // A 1 kHz tone (bin 186 of 8192 at 44.1 kHz) with a 15 kHz tone (bin 2786) 1x, 10x
+        // and 0.01x as strong: the bins up to 929 (5 kHz) are exact, and the maximum is the
+        // whole spectrum's however the strongest bin lies.
+        let n = 8192;
+        let window: Vec<f64> = (0..n)
+            .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos())
+            .collect();
+        for high in [1.0, 10.0, 0.01] {
+            let x: Vec<f64> = (0..n)
+                .map(|i| {
+                    let t = i as f64 / 44100.0;
+                    0.1 * (2.0 * PI * 1000.0 * t).sin()
+                        + 0.1 * high * (2.0 * PI * 15000.0 * t).sin()
+                })
+                .collect();
+            let (all, all_max) = packed_power(&x, &window, 0.0);
+            for needed in [929, 930, 1, 2048] {
+                let (part, max) = packed_power_to(&x, &window, 0.0, needed);
+                assert_eq!(max, all_max, "high {high}, needed {needed}");
+                assert_eq!(
+                    part[..=needed],
+                    all[..=needed],
+                    "high {high}, needed {needed}"
                 );
             }
         }
