@@ -27,6 +27,7 @@ tasks:
   bench            run every crate's benchmark (cargo bench -p ...)
   bench-library [--files N] [--seconds S] [--librosa-files N] [--scale-seconds S]
                 [--scale-max N] [--long-max-s S] [--python PATH] [--bin PATH] [--song-rounds N] [--song-passes N]
+                [--library-passes N]
                 [--only song,library,scaling,long[,generate]]
                    notes on one song and on a generated library (default 200 x 180 s, FLAC and
                    MP3) on 1 and 2 threads against symphonia's decode alone and librosa
