@@ -284,10 +284,7 @@ impl AccurateChroma {
             });
         }
         let fft = FftPlanner::<f32>::new().plan_fft_forward(n_fft / 2);
-        // Periodic Hann window.
-        let window = (0..n_fft)
-            .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n_fft as f64).cos())
-            .collect();
+        let window = hann(n_fft);
         let harmonic_offsets = harmonic_groups(params.harmonics, params.harmonic_decay);
         let (pitch_ref_hz, max_held_frames) = match params.tuning {
             Tuning::Fixed => (params.a4_hz, 0),
@@ -712,6 +709,14 @@ fn lane_sums(x: &[f64]) -> (f64, f64) {
         sum_sq += v * v;
     }
     (sum, sum_sq)
+}
+
+/// The periodic Hann window of `n` samples, `0.5 - 0.5 cos(2 pi i / n)` (its transform is
+/// `n/2` at bin 0 and `-n/4` at bins 1 and `n-1`, which [`power_of_packed`] relies on).
+fn hann(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos())
+        .collect()
 }
 
 /// `exp(-2 pi i k / n) / 2` for `k = 1..n/4`: the twiddle factors [`power_of_packed`] unpacks a
@@ -1157,9 +1162,7 @@ mod tests {
         // and 0.01x as strong: the bins up to 929 (5 kHz) are exact, and the maximum is the
         // whole spectrum's however the strongest bin lies.
         let n = 8192;
-        let window: Vec<f64> = (0..n)
-            .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos())
-            .collect();
+        let window = hann(n);
         for high in [1.0, 10.0, 0.01] {
             let x: Vec<f64> = (0..n)
                 .map(|i| {
@@ -1186,9 +1189,7 @@ mod tests {
         // A tone with an offset: windowing x and removing the mean from bins 0 and 1 gives the
         // spectrum of (x - mean) w within the single-precision rounding of the strongest bin.
         let n = 4096;
-        let window: Vec<f64> = (0..n)
-            .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos())
-            .collect();
+        let window = hann(n);
         let x: Vec<f64> = (0..n)
             .map(|i| 0.3 + 0.2 * (2.0 * PI * 440.0 * i as f64 / 22050.0).sin())
             .collect();
