@@ -52,15 +52,9 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
     };
     crate::table::cleanup::write_atomic(path, |out| match format {
         TableFormat::Csv => {
-            let names: Vec<&str> = table
-                .get_column_names()
-                .iter()
-                .map(|n| n.as_str())
-                .collect();
-            out.write_all(&csv_header(&names))
-                .map_err(|e| polars_err(e.into()))?;
-            CsvWriter::new(out)
-                .include_header(false)
+            let names = table.get_column_names().into_iter().map(|n| n.as_str());
+            csv_writer(out, names)
+                .map_err(|e| polars_err(e.into()))?
                 .finish(table)
                 .map_err(polars_err)
         }
@@ -316,9 +310,9 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
 ///
 /// Written here instead of by polars, whose header writer allocates and zeroes an 8 MiB
 /// buffer on its first use (a third of the time `notes` takes on a short file).
-fn csv_header(names: &[&str]) -> Vec<u8> {
+fn csv_header<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
     let mut header = Vec::new();
-    for (i, name) in names.iter().enumerate() {
+    for (i, name) in names.into_iter().enumerate() {
         if i > 0 {
             header.push(b',');
         }
@@ -333,6 +327,16 @@ fn csv_header(names: &[&str]) -> Vec<u8> {
     }
     header.push(b'\n');
     header
+}
+
+/// A polars CSV writer onto `out` for columns `names`, with the header row ([`csv_header`])
+/// already written.
+fn csv_writer<'a, W: Write>(
+    mut out: W,
+    names: impl IntoIterator<Item = &'a str>,
+) -> std::io::Result<CsvWriter<W>> {
+    out.write_all(&csv_header(names))?;
+    Ok(CsvWriter::new(out).include_header(false))
 }
 
 /// Values (rows x columns) buffered before they are handed to polars as one batch (one Parquet
@@ -362,10 +366,8 @@ impl<W: Write> RowSink<W> {
     ) -> Result<Self, polars::error::PolarsError> {
         Ok(match format {
             TableFormat::Csv => {
-                let mut out = out;
-                let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-                out.write_all(&csv_header(&names))?;
-                RowSink::Csv(CsvWriter::new(out).include_header(false).batched(schema)?)
+                let names = schema.iter_names().map(|n| n.as_str());
+                RowSink::Csv(csv_writer(out, names)?.batched(schema)?)
             }
             TableFormat::Parquet => RowSink::Parquet(Box::new(
                 ParquetWriter::new(out)
@@ -695,7 +697,7 @@ mod tests {
             .unwrap();
         let header_end = polars_text.len() - b"1.5,".len() * names.len();
         assert_eq!(
-            String::from_utf8_lossy(&csv_header(&names)),
+            String::from_utf8_lossy(&csv_header(names)),
             String::from_utf8_lossy(&polars_text[..header_end])
         );
         // And the whole file write_table writes is polars' own.
