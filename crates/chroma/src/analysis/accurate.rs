@@ -217,8 +217,6 @@ pub struct AccurateChroma {
     /// (`block_sums[b % 4]` for block `b`, samples `b hop .. (b + 1) hop`): a frame is four
     /// blocks, so each sample is summed once instead of once for each of its four frames.
     block_sums: [(f64, f64); 4],
-    /// Blocks of the stream summed so far (`block_sums` holds the last four of them).
-    blocks_summed: u64,
     /// Full frames analysed since the stream began (frame `t` starts at sample `t hop`).
     frames_analysed: u64,
     power: Vec<f64>,
@@ -307,7 +305,6 @@ impl AccurateChroma {
             scratch: vec![Complex::default(); fft.get_outofplace_scratch_len()],
             twiddles: unpacking_twiddles(n_fft),
             block_sums: [(0.0, 0.0); 4],
-            blocks_summed: 0,
             frames_analysed: 0,
             power: vec![0.0; n_fft / 2 + 1],
             fft,
@@ -415,7 +412,6 @@ impl AccurateChroma {
         self.start = 0;
         self.samples_seen = 0;
         self.frames_out = 0;
-        self.blocks_summed = 0;
         self.frames_analysed = 0;
         let gram = std::mem::replace(
             &mut self.out,
@@ -438,7 +434,6 @@ impl AccurateChroma {
         self.out = Chromagram::new(self.hop as f64 / self.sample_rate as f64);
         self.samples_seen = 0;
         self.frames_out = 0;
-        self.blocks_summed = 0;
         self.frames_analysed = 0;
         self.reset_stream();
     }
@@ -495,14 +490,15 @@ impl AccurateChroma {
     }
 
     /// Sums of the samples and of their squares over the full frame at `start` (frame
-    /// `frames_analysed`), from the sums of its four hops; only its last hop is new.
+    /// `frames_analysed`), from the sums of its four hops; only its last hop is new (all four
+    /// for a stream's first frame).
     fn frame_sums(&mut self) -> (f64, f64) {
         let t = self.frames_analysed;
-        while self.blocks_summed < t + 4 {
-            let b = self.blocks_summed;
-            let from = self.start + (b - t) as usize * self.hop;
-            self.block_sums[(b % 4) as usize] = lane_sums(&self.pending[from..from + self.hop]);
-            self.blocks_summed += 1;
+        let new_blocks = if t == 0 { 0..4 } else { 3..4 };
+        for j in new_blocks {
+            let from = self.start + j * self.hop;
+            self.block_sums[((t + j as u64) % 4) as usize] =
+                lane_sums(&self.pending[from..from + self.hop]);
         }
         // In stream order, so the sum does not depend on where the ring starts.
         (t..t + 4).fold((0.0, 0.0), |(s, q), b| {
@@ -532,12 +528,13 @@ impl AccurateChroma {
             None
         };
         let pending = &self.pending[self.start..self.start + n];
-        let (energy, spectral_mean) = match quick {
-            Some((mean, energy)) => (energy, mean),
+        // The mean, the energy, and the mean still to be removed in the spectrum.
+        let (mean, energy, spectral_mean) = match quick {
+            Some((mean, energy)) => (mean, energy, mean),
             None => {
                 let mean = lane_sum(&pending[..real], |x| x) / real as f64;
                 let energy = lane_sum(&pending[..real], |x| (x - mean) * (x - mean)) / real as f64;
-                (energy, 0.0)
+                (mean, energy, 0.0)
             }
         };
         self.peaks.clear();
@@ -545,7 +542,7 @@ impl AccurateChroma {
             if quick.is_some() {
                 pack_windowed(&mut self.packed, pending, &self.window);
             } else {
-                pack_centred_windowed(&mut self.packed, pending, real, &self.window);
+                pack_centred_windowed(&mut self.packed, pending, mean, real, &self.window);
             }
             self.fft.process_outofplace_with_scratch(
                 &mut self.packed,
@@ -747,10 +744,15 @@ fn pack_windowed(packed: &mut [Complex<f32>], x: &[f64], window: &[f64]) {
     }
 }
 
-/// As [`pack_windowed`] for the frame `(x_i - mean) w_i` (`mean` of the first `real` samples),
-/// zero from sample `real` on.
-fn pack_centred_windowed(packed: &mut [Complex<f32>], x: &[f64], real: usize, window: &[f64]) {
-    let mean = lane_sum(&x[..real], |v| v) / real as f64;
+/// As [`pack_windowed`] for the frame `(x_i - mean) w_i` (`mean` that of the first `real`
+/// samples), zero from sample `real` on.
+fn pack_centred_windowed(
+    packed: &mut [Complex<f32>],
+    x: &[f64],
+    mean: f64,
+    real: usize,
+    window: &[f64],
+) {
     for (i, (x, w)) in x.iter().zip(window).enumerate() {
         let v = if i < real {
             ((x - mean) * w) as f32
@@ -770,11 +772,13 @@ fn pack_centred_windowed(packed: &mut [Complex<f32>], x: &[f64], real: usize, wi
 /// from `z`, the complex FFT of `n/2` points of the frame packed as pairs, and its largest
 /// value (0 if none is positive; NaN ignored).
 ///
-/// The unpacking is realfft's (in double precision), fused with the squares (one pass instead
-/// of two), two bins at a time; the maximum is a second, vectorised pass. With `W = exp(-2 pi i k / n)`, `X_k = (Z_k + conj Z_{n/2-k}) / 2 - (i W / 2)
-/// (Z_k - conj Z_{n/2-k})`. `dc` (the frame's mean times `n`) is removed from the windowed
-/// frame's spectrum: the periodic Hann window's transform is `n/2` at bin 0 and `-n/4` at bin
-/// 1, zero at the other bins of the half spectrum.
+/// The unpacking is realfft's (in double precision), fused with the squares, two pairs of bins
+/// at a time; the maximum is a second, vectorised pass. With `W = exp(-2 pi i k / n)`,
+/// `X_k = (Z_k + conj Z_{n/2-k}) / 2 - (i W / 2) (Z_k - conj Z_{n/2-k})`. `dc` (the frame's
+/// mean times `n`) is removed from the windowed frame's spectrum: the periodic Hann window's
+/// transform is `n/2` at bin 0 and `-n/4` at bin 1, zero at the other bins of the half
+/// spectrum. Only the bins `0..=needed` are sure to be written; the others are unpacked only
+/// if they could hold the maximum.
 fn power_of_packed(
     z: &[Complex<f32>],
     twiddles: &[Complex<f64>],
@@ -832,18 +836,9 @@ fn power_of_packed(
             let mut lo = [0.0; 2];
             let mut hi = [0.0; 2];
             for l in 0..2 {
-                let sum_re = out[l].re + rev[l].re;
-                let sum_im = out[l].im + rev[l].im;
-                let diff_re = out[l].re - rev[l].re;
-                let diff_im = out[l].im - rev[l].im;
-                let twiddled_re = sum_im * tw[l].re + diff_re * tw[l].im;
-                let twiddled_im = sum_im * tw[l].im - diff_re * tw[l].re;
-                let half_sum_re = 0.5 * sum_re;
-                let half_diff_im = 0.5 * diff_im;
-                let (re, im) = (half_sum_re + twiddled_re, half_diff_im + twiddled_im);
-                lo[l] = re * re + im * im;
-                let (re, im) = (half_sum_re - twiddled_re, twiddled_im - half_diff_im);
-                hi[l] = re * re + im * im;
+                let (x, x_rev) = unpack(out[l], rev[l], tw[l]);
+                lo[l] = sq(x);
+                hi[l] = sq(x_rev);
             }
             power[k] = lo[0];
             power[k + 1] = lo[1];
