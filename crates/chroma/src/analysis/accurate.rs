@@ -9,6 +9,7 @@ use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
 use crate::analysis::chromagram::Chromagram;
+use crate::analysis::lanes::{exp4, ln4, F64x4, LANES};
 use crate::analysis::tuning::{cents_of_a4, TuningHistogram};
 use crate::error::ChromaError;
 
@@ -172,7 +173,7 @@ impl AccurateParams {
         if !(self.exponent.is_finite() && self.exponent > 0.0 && self.exponent <= 4.0) {
             return bad("exponent", self.exponent, "must be in (0, 4]");
         }
-        if self.harmonics == 0 || self.harmonics > 16 {
+        if self.harmonics == 0 || self.harmonics > MAX_HARMONICS {
             return bad("harmonics", self.harmonics as f64, "must be in 1..=16");
         }
         if !(self.harmonic_decay.is_finite() && (0.0..=1.0).contains(&self.harmonic_decay)) {
@@ -230,6 +231,8 @@ pub struct AccurateChroma {
     semis_of_bin: Vec<f64>,
     /// The current frame's peaks: (semitones from `pitch_ref_hz`, weight `P^(exponent/2)`).
     peaks: Vec<(f64, f64)>,
+    /// Scratch for [`find_peaks`](Self::find_peaks): one slot per bin `k_lo..=k_hi`.
+    candidates: Vec<u32>,
     /// A4 the peaks' pitches are first measured against: `a4_hz` when fixed, else 440 Hz.
     pitch_ref_hz: f64,
     tuning: TuningState,
@@ -310,6 +313,7 @@ impl AccurateChroma {
             fft,
             harmonic_offsets,
             peaks: Vec::with_capacity(n_fft / 4),
+            candidates: vec![0; k_hi - k_lo + 1],
             semis_of_bin: semitone_table(k_hi, fs / n_fft as f64, pitch_ref_hz),
             pitch_ref_hz,
             tuning: TuningState {
@@ -465,6 +469,7 @@ impl AccurateChroma {
 
     /// Estimates the tuning from the histogram so far (0 cents without pitched content) and
     /// computes the chroma of the held frames with it.
+    #[inline(always)]
     fn decide_tuning(&mut self) {
         let cents = self.tuning.histogram.estimate().map_or(0.0, |e| e.cents);
         let shift = cents / 100.0;
@@ -473,9 +478,11 @@ impl AccurateChroma {
         let held = std::mem::take(&mut self.tuning.held_frames);
         for &(end, energy) in &held {
             let mut chroma = [0.0f64; 12];
-            for &(semis, weight) in &self.tuning.held_peaks[start..end] {
-                self.add_peak(&mut chroma, f64::from(semis) - shift, f64::from(weight));
-            }
+            let peaks = &self.tuning.held_peaks[start..end];
+            self.add_peaks(&mut chroma, peaks.len(), |i| {
+                let (semis, weight) = peaks[i];
+                (f64::from(semis) - shift, f64::from(weight))
+            });
             self.out.push(chroma, energy);
             start = end;
         }
@@ -492,6 +499,7 @@ impl AccurateChroma {
     /// Sums of the samples and of their squares over the full frame at `start` (frame
     /// `frames_analysed`), from the sums of its four hops; only its last hop is new (all four
     /// for a stream's first frame).
+    #[inline(always)]
     fn frame_sums(&mut self) -> (f64, f64) {
         let t = self.frames_analysed;
         let new_blocks = if t == 0 { 0..4 } else { 3..4 };
@@ -507,8 +515,31 @@ impl AccurateChroma {
         })
     }
 
-    /// Analyses `pending` (exactly n_fft samples, of which the first `real` are signal).
+    /// [`analyse_frame_of_plain`](Self::analyse_frame_of_plain), built a second time with AVX2
+    /// enabled and run so when the CPU has it: the lane-by-lane loops of the frame's analysis
+    /// (windowing, unpacking, peaks, `ln`/`exp`, pitch-class weights) then compile to 256-bit
+    /// vector instructions instead of 128-bit ones. No fused multiply-add is enabled, so both
+    /// builds give bit-identical results.
     fn analyse_frame_of(&mut self, real: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx2")]
+            fn avx2(analyser: &mut AccurateChroma, real: usize) {
+                analyser.analyse_frame_of_plain(real)
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above), the only requirement of
+                // calling a function built with it.
+                #[allow(unsafe_code)]
+                return unsafe { avx2(self, real) };
+            }
+        }
+        self.analyse_frame_of_plain(real)
+    }
+
+    /// Analyses `pending` (exactly n_fft samples, of which the first `real` are signal).
+    #[inline(always)]
+    fn analyse_frame_of_plain(&mut self, real: usize) {
         // The frame's mean (DC) is removed: it carries no pitch, and its window leakage would
         // otherwise set the level the peaks are judged against. A full frame's mean and
         // energy come from its hops' sums, and the mean is removed from the spectrum (the
@@ -561,10 +592,11 @@ impl AccurateChroma {
         match self.tuning.shift {
             Some(shift) => {
                 let mut chroma = [0.0f64; 12];
-                for i in 0..self.peaks.len() {
-                    let (semis, weight) = self.peaks[i];
-                    self.add_peak(&mut chroma, semis - shift, weight);
-                }
+                let peaks = &self.peaks;
+                self.add_peaks(&mut chroma, peaks.len(), |i| {
+                    let (semis, weight) = peaks[i];
+                    (semis - shift, weight)
+                });
                 self.out.push(chroma, energy);
             }
             None => {
@@ -583,15 +615,97 @@ impl AccurateChroma {
 
     /// Adds one peak at `semis` semitones from A4 (of the tuning used) with `weight` to `chroma`,
     /// with its harmonic summation.
-    #[inline]
     fn add_peak(&self, chroma: &mut [f64; 12], semis: f64, weight: f64) {
         for &(fraction, classes, w) in &self.harmonic_offsets {
             add_cosine_weighted_shifted(chroma, semis + fraction, classes, weight * w);
         }
     }
 
+    /// [`add_peak`](Self::add_peak) for the `n` peaks `peak(0..n)` (semitones, weight), in
+    /// order; the pitch classes and weights of four peaks at a time are computed lane by lane
+    /// (vector instructions), then added to `chroma` in the same order as one by one, so the
+    /// sums are the same to the last bit.
+    #[inline(always)]
+    fn add_peaks(&self, chroma: &mut [f64; 12], n: usize, peak: impl Fn(usize) -> (f64, f64)) {
+        let mut i = 0;
+        while i < n {
+            let count = (n - i).min(LANES);
+            let (semis, weight): (F64x4, F64x4) = {
+                let p: [(f64, f64); LANES] = std::array::from_fn(|l| peak(i + l.min(count - 1)));
+                (p.map(|p| p.0), p.map(|p| p.1))
+            };
+            if !self.add_peak_lanes(chroma, semis, weight, count) {
+                for l in 0..count {
+                    self.add_peak(chroma, semis[l], weight[l]);
+                }
+            }
+            i += count;
+        }
+    }
+
+    /// The first `count` of four peaks added as [`add_peaks`](Self::add_peaks) says; false (and
+    /// nothing added) if a pitch is more than 2^20 semitones from A or not finite, which
+    /// [`add_peak`](Self::add_peak) then handles.
+    #[inline(always)]
+    fn add_peak_lanes(
+        &self,
+        chroma: &mut [f64; 12],
+        semis: F64x4,
+        weight: F64x4,
+        count: usize,
+    ) -> bool {
+        let groups = &self.harmonic_offsets[..self.harmonic_offsets.len().min(MAX_HARMONICS)];
+        let mut class = [[0usize; LANES]; MAX_HARMONICS];
+        let mut neighbour = [[0usize; LANES]; MAX_HARMONICS];
+        let mut to_class = [[0.0f64; LANES]; MAX_HARMONICS];
+        let mut to_neighbour = [[0.0f64; LANES]; MAX_HARMONICS];
+        let mut in_range = true;
+        for (g, &(fraction, classes, w)) in groups.iter().enumerate() {
+            // As add_cosine_weighted_shifted and add_cos_squared, with the neighbour's weight
+            // zero where they add none (adding +0 leaves a sum as it is). Each quantity in its
+            // own lane loop, so that each compiles to vector instructions.
+            let semis: F64x4 = semis.map(|s| s + fraction);
+            let power: F64x4 = weight.map(|v| v * w);
+            let pos: F64x4 = semis.map(|s| s + (ROUND_BIAS + 0.5));
+            in_range &= pos.iter().all(|p| (0.0..2.0 * ROUND_BIAS).contains(p));
+            let whole: [i32; LANES] = pos.map(|p| p as i32); // below 2^25 in range
+            let d: F64x4 = std::array::from_fn(|l| semis[l] - (f64::from(whole[l]) - ROUND_BIAS));
+            let other_dist: F64x4 = d.map(|d| 1.0 - d.abs());
+            let wc = cos_to_half_pi_lanes(d.map(|d| COS_SCALE * d.abs()));
+            let wn = cos_to_half_pi_lanes(other_dist.map(|o| COS_SCALE * o));
+            to_class[g] = std::array::from_fn(|l| power[l] * wc[l] * wc[l]);
+            to_neighbour[g] = std::array::from_fn(|l| {
+                if other_dist[l] < HALF_WIDTH {
+                    power[l] * wn[l] * wn[l]
+                } else {
+                    0.0
+                }
+            });
+            for l in 0..LANES {
+                let c = ((whole[l] as u32 % 12) as usize + classes) % 12;
+                class[g][l] = c;
+                neighbour[g][l] = if d[l] > 0.0 {
+                    (c + 1) % 12
+                } else {
+                    (c + 11) % 12
+                };
+            }
+        }
+        if !in_range {
+            return false;
+        }
+        for l in 0..count {
+            for g in 0..groups.len() {
+                chroma[class[g][l]] += to_class[g][l];
+                chroma[neighbour[g][l]] += to_neighbour[g][l];
+            }
+        }
+        true
+    }
+
     /// Fills `peaks` with the peaks of the power spectrum `power`, whose strongest bin is
     /// `max_p`: (semitones from `pitch_ref_hz`, weight).
+    #[inline(always)]
     fn find_peaks(&mut self, max_p: f64) {
         // The floor is relative to the strongest bin of the whole spectrum, so a frame whose
         // energy lies outside fmin..fmax (or that is rounding noise) gives no peaks.
@@ -602,35 +716,69 @@ impl AccurateChroma {
         let tiny = max_p * 1e-30;
         let half_exponent = 0.5 * self.params.exponent;
         let power = &self.power[..=self.k_hi + 1];
-        for k in self.k_lo..=self.k_hi {
-            let b = power[k];
-            if b < floor || b <= power[k - 1] || b < power[k + 1] {
-                continue;
+        // The peaks' bins, without a branch per bin (whether a bin is a peak is as good as
+        // random, and a mispredicted branch costs more than the test): eight bins are tested
+        // at once into a bit mask, then each is written to the next slot, which only a peak
+        // keeps.
+        let candidates = &mut self.candidates[..];
+        let mut count = 0;
+        let is_peak = |w: &[f64]| !((w[1] < floor) | (w[1] <= w[0]) | (w[1] < w[2]));
+        let mut k = self.k_lo;
+        while k + 8 <= self.k_hi + 1 {
+            let w = &power[k - 1..k + 9];
+            let mut mask = 0u32;
+            for l in 0..8 {
+                mask |= u32::from(is_peak(&w[l..l + 3])) << l;
             }
+            // Before the write of bin l, at most l bins were kept, so `kept & 7` is `kept`.
+            let slots = &mut candidates[count..count + 8];
+            let mut kept = 0;
+            for l in 0..8 {
+                slots[kept & 7] = (k + l) as u32;
+                kept += ((mask >> l) & 1) as usize;
+            }
+            count += kept;
+            k += 8;
+        }
+        for k in k..=self.k_hi {
+            candidates[count] = k as u32;
+            count += usize::from(is_peak(&power[k - 1..k + 2]));
+        }
+        // Four peaks at a time (the last group padded with copies of its last peak).
+        for group in candidates[..count].chunks(LANES) {
+            let ks: [usize; LANES] =
+                std::array::from_fn(|l| group[l.min(group.len() - 1)] as usize);
             // The parabola through ln P at k-1, k, k+1 (la, lb, lc) needs only the differences
             // la - lc and la - 2 lb + lc: two logarithms of ratios (each in [1e-30, 1], as the
             // peak is the largest of the three), and the peak's level lb enters the power as
             // b^(exponent/2) (a square root with the default exponent 1).
-            let b = b + tiny;
-            let ra = (power[k - 1] + tiny) / b;
-            let rc = (power[k + 1] + tiny) / b;
-            let la_lc = (ra / rc).ln();
-            let denom = (ra * rc).ln();
-            let d = if denom < 0.0 {
-                (0.5 * la_lc / denom).clamp(-0.5, 0.5)
+            let b: F64x4 = ks.map(|k| power[k] + tiny);
+            let ra: F64x4 = std::array::from_fn(|l| (power[ks[l] - 1] + tiny) / b[l]);
+            let rc: F64x4 = std::array::from_fn(|l| (power[ks[l] + 1] + tiny) / b[l]);
+            let la_lc = ln4(std::array::from_fn(|l| ra[l] / rc[l]));
+            let denom = ln4(std::array::from_fn(|l| ra[l] * rc[l]));
+            let d: F64x4 = std::array::from_fn(|l| {
+                if denom[l] < 0.0 {
+                    (0.5 * la_lc[l] / denom[l]).clamp(-0.5, 0.5)
+                } else {
+                    0.0
+                }
+            });
+            let level: F64x4 = if half_exponent == 0.5 {
+                b.map(f64::sqrt)
             } else {
-                0.0
+                b.map(|b| b.powf(half_exponent))
             };
-            let level = if half_exponent == 0.5 {
-                b.sqrt()
-            } else {
-                b.powf(half_exponent)
-            };
-            let peak_power = level * (-0.25 * half_exponent * la_lc * d).exp();
+            let shape = exp4(std::array::from_fn(|l| {
+                -0.25 * half_exponent * la_lc[l] * d[l]
+            }));
             // 12 log2((k + d) bin_hz / pitch_ref_hz) = 12 log2(k bin_hz / pitch_ref_hz)
             // (tabled per bin) + 12 log2(1 + d / k).
-            let semis = self.semis_of_bin[k] + semitones_of_ratio_near_1(k, d);
-            self.peaks.push((semis, peak_power));
+            let near_1: F64x4 = std::array::from_fn(|l| semitones_of_ratio_near_1(ks[l], d[l]));
+            for l in 0..group.len() {
+                let semis = self.semis_of_bin[ks[l]] + near_1[l];
+                self.peaks.push((semis, level[l] * shape[l]));
+            }
         }
     }
 }
@@ -638,16 +786,16 @@ impl AccurateChroma {
 /// `12 log2(1 + d / k)` for a peak at bin `k` offset by `|d| <= 0.5` bins. From bin 8 up
 /// (`|d / k| <= 1/16`) by the series `ln(1 + x) = 2 atanh(x / (2 + x))` to `s^11` (relative
 /// error below 1e-19, so exact in f64 up to rounding), below it by `log2`.
-#[inline]
+#[inline(always)]
 fn semitones_of_ratio_near_1(k: usize, d: f64) -> f64 {
     const TWELVE_OVER_LN2: f64 = 12.0 / std::f64::consts::LN_2;
-    if k < 8 {
-        return 12.0 * (1.0 + d / k as f64).log2();
-    }
     let s = d / (2.0 * k as f64 + d);
     let z = s * s;
     let series =
         1.0 + z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z / 11.0))));
+    if k < 8 {
+        return 12.0 * (1.0 + d / k as f64).log2();
+    }
     TWELVE_OVER_LN2 * 2.0 * s * series
 }
 
@@ -668,7 +816,7 @@ fn pending_capacity(n_fft: usize) -> usize {
 
 /// Sum of `f(x)` over `x` in eight interleaved partial sums (independent additions the
 /// compiler can vectorise, instead of one chain of dependent ones).
-#[inline]
+#[inline(always)]
 fn lane_sum(x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = x.chunks_exact(8);
@@ -687,7 +835,7 @@ fn lane_sum(x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
 }
 
 /// Sums of `x` and of its squares, in eight interleaved partial sums each (as [`lane_sum`]).
-#[inline]
+#[inline(always)]
 fn lane_sums(x: &[f64]) -> (f64, f64) {
     let mut acc = [0.0f64; 8];
     let mut acc_sq = [0.0f64; 8];
@@ -731,21 +879,29 @@ fn unpacking_twiddles(n: usize) -> Vec<Complex<f64>> {
         .collect()
 }
 
-/// `packed[j] = (x[2j] w[2j], x[2j+1] w[2j+1])`.
-#[inline]
+/// `packed[j] = (x[2j] w[2j], x[2j+1] w[2j+1])` (`x` and `w` a multiple of 8 long).
+#[inline(always)]
 fn pack_windowed(packed: &mut [Complex<f32>], x: &[f64], window: &[f64]) {
-    for ((p, x), w) in packed
-        .iter_mut()
-        .zip(x.chunks_exact(2))
-        .zip(window.chunks_exact(2))
+    // Eight samples (four pairs) at a time, products in memory order, so that they compile to
+    // plain vector multiplies and conversions (pairs one by one compile to shuffles that split
+    // and rejoin the real and imaginary parts).
+    for (p, (x, w)) in packed
+        .chunks_exact_mut(4)
+        .zip(x.chunks_exact(8).zip(window.chunks_exact(8)))
     {
-        p.re = (x[0] * w[0]) as f32;
-        p.im = (x[1] * w[1]) as f32;
+        let v: [f32; 8] = std::array::from_fn(|i| (x[i] * w[i]) as f32);
+        for (j, p) in p.iter_mut().enumerate() {
+            *p = Complex {
+                re: v[2 * j],
+                im: v[2 * j + 1],
+            };
+        }
     }
 }
 
 /// As [`pack_windowed`] for the frame `(x_i - mean) w_i` (`mean` that of the first `real`
 /// samples), zero from sample `real` on.
+#[inline(always)]
 fn pack_centred_windowed(
     packed: &mut [Complex<f32>],
     x: &[f64],
@@ -772,13 +928,14 @@ fn pack_centred_windowed(
 /// from `z`, the complex FFT of `n/2` points of the frame packed as pairs, and its largest
 /// value (0 if none is positive; NaN ignored).
 ///
-/// The unpacking is realfft's (in double precision), fused with the squares, two pairs of bins
-/// at a time; the maximum is a second, vectorised pass. With `W = exp(-2 pi i k / n)`,
+/// The unpacking is realfft's (in double precision), fused with the squares and the maximum,
+/// four pairs of bins at a time. With `W = exp(-2 pi i k / n)`,
 /// `X_k = (Z_k + conj Z_{n/2-k}) / 2 - (i W / 2) (Z_k - conj Z_{n/2-k})`. `dc` (the frame's
 /// mean times `n`) is removed from the windowed frame's spectrum: the periodic Hann window's
 /// transform is `n/2` at bin 0 and `-n/4` at bin 1, zero at the other bins of the half
 /// spectrum. Only the bins `0..=needed` are sure to be written; the others are unpacked only
 /// if they could hold the maximum.
+#[inline(always)]
 fn power_of_packed(
     z: &[Complex<f32>],
     twiddles: &[Complex<f64>],
@@ -787,33 +944,10 @@ fn power_of_packed(
     needed: usize,
 ) -> f64 {
     let h = z.len();
-    let z64 = |k: usize| Complex {
-        re: f64::from(z[k].re),
-        im: f64::from(z[k].im),
-    };
     debug_assert!(h >= 4 && h.is_power_of_two());
     debug_assert_eq!(twiddles.len(), h / 2 - 1);
     debug_assert_eq!(power.len(), h + 1);
-    // X_k and X_{h-k} from Z_k, Z_{h-k} and twiddle (W^k / 2), as realfft computes them.
-    let unpack = |out: Complex<f64>, rev: Complex<f64>, tw: Complex<f64>| {
-        let sum = out + rev;
-        let diff = out - rev;
-        let twiddled_re = sum.im * tw.re + diff.re * tw.im;
-        let twiddled_im = sum.im * tw.im - diff.re * tw.re;
-        let half_sum_re = 0.5 * sum.re;
-        let half_diff_im = 0.5 * diff.im;
-        (
-            Complex {
-                re: half_sum_re + twiddled_re,
-                im: half_diff_im + twiddled_im,
-            },
-            Complex {
-                re: half_sum_re - twiddled_re,
-                im: twiddled_im - half_diff_im,
-            },
-        )
-    };
-    let sq = |x: Complex<f64>| x.re * x.re + x.im * x.im;
+    let z64 = |k: usize| widen(z[k]);
     let z0 = z64(0);
     let x0 = z0.re + z0.im - 0.5 * dc;
     power[0] = x0 * x0;
@@ -824,35 +958,14 @@ fn power_of_packed(
     x1.re += 0.25 * dc;
     power[1] = sq(x1);
     power[h - 1] = sq(x_rev1);
-    // k = 2..h/2 with h - k = h-2 down to h/2+1, two k at a time with the same operations
-    // lane by lane (so that they compile to vector instructions).
-    let (twiddles, power) = (&twiddles[..h / 2 - 1], &mut power[..h + 1]);
-    let unpack_pairs = |ks: std::ops::Range<usize>, power: &mut [f64]| {
-        for k in ks.step_by(2) {
-            let lanes = [k, k + 1];
-            let out = lanes.map(z64);
-            let rev = lanes.map(|k| z64(h - k));
-            let tw = lanes.map(|k| twiddles[k - 1]);
-            let mut lo = [0.0; 2];
-            let mut hi = [0.0; 2];
-            for l in 0..2 {
-                let (x, x_rev) = unpack(out[l], rev[l], tw[l]);
-                lo[l] = sq(x);
-                hi[l] = sq(x_rev);
-            }
-            power[k] = lo[0];
-            power[k + 1] = lo[1];
-            power[h - k] = hi[0];
-            power[h - k - 1] = hi[1];
-        }
-    };
-    // The pairs holding the bins 0..=needed (an even number of them, as h/2 - 2 is even).
+    // The pairs k, h - k (k = 2..h/2) holding the bins 0..=needed (an even number of them, as
+    // h/2 - 2 is even); the bins above `needed` are not stored, only their maximum is kept.
     let split = (needed + 1).clamp(2, h / 2);
     let split = (split + split % 2).min(h / 2);
-    unpack_pairs(2..split, power);
-    let mut max = max_of(&power[..split])
-        .max(max_of(&power[h + 1 - split..]))
-        .max(max_of(&power[h / 2..=h / 2]));
+    let mut max = unpack_pairs(z, twiddles, 2..split, power, needed);
+    for k in [0, 1, h / 2, h - 1, h] {
+        max = if power[k] > max { power[k] } else { max };
+    }
     // The other bins only count for the maximum, and |X_k|^2 + |X_{h-k}|^2 = |Z_k|^2 +
     // |Z_{h-k}|^2 bounds both bins of a pair, so they are unpacked only when that bound (here
     // the largest |Z|^2 of each half, with a margin for its single-precision rounding) could
@@ -860,16 +973,112 @@ fn power_of_packed(
     if split < h / 2 {
         let bound = max_square_of(&z[split..h / 2]) + max_square_of(&z[h / 2 + 1..=h - split]);
         if bound * (1.0 + 1e-5) >= max {
-            unpack_pairs(split..h / 2, power);
-            max = max
-                .max(max_of(&power[split..h / 2]))
-                .max(max_of(&power[h / 2 + 1..=h - split]));
+            max = max.max(unpack_pairs(z, twiddles, split..h / 2, power, needed));
         }
     }
     max
 }
 
+/// `z` in double precision.
+#[inline(always)]
+fn widen(z: Complex<f32>) -> Complex<f64> {
+    Complex {
+        re: f64::from(z.re),
+        im: f64::from(z.im),
+    }
+}
+
+/// `|x|^2`.
+#[inline(always)]
+fn sq(x: Complex<f64>) -> f64 {
+    x.re * x.re + x.im * x.im
+}
+
+/// `X_k` and `X_{h-k}` of a real frame from `Z_k` (`out`), `Z_{h-k}` (`rev`) of its packed
+/// transform of `h` points and the twiddle `W^k / 2` (`tw`), as realfft computes them.
+#[inline(always)]
+fn unpack(out: Complex<f64>, rev: Complex<f64>, tw: Complex<f64>) -> (Complex<f64>, Complex<f64>) {
+    let sum = out + rev;
+    let diff = out - rev;
+    let twiddled_re = sum.im * tw.re + diff.re * tw.im;
+    let twiddled_im = sum.im * tw.im - diff.re * tw.re;
+    let half_sum_re = 0.5 * sum.re;
+    let half_diff_im = 0.5 * diff.im;
+    (
+        Complex {
+            re: half_sum_re + twiddled_re,
+            im: half_diff_im + twiddled_im,
+        },
+        Complex {
+            re: half_sum_re - twiddled_re,
+            im: twiddled_im - half_diff_im,
+        },
+    )
+}
+
+/// `|X_k|^2` and `|X_{h-k}|^2` for `k` in `ks` (an even count, from 2 up to at most `h/2`):
+/// those of bins up to `needed` into `power`, and the largest of all (0 if none is positive;
+/// NaN ignored). Four `k` at a time (two for a remainder of two) with the same operations lane
+/// by lane, so that they compile to vector instructions.
+#[inline(always)]
+fn unpack_pairs(
+    z: &[Complex<f32>],
+    twiddles: &[Complex<f64>],
+    ks: std::ops::Range<usize>,
+    power: &mut [f64],
+    needed: usize,
+) -> f64 {
+    let mut max = [0.0f64; LANES];
+    let mut k = ks.start;
+    if !(ks.end - k).is_multiple_of(LANES) {
+        unpack_group::<2>(z, twiddles, k, power, needed, &mut max);
+        k += 2;
+    }
+    while k < ks.end {
+        unpack_group::<LANES>(z, twiddles, k, power, needed, &mut max);
+        k += LANES;
+    }
+    max.iter().fold(0.0, |m, &v| if v > m { v } else { m })
+}
+
+/// One group of [`unpack_pairs`]: the `L` pairs from `k` (`L` at most [`LANES`]), their bins
+/// up to `needed` stored, `max` raised lane by lane.
+#[inline(always)]
+fn unpack_group<const L: usize>(
+    z: &[Complex<f32>],
+    twiddles: &[Complex<f64>],
+    k: usize,
+    power: &mut [f64],
+    needed: usize,
+    max: &mut [f64; LANES],
+) {
+    let h = z.len();
+    let out: [Complex<f32>; L] = z[k..k + L].try_into().expect("L pairs");
+    let rev: [Complex<f32>; L] = z[h - k + 1 - L..=h - k].try_into().expect("L pairs");
+    let tw: [Complex<f64>; L] = twiddles[k - 1..k - 1 + L].try_into().expect("L pairs");
+    let mut lo = [0.0; L];
+    let mut hi = [0.0; L];
+    for l in 0..L {
+        let (x, x_rev) = unpack(widen(out[l]), widen(rev[L - 1 - l]), tw[l]);
+        lo[l] = sq(x);
+        hi[l] = sq(x_rev);
+    }
+    for l in 0..L {
+        max[l] = if lo[l] > max[l] { lo[l] } else { max[l] };
+        max[l] = if hi[l] > max[l] { hi[l] } else { max[l] };
+    }
+    if k <= needed {
+        power[k..k + L].copy_from_slice(&lo);
+    }
+    if h - k - L < needed {
+        for l in 0..L {
+            power[h - k - l] = hi[l];
+        }
+    }
+}
+
 /// The largest `|z|^2` of `z` (0 for an empty slice; NaN ignored), in double precision.
+#[inline(always)]
 fn max_square_of(z: &[Complex<f32>]) -> f64 {
     let mut acc = [0.0f32; 8];
     let chunks = z.chunks_exact(8);
@@ -889,25 +1098,6 @@ fn max_square_of(z: &[Complex<f32>]) -> f64 {
         m = if s > m { s } else { m };
     }
     f64::from(m)
-}
-
-/// Largest value of `x` (0 for an empty slice or all values <= 0; NaN is ignored, +inf kept),
-/// in eight lanes.
-#[inline]
-fn max_of(x: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let chunks = x.chunks_exact(8);
-    let tail = chunks.remainder();
-    for c in chunks {
-        for (a, &v) in acc.iter_mut().zip(c) {
-            *a = if v > *a { v } else { *a };
-        }
-    }
-    let mut m = 0.0f64;
-    for &v in acc.iter().chain(tail) {
-        m = if v > m { v } else { m };
-    }
-    m
 }
 
 /// The harmonic summation's offsets `-12 log2 h` (h = 1..=harmonics) with weights
@@ -935,7 +1125,7 @@ fn harmonic_groups(harmonics: usize, decay: f64) -> Vec<(f64, usize, f64)> {
 
 /// [`add_cosine_weighted`] at pitch `semis + shift` for a whole number `shift` of semitones
 /// given as `classes = shift mod 12`.
-#[inline]
+#[inline(always)]
 fn add_cosine_weighted_shifted(chroma: &mut [f64; 12], semis: f64, classes: usize, power: f64) {
     // round(semis) without `round` (a library call on baseline x86-64): the bias, a multiple
     // of 12 semitones, makes the value positive so that `as` truncates it to its floor.
@@ -975,6 +1165,9 @@ fn add_cos_squared(
     }
 }
 
+/// Most harmonics [`AccurateParams::harmonics`] allows (so most harmonic groups).
+const MAX_HARMONICS: usize = 16;
+
 /// A multiple of 12 semitones (12 * 2^20) added before truncating a pitch to its floor.
 const ROUND_BIAS: f64 = 12_582_912.0;
 
@@ -996,10 +1189,16 @@ fn add_cosine_weighted_shifted_far(chroma: &mut [f64; 12], semis: f64, classes: 
 
 /// `cos(y)` for `y` in `[0, pi/2]` by its Taylor series to `y^20` (truncation error below
 /// `(pi/2)^22 / 22! < 2e-17`): a polynomial, no range reduction, no library call.
-#[inline]
+#[inline(always)]
 fn cos_to_half_pi(y: f64) -> f64 {
-    let z = y * y;
-    let mut acc = 1.0 / 2_432_902_008_176_640_000.0; // 1/20!
+    cos_to_half_pi_lanes([y; LANES])[0]
+}
+
+/// [`cos_to_half_pi`] of four values, lane by lane (vector instructions).
+#[inline(always)]
+fn cos_to_half_pi_lanes(y: F64x4) -> F64x4 {
+    let z = y.map(|y| y * y);
+    let mut acc = [1.0 / 2_432_902_008_176_640_000.0; LANES]; // 1/20!
     for c in [
         -1.0 / 6_402_373_705_728_000.0, // -1/18!
         1.0 / 20_922_789_888_000.0,     // 1/16!
@@ -1012,7 +1211,9 @@ fn cos_to_half_pi(y: f64) -> f64 {
         -0.5,                           // -1/2!
         1.0,
     ] {
-        acc = acc * z + c;
+        for l in 0..LANES {
+            acc[l] = acc[l] * z[l] + c;
+        }
     }
     acc
 }
@@ -1089,16 +1290,18 @@ mod tests {
     }
 
     #[test]
-    fn lane_sum_and_max_match_the_plain_forms() {
+    fn lane_sum_matches_the_plain_sum() {
         let x: Vec<f64> = (0..1003)
             .map(|i| ((i * 37 % 101) as f64 - 50.0) * 0.01)
             .collect();
         let plain: f64 = x.iter().map(|v| v * v).sum();
         assert!((lane_sum(&x, |v| v * v) - plain).abs() < 1e-12 * plain);
-        assert_eq!(max_of(&x), x.iter().copied().fold(0.0, f64::max));
-        assert_eq!(max_of(&[-1.0, f64::NAN, -2.0]), 0.0);
-        assert_eq!(max_of(&[1.0, f64::NAN, f64::INFINITY]), f64::INFINITY);
-        assert_eq!(max_of(&[]), 0.0);
+    }
+
+    /// The largest value of `x` (0 if none is positive; NaN ignored), as the analyser defines
+    /// a spectrum's maximum.
+    fn max_of(x: &[f64]) -> f64 {
+        x.iter().copied().fold(0.0, f64::max)
     }
 
     /// realfft's spectrum of a real frame (the reference for [`power_of_packed`]).

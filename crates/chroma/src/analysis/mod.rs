@@ -11,6 +11,7 @@
 pub mod accurate;
 pub mod chromagram;
 pub mod key;
+mod lanes;
 pub mod pitch_class;
 pub mod pyaa;
 pub mod tuning;
