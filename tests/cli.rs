@@ -2863,3 +2863,138 @@ fn rows_finished_before_a_kill_are_in_the_journal_and_not_redone() {
     );
     assert!(err.contains("(0 analysed now, 8 resumed)"), "{err}");
 }
+
+// --- issue 23: the other rows of its table ---
+
+/// Row 4: the map of a table of 20,000 columns is drawn in memory of the table's own size
+/// (no columns x columns matrix: 3.2 GB here, refused by the 3 GB limit of `run_bounded`).
+#[test]
+fn report_and_plot_clusters_of_a_table_of_20000_columns_do_not_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, cols) = (12, 20_000);
+    let mut text = String::from("file");
+    for j in 0..cols {
+        text.push_str(&format!(",c{j}"));
+    }
+    text.push('\n');
+    for i in 0..rows {
+        text.push_str(&format!("f{i}.wav"));
+        for j in 0..cols {
+            let v = ((i * 7 + j * 13) % 17) as f64 / 17.0 + if i < 6 { 1.0 } else { 0.0 };
+            text.push_str(&format!(",{v}"));
+        }
+        text.push('\n');
+    }
+    std::fs::write(dir.path().join("wide.csv"), text).unwrap();
+    let out = run_bounded(
+        dir.path(),
+        &["report", "wide.csv", "-k", "2", "-o", "r.html"],
+    );
+    assert!(out.status.success(), "{:?}\n{}", out.status, stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(html.contains("PC1 ("), "no map axes in the report");
+    let out = run_bounded(
+        dir.path(),
+        &["plot", "clusters", "wide.csv", "-k", "2", "-o", "c.png"],
+    );
+    assert!(out.status.success(), "{:?}\n{}", out.status, stderr(&out));
+    assert!(png_size(&dir.path().join("c.png")).0 > 0);
+}
+
+/// `--n-init` is bounded (its bound in `--help`), and a long clustering stops on Ctrl-C with
+/// exit status 130.
+#[cfg(unix)]
+#[test]
+fn n_init_is_bounded_and_a_long_clustering_stops_on_ctrl_c() {
+    assert_eq!(kmeans::MAX_N_INIT, 1000, "the help text says 1 to 1000");
+    let help = stdout(&run(&["cluster", "--help"]));
+    assert!(help.contains("1 to 1000"), "{help}");
+    assert!(stdout(&run(&["report", "--help"])).contains("1 to 1000"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("file,a,b,c\n");
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..20_000 {
+        let mut v = [0.0; 3];
+        for x in &mut v {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            *x = (state % 10_000) as f64 / 100.0;
+        }
+        text.push_str(&format!("f{i}.wav,{},{},{}\n", v[0], v[1], v[2]));
+    }
+    std::fs::write(dir.path().join("t.csv"), text).unwrap();
+    let out = run_or_kill_after_30s(
+        dir.path(),
+        &["cluster", "t.csv", "-k", "2", "--n-init", "4294967295"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 to 1000"), "{}", stderr(&out));
+    let mut child = spawn_in(
+        dir.path(),
+        &[
+            "cluster", "t.csv", "-k", "12", "--n-init", "1000", "--init", "random",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the clustering ended before Ctrl-C"
+    );
+    let sent = std::time::Instant::now();
+    send_signal(child.id(), 2);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(10),
+            "still clustering 10 s after Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+}
+
+/// Row 8: negative cents after `--tuning` are a value, not a flag (`--tuning=-50` always
+/// worked); the tuning reaches the table.
+#[test]
+fn negative_tuning_is_a_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("a4.wav");
+    write_tone_of(&tone, 69, 1.0, 22_050);
+    for command in ["notes", "key"] {
+        let out = run_in(
+            dir.path(),
+            &[command, "a4.wav", "--tuning", "-50", "-o", "t.csv"],
+        );
+        assert!(out.status.success(), "{command}: {}", stderr(&out));
+        let table = read_table(&dir.path().join("t.csv"));
+        let cents = floats(&table, "tuning_cents");
+        // Cents go through a frequency ratio and back: equal to 1e-9.
+        assert!((cents[0] + 50.0).abs() < 1e-9, "{command}: {cents:?}");
+    }
+}
+
+/// Row 11: `--embed-clips 0` is refused in words that include 0's side of the range.
+#[test]
+fn embed_clips_zero_is_refused_as_not_above_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "file,a,b\nx,0,1\ny,1,0\nz,1,1\n").unwrap();
+    for seconds in ["0", "60.5"] {
+        let out = run_in(
+            dir.path(),
+            &[
+                "report",
+                "t.csv",
+                "-k",
+                "2",
+                "--embed-clips",
+                seconds,
+                "-o",
+                "r.html",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("above 0 and at most 60"), "{err}");
+        assert!(!err.contains("between 0 and"), "{err}");
+    }
+}

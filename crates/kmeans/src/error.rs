@@ -102,9 +102,12 @@ pub enum KMeansError {
     /// `max_iter` is zero.
     #[error("max_iter must be at least 1")]
     InvalidMaxIter,
-    /// `n_init` is zero.
-    #[error("n_init must be at least 1")]
-    InvalidNInit,
+    /// `n_init` is zero or above [`crate::MAX_N_INIT`].
+    #[error("n_init must be from 1 to {max} (got {n_init})", max = crate::MAX_N_INIT)]
+    InvalidNInit {
+        /// The rejected value.
+        n_init: usize,
+    },
     /// `tol` is negative or not finite.
     #[error("tol = {tol} is invalid (must be finite and >= 0)")]
     InvalidTol {

@@ -361,7 +361,12 @@ fn invalid_inputs_give_clear_errors() {
     ));
     assert!(matches!(
         KMeans::params(2).n_init(0).fit(&m),
-        Err(KMeansError::InvalidNInit)
+        Err(KMeansError::InvalidNInit { n_init: 0 })
+    ));
+    // Bounded, so a typo cannot start a run of 2^32 restarts.
+    assert!(matches!(
+        KMeans::params(2).n_init(kmeans::MAX_N_INIT + 1).fit(&m),
+        Err(KMeansError::InvalidNInit { .. })
     ));
     assert!(matches!(
         KMeans::params(2).tol(-1.0).fit(&m),

@@ -35,7 +35,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     if let Some(s) = args.embed_clips {
         if !(s.is_finite() && s > 0.0 && s <= audio_io::clip::MAX_CLIP_SECONDS) {
             usage!(
-                "--embed-clips takes seconds between 0 and {} (got {s})",
+                "--embed-clips takes seconds above 0 and at most {} (got {s})",
                 audio_io::clip::MAX_CLIP_SECONDS
             );
         }
