@@ -2998,3 +2998,127 @@ fn embed_clips_zero_is_refused_as_not_above_zero() {
         assert!(!err.contains("between 0 and"), "{err}");
     }
 }
+
+/// Row 5: file names a spreadsheet would run as formulas get a quote in front in CSV cells
+/// (OWASP's rule), and only there; the CSV reads back to the names themselves (`--update`
+/// finds every row, `cluster` of the CSV names the files as they are).
+#[test]
+fn formula_names_are_neutralised_in_csv_and_read_back_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        // The issue's `=cmd|' /C calc'!A0.wav` with `-` for `/`, which no Unix name holds.
+        "=cmd|' -C calc'!A0.wav",
+        "@SUM(1+1).wav",
+        "+1.wav",
+        "-2.wav",
+        "'=quoted.wav",
+        "plain.wav",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        write_tone_of(&dir.path().join(name), 57 + 2 * i as u8, 0.5, 8000);
+    }
+    let notes = |out: &str, update: bool| {
+        let mut args = vec!["notes", "-o", out];
+        if update {
+            args.push("--update");
+        }
+        args.push("--");
+        args.extend(names);
+        run_in(dir.path(), &args)
+    };
+    let out = notes("t.csv", false);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+    for (name, cell) in [
+        ("=cmd", "'=cmd|' -C calc'!A0.wav,"),
+        ("@SUM", "'@SUM(1+1).wav,"),
+        ("+1", "'+1.wav,"),
+        ("-2", "'-2.wav,"),
+        ("'=quoted", "''=quoted.wav,"),
+        ("plain", "plain.wav,"),
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(cell)),
+            "{name}: no line starts with {cell:?}:\n{text}"
+        );
+    }
+    let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    expected.sort();
+    let mut files = strings(&read_table(&dir.path().join("t.csv")), "file");
+    files.sort();
+    assert_eq!(files, expected, "the CSV does not read back to the names");
+    for table in ["t.parquet", "t.json"] {
+        let out = notes(table, false);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut files = strings(&read_table(&dir.path().join(table)), "file");
+        files.sort();
+        assert_eq!(files, expected, "{table} changed the names");
+    }
+    let out = notes("t.csv", true);
+    assert!(
+        stderr(&out).contains("6 row(s) reused, 0 file(s) analysed"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_in(dir.path(), &["cluster", "t.csv", "-k", "2", "-o", "c.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labels = std::fs::read_to_string(dir.path().join("c.csv")).unwrap();
+    assert!(
+        labels.lines().any(|l| l.starts_with("'@SUM(1+1).wav,")),
+        "{labels}"
+    );
+    let mut files = strings(&read_table(&dir.path().join("c.csv")), "file");
+    files.sort();
+    assert_eq!(files, expected);
+}
+
+/// Row 6: a name with the byte 0xFF and a name spelling `\xFF` in text are two rows with two
+/// labels in every format, `--update` reuses both, and the report links each to its own bytes.
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_and_its_escaped_spelling_stay_two_files() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir(&music).unwrap();
+    write_tone_of(
+        &music.join(std::ffi::OsStr::from_bytes(b"bad\xFFbyte.wav")),
+        60,
+        0.5,
+        8000,
+    );
+    write_tone_of(&music.join("bad\\xFFbyte.wav"), 69, 0.5, 8000);
+    let raw_label = "music/bad\\xFFbyte.wav";
+    let spelled_label = "music/bad\\\\xFFbyte.wav";
+    for table in ["t.csv", "t.parquet", "t.json"] {
+        let out = run_in(dir.path(), &["notes", "music", "-o", table]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut files = strings(&read_table(&dir.path().join(table)), "file");
+        files.sort();
+        assert_eq!(files, [spelled_label, raw_label], "{table}");
+        let out = run_in(dir.path(), &["notes", "music", "-o", table, "--update"]);
+        assert!(
+            stderr(&out).contains("2 row(s) reused, 0 file(s) analysed"),
+            "{table}: {}",
+            stderr(&out)
+        );
+    }
+    let out = run_in(dir.path(), &["report", "music", "-k", "2", "-o", "r.html"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(
+        html.contains("music/bad%FFbyte.wav"),
+        "no link to the 0xFF bytes"
+    );
+    assert!(
+        html.contains("music/bad%5CxFFbyte.wav"),
+        "no link to the spelled name"
+    );
+    let out = run_in(
+        dir.path(),
+        &["report", "t.parquet", "-k", "2", "-o", "r2.html"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("r2.html")).unwrap();
+    assert!(html.contains("music/bad%FFbyte.wav") && html.contains("music/bad%5CxFFbyte.wav"));
+}

@@ -134,7 +134,9 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     let srcs: Vec<String> = files
         .iter()
         .zip(&located)
-        .map(|(f, p)| page::relative_url(p.as_deref().unwrap_or(Path::new(f)), &page_dir))
+        .map(|(f, p)| {
+            page::relative_url(p.as_deref().unwrap_or(&chroma::path_of_label(f)), &page_dir)
+        })
         .collect();
 
     let thumbs = if files.len() <= THUMBNAIL_MAX_FILES && located.iter().any(Option::is_some) {
@@ -292,12 +294,13 @@ fn string_column(table: &polars::prelude::DataFrame, name: &str) -> Option<Vec<S
     )
 }
 
-/// Where a file of the table is on disk: as written (relative to the working folder), else
-/// relative to the table's folder; `None` if neither exists.
+/// Where a file of the table is on disk: the path its label names ([`chroma::path_of_label`],
+/// byte for byte) as written (relative to the working folder), else relative to the table's
+/// folder; `None` if neither exists.
 fn locate(file: &str, table_dir: Option<&Path>) -> Option<PathBuf> {
-    let p = Path::new(file);
+    let p = chroma::path_of_label(file);
     if p.is_file() {
-        return Some(p.to_path_buf());
+        return Some(p);
     }
     let beside = table_dir?.join(p);
     beside.is_file().then_some(beside)
