@@ -3122,3 +3122,125 @@ fn a_name_that_is_not_utf8_and_its_escaped_spelling_stay_two_files() {
     let html = std::fs::read_to_string(dir.path().join("r2.html")).unwrap();
     assert!(html.contains("music/bad%FFbyte.wav") && html.contains("music/bad%5CxFFbyte.wav"));
 }
+
+/// Row 1: an output that is, or would be, an audio file among the inputs is refused (exit 2)
+/// before any work, whatever its extension and however it is spelled; the audio is intact.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_or_would_be_an_audio_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    synth_folder(&audio, 0..3);
+    std::fs::create_dir(audio.join("sub")).unwrap();
+    write_tone(&audio.join("sub/a.wav"), 60, 1);
+    std::os::unix::fs::symlink(&audio, dir.path().join("link")).unwrap();
+    std::os::unix::fs::symlink(audio.join("t01.wav"), dir.path().join("model.json")).unwrap();
+    let before: Vec<Vec<u8>> = ["t00.wav", "t01.wav", "sub/a.wav"]
+        .iter()
+        .map(|f| std::fs::read(audio.join(f)).unwrap())
+        .collect();
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/t00.wav",
+        ],
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/sub/a.wav",
+        ],
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/sub/../t01.wav",
+        ],
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "link/t00.wav",
+        ],
+        // A link to an input: the model would be written where the link is, but refuse it.
+        vec!["cluster", "audio", "-k", "2", "--save-model", "model.json"],
+        // A new audio file name in the folder being analysed: the next run would read it.
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/new.wav",
+        ],
+        vec![
+            "cluster",
+            "link",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/sub/new.FLAC",
+        ],
+        vec!["notes", "audio", "-o", "link/sub/a.wav"],
+        vec![
+            "plot",
+            "clusters",
+            "audio",
+            "-k",
+            "2",
+            "-o",
+            "audio/t00.wav",
+        ],
+        vec!["report", "audio", "-k", "2", "-o", "audio/t00.wav"],
+        vec![
+            "predict",
+            "--model",
+            "m.json",
+            "audio",
+            "-o",
+            "audio/t00.wav",
+        ],
+        vec!["key", "audio", "-o", "audio/x.mp3"],
+    ];
+    for args in &cases {
+        let out = run_in(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+    let after: Vec<Vec<u8>> = ["t00.wav", "t01.wav", "sub/a.wav"]
+        .iter()
+        .map(|f| std::fs::read(audio.join(f)).unwrap())
+        .collect();
+    assert!(before == after, "an audio input was replaced");
+    assert!(!audio.join("new.wav").exists());
+    let err = stderr(&run_in(dir.path(), &cases[0]));
+    assert!(
+        err.contains("audio/t00.wav") && err.contains("audio input"),
+        "{err}"
+    );
+    // Outputs beside the audio that no run takes as input stay allowed.
+    let out = run_in(
+        dir.path(),
+        &[
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/model.json",
+            "-o",
+            "audio/c.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}

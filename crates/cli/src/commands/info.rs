@@ -7,7 +7,8 @@ use crate::Outcome;
 
 /// Runs `info`.
 pub fn run(global: &GlobalArgs, args: InfoArgs) -> anyhow::Result<Outcome> {
-    let Inputs::Audio { files, unreadable } = inputs::resolve(&args.paths, false, global.quiet)?
+    let Inputs::Audio { files, unreadable } =
+        inputs::resolve(&args.paths, false, global.quiet, &[])?
     else {
         unreachable!("tables are not accepted here")
     };

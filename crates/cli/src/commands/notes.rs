@@ -46,7 +46,12 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
         let named: Vec<&std::path::Path> = args.paths.iter().map(PathBuf::as_path).collect();
         checks::check_distinct(&[("-o", out)], &named)?;
     }
-    let Inputs::Audio { files, unreadable } = inputs::resolve(&args.paths, false, global.quiet)?
+    let Inputs::Audio { files, unreadable } = inputs::resolve(
+        &args.paths,
+        false,
+        global.quiet,
+        &crate::checks::outputs(&[("-o", output.as_deref())]),
+    )?
     else {
         unreachable!("tables are not accepted here")
     };

@@ -54,7 +54,12 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
 
     // The table and the failures (with their causes).
     let options = pipeline::table_options(&args.extract);
-    let inputs = inputs::resolve(&args.paths, true, global.quiet)?;
+    let inputs = inputs::resolve(
+        &args.paths,
+        true,
+        global.quiet,
+        &[("-o", args.output.as_path())],
+    )?;
     let from_table = matches!(inputs, Inputs::Table(_));
     let (table, failures, source, table_dir) = match inputs {
         Inputs::Table(path) => {
