@@ -3244,3 +3244,50 @@ fn an_output_that_is_or_would_be_an_audio_input_is_refused() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// Row 13: a column named twice, in `--columns` or in a model's `columns`, is refused naming it.
+#[test]
+fn a_column_named_twice_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "file,A,B\nx,0,1\ny,1,0\nz,1,1\nw,0,0\n",
+    )
+    .unwrap();
+    for (command, columns) in [("cluster", "A,A,A"), ("report", "B,A,B")] {
+        let mut args = vec![command, "t.csv", "-k", "2", "--columns", columns];
+        if command == "report" {
+            args.extend(["-o", "r.html"]);
+        }
+        let out = run_in(dir.path(), &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let name = &columns[..1];
+        assert!(err.contains(&format!("\"{name}\" twice")), "{err}");
+    }
+    let out = run_in(
+        dir.path(),
+        &[
+            "cluster",
+            "t.csv",
+            "-k",
+            "2",
+            "--columns",
+            "A,B",
+            "--save-model",
+            "m.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let model = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
+    let twice = model.replacen("\"B\"", "\"A\"", 1);
+    assert_ne!(twice, model, "no column B in the model: {model}");
+    std::fs::write(dir.path().join("twice.json"), twice).unwrap();
+    let out = run_in(dir.path(), &["predict", "--model", "twice.json", "t.csv"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("twice.json") && err.contains("`A` is named twice"),
+        "{err}"
+    );
+}

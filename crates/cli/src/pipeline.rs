@@ -235,6 +235,13 @@ pub fn feature_columns(
     explicit: Option<&[String]>,
 ) -> anyhow::Result<Vec<String>> {
     if let Some(cols) = explicit {
+        let mut seen = std::collections::HashSet::new();
+        if let Some(c) = cols.iter().find(|c| !seen.insert(c.as_str())) {
+            return Err(crate::UsageError(format!(
+                "--columns names {c:?} twice; name each column once"
+            ))
+            .into());
+        }
         for c in cols {
             table
                 .column(c)

@@ -70,6 +70,12 @@ pub enum KMeansError {
         /// Comma separated list of the table's columns.
         available: String,
     },
+    /// A column is asked for twice (a repeated name would count one column twice).
+    #[error("column `{name}` is named twice; each column can be used once")]
+    DuplicateColumn {
+        /// The repeated name.
+        name: String,
+    },
     /// A requested column is not numeric.
     #[error("column `{name}` has type {dtype}, not a numeric type")]
     NotNumeric {
