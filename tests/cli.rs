@@ -3291,3 +3291,60 @@ fn a_column_named_twice_is_refused_naming_it() {
         "{err}"
     );
 }
+
+/// Row 12: `--update` while files are deleted mid-run counts their rows as removed (vanished
+/// during the run), not as changed, so the counts say what happened to every row.
+#[test]
+fn update_counts_files_deleted_during_the_run_as_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    // t00, t01 short; t02..t09 long enough that the run is still before t10 when they go.
+    synth_folder_with(&audio, 0..20, |path, midi, i| {
+        write_tone_of(
+            path,
+            midi,
+            if (2..10).contains(&i) { 20.0 } else { 1.0 },
+            22_050,
+        )
+    });
+    let args = [
+        "--jobs",
+        "1",
+        "notes",
+        "audio",
+        "-o",
+        "t.csv",
+        "--update",
+        "--checkpoint-every",
+        "1",
+    ];
+    let out = run_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Every file changes (so each is analysed again), then t10..t19 vanish mid-run.
+    synth_folder_with(&audio, 0..20, |path, midi, i| {
+        write_tone_of(
+            path,
+            midi + 1,
+            if (2..10).contains(&i) { 20.0 } else { 1.0 },
+            22_050,
+        )
+    });
+    let table = dir.path().join("t.csv");
+    let mut child = spawn_in(dir.path(), &args);
+    assert!(
+        wait_for(&mut child, || journal_rows(&table).is_some_and(|r| r >= 2)),
+        "the run ended early"
+    );
+    for i in 10..20 {
+        std::fs::remove_file(audio.join(format!("t{i:02}.wav"))).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "0 row(s) reused, 10 file(s) analysed (0 new, 10 changed), 10 removed, 0 failed"
+        ),
+        "{err}"
+    );
+    assert_eq!(read_table(&table).height(), 10);
+}

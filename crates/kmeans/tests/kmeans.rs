@@ -691,7 +691,12 @@ fn a_column_named_twice_is_refused() {
         "{err}"
     );
     let data = RowMatrix::from_dataframe(&df, None).unwrap();
-    let json = KMeans::params(2).seed(1).fit(&data).unwrap().model.to_json();
+    let json = KMeans::params(2)
+        .seed(1)
+        .fit(&data)
+        .unwrap()
+        .model
+        .to_json();
     let twice = json.replacen("\"b\"", "\"a\"", 1);
     assert_ne!(twice, json);
     let err = KMeansModel::from_json(&twice, Path::new("m.json")).unwrap_err();

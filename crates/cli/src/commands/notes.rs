@@ -110,13 +110,15 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
     }
     if let (Some(u), false) = (report.update, global.quiet) {
         eprintln!(
-            "{}: {} row(s) reused, {} file(s) analysed ({} new, {} changed), {} removed",
+            "{}: {} row(s) reused, {} file(s) analysed ({} new, {} changed), {} removed, {} \
+             failed",
             output.display(),
             u.reused,
             u.new + u.changed,
             u.new,
             u.changed,
-            u.removed
+            u.removed,
+            u.failed
         );
     }
     let table = run.finish(&report)?;
