@@ -3348,3 +3348,50 @@ fn update_counts_files_deleted_during_the_run_as_removed() {
     );
     assert_eq!(read_table(&table).height(), 10);
 }
+
+/// Row 10: a CSV that does not read as a table says what is wrong in words: the delimiter it
+/// uses, no rows, line N has M fields (never polars' advice about a reader option).
+#[test]
+fn csv_files_that_are_not_tables_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, expected) in [
+        (
+            "semi.csv",
+            "file;A;B\nx;0;1\ny;1;0\nz;1;1\n",
+            "separated by ';'",
+        ),
+        (
+            "tabs.csv",
+            "file\tA\tB\nx\t0\t1\ny\t1\t0\n",
+            "separated by tabs",
+        ),
+        (
+            "header.csv",
+            "file,A,B\n",
+            "has a header row (3 column(s)) but no rows",
+        ),
+        (
+            "long.csv",
+            "file,A,B\nx,0,1\ny,1,0,5\nz,1,1\n",
+            "line 3 has 4 field(s) but the header row has 3",
+        ),
+        (
+            "short.csv",
+            "file,A,B\nx,0,1\ny,1\nz,1,1\n",
+            "line 3 has 2 field(s) but the header row has 3",
+        ),
+        ("empty.csv", "", "the file is empty"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let out = run_in(dir.path(), &["cluster", name, "-k", "2"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains(name) && err.contains(expected),
+            "{name}: {err}"
+        );
+        for wrong in ["\\n", "truncate_ragged_lines", "no numeric feature column"] {
+            assert!(!err.contains(wrong), "{name}: {err}");
+        }
+    }
+}

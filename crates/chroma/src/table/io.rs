@@ -129,13 +129,16 @@ fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, C
         source,
     };
     match format {
-        TableFormat::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .map_err(polars_err)?
-            .finish()
-            .and_then(unguard_table)
-            .map_err(polars_err),
+        TableFormat::Csv => {
+            let table = CsvReadOptions::default()
+                .with_has_header(true)
+                .try_into_reader_with_file_path(Some(path.to_path_buf()))
+                .map_err(polars_err)?
+                .finish()
+                .map_err(|e| crate::table::csv_shape::explain_csv_error(path, e))?;
+            crate::table::csv_shape::check_csv_shape(path, &table)?;
+            unguard_table(table).map_err(polars_err)
+        }
         TableFormat::Parquet => {
             let mut f = File::open(path).map_err(io_err)?;
             let len = f.metadata().map_err(io_err)?.len();
