@@ -3395,3 +3395,57 @@ fn csv_files_that_are_not_tables_say_what_is_wrong() {
         }
     }
 }
+
+/// Row 7: `info` shows the decoded length, and a header claiming something else beside it as
+/// a claim (a WAV stating 24 h with 3 s of data, FLACs with a changed total_samples).
+#[test]
+fn info_shows_the_decoded_length_not_a_header_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Bytes 40..44 of a canonical WAV header: the data chunk's size (22,050 Hz, 16-bit mono);
+    // 4..8 the RIFF size, which must hold it.
+    patched_copy("formats/wav_pcm_s16le_22050_1ch.wav", d, "day.wav", |b| {
+        let data = 86_400u32 * 22_050 * 2;
+        b[40..44].copy_from_slice(&data.to_le_bytes());
+        b[4..8].copy_from_slice(&(data + 36).to_le_bytes());
+    });
+    // Bytes 18..26: STREAMINFO's rate, channels, bits and (low 36 bits) total samples.
+    let total = |samples: u64| {
+        move |b: &mut Vec<u8>| {
+            let mut v = u64::from_be_bytes(b[18..26].try_into().unwrap());
+            v = (v & !((1u64 << 36) - 1)) | samples;
+            b[18..26].copy_from_slice(&v.to_be_bytes());
+        }
+    };
+    patched_copy(
+        "formats/flac_s16_44100_2ch.flac",
+        d,
+        "huge.flac",
+        total((1 << 36) - 1),
+    );
+    patched_copy("formats/flac_s16_44100_2ch.flac", d, "zero.flac", total(0));
+    let out = run_in(d, &["info", "day.wav", "huge.flac", "zero.flac"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{text}"))
+            .to_string()
+    };
+    let day = line("day.wav");
+    assert!(
+        day.contains(" 66150 ") && day.contains("3.000 (header claims 86400.000)"),
+        "{day}"
+    );
+    let huge = line("huge.flac");
+    assert!(
+        huge.contains(" 132300 ") && huge.contains("3.000 (header claims 1558264."),
+        "{huge}"
+    );
+    let zero = line("zero.flac");
+    assert!(
+        zero.contains(" 132300 ") && zero.contains("3.000"),
+        "{zero}"
+    );
+}

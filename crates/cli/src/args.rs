@@ -109,7 +109,8 @@ pub enum Command {
         after_help = "Example:\n  chromacluster demo\n  chromacluster demo --keep demo-audio"
     )]
     Demo(DemoArgs),
-    /// Show each audio file's container, codec, sample rate, channels and duration.
+    /// Show each audio file's container, codec, sample rate, channels and decoded length (a
+    /// header stating another length is shown as a claim).
     #[command(after_help = "Example:\n  chromacluster info song.flac take1.wav")]
     Info(InfoArgs),
     /// The files x 12 note-profile table (share of frames where each pitch class wins).
