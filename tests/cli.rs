@@ -1683,22 +1683,25 @@ fn cluster_extracting_from_audio_resumes_a_killed_run() {
     );
 }
 
+/// `notes audio -o t.csv --update` on one thread, journalled file by file.
+const UPDATE_T_CSV_ONE_BY_ONE: [&str; 9] = [
+    "--jobs",
+    "1",
+    "notes",
+    "audio",
+    "-o",
+    "t.csv",
+    "--update",
+    "--checkpoint-every",
+    "1",
+];
+
 #[test]
 fn a_killed_update_resumes_and_still_counts_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let audio = dir.path().join("audio");
     synth_folder_slow(&audio, 0..30);
-    let args = [
-        "--jobs",
-        "1",
-        "notes",
-        "audio",
-        "-o",
-        "t.csv",
-        "--update",
-        "--checkpoint-every",
-        "1",
-    ];
+    let args = UPDATE_T_CSV_ONE_BY_ONE;
     let out = run_in(dir.path(), &args);
     assert!(out.status.success(), "{}", stderr(&out));
     // Twenty files rewritten with other notes.
@@ -3299,36 +3302,18 @@ fn update_counts_files_deleted_during_the_run_as_removed() {
     let dir = tempfile::tempdir().unwrap();
     let audio = dir.path().join("audio");
     // t00, t01 short; t02..t09 long enough that the run is still before t10 when they go.
-    synth_folder_with(&audio, 0..20, |path, midi, i| {
-        write_tone_of(
-            path,
-            midi,
-            if (2..10).contains(&i) { 20.0 } else { 1.0 },
-            22_050,
-        )
-    });
-    let args = [
-        "--jobs",
-        "1",
-        "notes",
-        "audio",
-        "-o",
-        "t.csv",
-        "--update",
-        "--checkpoint-every",
-        "1",
-    ];
+    let write = |shift: u8| {
+        synth_folder_with(&audio, 0..20, |path, midi, i| {
+            let seconds = if (2..10).contains(&i) { 20.0 } else { 1.0 };
+            write_tone_of(path, midi + shift, seconds, 22_050)
+        })
+    };
+    write(0);
+    let args = UPDATE_T_CSV_ONE_BY_ONE;
     let out = run_in(dir.path(), &args);
     assert!(out.status.success(), "{}", stderr(&out));
     // Every file changes (so each is analysed again), then t10..t19 vanish mid-run.
-    synth_folder_with(&audio, 0..20, |path, midi, i| {
-        write_tone_of(
-            path,
-            midi + 1,
-            if (2..10).contains(&i) { 20.0 } else { 1.0 },
-            22_050,
-        )
-    });
+    write(1);
     let table = dir.path().join("t.csv");
     let mut child = spawn_in(dir.path(), &args);
     assert!(
