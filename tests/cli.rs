@@ -1040,7 +1040,7 @@ fn temporaries_larger_than(dir: &Path, bytes: Option<u64>) -> Vec<String> {
         .filter_map(|e| e.ok())
         .filter(|e| bytes.is_none_or(|b| e.metadata().is_ok_and(|m| m.len() > b)))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(chroma::cleanup::TEMP_PREFIX))
+        .filter(|n| n.starts_with(durable_output::TEMP_PREFIX))
         .collect()
 }
 

@@ -210,3 +210,12 @@ impl std::fmt::Display for TableStep {
         }
     }
 }
+
+impl From<durable_output::OutputError> for ChromaError {
+    fn from(e: durable_output::OutputError) -> Self {
+        ChromaError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}

@@ -20,8 +20,9 @@
 //! ([`journal::DurableRun`]: a journal of finished rows beside the output, resumed by the same
 //! batch; `update` reuses the rows of unchanged files); [`ShardSpec`] splits a batch over
 //! machines and [`read_table`] reads the folder of parts as one table ([`TableChunks`] reads a
-//! Parquet table a row group at a time, for tables larger than memory); [`cleanup`] keeps
-//! temporary outputs removable when the process is interrupted; [`schema`] defines the table's
+//! Parquet table a row group at a time, for tables larger than memory); every file is written
+//! through the `durable_output` crate (atomic, removed when the process is interrupted);
+//! [`schema`] defines the table's
 //! columns (names, metadata, features) once.
 //!
 //! ```
@@ -51,7 +52,7 @@ mod table;
 
 // The modules a front end names directly, at their old paths.
 pub use analysis::{key, tuning};
-pub use table::{cleanup, journal, schema};
+pub use table::{journal, schema};
 
 pub use analysis::accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};
 pub use analysis::chromagram::{

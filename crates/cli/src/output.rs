@@ -1,5 +1,5 @@
 //! Text output: aligned tables and one-line error chains. (Files are written by the one atomic
-//! writer, `chroma::cleanup::write_atomic` / `AtomicFile`.)
+//! writer, `durable_output::write_atomic` / `AtomicFile`.)
 
 /// An error and its sources, outermost first.
 pub fn error_sources<'a>(

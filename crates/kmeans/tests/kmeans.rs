@@ -482,6 +482,61 @@ fn standardisation_is_remembered_and_constant_columns_are_safe() {
     ));
 }
 
+/// `save` is atomic: it replaces an existing model whole, leaves no temporary file beside it,
+/// keeps the permissions of the file it replaces, and a folder that does not exist is an error
+/// naming the model's path (not a temporary file's).
+#[test]
+fn a_model_is_saved_atomically() {
+    let (data, _) = seed_subset();
+    let fit = KMeans::params(3).seed(8).fit(&data).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    std::fs::write(
+        &path,
+        "an older model that is much longer than the new one ".repeat(500),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    // A reader that opened the old model keeps reading the old model, whole: the new one is a
+    // new file renamed over it, not the old file truncated and rewritten in place.
+    let mut reader = std::fs::File::open(&path).unwrap();
+    fit.model.save(&path).unwrap();
+    let mut seen = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut seen).unwrap();
+    assert!(
+        seen.starts_with("an older model") && seen.len() > 20_000,
+        "{} bytes",
+        seen.len()
+    );
+    assert_eq!(KMeansModel::load(&path).unwrap(), fit.model);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["model.json"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+    let missing = dir.path().join("no-such-folder").join("m.json");
+    let err = fit.model.save(&missing).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, KMeansError::Io { ref path, .. } if path == &missing),
+        "{text}"
+    );
+    assert!(
+        text.contains("m.json") && !text.contains(".chromacluster-"),
+        "{text}"
+    );
+}
+
 #[test]
 fn model_json_round_trip_and_malformed_files() {
     let (data, _) = seed_subset();

@@ -84,7 +84,7 @@ pub fn audio_files(paths: &[PathBuf]) -> AudioFiles {
                     continue;
                 }
             };
-            if !entry.file_type().is_file() || crate::table::cleanup::is_own_file(entry.file_name())
+            if !entry.file_type().is_file() || crate::table::journal::is_own_file(entry.file_name())
             {
                 continue;
             }

@@ -51,7 +51,7 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
         step: TableStep::Write(path.to_path_buf()),
         source,
     };
-    crate::table::cleanup::write_atomic(path, |out| match format {
+    durable_output::write_atomic(path, |out| match format {
         TableFormat::Csv => {
             let names = table.get_column_names().into_iter().map(|n| n.as_str());
             let mut writer = csv_writer(out, names).map_err(|e| polars_err(e.into()))?;
@@ -539,8 +539,8 @@ impl<W: Write> RowWriter<W> {
 #[derive(Debug)]
 pub struct TableFileWriter {
     path: PathBuf,
-    /// Registered with [`crate::table::cleanup`], so SIGINT/SIGTERM remove it.
-    file: crate::table::cleanup::AtomicFile,
+    /// Registered with [`durable_output`], so SIGINT/SIGTERM remove it.
+    file: durable_output::AtomicFile,
     /// Unbuffered: polars writes whole batches and pages, and an unbuffered file reports a
     /// write error (a full disk) when it happens.
     writer: RowWriter<File>,
@@ -550,7 +550,7 @@ impl TableFileWriter {
     /// Starts writing `path` (format from its extension) with columns `names`.
     pub fn create(path: &Path, names: &[&str]) -> Result<Self, ChromaError> {
         let format = TableFormat::from_path(path)?;
-        let file = crate::table::cleanup::AtomicFile::create(path)?;
+        let file = durable_output::AtomicFile::create(path)?;
         let handle = file.file().try_clone().map_err(|e| file.error(e))?;
         let writer =
             RowWriter::new(handle, format, names).map_err(|source| table_err(path, source))?;
@@ -592,7 +592,7 @@ impl TableFileWriter {
 pub struct FrameFileWriter {
     path: PathBuf,
     format: TableFormat,
-    file: crate::table::cleanup::AtomicFile,
+    file: durable_output::AtomicFile,
     sink: Option<(polars::prelude::Schema, RowSink<File>)>,
     rows: u64,
 }
@@ -610,7 +610,7 @@ impl FrameFileWriter {
     /// Starts writing `path` (format from its extension).
     pub fn create(path: &Path) -> Result<Self, ChromaError> {
         let format = TableFormat::from_path(path)?;
-        let file = crate::table::cleanup::AtomicFile::create(path)?;
+        let file = durable_output::AtomicFile::create(path)?;
         Ok(FrameFileWriter {
             path: path.to_path_buf(),
             format,

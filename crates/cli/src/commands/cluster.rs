@@ -246,7 +246,7 @@ where
         );
     }
     if let Some(path) = &args.save_model {
-        chroma::cleanup::write_atomic::<anyhow::Error>(path, |w| {
+        durable_output::write_atomic::<anyhow::Error>(path, |w| {
             w.write_all(fit.model.to_json().as_bytes())?;
             Ok(())
         })
@@ -348,7 +348,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     );
     print_summary(&files, &fit.labels, fit.model.k());
     if let Some(path) = &args.save_model {
-        chroma::cleanup::write_atomic::<anyhow::Error>(path, |w| {
+        durable_output::write_atomic::<anyhow::Error>(path, |w| {
             w.write_all(fit.model.to_json().as_bytes())?;
             Ok(())
         })

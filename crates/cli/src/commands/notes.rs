@@ -27,7 +27,7 @@ fn output_path(args: &NotesArgs) -> anyhow::Result<Option<PathBuf>> {
         );
     }
     if !output.exists() {
-        let parent = chroma::cleanup::parent_dir(output);
+        let parent = durable_output::parent_dir(output);
         checks::check_folder("-o", output, parent)?;
         // Several shards may start at once: creating the folder twice is fine.
         std::fs::create_dir_all(output).map_err(|e| {

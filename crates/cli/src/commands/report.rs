@@ -253,7 +253,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
         failures,
     };
     let html = page::render(&data)?;
-    chroma::cleanup::write_atomic::<anyhow::Error>(&args.output, |w| {
+    durable_output::write_atomic::<anyhow::Error>(&args.output, |w| {
         w.write_all(html.as_bytes())?;
         Ok(())
     })

@@ -121,7 +121,7 @@ impl Journal {
             file.write_all(header.to_line().as_bytes()).map_err(&err)?;
             file.sync_all().map_err(&err)?;
             if locked.created {
-                sync_dir(crate::table::cleanup::parent_dir(output));
+                sync_dir(durable_output::parent_dir(output));
             }
         }
         drop(err);

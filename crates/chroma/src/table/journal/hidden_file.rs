@@ -217,7 +217,7 @@ pub fn hidden_beside(output: &Path, suffix: &str) -> PathBuf {
     hidden.push(name);
     hidden.push(suffix);
     if hidden.len() <= MAX_NAME_BYTES {
-        return crate::table::cleanup::parent_dir(output).join(hidden);
+        return durable_output::parent_dir(output).join(hidden);
     }
     let bytes = name.as_encoded_bytes();
     let hash = crate::table::shard::fixed_hash(bytes);
@@ -233,7 +233,7 @@ pub fn hidden_beside(output: &Path, suffix: &str) -> PathBuf {
     short.push(b'.');
     short.extend_from_slice(&bytes[..keep]);
     short.extend_from_slice(tail.as_bytes());
-    crate::table::cleanup::parent_dir(output).join(os_string_of(short))
+    durable_output::parent_dir(output).join(os_string_of(short))
 }
 
 /// The longest file name most file systems accept (ext4, XFS, APFS, NTFS in UTF-16 units).
@@ -271,7 +271,7 @@ mod tests {
             let name = h.file_name().unwrap().to_str().expect("still UTF-8");
             assert!(name.len() <= MAX_NAME_BYTES, "{} bytes", name.len());
             assert!(name.starts_with(".éé") && name.ends_with(".chromacluster-journal"));
-            assert!(crate::table::cleanup::is_own_file(h.file_name().unwrap()));
+            assert!(crate::table::journal::is_own_file(h.file_name().unwrap()));
         }
         // Fixed across runs and versions.
         assert_eq!(ha, hidden_beside(&dir.join(&a), ".chromacluster-journal"),);

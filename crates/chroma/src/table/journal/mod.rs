@@ -75,6 +75,15 @@ pub const JOURNAL_SUFFIX: &str = ".chromacluster-journal";
 /// The stamp file's name ends with this (after `.` and the table's file name).
 pub const STAMPS_SUFFIX: &str = ".chromacluster-stamps";
 
+/// Whether a file name is one of the project's own hidden files: a temporary output
+/// ([`durable_output::TEMP_PREFIX`]...), a journal or a stamp file. Never input.
+pub fn is_own_file(name: &std::ffi::OsStr) -> bool {
+    let text = name.to_string_lossy();
+    durable_output::is_temp_output(name)
+        || (text.starts_with('.')
+            && (text.ends_with(JOURNAL_SUFFIX) || text.ends_with(STAMPS_SUFFIX)))
+}
+
 /// The journal beside `output`: `.NAME.chromacluster-journal` in the same folder (NAME
 /// shortened with a hash of it when the whole would be too long a file name).
 pub fn journal_path(output: &Path) -> PathBuf {

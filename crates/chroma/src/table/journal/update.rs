@@ -84,7 +84,7 @@ pub fn write_stamps(
             .to_line(),
         );
     }
-    crate::table::cleanup::write_atomic(&path, |out| {
+    durable_output::write_atomic(&path, |out| {
         out.write_all(text.as_bytes())
             .map_err(|source| ChromaError::Io {
                 path: path.clone(),
