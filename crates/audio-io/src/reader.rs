@@ -27,6 +27,7 @@ use crate::opus::OpusHead;
 use crate::riff_tags;
 use crate::source::media_source;
 use crate::tags::{ItunesGapless, LeadingId3v2, Tags};
+use crate::unsupported;
 use crate::{AudioError, SampleFormat, StreamInfo};
 
 /// Demuxer errors in a row (without a packet in between) after which the stream is given up.
@@ -134,10 +135,12 @@ static CODECS: std::sync::LazyLock<CodecRegistry> = std::sync::LazyLock::new(|| 
     registry
 });
 
+/// The codec's short name where a decoder is built for it, else its name in words (or id).
 fn codec_name(codec: AudioCodecId) -> String {
     match CODECS.get_audio_decoder(codec) {
         Some(registered) => registered.codec.info.short_name.to_string(),
-        None => format!("unknown codec id {codec}"),
+        None => unsupported::codec_in_words(codec)
+            .map_or_else(|| format!("codec id {codec}"), str::to_string),
     }
 }
 
@@ -462,28 +465,28 @@ impl AudioReader {
             let file = File::open(path).map_err(|e| io_error(path, e))?;
             probed = probe(Box::new(ReadOnlySource::new(file)));
         }
-        let format = probed
-            .map_err(|_| AudioError::NotAudio {
+        // Content no reader takes: a format named by its first bytes, or not audio.
+        let not_audio = || match unsupported::unsupported_format(&head) {
+            Some(format) => AudioError::UnsupportedFormat {
                 path: path.to_path_buf(),
-            })?
-            .map_err(|e| match e {
-                SymphoniaError::Unsupported(_) => AudioError::NotAudio {
-                    path: path.to_path_buf(),
-                },
-                SymphoniaError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
-                    AudioError::NotAudio {
-                        path: path.to_path_buf(),
-                    }
-                }
-                SymphoniaError::IoError(io) => AudioError::Io {
-                    path: path.to_path_buf(),
-                    source: io,
-                },
-                other => AudioError::Corrupt {
-                    path: path.to_path_buf(),
-                    reason: format!("cannot read the container header: {other}"),
-                },
-            })?;
+                format: format.to_string(),
+            },
+            None => AudioError::NotAudio {
+                path: path.to_path_buf(),
+            },
+        };
+        let format = probed.map_err(|_| not_audio())?.map_err(|e| match e {
+            SymphoniaError::Unsupported(_) => not_audio(),
+            SymphoniaError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => not_audio(),
+            SymphoniaError::IoError(io) => AudioError::Io {
+                path: path.to_path_buf(),
+                source: io,
+            },
+            other => AudioError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("cannot read the container header: {other}"),
+            },
+        })?;
         let container = container_of_reader(format.format_info().short_name).unwrap_or(container);
 
         let (track, params) = format
@@ -536,9 +539,10 @@ impl AudioReader {
             reason: format!("the {codec} decoder could not be set up from the stream header"),
         })?
         .map_err(|e| match e {
-            SymphoniaError::Unsupported(_) => AudioError::UnsupportedCodec {
+            SymphoniaError::Unsupported(reason) => AudioError::UnsupportedCodec {
                 path: path.to_path_buf(),
-                codec: codec.clone(),
+                codec: unsupported::refused_codec_in_words(&codec, reason)
+                    .map_or_else(|| codec.clone(), str::to_string),
             },
             other => AudioError::Corrupt {
                 path: path.to_path_buf(),
