@@ -65,7 +65,7 @@ pub use reader::{AudioReader, BlockSource, DecodeReport};
 pub use replay::{FirstPass, Recorder, Replay, DEFAULT_REPLAY_BYTES};
 pub use stream_info::{SampleFormat, StreamInfo};
 pub use tags::{Tags, MAX_ID3V2_BYTES, MAX_TAG_CHARS};
-pub use unsupported::CONVERT_HINT;
+pub use unsupported::{looks_like_audio, CONVERT_HINT};
 
 /// Lowest sample rate a file may state (Hz). Below 1 kHz no audio format in use stores music or
 /// speech (telephony's 8 kHz and the occasional 4 kHz recording are well above it); a lower rate

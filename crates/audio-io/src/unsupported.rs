@@ -80,6 +80,24 @@ pub(crate) fn unsupported_format(head: &[u8]) -> Option<&'static str> {
     )
 }
 
+/// Whether a file's first bytes (12 suffice) are those of an audio or media format, decodable
+/// or not: for files whose extension says nothing (a folder walk tries these).
+pub fn looks_like_audio(head: &[u8]) -> bool {
+    let at = |offset: usize, magic: &[u8]| head.get(offset..offset + magic.len()) == Some(magic);
+    let mpeg_sync = head.len() >= 2 && head[0] == 0xff && head[1] & 0xe0 == 0xe0;
+    (at(0, b"RIFF") && (at(8, b"WAVE") || at(8, b"AVI ")))
+        || at(0, b"RF64")
+        || (at(0, b"FORM") && (at(8, b"AIFF") || at(8, b"AIFC")))
+        || at(0, b"fLaC")
+        || at(0, b"OggS")
+        || at(0, b"caff")
+        || at(0, &[0x1a, 0x45, 0xdf, 0xa3])
+        || at(4, b"ftyp")
+        || at(0, b"ID3")
+        || mpeg_sync
+        || unsupported_format(head).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +114,18 @@ mod tests {
         );
         assert_eq!(unsupported_format(b"RIFF\0\0\0\0WAVE"), None);
         assert_eq!(unsupported_format(b""), None);
+    }
+
+    #[test]
+    fn audio_is_told_from_text_and_pictures_by_its_first_bytes() {
+        assert!(looks_like_audio(b"RIFF\0\0\0\0WAVEfmt "));
+        assert!(looks_like_audio(b"OggS\0\x02"));
+        assert!(looks_like_audio(b"\0\0\0\x20ftypM4A "));
+        assert!(looks_like_audio(&[0xff, 0xfb, 0x90, 0x64]));
+        assert!(looks_like_audio(b"MAC \x96\x0f"));
+        assert!(!looks_like_audio(b"\x89PNG\r\n\x1a\n"));
+        assert!(!looks_like_audio(b"[playlist]"));
+        assert!(!looks_like_audio(b"RIFF\0\0\0\0WEBP"));
     }
 
     #[test]

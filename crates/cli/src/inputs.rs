@@ -37,7 +37,7 @@ pub fn is_table(path: &Path) -> bool {
 /// Resolves the PATH arguments: one table file, or audio files from files and folders. A
 /// folder entry that cannot be read is collected in [`Inputs::Audio::unreadable`], not an
 /// error; a table among several inputs is a usage error. `quiet` hides the note about
-/// non-audio files skipped.
+/// non-audio files ignored (`chroma::ignored_summary`).
 pub fn resolve(paths: &[PathBuf], allow_table: bool, quiet: bool) -> anyhow::Result<Inputs> {
     if allow_table && paths.len() == 1 && is_table(&paths[0]) {
         return Ok(Inputs::Table(paths[0].clone()));
@@ -58,18 +58,8 @@ pub fn resolve(paths: &[PathBuf], allow_table: bool, quiet: bool) -> anyhow::Res
         skipped,
         unreadable,
     } = chroma::audio_files(paths);
-    if !skipped.is_empty() && !quiet {
-        let shown: Vec<String> = skipped
-            .iter()
-            .take(3)
-            .map(|s| s.display().to_string())
-            .collect();
-        eprintln!(
-            "note: skipped {} file(s) that are not audio by their extension ({}{})",
-            skipped.len(),
-            shown.join(", "),
-            if skipped.len() > 3 { ", ..." } else { "" }
-        );
+    if let (Some(summary), false) = (chroma::ignored_summary(&skipped), quiet) {
+        eprintln!("note: {summary}");
     }
     if files.is_empty() {
         for failure in &unreadable {

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use audio_io::{AudioReader, BlockSource, FirstPass, Recorder};
+use audio_io::{AudioReader, BlockSource, FirstPass, Recorder, Tags};
 
 use stfeatures::{FeatureError, FeatureExtractor, Frame, FrameSpec, PassVisitor, SignalStats};
 
@@ -119,6 +119,9 @@ pub struct FileAnalysis {
     /// With [`TableOptions::feature_stats`]: `(mean, std)` of each of the 34 short-term features
     /// over the file's frames, in `stfeatures::FEATURE_NAMES` order.
     pub feature_stats: Option<Vec<(f64, f64)>>,
+    /// The file's own tags (title, artist, album, track, year, genre; `None` where absent):
+    /// metadata columns of the table, never features.
+    pub tags: Tags,
 }
 
 /// The text of a path in the table's `file` column: the path itself when it is valid UTF-8;
@@ -177,6 +180,7 @@ pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis,
         tuning_cents: decoded.tuning_cents,
         key,
         feature_stats: decoded.feature_stats,
+        tags: decoded.tags,
     })
 }
 
@@ -252,6 +256,8 @@ struct DecodedAnalysis {
     /// The tuning the accurate chroma used (0 in pyaa mode).
     tuning_cents: f64,
     feature_stats: Option<Vec<(f64, f64)>>,
+    /// The file's own tags.
+    tags: Tags,
 }
 
 /// Decodes `path` and hands each chroma frame of `options.mode` (12 values and the frame's
@@ -334,6 +340,7 @@ fn decode_and_analyse_with(
     on_frame: &mut dyn FnMut(&[f64; 12], f64),
 ) -> Result<DecodedAnalysis, ChromaError> {
     let fs = reader.info().sample_rate;
+    let tags = reader.info().tags.clone();
     let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
     if !needs_features {
         let mut n_samples = 0u64;
@@ -355,6 +362,7 @@ fn decode_and_analyse_with(
             hop_s,
             tuning_cents,
             feature_stats: None,
+            tags,
         });
     }
 
@@ -380,6 +388,7 @@ fn decode_and_analyse_with(
         hop_s,
         tuning_cents: visitor.tuning_cents,
         feature_stats: options.feature_stats.then(|| visitor.stats.finish()),
+        tags,
     })
 }
 
@@ -468,6 +477,7 @@ fn analyse_samples(
         tuning_cents: gram.tuning_cents(),
         key: key_of(&gram, options),
         feature_stats,
+        tags: Tags::default(),
     })
 }
 

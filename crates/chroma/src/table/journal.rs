@@ -282,6 +282,7 @@ fn decode_record(line: &str) -> Option<(String, Record)> {
                     scores,
                 },
                 feature_stats,
+                tags: Default::default(),
             };
             Some((
                 file,
@@ -603,6 +604,7 @@ pub fn analyses_of_table(
                 feature_stats: stats
                     .as_ref()
                     .map(|s| s.iter().map(|(m, d)| (m[i], d[i])).collect()),
+                tags: Default::default(),
             })
         })
         .collect()
@@ -1017,6 +1019,7 @@ mod tests {
                     (f64::MAX, -1e300),
                 ]
             }),
+            tags: Default::default(),
         }
     }
 
