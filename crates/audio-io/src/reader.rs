@@ -83,6 +83,11 @@ pub struct AudioReader {
     tag_warnings: Vec<String>,
     /// The metadata log's current revision was read by `take_metadata`.
     current_metadata_taken: bool,
+    /// What the demuxer gave after the packet being decoded (Ogg: whether a packet is the
+    /// stream's last decides whether its end trim is kept).
+    lookahead: Option<Fetched>,
+    /// Frames the stream may fall short of its stated length without being truncated.
+    length_slack: u64,
 }
 
 impl std::fmt::Debug for AudioReader {
@@ -578,8 +583,13 @@ impl AudioReader {
             skip_front,
             tag_warnings,
             current_metadata_taken: false,
+            lookahead: None,
+            length_slack: 0,
         };
-        if reader.info.container == "aiff" {
+        // AIFF: the COMM chunk's count. Ogg: the last page's granule position (less Opus's
+        // pre-skip), which is where the stream ends whatever the granules of the pages before
+        // it say (RFC 7845 section 4.4; see the end-trim note in `decode_next`).
+        if matches!(reader.info.container.as_str(), "aiff" | "ogg") {
             reader.frame_limit = reader.info.frames;
         }
         // MP4's tags (iTunes' gapless tag among them) are read with its header.
@@ -639,6 +649,14 @@ impl AudioReader {
                 None => return,
             },
         };
+        // An edit list's duration is in the movie's timescale (often milliseconds) and may
+        // state up to a few hundred samples more than the track holds after the delay (ffmpeg
+        // decodes what is there): the playable length is the smaller.
+        let held = self.info.frames.map(|n| n.saturating_sub(skip));
+        let frames = held.map_or(frames, |held| held.min(frames));
+        // The track's own count can still exceed its packets by part of a frame (ffmpeg's
+        // M4A of 78 s: 449 samples): a shortfall under two AAC frames is not truncation.
+        self.length_slack = 2048;
         self.skip_front += skip;
         self.frame_limit = Some(frames);
         self.info.frames = Some(frames);
@@ -672,7 +690,7 @@ impl AudioReader {
         let short_of_header = self
             .info
             .frames
-            .is_some_and(|n| self.report.frames_decoded < n);
+            .is_some_and(|n| self.report.frames_decoded + self.length_slack < n);
         if cut_short || short_of_header {
             self.report.truncated = true;
             tracing::warn!(
@@ -706,62 +724,24 @@ impl AudioReader {
             if self.done {
                 return Ok(false);
             }
-            let format = &mut self.format;
-            let next = match catch_quietly(AssertUnwindSafe(|| format.next_packet())) {
-                Ok(next) => next,
-                Err(_) => {
-                    tracing::warn!(
-                        path = %self.info.path.display(),
-                        "the demuxer failed on malformed data; stopping"
-                    );
-                    if self.report.frames_decoded == 0 {
-                        self.done = true;
-                        return Err(AudioError::Corrupt {
-                            path: self.path(),
-                            reason: "the demuxer failed on malformed data".to_string(),
-                        });
-                    }
-                    return self.finish(true);
-                }
+            let mut packet = match self.lookahead.take() {
+                Some(Fetched::Packet(packet)) => packet,
+                Some(Fetched::End { cut_short }) => return self.finish(cut_short),
+                None => match self.next_track_packet()? {
+                    Fetched::Packet(packet) => packet,
+                    Fetched::End { cut_short } => return self.finish(cut_short),
+                },
             };
-            let packet = match next {
-                Ok(Some(packet)) => {
-                    self.consecutive_demux_errors = 0;
-                    packet
+            // Ogg: symphonia 0.6.1 trims the end of any packet that runs past its page's
+            // granule position, but encoders (ffmpeg's Ogg muxer among them) write pages whose
+            // granule is off by a few hundred samples mid-stream, which players ignore: only
+            // the last packet's end trim (the stream's end) is kept, as ffmpeg does.
+            if self.info.container == "ogg" && packet.trim_end.get() > 0 {
+                let next = self.next_track_packet()?;
+                if matches!(next, Fetched::Packet(_)) {
+                    packet.trim_end = symphonia::core::units::Duration::ZERO;
                 }
-                Ok(None) => return self.finish(false),
-                // Some readers still end a stream cut off mid-packet with an EOF error.
-                Err(SymphoniaError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
-                    return self.finish(false);
-                }
-                Err(SymphoniaError::ResetRequired) => {
-                    tracing::warn!(
-                        path = %self.info.path.display(),
-                        "the stream's track layout changed (chained stream); stopping after the first part"
-                    );
-                    return self.finish(false);
-                }
-                Err(SymphoniaError::IoError(e)) => {
-                    if self.report.frames_decoded == 0 {
-                        return Err(AudioError::Io {
-                            path: self.path(),
-                            source: e,
-                        });
-                    }
-                    tracing::warn!(path = %self.info.path.display(), "read error, stopping: {e}");
-                    return self.finish(true);
-                }
-                Err(e) => {
-                    self.skip_packet("demux", &e);
-                    self.consecutive_demux_errors += 1;
-                    if self.consecutive_demux_errors >= MAX_CONSECUTIVE_DEMUX_ERRORS {
-                        return self.finish(true);
-                    }
-                    continue;
-                }
-            };
-            if packet.track_id != self.track_id {
-                continue;
+                self.lookahead = Some(next);
             }
             let decoder = &mut self.decoder;
             let block = &mut self.block;
@@ -819,6 +799,81 @@ impl AudioReader {
             }
             self.report.frames_decoded += self.block.len() as u64;
             return Ok(true);
+        }
+    }
+}
+
+/// What the demuxer gave next for the reader's track.
+enum Fetched {
+    /// A packet of the track.
+    Packet(symphonia::core::packet::Packet),
+    /// The end of the stream (`cut_short`: it ended on an error after some samples).
+    End {
+        /// The stream ended on an error rather than at its end.
+        cut_short: bool,
+    },
+}
+
+impl AudioReader {
+    /// The next packet of the reader's track, skipping other tracks' packets and demuxing
+    /// errors (up to [`MAX_CONSECUTIVE_DEMUX_ERRORS`] in a row).
+    fn next_track_packet(&mut self) -> Result<Fetched, AudioError> {
+        loop {
+            let format = &mut self.format;
+            let next = match catch_quietly(AssertUnwindSafe(|| format.next_packet())) {
+                Ok(next) => next,
+                Err(_) => {
+                    tracing::warn!(
+                        path = %self.info.path.display(),
+                        "the demuxer failed on malformed data; stopping"
+                    );
+                    if self.report.frames_decoded == 0 {
+                        self.done = true;
+                        return Err(AudioError::Corrupt {
+                            path: self.path(),
+                            reason: "the demuxer failed on malformed data".to_string(),
+                        });
+                    }
+                    return Ok(Fetched::End { cut_short: true });
+                }
+            };
+            match next {
+                Ok(Some(packet)) => {
+                    self.consecutive_demux_errors = 0;
+                    if packet.track_id == self.track_id {
+                        return Ok(Fetched::Packet(packet));
+                    }
+                }
+                Ok(None) => return Ok(Fetched::End { cut_short: false }),
+                // Some readers still end a stream cut off mid-packet with an EOF error.
+                Err(SymphoniaError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                    return Ok(Fetched::End { cut_short: false });
+                }
+                Err(SymphoniaError::ResetRequired) => {
+                    tracing::warn!(
+                        path = %self.info.path.display(),
+                        "the stream's track layout changed (chained stream); stopping after the first part"
+                    );
+                    return Ok(Fetched::End { cut_short: false });
+                }
+                Err(SymphoniaError::IoError(e)) => {
+                    if self.report.frames_decoded == 0 {
+                        return Err(AudioError::Io {
+                            path: self.path(),
+                            source: e,
+                        });
+                    }
+                    tracing::warn!(path = %self.info.path.display(), "read error, stopping: {e}");
+                    return Ok(Fetched::End { cut_short: true });
+                }
+                Err(e) => {
+                    self.skip_packet("demux", &e);
+                    self.consecutive_demux_errors += 1;
+                    if self.consecutive_demux_errors >= MAX_CONSECUTIVE_DEMUX_ERRORS {
+                        return Ok(Fetched::End { cut_short: true });
+                    }
+                }
+            }
         }
     }
 }

@@ -88,6 +88,27 @@ fn opus_samples_equal_ffmpegs_libopus_decode() {
     }
 }
 
+/// `opus_granule_jitter.opus` is `opus_96k_48000_2ch.opus` with its first audio page's granule
+/// position 488 samples short (as ffmpeg's Ogg muxer writes some pages mid-stream): nothing is
+/// trimmed mid-stream, and the stream ends where its last granule says (72000 samples after the
+/// pre-skip). ffmpeg 5.1 decodes 72488 samples of it (it derives the end trim from the pages
+/// before the last).
+#[test]
+fn a_mid_stream_granule_does_not_trim_ogg_audio() {
+    let jitter = read_mono_with_report(encoded("opus_granule_jitter.opus")).expect("jitter");
+    assert_eq!(jitter.0.samples.len(), 72_000);
+    assert!(!jitter.1.truncated, "{:?}", jitter.1);
+    let reference = read_mono(encoded("opus_96k_48000_2ch.libopus.flac")).expect("reference");
+    let worst = jitter
+        .0
+        .samples
+        .iter()
+        .zip(&reference.samples)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst <= OPUS_SAMPLE_TOLERANCE, "worst difference {worst:e}");
+}
+
 #[test]
 fn opus_stream_info_states_the_playable_length() {
     let reader = AudioReader::open(encoded("opus_96k_48000_2ch.opus")).expect("open");
@@ -116,4 +137,18 @@ fn gapless_mp3_and_aac_decode_to_ffprobes_length() {
             "{file}: {report:?}"
         );
     }
+}
+
+/// `aac_lc_128k_44100_2ch_long_edit.m4a` is the M4A with its edit list 10 ms longer (1510
+/// ms: 66591 samples after the 1024 of delay) and its last packet's stated duration 449 samples
+/// longer than the samples it holds, as the bench-real library's M4A files state up to 449
+/// samples more than they hold: the file decodes to what it holds (66560, as ffmpeg 5.1
+/// decodes), which is not called truncation.
+#[test]
+fn an_edit_list_longer_than_its_track_is_not_truncation() {
+    let (signal, report) =
+        read_mono_with_report(encoded("aac_lc_128k_44100_2ch_long_edit.m4a")).expect("m4a");
+    assert_eq!(signal.samples.len(), 66_560);
+    assert_eq!(signal.info.frames, Some(66_591));
+    assert!(!report.truncated, "{report:?}");
 }
