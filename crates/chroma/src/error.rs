@@ -83,6 +83,17 @@ pub enum ChromaError {
         /// What is wrong.
         reason: String,
     },
+    /// Another live run is writing the same output: it holds the lock on the journal beside it
+    /// ([`crate::journal`]).
+    #[error("{output}: another chromacluster run is writing this output now (it holds the lock \
+             on its journal {journal}); wait for it to finish or stop it, or name another output",
+        output = output.display(), journal = journal.display())]
+    RunInProgress {
+        /// The output both runs write.
+        output: PathBuf,
+        /// The locked journal.
+        journal: PathBuf,
+    },
     /// A folder read as one table (a Parquet dataset such as the parts of a sharded run)
     /// is incomplete or its parts do not agree.
     #[error("{path}: {reason}", path = path.display())]
@@ -125,6 +136,7 @@ impl ChromaError {
             | ChromaError::CorruptTable { path, .. }
             | ChromaError::Checkpoint { path, .. }
             | ChromaError::Dataset { path, .. } => Some(path),
+            ChromaError::RunInProgress { output, .. } => Some(output),
             ChromaError::Table { step, .. } => step.path(),
             _ => None,
         }
