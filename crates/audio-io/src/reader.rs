@@ -25,7 +25,7 @@ use crate::guard::catch_quietly;
 use crate::mp4_edits::sound_track_edit;
 use crate::opus::OpusHead;
 use crate::riff_tags;
-use crate::source::media_source;
+use crate::source::{media_source, Patched};
 use crate::tags::{ItunesGapless, LeadingId3v2, Tags};
 use crate::unsupported;
 use crate::{AudioError, SampleFormat, StreamInfo};
@@ -455,6 +455,22 @@ impl AudioReader {
             if matches!(retried, Ok(Ok(_))) {
                 tag_warnings.push("its ID3v2 tag is malformed: its tags were not read".into());
                 probed = retried;
+            }
+        }
+        // symphonia 0.6.1's WAV reader fails the whole file on a malformed INFO list (a tag):
+        // read it once more with its LIST chunks renamed JUNK, which the reader skips (the tags
+        // are read by `riff_tags`, which keeps what it can).
+        if !matches!(probed, Ok(Ok(_))) && container == "wav" {
+            let lists = riff_tags::wav_list_chunk_offsets(path);
+            if !lists.is_empty() {
+                let file = File::open(path).map_err(|e| io_error(path, e))?;
+                let patches = lists.into_iter().map(|at| (at, *b"JUNK")).collect();
+                let patched = Patched::new(file, patches).map_err(|e| io_error(path, e))?;
+                let retried = probe(Box::new(patched));
+                if matches!(retried, Ok(Ok(_))) {
+                    tag_warnings.push("its RIFF LIST chunk is malformed".into());
+                    probed = retried;
+                }
             }
         }
         // symphonia 0.6's AIFF reader skips over the sound data to read the chunks after it, and

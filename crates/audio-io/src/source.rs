@@ -59,6 +59,54 @@ impl MediaSource for FileFrom {
     }
 }
 
+/// A file read with a few 4-byte fields replaced (a chunk's id renamed so that a reader skips
+/// it): `patches` are `(offset, bytes)`.
+#[derive(Debug)]
+pub(crate) struct Patched {
+    file: File,
+    patches: Vec<(u64, [u8; 4])>,
+}
+
+impl Patched {
+    /// `file` read from its start with `patches` applied.
+    pub fn new(mut file: File, patches: Vec<(u64, [u8; 4])>) -> Result<Patched> {
+        file.seek(SeekFrom::Start(0))?;
+        Ok(Patched { file, patches })
+    }
+}
+
+impl Read for Patched {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let at = self.file.stream_position()?;
+        let n = self.file.read(buf)?;
+        for (offset, bytes) in &self.patches {
+            for (k, &b) in bytes.iter().enumerate() {
+                let p = offset + k as u64;
+                if p >= at && p < at + n as u64 {
+                    buf[(p - at) as usize] = b;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Patched {
+    fn seek(&mut self, pos: SeekFrom) -> Result<u64> {
+        self.file.seek(pos)
+    }
+}
+
+impl MediaSource for Patched {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        self.file.metadata().ok().map(|m| m.len())
+    }
+}
+
 /// `file` as symphonia's source, from `start` on.
 pub(crate) fn media_source(file: File, start: u64) -> Result<Box<dyn MediaSource>> {
     Ok(if start == 0 {
@@ -89,5 +137,18 @@ mod tests {
         w.read_exact(&mut b).expect("read");
         assert_eq!(&b, b"9");
         assert!(w.seek(SeekFrom::End(-7)).is_err());
+    }
+
+    #[test]
+    fn patches_apply_whatever_the_reads() {
+        let mut tmp = tempfile::NamedTempFile::new().expect("tmp");
+        tmp.write_all(b"RIFF....LIST0123").expect("write");
+        let file = File::open(tmp.path()).expect("open");
+        let mut p = Patched::new(file, vec![(8, *b"JUNK")]).expect("patched");
+        let mut a = [0u8; 10];
+        p.read_exact(&mut a).expect("read");
+        let mut b = Vec::new();
+        p.read_to_end(&mut b).expect("read");
+        assert_eq!([&a[..], &b].concat(), b"RIFF....JUNK0123");
     }
 }

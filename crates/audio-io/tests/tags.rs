@@ -119,3 +119,33 @@ fn an_oversized_picture_tag_is_skipped_not_read() {
     );
     assert!(signal.info.tags.is_empty(), "{:?}", signal.info.tags);
 }
+
+/// A WAV whose `INFO` list is malformed (its second entry claims more bytes than the list
+/// holds; found by the `tags` fuzz target): symphonia 0.6.1 fails the whole file on it, the
+/// reader reads the audio all the same and keeps the entries before the broken one.
+#[test]
+fn a_broken_riff_info_list_keeps_the_audio() {
+    let samples: Vec<u8> = (0..800i16).flat_map(|i| (i * 40).to_le_bytes()).collect();
+    let mut info = b"INFO".to_vec();
+    info.extend_from_slice(b"INAM\x06\0\0\0Intro\0");
+    info.extend_from_slice(b"IART\xff\0\0\0Tux\0");
+    let mut chunks = b"fmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0".to_vec();
+    chunks.extend_from_slice(b"LIST");
+    chunks.extend_from_slice(&(info.len() as u32).to_le_bytes());
+    chunks.extend_from_slice(&info);
+    chunks.extend_from_slice(b"data");
+    chunks.extend_from_slice(&(samples.len() as u32).to_le_bytes());
+    chunks.extend_from_slice(&samples);
+    let mut wav = b"RIFF".to_vec();
+    wav.extend_from_slice(&(chunks.len() as u32 + 4).to_le_bytes());
+    wav.extend_from_slice(b"WAVE");
+    wav.extend_from_slice(&chunks);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("broken_info.wav");
+    std::fs::write(&path, &wav).expect("write");
+
+    let signal = read_mono(&path).expect("the audio is read");
+    assert_eq!(signal.samples.len(), 800);
+    assert_eq!(signal.info.tags.title.as_deref(), Some("Intro"));
+    assert_eq!(signal.info.tags.artist, None);
+}
