@@ -7,6 +7,10 @@ librosa: `librosa.load(path)` with its defaults (mono, resampled to 22050 Hz) th
 `librosa.feature.chroma_stft(y=y, sr=sr)` with its defaults (tuning estimated, as
 chromacluster's is) and the mean chroma, the pipeline a notebook would write. Essentia:
 `MonoLoader(filename=path)()` (44.1 kHz mono) then `KeyExtractor()(audio)` with its defaults.
+Essentia 2.1b6's wheel reads no Opus (MonoLoader fails, and the process then crashes on exit),
+so an Opus file is read by `librosa.load(path, sr=44100)` (mono, resampled to 44.1 kHz, as
+MonoLoader gives the files it reads; libsndfile 1.2.2 refuses some of these Opus files, librosa
+then decodes them through ffmpeg).
 Each worker loads its own files (joblib's loky processes). The workers are started and warmed
 on the first file before the clock starts. A file that fails is counted, not fatal.
 """
@@ -27,7 +31,14 @@ def essentia_one(path):
     import essentia.standard as es
 
     essentia.log.warningActive = False
-    audio = es.MonoLoader(filename=path)()
+    essentia.log.infoActive = False
+    if path.lower().endswith(".opus"):
+        import librosa
+        import numpy as np
+
+        audio = np.ascontiguousarray(librosa.load(path, sr=44100)[0], dtype=np.float32)
+    else:
+        audio = es.MonoLoader(filename=path)()
     key, scale, strength = es.KeyExtractor()(audio)
     return [key, scale, strength]
 
