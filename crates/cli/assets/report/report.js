@@ -213,7 +213,7 @@
     ctx.globalAlpha = 1;
     if (N <= 40) {
       ctx.fillStyle = '#222'; ctx.font = '11px system-ui, sans-serif'; ctx.textAlign = 'left';
-      for (var j = 0; j < N; j++) ctx.fillText(F.name[j].replace(/\.[^.]+$/, ''), px[j] + R + 3, py[j] + 4);
+      for (var j = 0; j < N; j++) ctx.fillText(labelOf(j) || F.name[j].replace(/\.[^.]+$/, ''), px[j] + R + 3, py[j] + 4);
     }
     [hover, selected].forEach(function (s, n) {
       if (s < 0) return;
@@ -368,7 +368,7 @@
     var controls = el('div', { 'class': 'controls' });
     var fid = 'filter-' + c.id;
     var lab = el('label', { 'for': fid }, 'Filter');
-    var input = el('input', { id: fid, type: 'search', placeholder: F.key ? 'name or key' : 'name', 'aria-controls': 'table-' + c.id, autocomplete: 'off' });
+    var input = el('input', { id: fid, type: 'search', placeholder: (F.label ? 'title, ' : '') + (F.key ? 'name or key' : 'name'), 'aria-controls': 'table-' + c.id, autocomplete: 'off' });
     var count = el('span', { 'class': 'count', 'aria-live': 'polite' });
     controls.appendChild(lab); controls.appendChild(input); controls.appendChild(count);
     files.appendChild(controls);
