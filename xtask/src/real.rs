@@ -450,18 +450,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     };
     check(&binary, &library, &root, n_files)?;
 
-    let python = match &o.python {
-        Some(p) => p.clone(),
-        None => {
-            let python = crate::python::venv(&workspace().join("target").join("keybench-venv"))?;
-            crate::python::run(
-                Command::new(&python)
-                    .args(["-m", "pip", "install", "--quiet", "-r"])
-                    .arg(workspace().join("crates/chroma/benches/keybench-requirements.txt")),
-            )?;
-            python
-        }
-    };
+    let python = crate::python::baseline_python(o.python.as_deref())?;
     let mut files = Vec::new();
     files_under(&library, &mut files)?;
     files.sort();
