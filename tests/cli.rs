@@ -1813,22 +1813,25 @@ fn cluster_extracting_from_audio_resumes_a_killed_run() {
     );
 }
 
+/// `notes audio -o t.csv --update` on one thread, journalled file by file.
+const UPDATE_T_CSV_ONE_BY_ONE: [&str; 9] = [
+    "--jobs",
+    "1",
+    "notes",
+    "audio",
+    "-o",
+    "t.csv",
+    "--update",
+    "--checkpoint-every",
+    "1",
+];
+
 #[test]
 fn a_killed_update_resumes_and_still_counts_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let audio = dir.path().join("audio");
     synth_folder_slow(&audio, 0..30);
-    let args = [
-        "--jobs",
-        "1",
-        "notes",
-        "audio",
-        "-o",
-        "t.csv",
-        "--update",
-        "--checkpoint-every",
-        "1",
-    ];
+    let args = UPDATE_T_CSV_ONE_BY_ONE;
     let out = run_in(dir.path(), &args);
     assert!(out.status.success(), "{}", stderr(&out));
     // Twenty files rewritten with other notes.
@@ -2992,4 +2995,572 @@ fn rows_finished_before_a_kill_are_in_the_journal_and_not_redone() {
         "{err}"
     );
     assert!(err.contains("(0 analysed now, 8 resumed)"), "{err}");
+}
+
+// --- issue 23: the other rows of its table ---
+
+/// Row 4: the map of a table of 20,000 columns is drawn in memory of the table's own size
+/// (no columns x columns matrix: 3.2 GB here, refused by the 3 GB limit of `run_bounded`).
+#[test]
+fn report_and_plot_clusters_of_a_table_of_20000_columns_do_not_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, cols) = (12, 20_000);
+    let mut text = String::from("file");
+    for j in 0..cols {
+        text.push_str(&format!(",c{j}"));
+    }
+    text.push('\n');
+    for i in 0..rows {
+        text.push_str(&format!("f{i}.wav"));
+        for j in 0..cols {
+            let v = ((i * 7 + j * 13) % 17) as f64 / 17.0 + if i < 6 { 1.0 } else { 0.0 };
+            text.push_str(&format!(",{v}"));
+        }
+        text.push('\n');
+    }
+    std::fs::write(dir.path().join("wide.csv"), text).unwrap();
+    let out = run_bounded(
+        dir.path(),
+        &["report", "wide.csv", "-k", "2", "-o", "r.html"],
+    );
+    assert!(out.status.success(), "{:?}\n{}", out.status, stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(html.contains("PC1 ("), "no map axes in the report");
+    let out = run_bounded(
+        dir.path(),
+        &["plot", "clusters", "wide.csv", "-k", "2", "-o", "c.png"],
+    );
+    assert!(out.status.success(), "{:?}\n{}", out.status, stderr(&out));
+    assert!(png_size(&dir.path().join("c.png")).0 > 0);
+}
+
+/// `--n-init` is bounded (its bound in `--help`), and a long clustering stops on Ctrl-C with
+/// exit status 130.
+#[cfg(unix)]
+#[test]
+fn n_init_is_bounded_and_a_long_clustering_stops_on_ctrl_c() {
+    assert_eq!(kmeans::MAX_N_INIT, 1000, "the help text says 1 to 1000");
+    let help = stdout(&run(&["cluster", "--help"]));
+    assert!(help.contains("1 to 1000"), "{help}");
+    assert!(stdout(&run(&["report", "--help"])).contains("1 to 1000"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("file,a,b,c\n");
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..20_000 {
+        let mut v = [0.0; 3];
+        for x in &mut v {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            *x = (state % 10_000) as f64 / 100.0;
+        }
+        text.push_str(&format!("f{i}.wav,{},{},{}\n", v[0], v[1], v[2]));
+    }
+    std::fs::write(dir.path().join("t.csv"), text).unwrap();
+    let out = run_or_kill_after_30s(
+        dir.path(),
+        &["cluster", "t.csv", "-k", "2", "--n-init", "4294967295"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 to 1000"), "{}", stderr(&out));
+    let mut child = spawn_in(
+        dir.path(),
+        &[
+            "cluster", "t.csv", "-k", "12", "--n-init", "1000", "--init", "random",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the clustering ended before Ctrl-C"
+    );
+    let sent = std::time::Instant::now();
+    send_signal(child.id(), 2);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(10),
+            "still clustering 10 s after Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+}
+
+/// Row 8: negative cents after `--tuning` are a value, not a flag (`--tuning=-50` always
+/// worked); the tuning reaches the table.
+#[test]
+fn negative_tuning_is_a_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("a4.wav");
+    write_tone_of(&tone, 69, 1.0, 22_050);
+    for command in ["notes", "key"] {
+        let out = run_in(
+            dir.path(),
+            &[command, "a4.wav", "--tuning", "-50", "-o", "t.csv"],
+        );
+        assert!(out.status.success(), "{command}: {}", stderr(&out));
+        let table = read_table(&dir.path().join("t.csv"));
+        let cents = floats(&table, "tuning_cents");
+        // Cents go through a frequency ratio and back: equal to 1e-9.
+        assert!((cents[0] + 50.0).abs() < 1e-9, "{command}: {cents:?}");
+    }
+}
+
+/// Row 11: `--embed-clips 0` is refused in words that include 0's side of the range.
+#[test]
+fn embed_clips_zero_is_refused_as_not_above_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "file,a,b\nx,0,1\ny,1,0\nz,1,1\n").unwrap();
+    for seconds in ["0", "60.5"] {
+        let out = run_in(
+            dir.path(),
+            &[
+                "report",
+                "t.csv",
+                "-k",
+                "2",
+                "--embed-clips",
+                seconds,
+                "-o",
+                "r.html",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("above 0 and at most 60"), "{err}");
+        assert!(!err.contains("between 0 and"), "{err}");
+    }
+}
+
+/// Row 5: file names a spreadsheet would run as formulas get a quote in front in CSV cells
+/// (OWASP's rule), and only there; the CSV reads back to the names themselves (`--update`
+/// finds every row, `cluster` of the CSV names the files as they are).
+#[test]
+fn formula_names_are_neutralised_in_csv_and_read_back_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        // The issue's `=cmd|' /C calc'!A0.wav` with `-` for `/`, which no Unix name holds.
+        "=cmd|' -C calc'!A0.wav",
+        "@SUM(1+1).wav",
+        "+1.wav",
+        "-2.wav",
+        "'=quoted.wav",
+        "plain.wav",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        write_tone_of(&dir.path().join(name), 57 + 2 * i as u8, 0.5, 8000);
+    }
+    let notes = |out: &str, update: bool| {
+        let mut args = vec!["notes", "-o", out];
+        if update {
+            args.push("--update");
+        }
+        args.push("--");
+        args.extend(names);
+        run_in(dir.path(), &args)
+    };
+    let out = notes("t.csv", false);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+    for (name, cell) in [
+        ("=cmd", "'=cmd|' -C calc'!A0.wav,"),
+        ("@SUM", "'@SUM(1+1).wav,"),
+        ("+1", "'+1.wav,"),
+        ("-2", "'-2.wav,"),
+        ("'=quoted", "''=quoted.wav,"),
+        ("plain", "plain.wav,"),
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(cell)),
+            "{name}: no line starts with {cell:?}:\n{text}"
+        );
+    }
+    let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    expected.sort();
+    let mut files = strings(&read_table(&dir.path().join("t.csv")), "file");
+    files.sort();
+    assert_eq!(files, expected, "the CSV does not read back to the names");
+    for table in ["t.parquet", "t.json"] {
+        let out = notes(table, false);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut files = strings(&read_table(&dir.path().join(table)), "file");
+        files.sort();
+        assert_eq!(files, expected, "{table} changed the names");
+    }
+    let out = notes("t.csv", true);
+    assert!(
+        stderr(&out).contains("6 row(s) reused, 0 file(s) analysed"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_in(dir.path(), &["cluster", "t.csv", "-k", "2", "-o", "c.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labels = std::fs::read_to_string(dir.path().join("c.csv")).unwrap();
+    assert!(
+        labels.lines().any(|l| l.starts_with("'@SUM(1+1).wav,")),
+        "{labels}"
+    );
+    let mut files = strings(&read_table(&dir.path().join("c.csv")), "file");
+    files.sort();
+    assert_eq!(files, expected);
+}
+
+/// Row 6: a name with the byte 0xFF and a name spelling `\xFF` in text are two rows with two
+/// labels in every format, `--update` reuses both, and the report links each to its own bytes.
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_and_its_escaped_spelling_stay_two_files() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir(&music).unwrap();
+    write_tone_of(
+        &music.join(std::ffi::OsStr::from_bytes(b"bad\xFFbyte.wav")),
+        60,
+        0.5,
+        8000,
+    );
+    write_tone_of(&music.join("bad\\xFFbyte.wav"), 69, 0.5, 8000);
+    let raw_label = "music/bad\\xFFbyte.wav";
+    let spelled_label = "music/bad\\\\xFFbyte.wav";
+    for table in ["t.csv", "t.parquet", "t.json"] {
+        let out = run_in(dir.path(), &["notes", "music", "-o", table]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut files = strings(&read_table(&dir.path().join(table)), "file");
+        files.sort();
+        assert_eq!(files, [spelled_label, raw_label], "{table}");
+        let out = run_in(dir.path(), &["notes", "music", "-o", table, "--update"]);
+        assert!(
+            stderr(&out).contains("2 row(s) reused, 0 file(s) analysed"),
+            "{table}: {}",
+            stderr(&out)
+        );
+    }
+    let out = run_in(dir.path(), &["report", "music", "-k", "2", "-o", "r.html"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(
+        html.contains("music/bad%FFbyte.wav"),
+        "no link to the 0xFF bytes"
+    );
+    assert!(
+        html.contains("music/bad%5CxFFbyte.wav"),
+        "no link to the spelled name"
+    );
+    let out = run_in(
+        dir.path(),
+        &["report", "t.parquet", "-k", "2", "-o", "r2.html"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("r2.html")).unwrap();
+    assert!(html.contains("music/bad%FFbyte.wav") && html.contains("music/bad%5CxFFbyte.wav"));
+}
+
+/// Row 1: an output that is, or would be, an audio file among the inputs is refused (exit 2)
+/// before any work, whatever its extension and however it is spelled; the audio is intact.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_or_would_be_an_audio_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    synth_folder(&audio, 0..3);
+    std::fs::create_dir(audio.join("sub")).unwrap();
+    write_tone(&audio.join("sub/a.wav"), 60, 1);
+    std::os::unix::fs::symlink(&audio, dir.path().join("link")).unwrap();
+    std::os::unix::fs::symlink(audio.join("t01.wav"), dir.path().join("model.json")).unwrap();
+    let before: Vec<Vec<u8>> = ["t00.wav", "t01.wav", "sub/a.wav"]
+        .iter()
+        .map(|f| std::fs::read(audio.join(f)).unwrap())
+        .collect();
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/t00.wav",
+        ],
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/sub/a.wav",
+        ],
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/sub/../t01.wav",
+        ],
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "link/t00.wav",
+        ],
+        // A link to an input: the model would be written where the link is, but refuse it.
+        vec!["cluster", "audio", "-k", "2", "--save-model", "model.json"],
+        // A new audio file name in the folder being analysed: the next run would read it.
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/new.wav",
+        ],
+        vec![
+            "cluster",
+            "link",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/sub/new.FLAC",
+        ],
+        vec!["notes", "audio", "-o", "link/sub/a.wav"],
+        vec![
+            "plot",
+            "clusters",
+            "audio",
+            "-k",
+            "2",
+            "-o",
+            "audio/t00.wav",
+        ],
+        vec!["report", "audio", "-k", "2", "-o", "audio/t00.wav"],
+        vec![
+            "predict",
+            "--model",
+            "m.json",
+            "audio",
+            "-o",
+            "audio/t00.wav",
+        ],
+        vec!["key", "audio", "-o", "audio/x.mp3"],
+    ];
+    for args in &cases {
+        let out = run_in(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+    let after: Vec<Vec<u8>> = ["t00.wav", "t01.wav", "sub/a.wav"]
+        .iter()
+        .map(|f| std::fs::read(audio.join(f)).unwrap())
+        .collect();
+    assert!(before == after, "an audio input was replaced");
+    assert!(!audio.join("new.wav").exists());
+    let err = stderr(&run_in(dir.path(), &cases[0]));
+    assert!(
+        err.contains("audio/t00.wav") && err.contains("audio input"),
+        "{err}"
+    );
+    // Outputs beside the audio that no run takes as input stay allowed.
+    let out = run_in(
+        dir.path(),
+        &[
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/model.json",
+            "-o",
+            "audio/c.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Row 13: a column named twice, in `--columns` or in a model's `columns`, is refused naming it.
+#[test]
+fn a_column_named_twice_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "file,A,B\nx,0,1\ny,1,0\nz,1,1\nw,0,0\n",
+    )
+    .unwrap();
+    for (command, columns) in [("cluster", "A,A,A"), ("report", "B,A,B")] {
+        let mut args = vec![command, "t.csv", "-k", "2", "--columns", columns];
+        if command == "report" {
+            args.extend(["-o", "r.html"]);
+        }
+        let out = run_in(dir.path(), &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let name = &columns[..1];
+        assert!(err.contains(&format!("\"{name}\" twice")), "{err}");
+    }
+    let out = run_in(
+        dir.path(),
+        &[
+            "cluster",
+            "t.csv",
+            "-k",
+            "2",
+            "--columns",
+            "A,B",
+            "--save-model",
+            "m.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let model = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
+    let twice = model.replacen("\"B\"", "\"A\"", 1);
+    assert_ne!(twice, model, "no column B in the model: {model}");
+    std::fs::write(dir.path().join("twice.json"), twice).unwrap();
+    let out = run_in(dir.path(), &["predict", "--model", "twice.json", "t.csv"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("twice.json") && err.contains("`A` is named twice"),
+        "{err}"
+    );
+}
+
+/// Row 12: `--update` while files are deleted mid-run counts their rows as removed (vanished
+/// during the run), not as changed, so the counts say what happened to every row.
+#[test]
+fn update_counts_files_deleted_during_the_run_as_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    // t00, t01 short; t02..t09 long enough that the run is still before t10 when they go.
+    let write = |shift: u8| {
+        synth_folder_with(&audio, 0..20, |path, midi, i| {
+            let seconds = if (2..10).contains(&i) { 20.0 } else { 1.0 };
+            write_tone_of(path, midi + shift, seconds, 22_050)
+        })
+    };
+    write(0);
+    let args = UPDATE_T_CSV_ONE_BY_ONE;
+    let out = run_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Every file changes (so each is analysed again), then t10..t19 vanish mid-run.
+    write(1);
+    let table = dir.path().join("t.csv");
+    let mut child = spawn_in(dir.path(), &args);
+    assert!(
+        wait_for(&mut child, || journal_rows(&table).is_some_and(|r| r >= 2)),
+        "the run ended early"
+    );
+    for i in 10..20 {
+        std::fs::remove_file(audio.join(format!("t{i:02}.wav"))).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "0 row(s) reused, 10 file(s) analysed (0 new, 10 changed), 10 removed, 0 failed"
+        ),
+        "{err}"
+    );
+    assert_eq!(read_table(&table).height(), 10);
+}
+
+/// Row 10: a CSV that does not read as a table says what is wrong in words: the delimiter it
+/// uses, no rows, line N has M fields (never polars' advice about a reader option).
+#[test]
+fn csv_files_that_are_not_tables_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, expected) in [
+        (
+            "semi.csv",
+            "file;A;B\nx;0;1\ny;1;0\nz;1;1\n",
+            "separated by ';'",
+        ),
+        (
+            "tabs.csv",
+            "file\tA\tB\nx\t0\t1\ny\t1\t0\n",
+            "separated by tabs",
+        ),
+        (
+            "header.csv",
+            "file,A,B\n",
+            "has a header row (3 column(s)) but no rows",
+        ),
+        (
+            "long.csv",
+            "file,A,B\nx,0,1\ny,1,0,5\nz,1,1\n",
+            "line 3 has 4 field(s) but the header row has 3",
+        ),
+        (
+            "short.csv",
+            "file,A,B\nx,0,1\ny,1\nz,1,1\n",
+            "line 3 has 2 field(s) but the header row has 3",
+        ),
+        ("empty.csv", "", "the file is empty"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let out = run_in(dir.path(), &["cluster", name, "-k", "2"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains(name) && err.contains(expected),
+            "{name}: {err}"
+        );
+        for wrong in ["\\n", "truncate_ragged_lines", "no numeric feature column"] {
+            assert!(!err.contains(wrong), "{name}: {err}");
+        }
+    }
+}
+
+/// Row 7: `info` shows the decoded length, and a header claiming something else beside it as
+/// a claim (a WAV stating 24 h with 3 s of data, FLACs with a changed total_samples).
+#[test]
+fn info_shows_the_decoded_length_not_a_header_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Bytes 40..44 of a canonical WAV header: the data chunk's size (22,050 Hz, 16-bit mono);
+    // 4..8 the RIFF size, which must hold it.
+    patched_copy("formats/wav_pcm_s16le_22050_1ch.wav", d, "day.wav", |b| {
+        let data = 86_400u32 * 22_050 * 2;
+        b[40..44].copy_from_slice(&data.to_le_bytes());
+        b[4..8].copy_from_slice(&(data + 36).to_le_bytes());
+    });
+    // Bytes 18..26: STREAMINFO's rate, channels, bits and (low 36 bits) total samples.
+    let total = |samples: u64| {
+        move |b: &mut Vec<u8>| {
+            let mut v = u64::from_be_bytes(b[18..26].try_into().unwrap());
+            v = (v & !((1u64 << 36) - 1)) | samples;
+            b[18..26].copy_from_slice(&v.to_be_bytes());
+        }
+    };
+    patched_copy(
+        "formats/flac_s16_44100_2ch.flac",
+        d,
+        "huge.flac",
+        total((1 << 36) - 1),
+    );
+    patched_copy("formats/flac_s16_44100_2ch.flac", d, "zero.flac", total(0));
+    let out = run_in(d, &["info", "day.wav", "huge.flac", "zero.flac"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{text}"))
+            .to_string()
+    };
+    let day = line("day.wav");
+    assert!(
+        day.contains(" 66150 ") && day.contains("3.000 (header claims 86400.000)"),
+        "{day}"
+    );
+    let huge = line("huge.flac");
+    assert!(
+        huge.contains(" 132300 ") && huge.contains("3.000 (header claims 1558264."),
+        "{huge}"
+    );
+    let zero = line("zero.flac");
+    assert!(
+        zero.contains(" 132300 ") && zero.contains("3.000"),
+        "{zero}"
+    );
 }

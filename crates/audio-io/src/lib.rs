@@ -118,6 +118,15 @@ pub fn read_mono(path: impl AsRef<Path>) -> Result<MonoSignal, AudioError> {
     read_mono_with_report(path).map(|(signal, _)| signal)
 }
 
+/// Decodes the whole file at `path` without keeping its samples (memory: one packet) and says
+/// what was there: its length is the report's `frames_decoded`, whatever its header claims
+/// (`info.frames`, which a corrupt or hostile header can state as anything).
+pub fn measure_length(path: impl AsRef<Path>) -> Result<(StreamInfo, DecodeReport), AudioError> {
+    let mut reader = AudioReader::open(path)?;
+    while reader.next_block()?.is_some() {}
+    Ok((reader.info().clone(), reader.report()))
+}
+
 /// Decodes a whole file to mono and says what happened on the way (skipped packets, truncation).
 pub fn read_mono_with_report(
     path: impl AsRef<Path>,

@@ -66,6 +66,15 @@ pub enum ChromaError {
         /// What the reader said.
         reason: String,
     },
+    /// A CSV file does not read as a table (another delimiter, no rows, a ragged line): what
+    /// is wrong, in words ([`crate::read_table`]).
+    #[error("{path}: cannot read it as a table: {reason}", path = path.display())]
+    CsvShape {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// Polars failed to read, write or build a table.
     #[error("{step}: {source}")]
     Table {
@@ -134,6 +143,7 @@ impl ChromaError {
             | ChromaError::UnknownTableFormat { path }
             | ChromaError::Io { path, .. }
             | ChromaError::CorruptTable { path, .. }
+            | ChromaError::CsvShape { path, .. }
             | ChromaError::Checkpoint { path, .. }
             | ChromaError::Dataset { path, .. } => Some(path),
             ChromaError::RunInProgress { output, .. } => Some(output),

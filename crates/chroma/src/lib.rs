@@ -72,7 +72,8 @@ pub use pipeline::frames::{
 };
 pub use pipeline::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
-    file_chromagram_columns, file_label, ChromaMode, FileAnalysis, ProfileKind, TableOptions,
+    file_chromagram_columns, file_label, path_of_label, ChromaMode, FileAnalysis, ProfileKind,
+    TableOptions,
 };
 pub use table::batch::{
     analyze_files, analyze_files_each, build_table, AnalysisBatch, FeatureTable,

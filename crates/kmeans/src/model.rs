@@ -273,6 +273,11 @@ impl KMeansModel {
         if d == 0 {
             return Err(bad("no columns".into()));
         }
+        if let Some(name) = crate::table::first_repeated(&model.columns) {
+            return Err(bad(format!(
+                "column `{name}` is named twice in its columns"
+            )));
+        }
         if model.k == 0 || model.centroids.len() != model.k {
             return Err(bad(format!(
                 "k = {} but {} centroids",

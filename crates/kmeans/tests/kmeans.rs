@@ -361,7 +361,12 @@ fn invalid_inputs_give_clear_errors() {
     ));
     assert!(matches!(
         KMeans::params(2).n_init(0).fit(&m),
-        Err(KMeansError::InvalidNInit)
+        Err(KMeansError::InvalidNInit { n_init: 0 })
+    ));
+    // Bounded, so a typo cannot start a run of 2^32 restarts.
+    assert!(matches!(
+        KMeans::params(2).n_init(kmeans::MAX_N_INIT + 1).fit(&m),
+        Err(KMeansError::InvalidNInit { .. })
     ));
     assert!(matches!(
         KMeans::params(2).tol(-1.0).fit(&m),
@@ -673,4 +678,27 @@ fn a_model_saved_in_the_existing_format_still_loads() {
     assert_eq!(model.predict(&rows).unwrap(), vec![0, 1]);
     let again = KMeansModel::from_json(&model.to_json(), std::path::Path::new("x")).unwrap();
     assert_eq!(again, model);
+}
+
+/// A column named twice (in a column list or a saved model) is refused, naming it: it would be
+/// counted twice in every distance.
+#[test]
+fn a_column_named_twice_is_refused() {
+    let df = polars::df!("a" => [1.0, 2.0, 3.0], "b" => [3.0, 4.0, 0.0]).unwrap();
+    let err = RowMatrix::from_dataframe(&df, Some(&["a", "b", "a"])).unwrap_err();
+    assert!(
+        matches!(&err, KMeansError::DuplicateColumn { name } if name == "a"),
+        "{err}"
+    );
+    let data = RowMatrix::from_dataframe(&df, None).unwrap();
+    let json = KMeans::params(2)
+        .seed(1)
+        .fit(&data)
+        .unwrap()
+        .model
+        .to_json();
+    let twice = json.replacen("\"b\"", "\"a\"", 1);
+    assert_ne!(twice, json);
+    let err = KMeansModel::from_json(&twice, Path::new("m.json")).unwrap_err();
+    assert!(err.to_string().contains("`a` is named twice"), "{err}");
 }

@@ -409,7 +409,14 @@ fn audio_files(
     (found.files, skipped, unreadable)
 }
 
-/// A failure returned, not raised: `(path, exception class name, message)`.
+/// The table's `file` labels of `paths` ([`chroma::file_label`]): the path itself when it is
+/// UTF-8 without a backslash, else escaped so that no two paths share a label.
+#[pyfunction]
+fn file_labels(paths: Vec<PathBuf>) -> Vec<String> {
+    paths.iter().map(|p| chroma::file_label(p)).collect()
+}
+
+/// A failure returned, not raised: `(file label, exception class name, message)`.
 type Failure = (String, &'static str, String);
 
 /// The note table of `files` (already resolved and sorted), the CLI's `notes`: Parquet bytes of
@@ -479,13 +486,7 @@ fn notes_table<'py>(
     let mut df = chroma::table_of_options(&analyses, &options).map_err(|e| chroma_err(py, &e))?;
     let failures = failures
         .iter()
-        .map(|(path, e)| {
-            (
-                path.to_string_lossy().into_owned(),
-                chroma_kind(e).0,
-                chain(e),
-            )
-        })
+        .map(|(path, e)| (chroma::file_label(path), chroma_kind(e).0, chain(e)))
         .collect();
     Ok((parquet_bytes(py, &mut df)?, failures))
 }
@@ -649,6 +650,7 @@ fn _chromacluster(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(directory_feature_extraction, m)?)?;
     m.add_function(wrap_pyfunction!(mid_term_table, m)?)?;
     m.add_function(wrap_pyfunction!(audio_files, m)?)?;
+    m.add_function(wrap_pyfunction!(file_labels, m)?)?;
     m.add_function(wrap_pyfunction!(notes_table, m)?)?;
     m.add_function(wrap_pyfunction!(chromagram, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_fit, m)?)?;

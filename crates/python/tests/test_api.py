@@ -226,6 +226,25 @@ def test_the_files_own_tags_are_columns_null_where_absent(cli, tmp_path):
     assert batch.schema.field("year").type in (pa.int32(), pa.int64())
 
 
+@pytest.mark.skipif(os.name != "posix", reason="names that are not UTF-8 are a Unix matter")
+def test_a_name_that_is_not_utf8_and_its_escaped_spelling_stay_two_rows(tmp_path):
+    # Issue 23 row 6: b"bad\xffbyte.wav" and the text "bad\\xFFbyte.wav" used to share one label.
+    pytest.importorskip("pyarrow")
+    c4 = CORPUS / "notes/piano/60_C4.wav"
+    raw = os.path.join(os.fsencode(tmp_path), b"bad\xffbyte.wav")
+    spelled = tmp_path / "bad\\xFFbyte.wav"
+    for target in (raw, os.fsencode(spelled)):
+        with open(c4, "rb") as src, open(target, "wb") as dst:
+            dst.write(src.read())
+    paths = [os.fsdecode(raw), str(spelled)]
+    batch = chromacluster.analyze_batch(paths)
+    files = batch.column("file").to_pylist()
+    assert batch.column("error").to_pylist() == [None, None]
+    assert files[0].endswith("bad\\xFFbyte.wav") and files[1].endswith("bad\\\\xFFbyte.wav")
+    table = chromacluster.notes(tmp_path)
+    assert sorted(table["file"].to_list()) == sorted(files)
+
+
 def test_analyze_batch_takes_the_key_and_tuning_arguments_of_notes():
     pa = pytest.importorskip("pyarrow")
     folder = CORPUS / "keys"

@@ -102,7 +102,8 @@ impl TableOptions {
 /// The analysis of one file: one table row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileAnalysis {
-    /// The file's path as given (lossy UTF-8).
+    /// The file's path as given, as text: [`crate::file_label`] (the path itself when it is
+    /// UTF-8 without a backslash, else escaped so that no two paths share a label).
     pub file: String,
     /// Its note profile.
     pub profile: NoteProfile,
@@ -122,33 +123,6 @@ pub struct FileAnalysis {
     /// The file's own tags (title, artist, album, track, year, genre; `None` where absent):
     /// metadata columns of the table, never features.
     pub tags: Tags,
-}
-
-/// The text of a path in the table's `file` column: the path itself when it is valid UTF-8;
-/// otherwise its valid parts with each byte that is not UTF-8 written as `\xNN`, so that two
-/// names differing only in such bytes stay two different rows (a lossy conversion would make
-/// both `\u{FFFD}`).
-pub fn file_label(path: &Path) -> String {
-    if let Some(text) = path.to_str() {
-        return text.to_string();
-    }
-    #[cfg(unix)]
-    {
-        use std::fmt::Write;
-        use std::os::unix::ffi::OsStrExt;
-        let mut label = String::new();
-        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
-            label.push_str(chunk.valid());
-            for byte in chunk.invalid() {
-                let _ = write!(label, "\\x{byte:02X}");
-            }
-        }
-        label
-    }
-    #[cfg(not(unix))]
-    {
-        path.to_string_lossy().into_owned()
-    }
 }
 
 /// Analyses one file and computes its profile.
@@ -173,7 +147,7 @@ pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis,
         ChromaMode::Pyaa => KeyEstimate::NONE,
     };
     Ok(FileAnalysis {
-        file: file_label(path),
+        file: super::file_label(path),
         profile,
         duration_s: decoded.n_samples as f64 / f64::from(decoded.sample_rate),
         sample_rate: decoded.sample_rate,

@@ -11,6 +11,7 @@ use polars::prelude::{
 };
 
 use crate::error::{ChromaError, TableStep};
+use crate::table::formula_cells::{guard_table, unguard_table};
 
 /// A table file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +54,13 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
     crate::table::cleanup::write_atomic(path, |out| match format {
         TableFormat::Csv => {
             let names = table.get_column_names().into_iter().map(|n| n.as_str());
-            csv_writer(out, names)
-                .map_err(|e| polars_err(e.into()))?
-                .finish(table)
-                .map_err(polars_err)
+            let mut writer = csv_writer(out, names).map_err(|e| polars_err(e.into()))?;
+            // Text cells a spreadsheet would run as formulas get a quote (formula_cells).
+            match guard_table(table).map_err(polars_err)? {
+                Some(mut guarded) => writer.finish(&mut guarded),
+                None => writer.finish(table),
+            }
+            .map_err(polars_err)
         }
         TableFormat::Parquet => ParquetWriter::new(out)
             .finish(table)
@@ -125,12 +129,16 @@ fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, C
         source,
     };
     match format {
-        TableFormat::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .map_err(polars_err)?
-            .finish()
-            .map_err(polars_err),
+        TableFormat::Csv => {
+            let table = CsvReadOptions::default()
+                .with_has_header(true)
+                .try_into_reader_with_file_path(Some(path.to_path_buf()))
+                .map_err(polars_err)?
+                .finish()
+                .map_err(|e| crate::table::csv_shape::explain_csv_error(path, e))?;
+            crate::table::csv_shape::check_csv_shape(path, &table)?;
+            unguard_table(table).map_err(polars_err)
+        }
         TableFormat::Parquet => {
             let mut f = File::open(path).map_err(io_err)?;
             let len = f.metadata().map_err(io_err)?.len();
@@ -381,7 +389,10 @@ impl<W: Write> RowSink<W> {
     /// Writes one batch (one Parquet row group).
     fn write(&mut self, df: &DataFrame) -> Result<(), polars::error::PolarsError> {
         match self {
-            RowSink::Csv(w) => w.write_batch(df)?,
+            RowSink::Csv(w) => match guard_table(df)? {
+                Some(guarded) => w.write_batch(&guarded)?,
+                None => w.write_batch(df)?,
+            },
             RowSink::Parquet(w) => w.write_batch(df)?,
             RowSink::Json { out, rows } => {
                 let mut lines = Vec::new();

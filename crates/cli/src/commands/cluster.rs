@@ -303,6 +303,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         global,
         &args.paths,
         &args.extract,
+        &outputs,
         journal_beside,
         args.checkpoint_every as usize,
     )?;

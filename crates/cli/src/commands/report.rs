@@ -35,7 +35,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     if let Some(s) = args.embed_clips {
         if !(s.is_finite() && s > 0.0 && s <= audio_io::clip::MAX_CLIP_SECONDS) {
             usage!(
-                "--embed-clips takes seconds between 0 and {} (got {s})",
+                "--embed-clips takes seconds above 0 and at most {} (got {s})",
                 audio_io::clip::MAX_CLIP_SECONDS
             );
         }
@@ -54,7 +54,12 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
 
     // The table and the failures (with their causes).
     let options = pipeline::table_options(&args.extract);
-    let inputs = inputs::resolve(&args.paths, true, global.quiet)?;
+    let inputs = inputs::resolve(
+        &args.paths,
+        true,
+        global.quiet,
+        &[("-o", args.output.as_path())],
+    )?;
     let from_table = matches!(inputs, Inputs::Table(_));
     let (table, failures, source, table_dir) = match inputs {
         Inputs::Table(path) => {
@@ -135,7 +140,9 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     let srcs: Vec<String> = files
         .iter()
         .zip(&located)
-        .map(|(f, p)| page::relative_url(p.as_deref().unwrap_or(Path::new(f)), &page_dir))
+        .map(|(f, p)| {
+            page::relative_url(p.as_deref().unwrap_or(&chroma::path_of_label(f)), &page_dir)
+        })
         .collect();
 
     let thumbs = if files.len() <= THUMBNAIL_MAX_FILES && located.iter().any(Option::is_some) {
@@ -316,12 +323,13 @@ fn string_column(table: &polars::prelude::DataFrame, name: &str) -> Option<Vec<S
     )
 }
 
-/// Where a file of the table is on disk: as written (relative to the working folder), else
-/// relative to the table's folder; `None` if neither exists.
+/// Where a file of the table is on disk: the path its label names ([`chroma::path_of_label`],
+/// byte for byte) as written (relative to the working folder), else relative to the table's
+/// folder; `None` if neither exists.
 fn locate(file: &str, table_dir: Option<&Path>) -> Option<PathBuf> {
-    let p = Path::new(file);
+    let p = chroma::path_of_label(file);
     if p.is_file() {
-        return Some(p.to_path_buf());
+        return Some(p);
     }
     let beside = table_dir?.join(p);
     beside.is_file().then_some(beside)

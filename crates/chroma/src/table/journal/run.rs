@@ -35,13 +35,17 @@ pub struct DurableSettings {
 pub struct UpdateCounts {
     /// Rows reused: the file is unchanged since the table was written.
     pub reused: usize,
-    /// Files not in the table, analysed.
+    /// Files not in the table, analysed (a row added, or a failure).
     pub new: usize,
     /// Files in the table whose size or modification time changed (or could not be proved
-    /// unchanged), analysed again.
+    /// unchanged), analysed again (the row replaced, or dropped on a failure).
     pub changed: usize,
-    /// Rows dropped: their file is no longer among the inputs.
+    /// Rows dropped because their file is gone: no longer among the inputs, or vanished
+    /// during the run (its analysis found no file; not counted as changed).
     pub removed: usize,
+    /// Files analysed that failed (new or changed ones): no row for them, and a changed file's
+    /// old row is dropped.
+    pub failed: usize,
 }
 
 /// What [`DurableRun::analyze`] did.
@@ -267,6 +271,18 @@ impl DurableRun {
                     } else {
                         if fresh_failed.peek().is_some_and(|(p, _)| p == *path) {
                             batch.failures.extend(fresh_failed.next());
+                            let in_table = self
+                                .previous
+                                .as_ref()
+                                .is_some_and(|p| p.files.contains(&key));
+                            let vanished = std::fs::symlink_metadata(path)
+                                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+                            if in_table && vanished {
+                                counts.changed -= 1;
+                                counts.removed += 1;
+                            } else {
+                                counts.failed += 1;
+                            }
                         }
                         None
                     }
