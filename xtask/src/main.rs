@@ -37,7 +37,7 @@ tasks:
                    notes on a real library (Debian's game music, fetched with apt-get download
                    into target/bench-real/debs or taken from DIR; a share transcoded to Opus,
                    MP3, M4A and FLAC) against librosa chroma_stft and Essentia KeyExtractor on
-                   1 and 2 threads/workers, alternated, N passes (default 2); peak RSS of
+                   1 and 2 threads/workers, alternated, N passes (default 2; 0: none); peak RSS of
                    notes --summary -j 2 on two 30-minute tracks
   stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
   rss [--bin PATH] [--only LABEL] [--keep]
