@@ -121,12 +121,14 @@ fn opus_stream_info_states_the_playable_length() {
 
 /// `(file, ffprobe's duration_ts at the stream's rate)`: ffmpeg 5.1's decode gives the same
 /// count for the MP3 (66150); for the M4A it decodes 66560 (the edit list's end is not
-/// applied when decoding to raw samples), ffprobe states the edit list's 66150.
+/// applied when decoding to raw samples), ffprobe states the edit list's 66150. The iTunes-style
+/// M4A has no edit list, only an `iTunSMPB` tag: ffprobe's format duration is 1.500 s (66150).
 #[test]
 fn gapless_mp3_and_aac_decode_to_ffprobes_length() {
     for (file, frames) in [
         ("mp3_lame_v2_44100_2ch.mp3", 66_150u64),
         ("aac_lc_128k_44100_2ch.m4a", 66_150),
+        ("aac_lc_128k_44100_2ch_itunsmpb.m4a", 66_150),
     ] {
         let (signal, report) =
             read_mono_with_report(encoded(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
