@@ -438,7 +438,10 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         tracks.len(),
         PACKAGES.map(|p| p.0).join(", "),
         audio_s / 3600.0,
-        library.display(),
+        library
+            .strip_prefix(workspace())
+            .unwrap_or(&library)
+            .display(),
         CODECS
             .iter()
             .zip(counts)
