@@ -190,6 +190,97 @@ fn notes_writes_csv_parquet_and_json_that_read_back_the_same() {
     }
 }
 
+/// A music folder as users have them: tagged files in every codec, a cover, a playlist, a cue
+/// sheet, lyrics, a WMA file and a file without extension. The tags come out in every table
+/// format (null where absent), the WMA file is a failure naming its format (exit 1), the other
+/// non-audio files are ignored in one summary line.
+#[test]
+fn a_real_folder_gives_tags_names_unsupported_formats_and_ignores_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir(&music).unwrap();
+    for name in [
+        "tags_vorbis.opus",
+        "tags_id3v2.3+v1.mp3",
+        "tags_vorbis.flac",
+        "tags_mp4.m4a",
+        "plain.mp3",
+    ] {
+        std::fs::copy(testdata().join("tags").join(name), music.join(name)).unwrap();
+    }
+    std::fs::copy(
+        testdata().join("encoded/opus_96k_48000_2ch.webm"),
+        music.join("live.webm"),
+    )
+    .unwrap();
+    std::fs::copy(
+        testdata().join("unsupported/wmav2.wma"),
+        music.join("old.wma"),
+    )
+    .unwrap();
+    // An Ogg file without extension is audio by its content; the .music file is not.
+    std::fs::copy(
+        testdata().join("tags/tags_vorbis.ogg"),
+        music.join("track07"),
+    )
+    .unwrap();
+    for (name, text) in [
+        ("cover.jpg", "\u{ff}\u{d8}not really"),
+        ("album.m3u", "plain.mp3\n"),
+        ("album.cue", "FILE \"plain.mp3\" MP3\n"),
+        ("plain.lrc", "[00:00.00] la"),
+        ("forest.music", "(supertux-music)"),
+    ] {
+        std::fs::write(music.join(name), text).unwrap();
+    }
+    let mut tables = Vec::new();
+    for ext in ["csv", "parquet", "json"] {
+        let path = dir.path().join(format!("t.{ext}"));
+        let out = run_in(
+            dir.path(),
+            &["notes", "music", "-o", path.to_str().unwrap()],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "the WMA file fails:\n{err}");
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{err}");
+        assert!(
+            errors[0].contains("old.wma") && errors[0].contains("WMA/ASF (Windows Media)"),
+            "{err}"
+        );
+        assert!(
+            err.lines().any(|l| l
+                == "note: ignored 5 files that are not audio: 1 image, 1 playlist, 1 cue \
+                    sheet, 1 text or lyrics file, 1 other file not audio by its content"),
+            "{err}"
+        );
+        assert!(!err.contains("WARN"), "no warning on clean files:\n{err}");
+        let df = read_table(&path);
+        assert_eq!(df.height(), 7, "every audio file but the WMA one is a row");
+        tables.push(df);
+    }
+    for df in &tables {
+        let files = strings(df, "file");
+        let titles = df.column("title").unwrap().str().unwrap().clone();
+        let years = df
+            .column("year")
+            .unwrap()
+            .cast(&polars::prelude::DataType::Int64)
+            .unwrap();
+        let years = years.i64().unwrap();
+        for (i, file) in files.iter().enumerate() {
+            let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+            let (title, year) = (titles.get(i), years.get(i));
+            match name {
+                "plain.mp3" => assert_eq!((title, year), (None, None), "{name}"),
+                // WebM made by ffmpeg from the Opus file: no tags of its own.
+                "live.webm" => assert_eq!(title, None, "{name}"),
+                _ => assert_eq!((title, year), (Some("Intro"), Some(2004)), "{name}"),
+            }
+        }
+    }
+}
+
 #[test]
 fn notes_in_pyaa_mode_reproduce_the_reference_table() {
     // testdata/reference/seed_table.csv: pyAudioAnalysis's own chroma argmax shares per file.
@@ -291,8 +382,8 @@ fn a_batch_with_bad_files_keeps_every_good_row_and_exits_1() {
     }
     assert!(
         err.lines()
-            .any(|l| l.starts_with("note: skipped 1 file") && l.contains("README.txt")),
-        "a non-audio file in a folder is skipped with a note:\n{err}"
+            .any(|l| l == "note: ignored 1 file that is not audio: 1 text or lyrics file"),
+        "a non-audio file in a folder is ignored with a note:\n{err}"
     );
     assert!(
         !err.lines()
@@ -923,7 +1014,7 @@ fn quiet_notes_one_line_errors_and_non_utf8_names() {
     );
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(!err.contains("note: skipped"), "{err}");
+    assert!(!err.contains("note: ignored"), "{err}");
     let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(error_lines.len(), 1, "{err}");
     assert!(error_lines[0].contains("bad\\nname.wav"), "{err}");
@@ -1240,6 +1331,45 @@ fn a_killed_parquet_batch_resumes_to_equal_values() {
     );
     assert_eq!(ours.height(), 30);
     assert!(ours.equals_missing(&reference), "{ours}\n{reference}");
+}
+
+/// The files' own tags survive an update: reused rows keep them (from the table, for
+/// `--update`), as a fresh table has them, in every format.
+#[test]
+fn update_keeps_the_tags_of_reused_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    std::fs::create_dir(&audio).unwrap();
+    for name in ["tags_vorbis.opus", "tags_mp4.m4a", "plain.mp3"] {
+        std::fs::copy(testdata().join("tags").join(name), audio.join(name)).unwrap();
+    }
+    for ext in ["csv", "parquet", "json"] {
+        let table = format!("t.{ext}");
+        let update = ["notes", "audio", "-o", &table, "--update"];
+        for reused in [0, 3] {
+            let out = run_in(dir.path(), &update);
+            assert!(out.status.success(), "{}", stderr(&out));
+            assert!(
+                stderr(&out).contains(&format!("{reused} row(s) reused")),
+                "{}",
+                stderr(&out)
+            );
+        }
+        let fresh = format!("fresh.{ext}");
+        let out = run_in(dir.path(), &["notes", "audio", "-o", &fresh]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let (updated, fresh) = (
+            read_table(&dir.path().join(&table)),
+            read_table(&dir.path().join(&fresh)),
+        );
+        assert!(updated.equals_missing(&fresh), "{updated}\n{fresh}");
+        let titles = updated.column("title").unwrap().str().unwrap().clone();
+        assert_eq!(
+            titles.iter().collect::<Vec<_>>(),
+            [None, Some("Intro"), Some("Intro")],
+            "{ext}"
+        );
+    }
 }
 
 #[test]

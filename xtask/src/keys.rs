@@ -139,18 +139,7 @@ pub fn keybench(args: &KeybenchArgs) -> Result<()> {
         let n = write_keyset(&dir)?;
         println!("wrote {n} labelled files to {}", dir.display());
     }
-    let python = match &args.python {
-        Some(p) => p.clone(),
-        None => {
-            let python = crate::python::venv(&workspace().join("target").join("keybench-venv"))?;
-            crate::python::run(
-                Command::new(&python)
-                    .args(["-m", "pip", "install", "--quiet", "-r"])
-                    .arg(bench_dir().join("keybench-requirements.txt")),
-            )?;
-            python
-        }
-    };
+    let python = crate::python::baseline_python(args.python.as_deref())?;
     let files = labelled_files(&dir)?;
     let list = dir.join("bench-files.csv");
     let mut text = String::from("file,key,tuning_cents\n");

@@ -82,10 +82,14 @@ pub use table::batch::{
 pub use table::build::{table_of, table_of_options};
 pub use table::chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
 pub use table::inputs::{
-    audio_files, has_extension, AudioFiles, UnreadableEntry, AUDIO_EXTENSIONS,
+    audio_files, has_extension, ignored_summary, AudioFiles, NotAudio, UnreadableEntry,
+    AUDIO_EXTENSIONS, UNDECODED_AUDIO_EXTENSIONS,
 };
 pub use table::io::{
     is_table_dataset, read_table, write_table, FrameFileWriter, RowWriter, TableFileWriter,
     TableFormat,
 };
 pub use table::shard::{relative_key, ShardSpec};
+
+/// A file's own tags, as the table's `title` .. `genre` columns hold them.
+pub use audio_io::Tags;

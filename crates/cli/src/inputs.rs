@@ -39,7 +39,7 @@ pub fn is_table(path: &Path) -> bool {
 /// error; a table among several inputs is a usage error, and so is an output of `outputs`
 /// (flag, path) that is or would be one of the audio files
 /// ([`crate::checks::check_not_audio_input`]). `quiet` hides the note about non-audio files
-/// skipped.
+/// ignored (`chroma::ignored_summary`).
 pub fn resolve(
     paths: &[PathBuf],
     allow_table: bool,
@@ -65,18 +65,8 @@ pub fn resolve(
         skipped,
         unreadable,
     } = chroma::audio_files(paths);
-    if !skipped.is_empty() && !quiet {
-        let shown: Vec<String> = skipped
-            .iter()
-            .take(3)
-            .map(|s| s.display().to_string())
-            .collect();
-        eprintln!(
-            "note: skipped {} file(s) that are not audio by their extension ({}{})",
-            skipped.len(),
-            shown.join(", "),
-            if skipped.len() > 3 { ", ..." } else { "" }
-        );
+    if let (Some(summary), false) = (chroma::ignored_summary(&skipped), quiet) {
+        eprintln!("note: {summary}");
     }
     if files.is_empty() {
         for failure in &unreadable {

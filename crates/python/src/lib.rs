@@ -391,7 +391,7 @@ fn table_options(
 }
 
 /// The audio files of files and folders, the CLI's rule (`chroma::audio_files`): sorted, no
-/// duplicates, folders walked recursively by extension. `(files, skipped non-audio files,
+/// duplicates, folders walked recursively by extension and content. `(files, ignored non-audio files,
 /// unreadable folder entries as (path, cause))`: a dangling link or an unreadable folder is
 /// reported, never the end of the walk.
 #[pyfunction]
@@ -405,7 +405,8 @@ fn audio_files(
         .into_iter()
         .map(|entry| (entry.path, entry.cause))
         .collect();
-    (found.files, found.skipped, unreadable)
+    let skipped = found.skipped.into_iter().map(|(path, _)| path).collect();
+    (found.files, skipped, unreadable)
 }
 
 /// The table's `file` labels of `paths` ([`chroma::file_label`]): the path itself when it is

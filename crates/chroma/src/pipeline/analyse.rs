@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use audio_io::{AudioReader, BlockSource, FirstPass, Recorder};
+use audio_io::{AudioReader, BlockSource, FirstPass, Recorder, Tags};
 
 use stfeatures::{FeatureError, FeatureExtractor, Frame, FrameSpec, PassVisitor, SignalStats};
 
@@ -120,6 +120,9 @@ pub struct FileAnalysis {
     /// With [`TableOptions::feature_stats`]: `(mean, std)` of each of the 34 short-term features
     /// over the file's frames, in `stfeatures::FEATURE_NAMES` order.
     pub feature_stats: Option<Vec<(f64, f64)>>,
+    /// The file's own tags (title, artist, album, track, year, genre; `None` where absent):
+    /// metadata columns of the table, never features.
+    pub tags: Tags,
 }
 
 /// Analyses one file and computes its profile.
@@ -151,6 +154,7 @@ pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis,
         tuning_cents: decoded.tuning_cents,
         key,
         feature_stats: decoded.feature_stats,
+        tags: decoded.tags,
     })
 }
 
@@ -226,6 +230,8 @@ struct DecodedAnalysis {
     /// The tuning the accurate chroma used (0 in pyaa mode).
     tuning_cents: f64,
     feature_stats: Option<Vec<(f64, f64)>>,
+    /// The file's own tags.
+    tags: Tags,
 }
 
 /// Decodes `path` and hands each chroma frame of `options.mode` (12 values and the frame's
@@ -308,6 +314,7 @@ fn decode_and_analyse_with(
     on_frame: &mut dyn FnMut(&[f64; 12], f64),
 ) -> Result<DecodedAnalysis, ChromaError> {
     let fs = reader.info().sample_rate;
+    let tags = reader.info().tags.clone();
     let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
     if !needs_features {
         let mut n_samples = 0u64;
@@ -329,6 +336,7 @@ fn decode_and_analyse_with(
             hop_s,
             tuning_cents,
             feature_stats: None,
+            tags,
         });
     }
 
@@ -354,6 +362,7 @@ fn decode_and_analyse_with(
         hop_s,
         tuning_cents: visitor.tuning_cents,
         feature_stats: options.feature_stats.then(|| visitor.stats.finish()),
+        tags,
     })
 }
 
@@ -442,6 +451,7 @@ fn analyse_samples(
         tuning_cents: gram.tuning_cents(),
         key: key_of(&gram, options),
         feature_stats,
+        tags: Tags::default(),
     })
 }
 

@@ -131,6 +131,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
 
     let files = pipeline::row_names(&table);
     let keys = string_column(&table, "key");
+    let labels = tag_labels(&table);
     let located: Vec<Option<PathBuf>> = files
         .iter()
         .map(|f| locate(f, table_dir.as_deref()))
@@ -244,6 +245,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
             x: points.iter().map(|p| p.0).collect(),
             y: points.iter().map(|p| p.1).collect(),
             key: keys,
+            label: labels,
             profile: (0..profiles.n_rows())
                 .flat_map(|i| profiles.row(i).to_vec())
                 .collect(),
@@ -285,6 +287,28 @@ fn display_name(file: &str) -> String {
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.to_string())
+}
+
+/// Each row's "Title \u{2014} Artist" (the title alone without an artist, empty without a
+/// title), from the table's tag columns; `None` if the table has no `title` column (one made
+/// before tags were read).
+fn tag_labels(table: &polars::prelude::DataFrame) -> Option<Vec<String>> {
+    let titles = string_column(table, chroma::schema::TITLE_COLUMN)?;
+    let artists = string_column(table, chroma::schema::ARTIST_COLUMN)
+        .unwrap_or_else(|| vec![String::new(); titles.len()]);
+    Some(
+        titles
+            .into_iter()
+            .zip(artists)
+            .map(
+                |(title, artist)| match (title.is_empty(), artist.is_empty()) {
+                    (true, _) => String::new(),
+                    (false, true) => title,
+                    (false, false) => format!("{title} \u{2014} {artist}"),
+                },
+            )
+            .collect(),
+    )
 }
 
 /// A string column's values (`None` if the table has no such string column).

@@ -143,10 +143,12 @@ def notes(
     relative: bool = False,
 ):
     """The files x 12 note-profile table of files and folders (walked recursively, audio files
-    by extension), exactly the CLI's ``notes`` table: a ``polars.DataFrame`` with ``file``,
-    ``A`` .. ``G#``, ``voiced_frames``, ``frames``, ``duration_s``, ``sample_rate``,
-    ``tuning_cents``, ``key`` (``"F# minor"``, empty without a key) and ``key_strength`` (and
-    the 68 feature statistics with ``summary``), one row per good file in path order.
+    by extension and content), exactly the CLI's ``notes`` table: a ``polars.DataFrame`` with
+    ``file``, ``A`` .. ``G#``, ``voiced_frames``, ``frames``, ``duration_s``, ``sample_rate``,
+    ``tuning_cents``, ``key`` (``"F# minor"``, empty without a key), ``key_strength``, the
+    file's own tags ``title``, ``artist``, ``album``, ``track``, ``year``, ``genre`` (null where
+    the file has none; never features) and the 68 feature statistics with ``summary``, one row
+    per good file in path order.
     ``.to_pandas()`` gives pandas.
 
     ``chroma``: ``"accurate"`` or ``"pyaa"``; ``profile``: ``"dominant"`` or ``"mean"``;

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::chromagram::NoteProfile;
 use crate::analysis::key::{Key, KeyEstimate};
 use crate::pipeline::FileAnalysis;
+use crate::Tags;
 
 use super::FileStamp;
 
@@ -194,6 +195,58 @@ pub struct RowRecord {
     /// [`FileAnalysis::feature_stats`]: `[mean, std]` per feature.
     #[serde(default)]
     pub feature_stats: Option<Vec<[Real; 2]>>,
+    /// [`FileAnalysis::tags`] (absent in lines written before tags were read: no tags).
+    #[serde(default)]
+    pub tags: TagRecord,
+}
+
+/// A file's own tags in the journal ([`crate::Tags`]); a tag the file lacks is left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagRecord {
+    /// The title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The artist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artist: Option<String>,
+    /// The album.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub album: Option<String>,
+    /// The track number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<u32>,
+    /// The year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// The genre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genre: Option<String>,
+}
+
+impl From<&Tags> for TagRecord {
+    fn from(t: &Tags) -> TagRecord {
+        TagRecord {
+            title: t.title.clone(),
+            artist: t.artist.clone(),
+            album: t.album.clone(),
+            track: t.track,
+            year: t.year,
+            genre: t.genre.clone(),
+        }
+    }
+}
+
+impl From<&TagRecord> for Tags {
+    fn from(t: &TagRecord) -> Tags {
+        Tags {
+            title: t.title.clone(),
+            artist: t.artist.clone(),
+            album: t.album.clone(),
+            track: t.track,
+            year: t.year,
+            genre: t.genre.clone(),
+        }
+    }
 }
 
 impl RowRecord {
@@ -217,6 +270,7 @@ impl RowRecord {
                 .feature_stats
                 .as_ref()
                 .map(|s| s.iter().map(|&(m, d)| [Real(m), Real(d)]).collect()),
+            tags: TagRecord::from(&analysis.tags),
         }
     }
 
@@ -248,6 +302,7 @@ impl RowRecord {
                 .feature_stats
                 .as_ref()
                 .map(|s| s.iter().map(|[m, d]| (m.0, d.0)).collect()),
+            tags: Tags::from(&self.tags),
         }
     }
 }
@@ -372,6 +427,18 @@ pub(crate) fn sample_analysis(file: &str, stats: bool) -> FileAnalysis {
                 (0.1 + 0.2, -1e300),
             ]
         }),
+        tags: if stats {
+            Tags {
+                title: Some("Tab\tnew\nline \"é\"".into()),
+                artist: Some("Tux".into()),
+                album: None,
+                track: Some(3),
+                year: Some(-44),
+                genre: Some("Soundtrack".into()),
+            }
+        } else {
+            Tags::default()
+        },
     }
 }
 
@@ -418,6 +485,7 @@ mod tests {
             let back = row.analysis();
             assert_eq!(back.file, a.file);
             assert_eq!(back.key, a.key);
+            assert_eq!(back.tags, a.tags);
             assert_eq!(bits(&back), bits(&a), "{line}");
             assert_eq!(JournalLine::row(&back, stamp).to_line(), line);
         }
@@ -464,6 +532,16 @@ mod tests {
             panic!("not read");
         };
         assert_eq!(row.feature_stats, None);
+        // A line written before the tags were read has none; one without tags writes none.
+        assert!(
+            !line.contains("\"tags\":{\"") && line.contains("\"tags\":{}"),
+            "{line}"
+        );
+        value["row"].as_object_mut().unwrap().remove("tags");
+        let Some(JournalLine::Row(row)) = JournalLine::parse(&value.to_string()) else {
+            panic!("not read");
+        };
+        assert_eq!(row.analysis().tags, Tags::default());
     }
 
     #[test]

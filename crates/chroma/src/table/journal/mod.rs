@@ -121,10 +121,19 @@ impl FileStamp {
     }
 }
 
+/// What a row holds besides what the options decide, named in the fingerprint: a table or
+/// journal written before it held the files' own tags is not reused (its rows have no tags).
+const ROW_CONTENT: &str = "tags";
+
 /// A description of everything in `options` that changes a table's values, with this crate's
-/// version: rows are reused only between runs with equal fingerprints.
+/// version and what a row holds ([`ROW_CONTENT`]): rows are reused only between runs with
+/// equal fingerprints.
 pub fn options_fingerprint(options: &TableOptions) -> String {
-    format!("chroma {} {:?}", env!("CARGO_PKG_VERSION"), options)
+    format!(
+        "chroma {} {ROW_CONTENT} {:?}",
+        env!("CARGO_PKG_VERSION"),
+        options
+    )
 }
 
 /// When the journal's lines are `fsync`ed (they are written to the file at once): after this

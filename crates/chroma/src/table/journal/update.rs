@@ -12,6 +12,8 @@ use crate::analysis::key::{Key, KeyEstimate};
 use crate::analysis::pitch_class::NOTE_NAMES;
 use crate::error::ChromaError;
 use crate::pipeline::{FileAnalysis, ProfileKind, TableOptions};
+use crate::table::schema;
+use crate::Tags;
 
 use super::codec::{Header, StampLine, STAMPS_FORMAT};
 use super::hidden_file::{check_replaceable, open_existing};
@@ -224,6 +226,35 @@ pub fn analyses_of_table(
                 .map_err(|_| format!("key {name:?}")),
         })
         .collect::<Result<_, String>>()?;
+    // The file's own tags, null where absent. (A table written before tags were read is not
+    // reused: its stamps' fingerprint differs; without the columns its rows would get none.)
+    let texts = |name: &str| -> Result<Vec<Option<String>>, String> {
+        match table.column(name) {
+            Err(_) => Ok(vec![None; table.height()]),
+            Ok(_) => Ok(col(name, &DataType::String)?
+                .str()
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(|s| s.map(str::to_string))
+                .collect()),
+        }
+    };
+    let numbers = |name: &str| -> Result<Vec<Option<i64>>, String> {
+        match table.column(name) {
+            Err(_) => Ok(vec![None; table.height()]),
+            Ok(_) => Ok(col(name, &DataType::Int64)?
+                .i64()
+                .map_err(|e| e.to_string())?
+                .iter()
+                .collect()),
+        }
+    };
+    let titles = texts(schema::TITLE_COLUMN)?;
+    let artists = texts(schema::ARTIST_COLUMN)?;
+    let albums = texts(schema::ALBUM_COLUMN)?;
+    let tracks = numbers(schema::TRACK_COLUMN)?;
+    let years = numbers(schema::YEAR_COLUMN)?;
+    let genres = texts(schema::GENRE_COLUMN)?;
     let stats: Option<Vec<(Vec<f64>, Vec<f64>)>> = if options.feature_stats {
         Some(
             crate::analysis::pyaa::feature_names()
@@ -265,6 +296,14 @@ pub fn analyses_of_table(
                 feature_stats: stats
                     .as_ref()
                     .map(|s| s.iter().map(|(m, d)| (m[i], d[i])).collect()),
+                tags: Tags {
+                    title: titles[i].clone(),
+                    artist: artists[i].clone(),
+                    album: albums[i].clone(),
+                    track: tracks[i].and_then(|n| u32::try_from(n).ok()),
+                    year: years[i].and_then(|n| i32::try_from(n).ok()),
+                    genre: genres[i].clone(),
+                },
             })
         })
         .collect()

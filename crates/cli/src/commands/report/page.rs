@@ -80,6 +80,9 @@ pub struct FileRows {
     pub y: Vec<f64>,
     /// Keys, when the table has a `key` column.
     pub key: Option<Vec<String>>,
+    /// "Title - Artist" from the files' own tags (empty for a file without a title), when the
+    /// table has a `title` column; the page shows it with the file name beneath.
+    pub label: Option<Vec<String>>,
     /// Profiles, row-major (`profile_names.len()` values per file).
     pub profile: Vec<f64>,
     /// Chromagram thumbnails: base64 of `columns x 12` bytes (0..=255, A first in each column).
@@ -233,6 +236,7 @@ mod tests {
                 x: vec![],
                 y: vec![],
                 key: None,
+                label: None,
                 profile: vec![],
                 thumb: None,
                 clip: None,
