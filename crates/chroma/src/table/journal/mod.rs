@@ -155,3 +155,29 @@ impl Default for FlushPolicy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    /// The check `chroma::table::cleanup` had before the atomic writer moved to
+    /// `durable_output`: temporary outputs, journals and stamp files are never input.
+    #[test]
+    fn own_files_are_recognised() {
+        for own in [
+            ".chromacluster-abc123",
+            ".t.csv.chromacluster-journal",
+            ".t.parquet.chromacluster-stamps",
+        ] {
+            assert!(is_own_file(OsStr::new(own)), "{own}");
+        }
+        for other in [
+            "song.wav",
+            "chromacluster-journal",
+            "x.chromacluster-stamps",
+        ] {
+            assert!(!is_own_file(OsStr::new(other)), "{other}");
+        }
+    }
+}
