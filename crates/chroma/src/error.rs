@@ -131,6 +131,20 @@ pub enum ChromaError {
     /// A table has no numeric feature column ([`crate::table::schema::feature_columns`]).
     #[error("the table has no numeric feature column")]
     NoFeatureColumns,
+    /// A table has no sound description ([`crate::sound`]; `notes --sound` writes one).
+    #[error("the table has no sound description (column {column:?} missing; make the table with `notes --sound`)")]
+    NoSoundColumns {
+        /// The first sound column missing.
+        column: String,
+    },
+    /// A table's sound columns follow another schema version than this build's.
+    #[error("the table's sound description is schema version {found}; this build reads version {expected}")]
+    SoundSchema {
+        /// The version the table states.
+        found: String,
+        /// The version this build writes and reads.
+        expected: u32,
+    },
 }
 
 impl ChromaError {

@@ -51,7 +51,7 @@ mod pipeline;
 mod table;
 
 // The modules a front end names directly, at their old paths.
-pub use analysis::{key, tuning};
+pub use analysis::{key, sound, tuning};
 pub use table::{journal, schema};
 
 pub use analysis::accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};

@@ -2,7 +2,8 @@
 //! nalgebra matrix or a row-major slice), with k-means++, `n_init` restarts, standardisation,
 //! silhouette-based choice of k, mini-batch k-means (also streamed over a table read chunk by
 //! chunk, in bounded memory: [`MiniBatchParams::fit_chunks`]), JSON models, and a PCA
-//! projection to draw the clusters.
+//! projection to draw the clusters, a fitted similarity space ([`SimilaritySpace`]: weighted
+//! z-scores on principal axes) and exact nearest-neighbour search ([`NeighbourIndex`]).
 //! Results are reproducible from a seed on any machine and thread count; the crate knows
 //! nothing of audio.
 //!
@@ -31,10 +32,12 @@ mod init;
 mod lloyd;
 mod minibatch;
 mod model;
+mod neighbours;
 mod params;
 mod projection;
 mod rand_index;
 mod selection;
+mod space;
 mod stream;
 mod table;
 
@@ -42,9 +45,11 @@ pub use error::KMeansError;
 pub use init::Init;
 pub use minibatch::{EpochSummary, MiniBatchFit, MiniBatchKMeans, MiniBatchParams};
 pub use model::{KMeansFit, KMeansModel, MAX_MODEL_BYTES};
+pub use neighbours::{Neighbour, NeighbourIndex};
 pub use params::{KMeans, KMeansParams, KMeansValidParams, MAX_N_INIT};
 pub use projection::{group_means, pca_2d, Pca, Projection2d};
 pub use rand_index::adjusted_rand_index;
 pub use selection::{silhouette_score, AutoKFit, KScore, KSelection};
+pub use space::{SimilaritySpace, CONSTANT_STD};
 pub use stream::{ChunkSource, FrameChunk, FrameChunks, Pass, RowSample, ScalingStats};
 pub use table::{RowMatrix, Scaling, MAX_ABS_VALUE};

@@ -205,6 +205,7 @@ impl MiniBatchParams {
         );
         let seed = state.seed;
         let model = KMeansModel {
+            space: None,
             k: self.k,
             columns: data.columns().to_vec(),
             centroids: state.centroids(),
@@ -677,6 +678,7 @@ impl MiniBatchKMeans {
         }
         let d = self.d.unwrap_or(1);
         Ok(KMeansModel {
+            space: None,
             k: self.params.k,
             columns: self
                 .columns

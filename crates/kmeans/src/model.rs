@@ -8,6 +8,7 @@ use polars::prelude::DataFrame;
 
 use crate::lloyd::{assign, sq_dist};
 use crate::params::KMeansValidParams;
+use crate::space::SimilaritySpace;
 use crate::table::{RowMatrix, Scaling};
 use crate::KMeansError;
 
@@ -34,6 +35,11 @@ pub struct KMeansModel {
     pub(crate) inertia: f64,
     /// The parameters of the fit (seed resolved).
     pub(crate) params: KMeansValidParams,
+    /// The similarity space rows are placed in before clustering, if any
+    /// ([`KMeansModel::with_space`]): `columns` are then the space's input columns and the
+    /// centroids are in its axes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) space: Option<SimilaritySpace>,
 }
 
 /// The result of a fit: the model plus per-row results on the fitted table.
@@ -106,6 +112,37 @@ impl KMeansModel {
         &self.params
     }
 
+    /// The model fitted on rows placed in `space` (`space.transform` of the table), made to
+    /// take the space's input columns: `predict` then places new rows in the same space first.
+    ///
+    /// Errors: [`KMeansError::ColumnCount`] if the model's width is not the space's axes, or
+    /// the model has its own scaling.
+    pub fn with_space(mut self, space: SimilaritySpace) -> Result<Self, KMeansError> {
+        if self.columns.len() != space.n_axes() || self.scaling.is_some() || self.space.is_some() {
+            return Err(KMeansError::ColumnCount {
+                fitted: "similarity space",
+                expected: space.n_axes(),
+                found: self.columns.len(),
+            });
+        }
+        self.columns = space.columns().to_vec();
+        self.space = Some(space);
+        Ok(self)
+    }
+
+    /// The similarity space rows are placed in before clustering ([`KMeansModel::with_space`]).
+    pub fn space(&self) -> Option<&SimilaritySpace> {
+        self.space.as_ref()
+    }
+
+    /// Values of a centroid: the similarity space's axes, else one per column.
+    fn centroid_width(&self) -> usize {
+        match &self.space {
+            Some(space) => space.n_axes(),
+            None => self.columns.len(),
+        }
+    }
+
     /// Nearest centroid of each row (squared Euclidean, first minimum on ties), after the
     /// model's scaling. The table must have the model's number of columns.
     pub fn predict(&self, data: &RowMatrix) -> Result<Vec<usize>, KMeansError> {
@@ -134,9 +171,10 @@ impl KMeansModel {
                 found: data.n_cols(),
             });
         }
-        Ok(match &self.scaling {
-            Some(s) => std::borrow::Cow::Owned(data.scaled(s)?),
-            None => std::borrow::Cow::Borrowed(data),
+        Ok(match (&self.space, &self.scaling) {
+            (Some(space), _) => std::borrow::Cow::Owned(space.transform(data)?),
+            (None, Some(s)) => std::borrow::Cow::Owned(data.scaled(s)?),
+            (None, None) => std::borrow::Cow::Borrowed(data),
         })
     }
 
@@ -145,7 +183,7 @@ impl KMeansModel {
         &self,
         data: &RowMatrix,
     ) -> Result<(Vec<usize>, Vec<f64>), KMeansError> {
-        let d = self.columns.len();
+        let d = self.centroid_width();
         let x = self.fitted_space(data)?;
         let x = x.as_ref();
         let flat: Vec<f64> = self.centroids.iter().flatten().copied().collect();
@@ -190,7 +228,8 @@ impl KMeansModel {
         self.predict(&RowMatrix::from_dmatrix(m)?)
     }
 
-    /// Centroids mapped back to the input units (`c * scale + mean`; unchanged without scaling).
+    /// Centroids mapped back to the input units (`c * scale + mean`; unchanged without scaling;
+    /// in the similarity space's axes for a model with one, [`KMeansModel::with_space`]).
     pub fn centroids_in_input_units(&self) -> Vec<Vec<f64>> {
         match &self.scaling {
             None => self.centroids.clone(),
@@ -276,10 +315,18 @@ impl KMeansModel {
             path: origin.to_path_buf(),
             reason,
         };
-        let d = model.columns.len();
-        if d == 0 {
+        if model.columns.is_empty() {
             return Err(bad("no columns".into()));
         }
+        if let Some(space) = &model.space {
+            space.check().map_err(&bad)?;
+            if space.columns() != model.columns.as_slice() || model.scaling.is_some() {
+                return Err(bad(
+                    "the similarity space's columns differ from the model's".into(),
+                ));
+            }
+        }
+        let d = model.centroid_width();
         if let Some(name) = crate::table::first_repeated(&model.columns) {
             return Err(bad(format!(
                 "column `{name}` is named twice in its columns"

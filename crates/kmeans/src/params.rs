@@ -307,6 +307,7 @@ impl KMeansValidParams {
         let mut params = self.clone();
         params.0.seed = Some(seed);
         let model = KMeansModel {
+            space: None,
             k,
             columns: data.columns().to_vec(),
             centroids: best.centroids.chunks_exact(d).map(|c| c.to_vec()).collect(),

@@ -6,6 +6,7 @@
 //! - [`pyaa`]: pyAudioAnalysis's chroma columns (from `stfeatures`) as a [`chromagram::Chromagram`].
 //! - [`chromagram`]: frames x 12, and the per-file [`chromagram::NoteProfile`] built from frames as they
 //!   stream.
+//! - [`sound`]: the `sound` description (schema v1) of a file's frames, for similarity.
 //! - [`tuning`], [`key`], [`pitch_class`]: the reference pitch, keys and note names.
 
 pub mod accurate;
@@ -14,4 +15,5 @@ pub mod key;
 mod lanes;
 pub mod pitch_class;
 pub mod pyaa;
+pub mod sound;
 pub mod tuning;

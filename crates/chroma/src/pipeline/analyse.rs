@@ -14,6 +14,7 @@ use crate::analysis::chromagram::{
 };
 use crate::analysis::key::{KeyEstimate, KeyFinder};
 use crate::analysis::pyaa::{self, FeatureStats};
+use crate::analysis::sound::SoundBuilder;
 use crate::error::ChromaError;
 use crate::pipeline::plan_cache;
 
@@ -72,6 +73,9 @@ pub struct TableOptions {
     /// Add the per-file mean and population std (ddof 0) of the 34 short-term features
     /// (`<feature>_mean`, `<feature>_std`, 68 columns).
     pub feature_stats: bool,
+    /// Add the sound description ([`crate::sound`], schema v1: 126 columns made for similarity),
+    /// computed in the same decode as the profile (pass 2's frames and pass 1's accurate chroma).
+    pub sound: bool,
     /// Parameters of the accurate chroma (its tuning: estimated by default).
     pub accurate: AccurateParams,
     /// How each file's key is estimated (accurate chroma only).
@@ -120,6 +124,9 @@ pub struct FileAnalysis {
     /// With [`TableOptions::feature_stats`]: `(mean, std)` of each of the 34 short-term features
     /// over the file's frames, in `stfeatures::FEATURE_NAMES` order.
     pub feature_stats: Option<Vec<(f64, f64)>>,
+    /// With [`TableOptions::sound`]: the file's sound description, in
+    /// [`crate::sound::sound_columns`] order.
+    pub sound: Option<Vec<f64>>,
     /// The file's own tags (title, artist, album, track, year, genre; `None` where absent):
     /// metadata columns of the table, never features.
     pub tags: Tags,
@@ -154,6 +161,7 @@ pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis,
         tuning_cents: decoded.tuning_cents,
         key,
         feature_stats: decoded.feature_stats,
+        sound: decoded.sound,
         tags: decoded.tags,
     })
 }
@@ -173,6 +181,7 @@ fn key_of(gram: &Chromagram, options: &TableOptions) -> KeyEstimate {
 pub fn file_chromagram(path: &Path, options: &TableOptions) -> Result<Chromagram, ChromaError> {
     let options = TableOptions {
         feature_stats: false,
+        sound: false,
         ..*options
     };
     let mut gram = Chromagram::default();
@@ -191,6 +200,7 @@ pub fn file_chromagram_columns(
 ) -> Result<ChromagramColumns, ChromaError> {
     let options = TableOptions {
         feature_stats: false,
+        sound: false,
         ..*options
     };
     Ok(file_chromagram_and_key(path, &options, max_columns)?.0)
@@ -206,6 +216,7 @@ pub fn file_chromagram_and_key(
 ) -> Result<(ChromagramColumns, f64, KeyEstimate), ChromaError> {
     let options = TableOptions {
         feature_stats: false,
+        sound: false,
         ..*options
     };
     let mut columns = ChromagramColumns::new(0.0, max_columns);
@@ -230,6 +241,7 @@ struct DecodedAnalysis {
     /// The tuning the accurate chroma used (0 in pyaa mode).
     tuning_cents: f64,
     feature_stats: Option<Vec<(f64, f64)>>,
+    sound: Option<Vec<f64>>,
     /// The file's own tags.
     tags: Tags,
 }
@@ -251,11 +263,14 @@ fn decode_and_analyse(
         .and_then(|reader| {
             let fs = reader.info().sample_rate;
             let reader = read_ahead_if_spare(reader);
+            // The sound description's harmony group needs the accurate chroma in either mode.
             match options.mode {
-                ChromaMode::Accurate => plan_cache::with_accurate(fs, &options.accurate, |a| {
+                ChromaMode::Pyaa if !options.sound => {
+                    decode_and_analyse_with(options, reader, None, on_frame)
+                }
+                _ => plan_cache::with_accurate(fs, &options.accurate, |a| {
                     decode_and_analyse_with(options, reader, Some(a), on_frame)
                 })?,
-                ChromaMode::Pyaa => decode_and_analyse_with(options, reader, None, on_frame),
             }
         });
     analysed.map_err(|e| e.in_file(path))
@@ -315,7 +330,7 @@ fn decode_and_analyse_with(
 ) -> Result<DecodedAnalysis, ChromaError> {
     let fs = reader.info().sample_rate;
     let tags = reader.info().tags.clone();
-    let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
+    let needs_features = options.feature_stats || options.sound || options.mode == ChromaMode::Pyaa;
     if !needs_features {
         let mut n_samples = 0u64;
         let mut accurate = accurate;
@@ -336,57 +351,88 @@ fn decode_and_analyse_with(
             hop_s,
             tuning_cents,
             feature_stats: None,
+            sound: None,
             tags,
         });
     }
 
     let raw_scale = reader.info().raw_scale();
+    let framing = FrameSpec::default().resolve(fs)?;
     let mut visitor = PassesOfOneFile {
         accurate,
         on_frame,
         pyaa_frames: options.mode == ChromaMode::Pyaa,
         stats: FeatureStats::new(),
+        sound: options.sound.then(|| SoundBuilder::new(&framing)),
         tuning_cents: 0.0,
     };
     let (summary, step) = plan_cache::with_extractor(fs, |extractor| {
         let summary = extractor.stream(Recorder::new(reader), raw_scale, &mut visitor)?;
         Ok::<_, FeatureError>((summary, extractor.framing().step()))
     })??;
-    let hop_s = match visitor.accurate.as_ref() {
-        Some(a) => a.hop_s(),
-        None => step as f64 / f64::from(fs),
+    let (hop_s, tuning_cents) = match (visitor.accurate.as_ref(), options.mode) {
+        (Some(a), ChromaMode::Accurate) => (a.hop_s(), visitor.tuning_cents),
+        _ => (step as f64 / f64::from(fs), 0.0),
     };
     Ok(DecodedAnalysis {
         sample_rate: fs,
         n_samples: summary.samples,
         hop_s,
-        tuning_cents: visitor.tuning_cents,
+        tuning_cents,
         feature_stats: options.feature_stats.then(|| visitor.stats.finish()),
+        sound: visitor.sound.map(SoundBuilder::finish),
         tags,
     })
 }
 
 /// One file's two passes: the accurate analyser fed with pass 1's blocks (its tuning known, and
 /// its held frames released, once pass 1 ends); pass 2's frames give the pyaa chroma frames
-/// (pyaa mode) and the feature statistics.
+/// (pyaa mode), the feature statistics and the sound description (whose harmony group takes
+/// the accurate frames).
 struct PassesOfOneFile<'a, 'f> {
     accurate: Option<&'a mut AccurateChroma>,
     on_frame: &'f mut dyn FnMut(&[f64; 12], f64),
     pyaa_frames: bool,
     stats: FeatureStats,
+    sound: Option<SoundBuilder>,
     tuning_cents: f64,
+}
+
+impl PassesOfOneFile<'_, '_> {
+    /// Where an accurate chroma frame goes: the profile (accurate mode) and the sound's harmony.
+    fn accurate_frame_sink<'s>(
+        on_frame: &'s mut dyn FnMut(&[f64; 12], f64),
+        sound: &'s mut Option<SoundBuilder>,
+        to_profile: bool,
+    ) -> impl FnMut(&[f64; 12], f64) + 's {
+        move |c, e| {
+            if let Some(s) = sound.as_mut() {
+                s.push_chroma(c);
+            }
+            if to_profile {
+                on_frame(c, e);
+            }
+        }
+    }
 }
 
 impl PassVisitor for PassesOfOneFile<'_, '_> {
     fn first_pass_block(&mut self, block: &[f64]) {
         if let Some(a) = self.accurate.as_mut() {
-            a.push_frames(block, &mut *self.on_frame);
+            a.push_frames(
+                block,
+                Self::accurate_frame_sink(&mut *self.on_frame, &mut self.sound, !self.pyaa_frames),
+            );
         }
     }
 
     fn first_pass_done(&mut self, _stats: &SignalStats) {
         if let Some(a) = self.accurate.as_mut() {
-            self.tuning_cents = a.finish_frames(&mut *self.on_frame);
+            self.tuning_cents = a.finish_frames(Self::accurate_frame_sink(
+                &mut *self.on_frame,
+                &mut self.sound,
+                !self.pyaa_frames,
+            ));
         }
     }
 
@@ -398,6 +444,9 @@ impl PassVisitor for PassesOfOneFile<'_, '_> {
             );
         }
         self.stats.push(frame.features);
+        if let Some(s) = self.sound.as_mut() {
+            s.push_frame(frame.features, frame.spectrum);
+        }
     }
 }
 
@@ -443,6 +492,23 @@ fn analyse_samples(
         }
         _ => None,
     };
+    let sound = if options.sound {
+        let accurate = match options.mode {
+            ChromaMode::Accurate => None,
+            ChromaMode::Pyaa => Some(plan_cache::with_accurate(
+                sample_rate,
+                &options.accurate,
+                |a| a.chromagram(samples),
+            )?),
+        };
+        Some(sound_of_samples(
+            samples,
+            sample_rate,
+            accurate.as_ref().unwrap_or(&gram),
+        )?)
+    } else {
+        None
+    };
     Ok(FileAnalysis {
         file: file.to_string(),
         profile: gram.note_profile(&options.votes),
@@ -451,8 +517,32 @@ fn analyse_samples(
         tuning_cents: gram.tuning_cents(),
         key: key_of(&gram, options),
         feature_stats,
+        sound,
         tags: Tags::default(),
     })
+}
+
+/// The sound description of an in-memory signal (samples in [-1, 1], brought to 16-bit PCM's raw
+/// scale as [`analyze_samples`] does) whose accurate chromagram is `accurate`: the same frames and
+/// the same accumulation as a file's stream.
+fn sound_of_samples(
+    samples: &[f64],
+    sample_rate: u32,
+    accurate: &Chromagram,
+) -> Result<Vec<f64>, ChromaError> {
+    const RAW_SCALE: f64 = 32768.0;
+    let mut extractor = FeatureExtractor::new(sample_rate, FrameSpec::default())?;
+    let mut builder = SoundBuilder::new(&extractor.framing());
+    let mut stats = SignalStats::new();
+    stats.push(samples, RAW_SCALE)?;
+    let mut stream = extractor.frame_stream(stats.normalisation(RAW_SCALE));
+    stream.push_block(samples, |frame| {
+        builder.push_frame(frame.features, frame.spectrum)
+    })?;
+    for row in accurate.rows() {
+        builder.push_chroma(row);
+    }
+    Ok(builder.finish())
 }
 
 /// Rejects a signal of `n` samples shorter than one frame of the reference's framing

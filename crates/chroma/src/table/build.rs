@@ -5,6 +5,7 @@ use polars::prelude::{Column, DataFrame};
 use crate::analysis::key::{rotate_to_tonic, DEGREE_NAMES};
 use crate::analysis::pitch_class::NOTE_NAMES;
 use crate::analysis::pyaa;
+use crate::analysis::sound::{sound_columns, SOUND_SCHEMA_VERSION};
 use crate::error::ChromaError;
 use crate::pipeline::{FileAnalysis, ProfileKind, TableOptions};
 use crate::table::schema;
@@ -15,6 +16,9 @@ use crate::table::schema;
 /// `key_strength`, the file's tags `title`, `artist`, `album` (strings), `track` (u32), `year`
 /// (i32), `genre` (string), each null where the file has none, then `<feature>_mean`,
 /// `<feature>_std` for each of the 34 features if every analysis carries statistics.
+/// If every analysis carries a sound description, `sound_schema` ([`SOUND_SCHEMA_VERSION`])
+/// and its 126 columns ([`sound_columns`]) come before the statistics (a statistic of the same
+/// name is then written once).
 pub fn table_of(analyses: &[FileAnalysis], profile: ProfileKind) -> Result<DataFrame, ChromaError> {
     build(analyses, profile, false)
 }
@@ -141,6 +145,26 @@ fn build(
         schema::GENRE_COLUMN.into(),
         text(|a| &a.tags.genre),
     ));
+    if n > 0 && analyses.iter().all(|a| a.sound.is_some()) {
+        columns.push(Column::new(
+            schema::SOUND_SCHEMA_COLUMN.into(),
+            vec![SOUND_SCHEMA_VERSION; n],
+        ));
+        for (j, column) in sound_columns().iter().enumerate() {
+            columns.push(Column::new(
+                column.name.as_str().into(),
+                analyses
+                    .iter()
+                    .map(|a| {
+                        a.sound
+                            .as_ref()
+                            .and_then(|s| s.get(j))
+                            .map_or(f64::NAN, |&v| v)
+                    })
+                    .collect::<Vec<f64>>(),
+            ));
+        }
+    }
     if n > 0 && analyses.iter().all(|a| a.feature_stats.is_some()) {
         for (j, name) in pyaa::feature_names().iter().enumerate() {
             let stat = |a: &FileAnalysis, k: usize| {
@@ -149,14 +173,18 @@ fn build(
                     .and_then(|s| s.get(j))
                     .map_or(f64::NAN, |&(m, s)| if k == 0 { m } else { s })
             };
-            columns.push(Column::new(
-                format!("{name}_mean").into(),
-                analyses.iter().map(|a| stat(a, 0)).collect::<Vec<f64>>(),
-            ));
-            columns.push(Column::new(
-                format!("{name}_std").into(),
-                analyses.iter().map(|a| stat(a, 1)).collect::<Vec<f64>>(),
-            ));
+            // With the sound description too, a statistic it already holds under the same name
+            // (the same mean or std of the same feature) is written once.
+            for (k, suffix) in ["mean", "std"].into_iter().enumerate() {
+                let column = format!("{name}_{suffix}");
+                if columns.iter().any(|c| c.name().as_str() == column) {
+                    continue;
+                }
+                columns.push(Column::new(
+                    column.into(),
+                    analyses.iter().map(|a| stat(a, k)).collect::<Vec<f64>>(),
+                ));
+            }
         }
     }
     DataFrame::new(n, columns).map_err(|source| ChromaError::Table {

@@ -70,9 +70,13 @@ pub const METADATA_COLUMNS: [&str; 13] = [
     GENRE_COLUMN,
 ];
 
+/// The version of the sound description's schema the table's sound columns follow (u32;
+/// present only in a table with the sound description, [`crate::sound::SOUND_SCHEMA_VERSION`]).
+pub const SOUND_SCHEMA_COLUMN: &str = "sound_schema";
+
 /// Whether `name` is the file column or a metadata column (never a feature).
 pub fn is_metadata_column(name: &str) -> bool {
-    name == FILE_COLUMN || METADATA_COLUMNS.contains(&name)
+    name == FILE_COLUMN || name == SOUND_SCHEMA_COLUMN || METADATA_COLUMNS.contains(&name)
 }
 
 /// The names of the 12 profile columns `table` holds: [`DEGREE_NAMES`] for a key-relative
@@ -157,6 +161,96 @@ pub fn feature_columns(table: &DataFrame) -> Result<Vec<String>, ChromaError> {
         return Err(ChromaError::NoFeatureColumns);
     }
     Ok(columns)
+}
+
+/// Which columns of a table describe a file for similarity and clustering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeatureSet {
+    /// The note profile (and any other feature columns: `--summary`'s statistics), as
+    /// [`feature_columns`] gives them, without the sound description.
+    #[default]
+    Notes,
+    /// The sound description ([`crate::sound`]), its 126 columns in schema order.
+    Sound,
+}
+
+impl std::str::FromStr for FeatureSet {
+    type Err = String;
+    /// Parses `"notes"` or `"sound"`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "notes" => Ok(FeatureSet::Notes),
+            "sound" => Ok(FeatureSet::Sound),
+            other => Err(format!(
+                "unknown feature set {other:?} (expected \"notes\" or \"sound\")"
+            )),
+        }
+    }
+}
+
+/// The columns of `table` that `set` uses, in order, each with its group name (the sound
+/// groups; `"notes"` for every column of the notes set).
+///
+/// Errors: [`ChromaError::NoSoundColumns`] for a table without the sound description,
+/// [`ChromaError::SoundSchema`] for one of another schema version, [`ChromaError::NoFeatureColumns`].
+pub fn columns_for(
+    table: &DataFrame,
+    set: FeatureSet,
+) -> Result<Vec<(String, &'static str)>, ChromaError> {
+    match set {
+        FeatureSet::Notes => {
+            let columns: Vec<(String, &'static str)> = feature_columns(table)?
+                .into_iter()
+                .filter(|c| !crate::sound::is_sound_column(c))
+                .map(|c| (c, "notes"))
+                .collect();
+            if columns.is_empty() {
+                return Err(ChromaError::NoFeatureColumns);
+            }
+            Ok(columns)
+        }
+        FeatureSet::Sound => {
+            check_sound_schema(table)?;
+            crate::sound::sound_columns()
+                .iter()
+                .map(|c| match table.column(&c.name) {
+                    Ok(_) => Ok((c.name.clone(), c.group.name())),
+                    Err(_) => Err(ChromaError::NoSoundColumns {
+                        column: c.name.clone(),
+                    }),
+                })
+                .collect()
+        }
+    }
+}
+
+/// Checks the table's [`SOUND_SCHEMA_COLUMN`]: present, and every row of this build's version.
+fn check_sound_schema(table: &DataFrame) -> Result<(), ChromaError> {
+    let expected = crate::sound::SOUND_SCHEMA_VERSION;
+    let column = table
+        .column(SOUND_SCHEMA_COLUMN)
+        .map_err(|_| ChromaError::NoSoundColumns {
+            column: SOUND_SCHEMA_COLUMN.to_string(),
+        })?;
+    let versions = column
+        .cast(&DataType::String)
+        .map_err(|source| ChromaError::Table {
+            step: crate::error::TableStep::Column(SOUND_SCHEMA_COLUMN.to_string()),
+            source,
+        })?;
+    let versions = versions.str().map_err(|source| ChromaError::Table {
+        step: crate::error::TableStep::Column(SOUND_SCHEMA_COLUMN.to_string()),
+        source,
+    })?;
+    let wanted = expected.to_string();
+    let other = versions
+        .iter()
+        .find(|v| *v != Some(wanted.as_str()))
+        .map(|v| v.unwrap_or("(empty)").to_string());
+    match other {
+        None => Ok(()),
+        Some(found) => Err(ChromaError::SoundSchema { found, expected }),
+    }
 }
 
 #[cfg(test)]

@@ -195,6 +195,9 @@ pub struct RowRecord {
     /// [`FileAnalysis::feature_stats`]: `[mean, std]` per feature.
     #[serde(default)]
     pub feature_stats: Option<Vec<[Real; 2]>>,
+    /// [`FileAnalysis::sound`] (absent in lines written before the sound description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sound: Option<Vec<Real>>,
     /// [`FileAnalysis::tags`] (absent in lines written before tags were read: no tags).
     #[serde(default)]
     pub tags: TagRecord,
@@ -270,6 +273,10 @@ impl RowRecord {
                 .feature_stats
                 .as_ref()
                 .map(|s| s.iter().map(|&(m, d)| [Real(m), Real(d)]).collect()),
+            sound: analysis
+                .sound
+                .as_ref()
+                .map(|s| s.iter().copied().map(Real).collect()),
             tags: TagRecord::from(&analysis.tags),
         }
     }
@@ -302,6 +309,7 @@ impl RowRecord {
                 .feature_stats
                 .as_ref()
                 .map(|s| s.iter().map(|[m, d]| (m.0, d.0)).collect()),
+            sound: self.sound.as_ref().map(|s| s.iter().map(|r| r.0).collect()),
             tags: Tags::from(&self.tags),
         }
     }
@@ -427,6 +435,7 @@ pub(crate) fn sample_analysis(file: &str, stats: bool) -> FileAnalysis {
                 (0.1 + 0.2, -1e300),
             ]
         }),
+        sound: stats.then(|| vec![0.5, f64::NAN, -1e-300]),
         tags: if stats {
             Tags {
                 title: Some("Tab\tnew\nline \"é\"".into()),

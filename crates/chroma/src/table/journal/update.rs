@@ -265,6 +265,16 @@ pub fn analyses_of_table(
     } else {
         None
     };
+    let sound: Option<Vec<Vec<f64>>> = if options.sound {
+        Some(
+            crate::analysis::sound::sound_columns()
+                .iter()
+                .map(|c| floats(&c.name))
+                .collect::<Result<_, String>>()?,
+        )
+    } else {
+        None
+    };
     (0..table.height())
         .map(|i| {
             let mut profile = [0.0; 12];
@@ -296,6 +306,7 @@ pub fn analyses_of_table(
                 feature_stats: stats
                     .as_ref()
                     .map(|s| s.iter().map(|(m, d)| (m[i], d[i])).collect()),
+                sound: sound.as_ref().map(|s| s.iter().map(|c| c[i]).collect()),
                 tags: Tags {
                     title: titles[i].clone(),
                     artist: artists[i].clone(),
@@ -324,6 +335,7 @@ mod tests {
             let options = TableOptions {
                 profile,
                 feature_stats: stats,
+                sound: stats,
                 ..TableOptions::default()
             };
             let analyses = vec![analysis("b.wav", stats), analysis("a.wav", stats)];
@@ -333,6 +345,9 @@ mod tests {
                     // A table holds the 68 statistics; the sample has a few.
                     if let Some(s) = a.feature_stats.as_mut() {
                         s.resize(crate::analysis::pyaa::feature_names().len(), (0.5, 0.25));
+                    }
+                    if let Some(s) = a.sound.as_mut() {
+                        s.resize(crate::sound::N_SOUND_COLUMNS, 0.125);
                     }
                     a
                 })
