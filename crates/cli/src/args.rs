@@ -115,7 +115,7 @@ pub enum Command {
     Info(InfoArgs),
     /// The files x 12 note-profile table (share of frames where each pitch class wins).
     #[command(
-        after_help = "Examples:\n  chromacluster notes ~/Music\n  chromacluster notes a.wav b.mp3 -o notes.parquet --summary\n  chromacluster notes ~/Music -o notes.parquet --update\n  chromacluster notes ~/Music --shard 2/8 -o parts/"
+        after_help = "Examples:\n  chromacluster notes ~/Music\n  chromacluster notes a.wav b.mp3 -o notes.parquet --summary\n  chromacluster notes ~/Music -o library.parquet --sound\n  chromacluster notes ~/Music -o notes.parquet --update\n  chromacluster notes ~/Music --shard 2/8 -o parts/"
     )]
     Notes(NotesArgs),
     /// Each file's key (tonic and mode), its strength and the file's tuning.
@@ -153,6 +153,48 @@ pub enum Command {
         after_help = "Examples:\n  chromacluster report ~/Music -k auto -o report.html\n  chromacluster report notes.csv -k 6 -o report.html\n  chromacluster report ~/Music -k 4 --profile mean --embed-clips 10 -o share.html"
     )]
     Report(ReportArgs),
+    /// Each file's nearest files by how they sound (or by their notes): `file, rank, neighbour,
+    /// distance`. Default: every file of the table; `--to` asks for the files nearest to one
+    /// file, or to several at once (in the table or not).
+    #[command(
+        after_help = "Examples:\n  chromacluster notes ~/Music --sound -o library.parquet\n  chromacluster similar library.parquet -n 5 -o neighbours.csv\n  chromacluster similar library.parquet --to new_song.mp3\n  chromacluster similar library.parquet --to a.flac --to b.mp3 -n 20\n  chromacluster similar ~/Music --by notes"
+    )]
+    Similar(SimilarArgs),
+}
+
+/// Which description of a file `similar`, `cluster` and `report` compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ByArg {
+    /// The 12-note profile (and any other feature columns of the table): groups by key.
+    #[default]
+    Notes,
+    /// The sound description (timbre, texture, spectrum, flatness, loudness, rhythm, harmony),
+    /// z-scored and weighted per group, on 32 principal axes: groups by how files sound.
+    Sound,
+}
+
+/// `similar` arguments.
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// Audio files or folders, or one saved table (for `--by sound` made with `notes --sound`).
+    #[arg(required = true, value_name = "PATH|TABLE")]
+    pub paths: Vec<PathBuf>,
+    /// A file to find neighbours of (in the table or not: a file outside it is analysed now).
+    /// Given several times: the files nearest to all of them together. Default: every file of
+    /// the table, each with its own neighbours.
+    #[arg(long, value_name = "FILE")]
+    pub to: Vec<PathBuf>,
+    /// Neighbours per query.
+    #[arg(short = 'n', long = "neighbours", default_value_t = 10, value_name = "N", value_parser = positive)]
+    pub n: usize,
+    /// What to compare: how files sound, or their note profiles (harmonic neighbours).
+    #[arg(long, value_enum, default_value_t = ByArg::Sound)]
+    pub by: ByArg,
+    /// Write `file, rank, neighbour, distance` to this file (.csv, .parquet, .json).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub extract: ExtractArgs,
 }
 
 /// Which chroma to use.
@@ -216,6 +258,11 @@ pub struct ExtractArgs {
     /// Add the mean and standard deviation of the 34 short-term features (68 columns).
     #[arg(long)]
     pub summary: bool,
+    /// Add the sound description (126 columns, schema v1: timbre, texture, spectrum, flatness,
+    /// loudness, rhythm, harmony; docs/sound.md), computed in the same decode; what `similar`
+    /// and `cluster --by sound` use.
+    #[arg(long)]
+    pub sound: bool,
     #[command(flatten)]
     pub tonal: TonalArgs,
     /// Key-free profiles: rotate each file's note columns so its estimated tonic comes first,
@@ -364,6 +411,10 @@ pub struct ClusterArgs {
     /// Scale every column to zero mean and unit variance first.
     #[arg(long)]
     pub standardize: bool,
+    /// What to cluster: the note profiles (groups by key), or how files sound (the sound
+    /// description, scaled and projected as `similar` does; the scaling is saved in the model).
+    #[arg(long, value_enum, default_value_t = ByArg::Notes)]
+    pub by: ByArg,
     /// Feature columns of a table (comma-separated; default: every numeric column).
     #[arg(long, value_delimiter = ',', value_name = "COLS")]
     pub columns: Option<Vec<String>>,
@@ -524,6 +575,11 @@ pub struct ReportArgs {
     /// Scale every column to zero mean and unit variance first.
     #[arg(long)]
     pub standardize: bool,
+    /// What to cluster: the note profiles (groups by key), or how files sound (the sound
+    /// description, scaled and projected as `similar` does); with `sound` each file's table row
+    /// lists its 3 nearest files as links.
+    #[arg(long, value_enum, default_value_t = ByArg::Notes)]
+    pub by: ByArg,
     /// Feature columns of a table (comma-separated; default: every numeric column).
     #[arg(long, value_delimiter = ',', value_name = "COLS")]
     pub columns: Option<Vec<String>>,

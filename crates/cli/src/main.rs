@@ -92,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Completions(a) => commands::shell::completions(a),
         Command::Manpage => commands::shell::manpage(),
         Command::Report(a) => commands::report::run(global, a),
+        Command::Similar(a) => commands::similar::run(global, a),
     }
 }
 

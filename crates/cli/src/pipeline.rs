@@ -33,6 +33,7 @@ pub fn table_options(extract: &ExtractArgs) -> TableOptions {
         mode: chroma_mode(extract.chroma),
         votes,
         feature_stats: extract.summary,
+        sound: extract.sound,
         profile: match extract.profile {
             ProfileArg::Dominant => chroma::ProfileKind::Dominant,
             ProfileArg::Mean => chroma::ProfileKind::MeanChroma,
@@ -271,4 +272,13 @@ pub fn row_names(table: &DataFrame) -> Vec<String> {
             .collect(),
         None => (0..table.height()).map(|i| format!("row {i}")).collect(),
     }
+}
+
+/// Writes a result table to `path` (its format by extension), or prints it aligned on stdout.
+pub fn emit_table(table: &mut DataFrame, path: Option<&Path>) -> anyhow::Result<()> {
+    match path {
+        Some(path) => chroma::write_table(table, path)?,
+        None => crate::stdout::outp!("{}", crate::output::table_text(table)),
+    }
+    Ok(())
 }

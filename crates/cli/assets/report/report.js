@@ -385,6 +385,7 @@
       b.addEventListener('click', function () { t.sortBy(col.key); });
       th.appendChild(b); hr.appendChild(th); ths[col.key] = th;
     });
+    if (F.near) hr.appendChild(el('th', { scope: 'col' }, 'Sounds like'));
     if (thumbsOn) hr.appendChild(el('th', { scope: 'col' }, 'Chromagram'));
     hr.appendChild(el('th', { scope: 'col' }, 'Listen'));
     thead.appendChild(hr); table.appendChild(thead);
@@ -449,6 +450,16 @@
       tr.appendChild(name);
       if (F.key) tr.appendChild(el('td', { 'class': 'key' }, keyOf(i)));
       tr.appendChild(el('td', { 'class': 'num distance' }, fmt(F.distance[i], 4)));
+      if (F.near) {
+        var nd = el('td', { 'class': 'near' });
+        F.near[i].forEach(function (j, r) {
+          if (r) nd.appendChild(document.createTextNode(', '));
+          var a = el('a', { href: '#file-' + j, 'class': 'near-link', 'data-file': j, title: F.path[j] }, labelOf(j) || F.name[j]);
+          a.addEventListener('click', function (ev) { ev.preventDefault(); ev.stopPropagation(); select(j, { play: false }); });
+          nd.appendChild(a);
+        });
+        tr.appendChild(nd);
+      }
       if (thumbsOn) {
         var td = el('td');
         var cv = el('canvas', { 'class': 'thumb', role: 'img', 'aria-label': 'chromagram of ' + F.name[i] });

@@ -7,7 +7,7 @@ use polars::prelude::{Column, DataFrame};
 
 use std::path::PathBuf;
 
-use crate::args::{ClusterArgs, GlobalArgs, InitArg, KChoice};
+use crate::args::{ByArg, ClusterArgs, GlobalArgs, InitArg, KChoice};
 use crate::checks::{self, OutputKind};
 use crate::{pipeline, Outcome};
 
@@ -47,6 +47,31 @@ pub fn cluster_table(
 ) -> anyhow::Result<Clustering> {
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let data = RowMatrix::from_dataframe(table, Some(&names))?;
+    cluster_rows(data, k, params)
+}
+
+/// Clusters the rows of `table` by how they sound: in the similarity space fitted on its sound
+/// columns ([`super::similar::FeatureSpace`]), which the model keeps (`predict` applies it).
+pub fn cluster_by_sound(
+    table: &DataFrame,
+    k: KChoice,
+    params: impl Fn(usize) -> kmeans::KMeansParams,
+) -> anyhow::Result<Clustering> {
+    let space = super::similar::FeatureSpace::fit(table, chroma::schema::FeatureSet::Sound)?;
+    let y = space.transform(table)?;
+    let mut clustering = cluster_rows(y, k, params)?;
+    if let Some(s) = space.space {
+        clustering.fit.model = clustering.fit.model.with_space(s)?;
+    }
+    Ok(clustering)
+}
+
+/// Clusters the rows of `data`.
+pub fn cluster_rows(
+    data: RowMatrix,
+    k: KChoice,
+    params: impl Fn(usize) -> kmeans::KMeansParams,
+) -> anyhow::Result<Clustering> {
     let (fit, auto_k, selection) = match k {
         KChoice::Fixed(k) => (params(k).fit(&data)?, None, None),
         KChoice::Auto => {
@@ -87,6 +112,24 @@ fn warn_empty_clusters(fit: &KMeansFit, data: &RowMatrix) {
             data.n_distinct_rows()
         );
     }
+}
+
+/// The columns `--by notes` clusters: `--columns`, or every feature column but the sound
+/// description's.
+pub fn notes_columns(
+    table: &DataFrame,
+    explicit: Option<&[String]>,
+) -> anyhow::Result<Vec<String>> {
+    if explicit.is_some() {
+        return pipeline::feature_columns(table, explicit);
+    }
+    pipeline::feature_columns(table, None)?;
+    Ok(
+        chroma::schema::columns_for(table, chroma::schema::FeatureSet::Notes)?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect(),
+    )
 }
 
 /// The k-means parameters of the flags, for k clusters.
@@ -273,9 +316,19 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     }
     let named: Vec<&std::path::Path> = args.paths.iter().map(PathBuf::as_path).collect();
     checks::check_distinct(&outputs, &named)?;
-    if let Some(table) = streamed_table(&args)? {
+    let by_sound = args.by == ByArg::Sound;
+    if by_sound && (args.standardize || args.columns.is_some() || args.mini_batch) {
+        return Err(crate::UsageError(
+            "--by sound clusters the sound description in its own scaled space, in memory: \
+             --standardize, --columns and --mini-batch do not apply"
+                .into(),
+        )
+        .into());
+    }
+    let extract = super::similar::extract_for(&args.extract, args.by);
+    if let Some(table) = streamed_table(&args)?.filter(|_| !by_sound) {
         let head = table.head()?;
-        let columns = pipeline::feature_columns(&head, args.columns.as_deref())?;
+        let columns = notes_columns(&head, args.columns.as_deref())?;
         drop(head);
         let mut with_file = columns.clone();
         if table
@@ -302,12 +355,19 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     let loaded = pipeline::load_table_resumable(
         global,
         &args.paths,
-        &args.extract,
+        &extract,
         &outputs,
         journal_beside,
         args.checkpoint_every as usize,
     )?;
-    let columns = pipeline::feature_columns(&loaded.table, args.columns.as_deref())?;
+    let columns = if by_sound {
+        chroma::schema::columns_for(&loaded.table, chroma::schema::FeatureSet::Sound)?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect()
+    } else {
+        notes_columns(&loaded.table, args.columns.as_deref())?
+    };
     if args.mini_batch {
         let table = &loaded.table;
         run_mini_batch(&args, columns, |_pass| {
@@ -324,7 +384,11 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         });
     }
     let files = pipeline::row_names(&loaded.table);
-    let clustering = cluster_table(&loaded.table, &columns, k, params_of(&args))?;
+    let clustering = if by_sound {
+        cluster_by_sound(&loaded.table, k, params_of(&args))?
+    } else {
+        cluster_table(&loaded.table, &columns, k, params_of(&args))?
+    };
     let fit = &clustering.fit;
     if let Some(chosen) = clustering.auto_k {
         outln!(

@@ -10,3 +10,4 @@ pub mod plot;
 pub mod predict;
 pub mod report;
 pub mod shell;
+pub mod similar;

@@ -1,6 +1,5 @@
 //! `chromacluster predict --model m.json PATH...`: assign new files to a saved model's clusters.
 
-use crate::stdout::outp;
 use kmeans::{KMeansModel, RowMatrix};
 
 use crate::args::{GlobalArgs, PredictArgs};
@@ -16,10 +15,13 @@ pub fn run(global: &GlobalArgs, args: PredictArgs) -> anyhow::Result<Outcome> {
         checks::check_distinct(&[("-o", path)], &inputs)?;
     }
     let model = KMeansModel::load(&args.model)?;
+    // A model of `cluster --by sound` places files by their sound description.
+    let mut extract = args.extract.clone();
+    extract.sound |= model.space().is_some();
     let loaded = pipeline::load_table(
         global,
         &args.paths,
-        &args.extract,
+        &extract,
         &checks::outputs(&[("-o", args.output.as_deref())]),
     )?;
     let names: Vec<&str> = model.columns().iter().map(String::as_str).collect();
@@ -27,10 +29,7 @@ pub fn run(global: &GlobalArgs, args: PredictArgs) -> anyhow::Result<Outcome> {
     let (labels, distances) = model.predict_with_distances(&data)?;
     let files = pipeline::row_names(&loaded.table);
     let mut out = super::cluster::labels_table(&files, &labels, &distances)?;
-    match &args.output {
-        Some(path) => chroma::write_table(&mut out, path)?,
-        None => outp!("{}", crate::output::table_text(&out)),
-    }
+    pipeline::emit_table(&mut out, args.output.as_deref())?;
     Ok(if loaded.some_failed {
         Outcome::SomeFailed
     } else {

@@ -22,6 +22,8 @@ pub use page::{ClusterSummary, FailedFile, FileRows, KScoreRow, ReportData};
 
 /// Chromagram thumbnails are computed for sets of at most this many files.
 pub const THUMBNAIL_MAX_FILES: usize = 200;
+/// Nearest files listed per file with `--by sound`.
+pub const REPORT_NEIGHBOURS: usize = 3;
 /// Columns of a chromagram thumbnail.
 pub const THUMBNAIL_COLUMNS: usize = 96;
 /// Sample rate limit of embedded clips.
@@ -53,7 +55,12 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     }
 
     // The table and the failures (with their causes).
-    let options = pipeline::table_options(&args.extract);
+    let extract = super::similar::extract_for(&args.extract, args.by);
+    let by_sound = args.by == crate::args::ByArg::Sound;
+    if by_sound && (args.standardize || args.columns.is_some()) {
+        usage!("--by sound clusters the sound description in its own scaled space: --standardize and --columns do not apply");
+    }
+    let options = pipeline::table_options(&extract);
     let inputs = inputs::resolve(
         &args.paths,
         true,
@@ -99,14 +106,30 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
         }
     };
 
-    let columns = pipeline::feature_columns(&table, args.columns.as_deref())?;
     let params = |k| {
         KMeans::params(k)
             .n_init(args.n_init)
             .seed(args.seed)
             .standardize(args.standardize)
     };
-    let clustering = super::cluster::cluster_table(&table, &columns, k, params)?;
+    let (columns, clustering, near) = if by_sound {
+        let clustering = super::cluster::cluster_by_sound(&table, k, params)?;
+        // Each file's 3 nearest, in the space it was clustered in.
+        let near: Vec<Vec<usize>> = kmeans::NeighbourIndex::new(&clustering.data)
+            .all_nearest(REPORT_NEIGHBOURS)
+            .into_iter()
+            .map(|found| found.into_iter().map(|nb| nb.row).collect())
+            .collect();
+        let columns = chroma::schema::columns_for(&table, chroma::schema::FeatureSet::Sound)?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect::<Vec<_>>();
+        (columns, clustering, Some(near))
+    } else {
+        let columns = super::cluster::notes_columns(&table, args.columns.as_deref())?;
+        let clustering = super::cluster::cluster_table(&table, &columns, k, params)?;
+        (columns, clustering, None)
+    };
     let fit = &clustering.fit;
     let kmeans::Projection2d {
         points,
@@ -168,7 +191,20 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     };
     let mut settings = vec![
         ("input".to_string(), source),
-        ("columns clustered".to_string(), columns.join(", ")),
+        (
+            "columns clustered".to_string(),
+            if by_sound {
+                format!(
+                    "the sound description (schema v{}, {} columns in 7 groups), z-scored, \
+                     weighted per group, on {} principal axes",
+                    chroma::sound::SOUND_SCHEMA_VERSION,
+                    columns.len(),
+                    clustering.data.n_cols()
+                )
+            } else {
+                columns.join(", ")
+            },
+        ),
         (
             "k-means".to_string(),
             format!(
@@ -186,7 +222,14 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
         ),
         (
             "standardised".to_string(),
-            if args.standardize { "yes" } else { "no" }.to_string(),
+            if by_sound {
+                "z-scores of the sound columns (in the sound space)"
+            } else if args.standardize {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string(),
         ),
     ];
     if !from_table {
@@ -251,6 +294,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
                 .collect(),
             thumb: thumbs,
             clip: clips,
+            near,
         },
         failures,
     };

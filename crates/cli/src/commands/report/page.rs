@@ -89,6 +89,9 @@ pub struct FileRows {
     pub thumb: Option<Vec<Option<String>>>,
     /// Embedded clips as `data:` URIs (`--embed-clips`); `None` entries stay linked.
     pub clip: Option<Vec<Option<String>>>,
+    /// With `--by sound`: each file's nearest files by sound, closest first (indices into
+    /// these rows), shown as links that select the neighbour.
+    pub near: Option<Vec<Vec<usize>>>,
 }
 
 /// A file that failed, and why.
@@ -240,6 +243,7 @@ mod tests {
                 profile: vec![],
                 thumb: None,
                 clip: None,
+                near: None,
             },
             failures: vec![],
         };
