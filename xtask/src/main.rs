@@ -12,6 +12,7 @@ mod parquet;
 mod python;
 mod real;
 mod rss;
+mod similar;
 mod stress;
 
 use std::fmt::Write as _;
@@ -39,6 +40,13 @@ tasks:
                    MP3, M4A and FLAC) against librosa chroma_stft and Essentia KeyExtractor on
                    1 and 2 threads/workers, alternated, N passes (default 2; 0: none); peak RSS of
                    notes --summary -j 2 on two 30-minute tracks
+  bench-similar [--rows N] [--all-rows N] [--table-rows N] [--rounds R] [--only scale,eval]
+                [--python PATH] [--bin PATH] [--debs DIR]
+                   exact nearest neighbours: one query over 1,000,000 x 32 on one core, every
+                   row's 10 nearest of 100,000 on two threads (against a naive loop), `similar`
+                   over a 10,000-row table as a whole process (against numpy); the sound-alike
+                   evaluation (purity@5, ARI) on Debian's game music and the corpus beside
+                   librosa (xtask/simbench.py)
   stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
   rss [--bin PATH] [--only LABEL] [--keep]
                    peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV,
@@ -71,6 +79,7 @@ fn main() -> Result<()> {
         Some("bench") => docs::bench(),
         Some("bench-library") => library::run(&args[1..]),
         Some("bench-real") => real::run_bench(&args[1..]),
+        Some("bench-similar") => similar::run(&args[1..]),
         Some("test") => python::test(),
         Some("bench-python") => python::bench(),
         Some("stress") => {
