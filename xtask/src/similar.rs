@@ -9,7 +9,7 @@
 //!    loop on 2,000 of the queries (two threads), scaled to all of them;
 //! 3. `chromacluster similar TABLE -n 10 -o FILE` over a `--table-rows` (10,000) row table of
 //!    sound columns, as a whole process, against numpy brute force over the same table in the
-//!    Python of `--python` (default `/work/data/venv/bin/python` if present, else skipped,
+//!    Python of `--python` (or `CHROMACLUSTER_PYTHON`; without one the baseline is skipped,
 //!    saying so).
 //!
 //! Evaluation (`--only eval`): Debian's game music (`supertux-data`, `widelands-data`,
@@ -117,12 +117,11 @@ fn pairs(ratios: &[f64]) -> String {
         .join(", ")
 }
 
-/// The Python of `--python`, else the prepared virtual environment if present.
+/// The Python of `--python`, else of the `CHROMACLUSTER_PYTHON` environment variable.
 fn python_of(o: &Options) -> Option<PathBuf> {
-    o.python.clone().or_else(|| {
-        let venv = PathBuf::from("/work/data/venv/bin/python");
-        venv.exists().then_some(venv)
-    })
+    o.python
+        .clone()
+        .or_else(|| std::env::var_os("CHROMACLUSTER_PYTHON").map(PathBuf::from))
 }
 
 fn pool(threads: usize) -> Result<rayon::ThreadPool> {
@@ -302,7 +301,7 @@ fn end_to_end(o: &Options, binary: &Path) -> Result<()> {
         if python.is_some() {
             ", against numpy brute force (z-score, weights, SVD, 32 axes, GEMM, argpartition) in the same run"
         } else {
-            " (numpy baseline SKIPPED: no --python and no /work/data/venv)"
+            " (numpy baseline SKIPPED: no --python and no CHROMACLUSTER_PYTHON)"
         }
     );
     let (mut ours, mut base) = (Vec::new(), Vec::new());
@@ -446,7 +445,7 @@ fn sha1_hex(bytes: &[u8]) -> String {
 fn evaluation(o: &Options, binary: &Path) -> Result<()> {
     let root = workspace();
     let Some(python) = python_of(o) else {
-        println!("evaluation SKIPPED: it needs a Python with librosa, scikit-learn and polars (--python PATH)");
+        println!("evaluation SKIPPED: it needs a Python with librosa, scikit-learn and polars (--python PATH or CHROMACLUSTER_PYTHON)");
         return Ok(());
     };
     let real_root = root.join("target").join("bench-real");
