@@ -6,6 +6,7 @@
 
 mod docs;
 mod keys;
+mod keyset_bench;
 mod library;
 mod music;
 mod parquet;
@@ -37,12 +38,19 @@ tasks:
                    peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV,
                    and of mini-batch `cluster` on a generated 10,000,000 x 12 Parquet dataset
                    (files kept in target/rss; --bin measures another build; --only cluster)
-  keyset DIR       write the labelled key set (24 keys x 5 styles, in tune and detuned) to DIR
-  keybench [DIR] [--python PATH] [--rounds N]
-                   key accuracy and speed against Essentia and librosa (set in DIR, default
-                   target/keyset, written first if missing; Python: PATH, default the venv
-                   target/keybench-venv, made from crates/chroma/benches/keybench-requirements.txt;
-                   N alternating rounds of `notes` with and without tuning + key, default 3)
+  keyset DIR       write the generated key set (24 keys x 5 styles, in tune and detuned) to DIR
+  keybench [--keyset DIR] [--renders DIR] [--python PATH] [--bin PATH] [--reuse-reference]
+           [--ours-only]
+                   key accuracy (exact and MIREX per set and timbre, 95% CIs) and CPU time per
+                   file on the key set of real compositions (DIR default ../shared/keyset; its
+                   render.sh renders into target/keyset-render unless --renders DIR), against
+                   Essentia's KeyExtractor and librosa in the same run (Python: PATH, default
+                   the venv target/keybench-venv, made from
+                   crates/chroma/benches/keybench-requirements.txt)
+  keybench --generated [DIR] [--python PATH] [--rounds N]
+                   properties on generated material: the generated set (DIR, default
+                   target/keyset, written first if missing) and the corpus's keys; N
+                   alternating rounds of `notes` with and without tuning + key, default 3
   test             every test: `cargo test --workspace`, then the Python package's pytest suite
                    (virtual environment in target/python-venv, package built with pip + maturin)
   bench-python     the Python benchmark against pyAudioAnalysis, librosa and scikit-learn
@@ -84,7 +92,7 @@ fn main() -> Result<()> {
             println!("wrote {n} files and labels.csv to {dir}");
             Ok(())
         }
-        Some("keybench") => keys::keybench(&keys::KeybenchArgs::parse(&args[1..])?),
+        Some("keybench") => keys::KeybenchArgs::parse(&args[1..])?.run(),
         Some("help") | Some("-h") | Some("--help") => {
             println!("{USAGE}");
             Ok(())
