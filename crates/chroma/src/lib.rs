@@ -55,11 +55,12 @@ pub use table::{cleanup, journal, schema};
 
 pub use analysis::accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};
 pub use analysis::chromagram::{
-    chroma_flatness, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
+    chroma_flatness, ChromaFrame, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
     VoicingThreshold, VotePolicy,
 };
 pub use analysis::key::{
-    mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, Mode, DEGREE_NAMES,
+    mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, KeySummaryBuilder, Mode,
+    DEGREE_NAMES,
 };
 pub use analysis::pitch_class::{
     first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES,

@@ -222,9 +222,10 @@ pub struct TonalArgs {
     /// Fix the tuning by the frequency of A4 in Hz instead (e.g. 415 or 442).
     #[arg(long, value_name = "HZ", conflicts_with = "tuning", value_parser = parse_a4)]
     pub a4: Option<chroma::TuningChoice>,
-    /// Key profile for the key estimate: krumhansl, temperley, temperley2005, albrecht, aarden,
-    /// bellman, bgate, edma or triads.
-    #[arg(long, default_value = "krumhansl", value_name = "NAME", value_parser = parse_key_profile)]
+    /// Key profile for the key estimate: temperley2005 (Kostka-Payne, the default: the best on
+    /// the real compositions of docs/keys.md), krumhansl, temperley, albrecht, aarden, bellman,
+    /// bgate, edma or triads.
+    #[arg(long, default_value = "temperley2005", value_name = "NAME", value_parser = parse_key_profile)]
     pub key_profile: chroma::KeyProfile,
 }
 

@@ -7,11 +7,15 @@
 //! - [`chromagram`]: frames x 12, and the per-file [`chromagram::NoteProfile`] built from frames as they
 //!   stream.
 //! - [`tuning`], [`key`], [`pitch_class`]: the reference pitch, keys and note names.
+//! - `harmonics`: which peaks are upper partials of a lower note (the key's chroma leaves them
+//!   out); `voicing`: the streaming tally of the frames that vote.
 
 pub mod accurate;
 pub mod chromagram;
+mod harmonics;
 pub mod key;
 mod lanes;
 pub mod pitch_class;
 pub mod pyaa;
 pub mod tuning;
+mod voicing;
