@@ -108,7 +108,7 @@ pub enum Command {
     Notes(NotesArgs),
     /// Each file's key (tonic and mode), its strength and the file's tuning.
     #[command(
-        after_help = "Examples:\n  chromacluster key ~/Music\n  chromacluster key song.wav --key-profile krumhansl -o keys.csv"
+        after_help = "Examples:\n  chromacluster key ~/Music\n  chromacluster key song.wav --key-profile krumhansl -o keys.csv\n  chromacluster key song.flac --segments -o segments.csv"
     )]
     Key(KeyArgs),
     /// The frames x 34 short-term feature matrix of one file (pyAudioAnalysis's names).
@@ -248,9 +248,14 @@ pub struct KeyArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Write `file, key, key_strength, tuning_cents` to this file (.csv, .parquet or .json)
-    /// instead of printing it.
+    /// instead of printing it (with --segments: `file, start_s, end_s, key, strength`).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The key of each section instead of one per file, for music that modulates: a path
+    /// through the 24 keys over 0.5 s blocks, each judged on the 8 s around it, with a cost
+    /// per change of key (one row per section: start, end, key, strength).
+    #[arg(long)]
+    pub segments: bool,
     #[command(flatten)]
     pub tonal: TonalArgs,
 }

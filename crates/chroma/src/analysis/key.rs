@@ -9,7 +9,7 @@
 //! [`KeyFinder::min_strength`] gets no key and strength 0. The key chroma is the accurate
 //! chroma's peaks without the upper partials of lower notes (see
 //! [`crate::ChromaFrame::key_chroma`]), so that a strong third harmonic does not vote for the
-//! fifth above.
+//! fifth above. [`crate::KeySegmenter`] follows the key through a file that modulates.
 //!
 //! ```
 //! use chroma::{Key, KeyFinder, Mode};

@@ -14,6 +14,7 @@ pub mod accurate;
 pub mod chromagram;
 mod harmonics;
 pub mod key;
+pub mod key_segments;
 mod lanes;
 pub mod pitch_class;
 pub mod pyaa;

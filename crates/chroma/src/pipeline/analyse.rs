@@ -13,6 +13,7 @@ use crate::analysis::chromagram::{
     ChromaFrame, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder, VotePolicy,
 };
 use crate::analysis::key::{KeyEstimate, KeyFinder};
+use crate::analysis::key_segments::{KeySegment, KeySegmenter};
 use crate::analysis::pyaa::{self, FeatureStats};
 use crate::error::ChromaError;
 use crate::pipeline::plan_cache;
@@ -231,6 +232,34 @@ pub fn file_chromagram(path: &Path, options: &TableOptions) -> Result<Chromagram
     })?;
     gram.set_tuning_cents(decoded.tuning_cents);
     Ok(gram.with_hop_s(decoded.hop_s))
+}
+
+/// The key of each section of a file ([`KeySegmenter`]), from its accurate chroma (whatever
+/// `options.mode` says; `options.key` and `options.votes` are the segmenter's), covering the
+/// file from 0 to its duration. The file's key chroma is held in memory (about 0.3 MB per
+/// minute of audio).
+pub fn file_key_segments(
+    path: &Path,
+    options: &TableOptions,
+    segmenter: &KeySegmenter,
+) -> Result<Vec<KeySegment>, ChromaError> {
+    let options = TableOptions {
+        feature_stats: false,
+        mode: ChromaMode::Accurate,
+        ..*options
+    };
+    let mut gram = Chromagram::default();
+    let decoded = decode_and_analyse(path, &options, &mut |f| {
+        gram.push_with_key(f.chroma, f.key_chroma, f.energy)
+    })?;
+    let gram = gram.with_hop_s(decoded.hop_s);
+    let segmenter = KeySegmenter {
+        finder: options.key,
+        votes: options.votes,
+        ..*segmenter
+    };
+    let duration = decoded.n_samples as f64 / f64::from(decoded.sample_rate);
+    Ok(segmenter.segments_until(&gram, duration))
 }
 
 /// The chromagram of a file (as [`file_chromagram`]) reduced as it streams to at most

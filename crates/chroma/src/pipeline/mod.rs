@@ -9,5 +9,6 @@ pub(crate) mod plan_cache;
 
 pub use analyse::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
-    file_chromagram_columns, file_label, ChromaMode, FileAnalysis, ProfileKind, TableOptions,
+    file_chromagram_columns, file_key_segments, file_label, ChromaMode, FileAnalysis, ProfileKind,
+    TableOptions,
 };
