@@ -1,8 +1,8 @@
 //! Key over time: the key of each section of a file that modulates, as the best path through
 //! the 24 keys with a penalty for each change (Viterbi).
 //!
-//! The voiced frames' key chroma ([`crate::ChromaFrame::key_chroma`], each normalised to sum
-//! 1) is summed in blocks of [`KeySegmenter::block_s`]; each block's evidence for a key is the
+//! The voiced frames' key chroma ([`crate::ChromaFrame::key_chroma`], each normalised to a
+//! sum of 1) is summed in blocks of [`KeySegmenter::block_s`]; each block's evidence for a key is the
 //! Pearson correlation of the key's template with the mean key chroma of the blocks within
 //! `window_s / 2` of it (a centred window, so that a change shows where it happens, not half a
 //! window later). The path maximises the summed correlations minus
