@@ -190,6 +190,97 @@ fn notes_writes_csv_parquet_and_json_that_read_back_the_same() {
     }
 }
 
+/// A music folder as users have them: tagged files in every codec, a cover, a playlist, a cue
+/// sheet, lyrics, a WMA file and a file without extension. The tags come out in every table
+/// format (null where absent), the WMA file is a failure naming its format (exit 1), the other
+/// non-audio files are ignored in one summary line.
+#[test]
+fn a_real_folder_gives_tags_names_unsupported_formats_and_ignores_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir(&music).unwrap();
+    for name in [
+        "tags_vorbis.opus",
+        "tags_id3v2.3+v1.mp3",
+        "tags_vorbis.flac",
+        "tags_mp4.m4a",
+        "plain.mp3",
+    ] {
+        std::fs::copy(testdata().join("tags").join(name), music.join(name)).unwrap();
+    }
+    std::fs::copy(
+        testdata().join("encoded/opus_96k_48000_2ch.webm"),
+        music.join("live.webm"),
+    )
+    .unwrap();
+    std::fs::copy(
+        testdata().join("unsupported/wmav2.wma"),
+        music.join("old.wma"),
+    )
+    .unwrap();
+    // An Ogg file without extension is audio by its content; the .music file is not.
+    std::fs::copy(
+        testdata().join("tags/tags_vorbis.ogg"),
+        music.join("track07"),
+    )
+    .unwrap();
+    for (name, text) in [
+        ("cover.jpg", "\u{ff}\u{d8}not really"),
+        ("album.m3u", "plain.mp3\n"),
+        ("album.cue", "FILE \"plain.mp3\" MP3\n"),
+        ("plain.lrc", "[00:00.00] la"),
+        ("forest.music", "(supertux-music)"),
+    ] {
+        std::fs::write(music.join(name), text).unwrap();
+    }
+    let mut tables = Vec::new();
+    for ext in ["csv", "parquet", "json"] {
+        let path = dir.path().join(format!("t.{ext}"));
+        let out = run_in(
+            dir.path(),
+            &["notes", "music", "-o", path.to_str().unwrap()],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "the WMA file fails:\n{err}");
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{err}");
+        assert!(
+            errors[0].contains("old.wma") && errors[0].contains("WMA/ASF (Windows Media)"),
+            "{err}"
+        );
+        assert!(
+            err.lines().any(|l| l
+                == "note: ignored 5 files that are not audio: 1 image, 1 playlist, 1 cue \
+                    sheet, 1 text or lyrics file, 1 other file not audio by its content"),
+            "{err}"
+        );
+        assert!(!err.contains("WARN"), "no warning on clean files:\n{err}");
+        let df = read_table(&path);
+        assert_eq!(df.height(), 7, "every audio file but the WMA one is a row");
+        tables.push(df);
+    }
+    for df in &tables {
+        let files = strings(df, "file");
+        let titles = df.column("title").unwrap().str().unwrap().clone();
+        let years = df
+            .column("year")
+            .unwrap()
+            .cast(&polars::prelude::DataType::Int64)
+            .unwrap();
+        let years = years.i64().unwrap();
+        for (i, file) in files.iter().enumerate() {
+            let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+            let (title, year) = (titles.get(i), years.get(i));
+            match name {
+                "plain.mp3" => assert_eq!((title, year), (None, None), "{name}"),
+                // WebM made by ffmpeg from the Opus file: no tags of its own.
+                "live.webm" => assert_eq!(title, None, "{name}"),
+                _ => assert_eq!((title, year), (Some("Intro"), Some(2004)), "{name}"),
+            }
+        }
+    }
+}
+
 #[test]
 fn notes_in_pyaa_mode_reproduce_the_reference_table() {
     // testdata/reference/seed_table.csv: pyAudioAnalysis's own chroma argmax shares per file.
@@ -291,8 +382,8 @@ fn a_batch_with_bad_files_keeps_every_good_row_and_exits_1() {
     }
     assert!(
         err.lines()
-            .any(|l| l.starts_with("note: skipped 1 file") && l.contains("README.txt")),
-        "a non-audio file in a folder is skipped with a note:\n{err}"
+            .any(|l| l == "note: ignored 1 file that is not audio: 1 text or lyrics file"),
+        "a non-audio file in a folder is ignored with a note:\n{err}"
     );
     assert!(
         !err.lines()
@@ -923,7 +1014,7 @@ fn quiet_notes_one_line_errors_and_non_utf8_names() {
     );
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(!err.contains("note: skipped"), "{err}");
+    assert!(!err.contains("note: ignored"), "{err}");
     let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(error_lines.len(), 1, "{err}");
     assert!(error_lines[0].contains("bad\\nname.wav"), "{err}");
@@ -1040,7 +1131,7 @@ fn temporaries_larger_than(dir: &Path, bytes: Option<u64>) -> Vec<String> {
         .filter_map(|e| e.ok())
         .filter(|e| bytes.is_none_or(|b| e.metadata().is_ok_and(|m| m.len() > b)))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(chroma::cleanup::TEMP_PREFIX))
+        .filter(|n| n.starts_with(durable_output::TEMP_PREFIX))
         .collect()
 }
 
@@ -1240,6 +1331,45 @@ fn a_killed_parquet_batch_resumes_to_equal_values() {
     );
     assert_eq!(ours.height(), 30);
     assert!(ours.equals_missing(&reference), "{ours}\n{reference}");
+}
+
+/// The files' own tags survive an update: reused rows keep them (from the table, for
+/// `--update`), as a fresh table has them, in every format.
+#[test]
+fn update_keeps_the_tags_of_reused_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    std::fs::create_dir(&audio).unwrap();
+    for name in ["tags_vorbis.opus", "tags_mp4.m4a", "plain.mp3"] {
+        std::fs::copy(testdata().join("tags").join(name), audio.join(name)).unwrap();
+    }
+    for ext in ["csv", "parquet", "json"] {
+        let table = format!("t.{ext}");
+        let update = ["notes", "audio", "-o", &table, "--update"];
+        for reused in [0, 3] {
+            let out = run_in(dir.path(), &update);
+            assert!(out.status.success(), "{}", stderr(&out));
+            assert!(
+                stderr(&out).contains(&format!("{reused} row(s) reused")),
+                "{}",
+                stderr(&out)
+            );
+        }
+        let fresh = format!("fresh.{ext}");
+        let out = run_in(dir.path(), &["notes", "audio", "-o", &fresh]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let (updated, fresh) = (
+            read_table(&dir.path().join(&table)),
+            read_table(&dir.path().join(&fresh)),
+        );
+        assert!(updated.equals_missing(&fresh), "{updated}\n{fresh}");
+        let titles = updated.column("title").unwrap().str().unwrap().clone();
+        assert_eq!(
+            titles.iter().collect::<Vec<_>>(),
+            [None, Some("Intro"), Some("Intro")],
+            "{ext}"
+        );
+    }
 }
 
 #[test]
@@ -1683,22 +1813,25 @@ fn cluster_extracting_from_audio_resumes_a_killed_run() {
     );
 }
 
+/// `notes audio -o t.csv --update` on one thread, journalled file by file.
+const UPDATE_T_CSV_ONE_BY_ONE: [&str; 9] = [
+    "--jobs",
+    "1",
+    "notes",
+    "audio",
+    "-o",
+    "t.csv",
+    "--update",
+    "--checkpoint-every",
+    "1",
+];
+
 #[test]
 fn a_killed_update_resumes_and_still_counts_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let audio = dir.path().join("audio");
     synth_folder_slow(&audio, 0..30);
-    let args = [
-        "--jobs",
-        "1",
-        "notes",
-        "audio",
-        "-o",
-        "t.csv",
-        "--update",
-        "--checkpoint-every",
-        "1",
-    ];
+    let args = UPDATE_T_CSV_ONE_BY_ONE;
     let out = run_in(dir.path(), &args);
     assert!(out.status.success(), "{}", stderr(&out));
     // Twenty files rewritten with other notes.
@@ -2706,4 +2839,771 @@ fn mini_batch_cluster_streams_a_multi_row_group_dataset() {
     let out = run(&["cluster", data_s, "-k", "auto", "--mini-batch"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("-k auto"), "{}", stderr(&out));
+}
+
+// --- issue 23: the journal (links, FIFOs, long names, the lock, rows written as they finish) ---
+
+/// Makes a FIFO at `path` with `mkfifo`; false (after saying why) where that is not possible.
+#[cfg(unix)]
+fn make_fifo(path: &Path) -> bool {
+    let made = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!(
+            "SKIPPED a FIFO case: `mkfifo {}` failed here",
+            path.display()
+        );
+    }
+    made
+}
+
+/// Runs the binary in `dir`, killing it (and failing the test) if it runs for more than 30 s:
+/// for inputs that used to hang.
+fn run_or_kill_after_30s(dir: &Path, args: &[&str]) -> Output {
+    let mut child = spawn_in(dir, args);
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{args:?} still ran after 30 s: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn hidden_files_planted_as_links_or_fifos_are_refused_by_name_and_never_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    synth_folder(&dir.path().join("audio"), 0..3);
+    let precious = dir.path().join("precious.txt");
+    std::fs::write(&precious, "keep me").unwrap();
+    let table = dir.path().join("out.csv");
+    let hidden = [
+        chroma::journal::journal_path(&table),
+        chroma::journal::stamps_path(&table),
+    ];
+    for path in &hidden {
+        std::os::unix::fs::symlink(&precious, path).unwrap();
+        let out = run_in(dir.path(), &["notes", "audio", "-o", "out.csv"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{}: {err}", path.display());
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            err.contains(&name) && err.contains("symbolic link"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+        assert!(std::fs::symlink_metadata(path)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(!table.exists(), "a table was written");
+        std::fs::remove_file(path).unwrap();
+    }
+    // FIFOs: an error at once, not a hang. The stamp file is read by --update.
+    let out = run_in(dir.path(), &["notes", "audio", "-o", "out.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::remove_file(&hidden[1]).unwrap();
+    for path in &hidden {
+        if !make_fifo(path) {
+            return;
+        }
+        let out =
+            run_or_kill_after_30s(dir.path(), &["notes", "audio", "-o", "out.csv", "--update"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(err.contains(&name) && err.contains("FIFO"), "{err}");
+        std::fs::remove_file(path).unwrap();
+    }
+}
+
+#[test]
+fn an_output_name_of_240_characters_gets_a_journal_and_stamps_that_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    synth_folder(&dir.path().join("audio"), 0..3);
+    let name = format!("{}.csv", "n".repeat(236));
+    assert_eq!(name.len(), 240);
+    let out = run_in(dir.path(), &["notes", "audio", "-o", &name]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_table(&dir.path().join(&name)).height(), 3);
+    let stamps = chroma::journal::stamps_path(&dir.path().join(&name));
+    assert!(stamps.exists(), "no stamp file {}", stamps.display());
+    // The stamps are found again: nothing is analysed twice.
+    let out = run_in(dir.path(), &["notes", "audio", "-o", &name, "--update"]);
+    assert!(
+        stderr(&out).contains("3 row(s) reused, 0 file(s) analysed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_run_to_the_same_output_is_refused_while_the_first_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    synth_folder_slow(&dir.path().join("audio"), 0..30);
+    let args = [
+        "--jobs",
+        "1",
+        "notes",
+        "audio",
+        "-o",
+        "t.csv",
+        "--checkpoint-every",
+        "1",
+    ];
+    let table = dir.path().join("t.csv");
+    let mut first = spawn_in(dir.path(), &args);
+    assert!(
+        wait_for(&mut first, || journal_rows(&table).is_some_and(|r| r >= 2)),
+        "the first run ended before the second could start"
+    );
+    let second = run_in(dir.path(), &args);
+    let err = stderr(&second);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("another chromacluster run is writing") && err.contains("t.csv"),
+        "{err}"
+    );
+    assert!(!err.contains("resuming"), "{err}");
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(read_table(&table).height(), 30);
+    assert!(
+        journal_rows(&table).is_none(),
+        "the journal was not removed"
+    );
+}
+
+/// Whether process `pid` has `path` open (Linux's /proc).
+#[cfg(target_os = "linux")]
+fn has_open(pid: u32, path: &Path) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
+}
+
+/// Rows reach the journal file as they finish: a run killed while it analyses its last input
+/// (a long file, sorted last) has every earlier row in the journal, long before the one-second
+/// `fsync` interval, and the next run does not analyse them again.
+#[cfg(target_os = "linux")]
+#[test]
+fn rows_finished_before_a_kill_are_in_the_journal_and_not_redone() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    synth_folder(&audio, 0..8);
+    let long = audio.join("zz.wav");
+    write_tone_of(&long, 60, 600.0, 8000);
+    let long = long.canonicalize().unwrap();
+    let args = [
+        "--jobs",
+        "1",
+        "notes",
+        "audio",
+        "-o",
+        "t.csv",
+        "--checkpoint-every",
+        "1000",
+    ];
+    let table = dir.path().join("t.csv");
+    let mut child = spawn_in(dir.path(), &args);
+    // With one worker, files are analysed in path order: once the long file is open, the
+    // eight before it have finished.
+    let pid = child.id();
+    let reached = wait_for(&mut child, || has_open(pid, &long));
+    let rows = journal_rows(&table);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        reached,
+        "the run ended before it was seen analysing its last file"
+    );
+    assert_eq!(rows, Some(8), "rows in the journal when the run was killed");
+    std::fs::remove_file(&long).unwrap();
+    let mut verbose = vec!["-v"];
+    verbose.extend(args);
+    let out = run_in(dir.path(), &verbose);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("resuming an interrupted run: 8 finished file(s)"),
+        "{err}"
+    );
+    assert!(err.contains("(0 analysed now, 8 resumed)"), "{err}");
+}
+
+// --- issue 23: the other rows of its table ---
+
+/// Row 4: the map of a table of 20,000 columns is drawn in memory of the table's own size
+/// (no columns x columns matrix: 3.2 GB here, refused by the 3 GB limit of `run_bounded`).
+#[test]
+fn report_and_plot_clusters_of_a_table_of_20000_columns_do_not_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, cols) = (12, 20_000);
+    let mut text = String::from("file");
+    for j in 0..cols {
+        text.push_str(&format!(",c{j}"));
+    }
+    text.push('\n');
+    for i in 0..rows {
+        text.push_str(&format!("f{i}.wav"));
+        for j in 0..cols {
+            let v = ((i * 7 + j * 13) % 17) as f64 / 17.0 + if i < 6 { 1.0 } else { 0.0 };
+            text.push_str(&format!(",{v}"));
+        }
+        text.push('\n');
+    }
+    std::fs::write(dir.path().join("wide.csv"), text).unwrap();
+    let out = run_bounded(
+        dir.path(),
+        &["report", "wide.csv", "-k", "2", "-o", "r.html"],
+    );
+    assert!(out.status.success(), "{:?}\n{}", out.status, stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(html.contains("PC1 ("), "no map axes in the report");
+    let out = run_bounded(
+        dir.path(),
+        &["plot", "clusters", "wide.csv", "-k", "2", "-o", "c.png"],
+    );
+    assert!(out.status.success(), "{:?}\n{}", out.status, stderr(&out));
+    assert!(png_size(&dir.path().join("c.png")).0 > 0);
+}
+
+/// `--n-init` is bounded (its bound in `--help`), and a long clustering stops on Ctrl-C with
+/// exit status 130.
+#[cfg(unix)]
+#[test]
+fn n_init_is_bounded_and_a_long_clustering_stops_on_ctrl_c() {
+    assert_eq!(kmeans::MAX_N_INIT, 1000, "the help text says 1 to 1000");
+    let help = stdout(&run(&["cluster", "--help"]));
+    assert!(help.contains("1 to 1000"), "{help}");
+    assert!(stdout(&run(&["report", "--help"])).contains("1 to 1000"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("file,a,b,c\n");
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..20_000 {
+        let mut v = [0.0; 3];
+        for x in &mut v {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            *x = (state % 10_000) as f64 / 100.0;
+        }
+        text.push_str(&format!("f{i}.wav,{},{},{}\n", v[0], v[1], v[2]));
+    }
+    std::fs::write(dir.path().join("t.csv"), text).unwrap();
+    let out = run_or_kill_after_30s(
+        dir.path(),
+        &["cluster", "t.csv", "-k", "2", "--n-init", "4294967295"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 to 1000"), "{}", stderr(&out));
+    let mut child = spawn_in(
+        dir.path(),
+        &[
+            "cluster", "t.csv", "-k", "12", "--n-init", "1000", "--init", "random",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the clustering ended before Ctrl-C"
+    );
+    let sent = std::time::Instant::now();
+    send_signal(child.id(), 2);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(10),
+            "still clustering 10 s after Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+}
+
+/// Row 8: negative cents after `--tuning` are a value, not a flag (`--tuning=-50` always
+/// worked); the tuning reaches the table.
+#[test]
+fn negative_tuning_is_a_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("a4.wav");
+    write_tone_of(&tone, 69, 1.0, 22_050);
+    for command in ["notes", "key"] {
+        let out = run_in(
+            dir.path(),
+            &[command, "a4.wav", "--tuning", "-50", "-o", "t.csv"],
+        );
+        assert!(out.status.success(), "{command}: {}", stderr(&out));
+        let table = read_table(&dir.path().join("t.csv"));
+        let cents = floats(&table, "tuning_cents");
+        // Cents go through a frequency ratio and back: equal to 1e-9.
+        assert!((cents[0] + 50.0).abs() < 1e-9, "{command}: {cents:?}");
+    }
+}
+
+/// Row 11: `--embed-clips 0` is refused in words that include 0's side of the range.
+#[test]
+fn embed_clips_zero_is_refused_as_not_above_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "file,a,b\nx,0,1\ny,1,0\nz,1,1\n").unwrap();
+    for seconds in ["0", "60.5"] {
+        let out = run_in(
+            dir.path(),
+            &[
+                "report",
+                "t.csv",
+                "-k",
+                "2",
+                "--embed-clips",
+                seconds,
+                "-o",
+                "r.html",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("above 0 and at most 60"), "{err}");
+        assert!(!err.contains("between 0 and"), "{err}");
+    }
+}
+
+/// Row 5: file names a spreadsheet would run as formulas get a quote in front in CSV cells
+/// (OWASP's rule), and only there; the CSV reads back to the names themselves (`--update`
+/// finds every row, `cluster` of the CSV names the files as they are).
+#[test]
+fn formula_names_are_neutralised_in_csv_and_read_back_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        // The issue's `=cmd|' /C calc'!A0.wav` with `-` for `/`, which no Unix name holds.
+        "=cmd|' -C calc'!A0.wav",
+        "@SUM(1+1).wav",
+        "+1.wav",
+        "-2.wav",
+        "'=quoted.wav",
+        "plain.wav",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        write_tone_of(&dir.path().join(name), 57 + 2 * i as u8, 0.5, 8000);
+    }
+    let notes = |out: &str, update: bool| {
+        let mut args = vec!["notes", "-o", out];
+        if update {
+            args.push("--update");
+        }
+        args.push("--");
+        args.extend(names);
+        run_in(dir.path(), &args)
+    };
+    let out = notes("t.csv", false);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+    for (name, cell) in [
+        ("=cmd", "'=cmd|' -C calc'!A0.wav,"),
+        ("@SUM", "'@SUM(1+1).wav,"),
+        ("+1", "'+1.wav,"),
+        ("-2", "'-2.wav,"),
+        ("'=quoted", "''=quoted.wav,"),
+        ("plain", "plain.wav,"),
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(cell)),
+            "{name}: no line starts with {cell:?}:\n{text}"
+        );
+    }
+    let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    expected.sort();
+    let mut files = strings(&read_table(&dir.path().join("t.csv")), "file");
+    files.sort();
+    assert_eq!(files, expected, "the CSV does not read back to the names");
+    for table in ["t.parquet", "t.json"] {
+        let out = notes(table, false);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut files = strings(&read_table(&dir.path().join(table)), "file");
+        files.sort();
+        assert_eq!(files, expected, "{table} changed the names");
+    }
+    let out = notes("t.csv", true);
+    assert!(
+        stderr(&out).contains("6 row(s) reused, 0 file(s) analysed"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_in(dir.path(), &["cluster", "t.csv", "-k", "2", "-o", "c.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labels = std::fs::read_to_string(dir.path().join("c.csv")).unwrap();
+    assert!(
+        labels.lines().any(|l| l.starts_with("'@SUM(1+1).wav,")),
+        "{labels}"
+    );
+    let mut files = strings(&read_table(&dir.path().join("c.csv")), "file");
+    files.sort();
+    assert_eq!(files, expected);
+}
+
+/// Row 6: a name with the byte 0xFF and a name spelling `\xFF` in text are two rows with two
+/// labels in every format, `--update` reuses both, and the report links each to its own bytes.
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_and_its_escaped_spelling_stay_two_files() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir(&music).unwrap();
+    write_tone_of(
+        &music.join(std::ffi::OsStr::from_bytes(b"bad\xFFbyte.wav")),
+        60,
+        0.5,
+        8000,
+    );
+    write_tone_of(&music.join("bad\\xFFbyte.wav"), 69, 0.5, 8000);
+    let raw_label = "music/bad\\xFFbyte.wav";
+    let spelled_label = "music/bad\\\\xFFbyte.wav";
+    for table in ["t.csv", "t.parquet", "t.json"] {
+        let out = run_in(dir.path(), &["notes", "music", "-o", table]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut files = strings(&read_table(&dir.path().join(table)), "file");
+        files.sort();
+        assert_eq!(files, [spelled_label, raw_label], "{table}");
+        let out = run_in(dir.path(), &["notes", "music", "-o", table, "--update"]);
+        assert!(
+            stderr(&out).contains("2 row(s) reused, 0 file(s) analysed"),
+            "{table}: {}",
+            stderr(&out)
+        );
+    }
+    let out = run_in(dir.path(), &["report", "music", "-k", "2", "-o", "r.html"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(
+        html.contains("music/bad%FFbyte.wav"),
+        "no link to the 0xFF bytes"
+    );
+    assert!(
+        html.contains("music/bad%5CxFFbyte.wav"),
+        "no link to the spelled name"
+    );
+    let out = run_in(
+        dir.path(),
+        &["report", "t.parquet", "-k", "2", "-o", "r2.html"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("r2.html")).unwrap();
+    assert!(html.contains("music/bad%FFbyte.wav") && html.contains("music/bad%5CxFFbyte.wav"));
+}
+
+/// Row 1: an output that is, or would be, an audio file among the inputs is refused (exit 2)
+/// before any work, whatever its extension and however it is spelled; the audio is intact.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_or_would_be_an_audio_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    synth_folder(&audio, 0..3);
+    std::fs::create_dir(audio.join("sub")).unwrap();
+    write_tone(&audio.join("sub/a.wav"), 60, 1);
+    std::os::unix::fs::symlink(&audio, dir.path().join("link")).unwrap();
+    std::os::unix::fs::symlink(audio.join("t01.wav"), dir.path().join("model.json")).unwrap();
+    let before: Vec<Vec<u8>> = ["t00.wav", "t01.wav", "sub/a.wav"]
+        .iter()
+        .map(|f| std::fs::read(audio.join(f)).unwrap())
+        .collect();
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/t00.wav",
+        ],
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/sub/a.wav",
+        ],
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/sub/../t01.wav",
+        ],
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "link/t00.wav",
+        ],
+        // A link to an input: the model would be written where the link is, but refuse it.
+        vec!["cluster", "audio", "-k", "2", "--save-model", "model.json"],
+        // A new audio file name in the folder being analysed: the next run would read it.
+        vec![
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/new.wav",
+        ],
+        vec![
+            "cluster",
+            "link",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/sub/new.FLAC",
+        ],
+        vec!["notes", "audio", "-o", "link/sub/a.wav"],
+        vec![
+            "plot",
+            "clusters",
+            "audio",
+            "-k",
+            "2",
+            "-o",
+            "audio/t00.wav",
+        ],
+        vec!["report", "audio", "-k", "2", "-o", "audio/t00.wav"],
+        vec![
+            "predict",
+            "--model",
+            "m.json",
+            "audio",
+            "-o",
+            "audio/t00.wav",
+        ],
+        vec!["key", "audio", "-o", "audio/x.mp3"],
+    ];
+    for args in &cases {
+        let out = run_in(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+    let after: Vec<Vec<u8>> = ["t00.wav", "t01.wav", "sub/a.wav"]
+        .iter()
+        .map(|f| std::fs::read(audio.join(f)).unwrap())
+        .collect();
+    assert!(before == after, "an audio input was replaced");
+    assert!(!audio.join("new.wav").exists());
+    let err = stderr(&run_in(dir.path(), &cases[0]));
+    assert!(
+        err.contains("audio/t00.wav") && err.contains("audio input"),
+        "{err}"
+    );
+    // Outputs beside the audio that no run takes as input stay allowed.
+    let out = run_in(
+        dir.path(),
+        &[
+            "cluster",
+            "audio",
+            "-k",
+            "2",
+            "--save-model",
+            "audio/model.json",
+            "-o",
+            "audio/c.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Row 13: a column named twice, in `--columns` or in a model's `columns`, is refused naming it.
+#[test]
+fn a_column_named_twice_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "file,A,B\nx,0,1\ny,1,0\nz,1,1\nw,0,0\n",
+    )
+    .unwrap();
+    for (command, columns) in [("cluster", "A,A,A"), ("report", "B,A,B")] {
+        let mut args = vec![command, "t.csv", "-k", "2", "--columns", columns];
+        if command == "report" {
+            args.extend(["-o", "r.html"]);
+        }
+        let out = run_in(dir.path(), &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let name = &columns[..1];
+        assert!(err.contains(&format!("\"{name}\" twice")), "{err}");
+    }
+    let out = run_in(
+        dir.path(),
+        &[
+            "cluster",
+            "t.csv",
+            "-k",
+            "2",
+            "--columns",
+            "A,B",
+            "--save-model",
+            "m.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let model = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
+    let twice = model.replacen("\"B\"", "\"A\"", 1);
+    assert_ne!(twice, model, "no column B in the model: {model}");
+    std::fs::write(dir.path().join("twice.json"), twice).unwrap();
+    let out = run_in(dir.path(), &["predict", "--model", "twice.json", "t.csv"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("twice.json") && err.contains("`A` is named twice"),
+        "{err}"
+    );
+}
+
+/// Row 12: `--update` while files are deleted mid-run counts their rows as removed (vanished
+/// during the run), not as changed, so the counts say what happened to every row.
+#[test]
+fn update_counts_files_deleted_during_the_run_as_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = dir.path().join("audio");
+    // t00, t01 short; t02..t09 long enough that the run is still before t10 when they go.
+    let write = |shift: u8| {
+        synth_folder_with(&audio, 0..20, |path, midi, i| {
+            let seconds = if (2..10).contains(&i) { 20.0 } else { 1.0 };
+            write_tone_of(path, midi + shift, seconds, 22_050)
+        })
+    };
+    write(0);
+    let args = UPDATE_T_CSV_ONE_BY_ONE;
+    let out = run_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Every file changes (so each is analysed again), then t10..t19 vanish mid-run.
+    write(1);
+    let table = dir.path().join("t.csv");
+    let mut child = spawn_in(dir.path(), &args);
+    assert!(
+        wait_for(&mut child, || journal_rows(&table).is_some_and(|r| r >= 2)),
+        "the run ended early"
+    );
+    for i in 10..20 {
+        std::fs::remove_file(audio.join(format!("t{i:02}.wav"))).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "0 row(s) reused, 10 file(s) analysed (0 new, 10 changed), 10 removed, 0 failed"
+        ),
+        "{err}"
+    );
+    assert_eq!(read_table(&table).height(), 10);
+}
+
+/// Row 10: a CSV that does not read as a table says what is wrong in words: the delimiter it
+/// uses, no rows, line N has M fields (never polars' advice about a reader option).
+#[test]
+fn csv_files_that_are_not_tables_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, expected) in [
+        (
+            "semi.csv",
+            "file;A;B\nx;0;1\ny;1;0\nz;1;1\n",
+            "separated by ';'",
+        ),
+        (
+            "tabs.csv",
+            "file\tA\tB\nx\t0\t1\ny\t1\t0\n",
+            "separated by tabs",
+        ),
+        (
+            "header.csv",
+            "file,A,B\n",
+            "has a header row (3 column(s)) but no rows",
+        ),
+        (
+            "long.csv",
+            "file,A,B\nx,0,1\ny,1,0,5\nz,1,1\n",
+            "line 3 has 4 field(s) but the header row has 3",
+        ),
+        (
+            "short.csv",
+            "file,A,B\nx,0,1\ny,1\nz,1,1\n",
+            "line 3 has 2 field(s) but the header row has 3",
+        ),
+        ("empty.csv", "", "the file is empty"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let out = run_in(dir.path(), &["cluster", name, "-k", "2"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains(name) && err.contains(expected),
+            "{name}: {err}"
+        );
+        for wrong in ["\\n", "truncate_ragged_lines", "no numeric feature column"] {
+            assert!(!err.contains(wrong), "{name}: {err}");
+        }
+    }
+}
+
+/// Row 7: `info` shows the decoded length, and a header claiming something else beside it as
+/// a claim (a WAV stating 24 h with 3 s of data, FLACs with a changed total_samples).
+#[test]
+fn info_shows_the_decoded_length_not_a_header_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Bytes 40..44 of a canonical WAV header: the data chunk's size (22,050 Hz, 16-bit mono);
+    // 4..8 the RIFF size, which must hold it.
+    patched_copy("formats/wav_pcm_s16le_22050_1ch.wav", d, "day.wav", |b| {
+        let data = 86_400u32 * 22_050 * 2;
+        b[40..44].copy_from_slice(&data.to_le_bytes());
+        b[4..8].copy_from_slice(&(data + 36).to_le_bytes());
+    });
+    // Bytes 18..26: STREAMINFO's rate, channels, bits and (low 36 bits) total samples.
+    let total = |samples: u64| {
+        move |b: &mut Vec<u8>| {
+            let mut v = u64::from_be_bytes(b[18..26].try_into().unwrap());
+            v = (v & !((1u64 << 36) - 1)) | samples;
+            b[18..26].copy_from_slice(&v.to_be_bytes());
+        }
+    };
+    patched_copy(
+        "formats/flac_s16_44100_2ch.flac",
+        d,
+        "huge.flac",
+        total((1 << 36) - 1),
+    );
+    patched_copy("formats/flac_s16_44100_2ch.flac", d, "zero.flac", total(0));
+    let out = run_in(d, &["info", "day.wav", "huge.flac", "zero.flac"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{text}"))
+            .to_string()
+    };
+    let day = line("day.wav");
+    assert!(
+        day.contains(" 66150 ") && day.contains("3.000 (header claims 86400.000)"),
+        "{day}"
+    );
+    let huge = line("huge.flac");
+    assert!(
+        huge.contains(" 132300 ") && huge.contains("3.000 (header claims 1558264."),
+        "{huge}"
+    );
+    let zero = line("zero.flac");
+    assert!(
+        zero.contains(" 132300 ") && zero.contains("3.000"),
+        "{zero}"
+    );
 }

@@ -173,18 +173,6 @@ impl KeybenchArgs {
     }
 }
 
-/// The benchmark's virtual environment (`target/keybench-venv`), made and filled from
-/// `crates/chroma/benches/keybench-requirements.txt`; returns its interpreter.
-pub(crate) fn bench_venv() -> Result<PathBuf> {
-    let python = crate::python::venv(&workspace().join("target").join("keybench-venv"))?;
-    crate::python::run(
-        Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "-r"])
-            .arg(bench_dir().join("keybench-requirements.txt")),
-    )?;
-    Ok(python)
-}
-
 /// Runs the generated-set benchmark: the speed of `notes` with and without the tuning estimate and key
 /// (alternating rounds, one thread), chromacluster `key` with each profile (one thread), then
 /// Essentia and librosa through `crates/chroma/benches/keybench.py` on the same files, one
@@ -198,10 +186,7 @@ fn keybench(args: &KeybenchArgs) -> Result<()> {
         let n = write_keyset(&dir)?;
         println!("wrote {n} labelled files to {}", dir.display());
     }
-    let python = match &args.python {
-        Some(p) => p.clone(),
-        None => bench_venv()?,
-    };
+    let python = crate::python::baseline_python(args.python.as_deref())?;
     let files = labelled_files(&dir)?;
     let list = dir.join("bench-files.csv");
     let mut text = String::from("file,key,tuning_cents\n");

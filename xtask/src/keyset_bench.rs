@@ -211,7 +211,7 @@ pub fn run(args: &KeysetArgs) -> Result<bool> {
     let python = match (&args.python, args.ours_only) {
         (_, true) => None,
         (Some(p), false) => Some(p.clone()),
-        (None, false) => Some(crate::keys::bench_venv()?),
+        (None, false) => Some(crate::python::baseline_python(None)?),
     };
     let script = workspace()
         .join("crates")

@@ -11,6 +11,7 @@ mod library;
 mod music;
 mod parquet;
 mod python;
+mod real;
 mod rss;
 mod stress;
 
@@ -33,6 +34,12 @@ tasks:
                    notes on one song and on a generated library (default 200 x 180 s, FLAC and
                    MP3) on 1 and 2 threads against symphonia's decode alone and librosa
                    (joblib), plus scaling
+  bench-real [--debs DIR] [--python PATH] [--passes N] [--bin PATH]
+                   notes on a real library (Debian's game music, fetched with apt-get download
+                   into target/bench-real/debs or taken from DIR; a share transcoded to Opus,
+                   MP3, M4A and FLAC) against librosa chroma_stft and Essentia KeyExtractor on
+                   1 and 2 threads/workers, alternated, N passes (default 2; 0: none); peak RSS of
+                   notes --summary -j 2 on two 30-minute tracks
   stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
   rss [--bin PATH] [--only LABEL] [--keep]
                    peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV,
@@ -71,6 +78,7 @@ fn main() -> Result<()> {
         Some("docs") => docs::run(),
         Some("bench") => docs::bench(),
         Some("bench-library") => library::run(&args[1..]),
+        Some("bench-real") => real::run_bench(&args[1..]),
         Some("test") => python::test(),
         Some("bench-python") => python::bench(),
         Some("stress") => {

@@ -42,6 +42,26 @@ pub(crate) fn venv(dir: &Path) -> Result<PathBuf> {
     Ok(python)
 }
 
+/// The interpreter of the key and real-library benchmarks' baselines (Essentia, librosa):
+/// `given` (`--python PATH`), else the virtual environment `target/keybench-venv` with
+/// `crates/chroma/benches/keybench-requirements.txt` installed.
+pub(crate) fn baseline_python(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(python) = given {
+        return Ok(python.to_path_buf());
+    }
+    let python = venv(&workspace().join("target").join("keybench-venv"))?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "-r"])
+        .arg(
+            workspace()
+                .join("crates")
+                .join("chroma")
+                .join("benches")
+                .join("keybench-requirements.txt"),
+        ))?;
+    Ok(python)
+}
+
 /// `pip install ./crates/python` into `python`'s environment. `profile` overrides maturin's
 /// cargo profile (the test build reuses the artefacts of `cargo test`, profile `dev`; the
 /// benchmark builds `release`). The workspace's `target/` is used either way.

@@ -286,7 +286,7 @@ fn generate_table(data: &Path) -> Result<()> {
 /// A child's `ru_maxrss` starts from its parent's high-water mark (the kernel carries it over at
 /// fork and exec), and this process holds the signal patterns; so the command runs under a
 /// fresh copy of this program ([`probe`]), a parent of a few MB, which reports it.
-fn measure(binary: &Path, args: &[String]) -> Result<Measured> {
+pub(crate) fn measure(binary: &Path, args: &[String]) -> Result<Measured> {
     let t = Instant::now();
     let out = Command::new(std::env::current_exe()?)
         .arg(PROBE)
@@ -356,10 +356,10 @@ fn wait_with_rusage(_child: std::process::Child) -> Result<(bool, i64)> {
 }
 
 /// A child's outcome.
-struct Measured {
-    peak_mb: f64,
-    seconds: f64,
-    success: bool,
+pub(crate) struct Measured {
+    pub(crate) peak_mb: f64,
+    pub(crate) seconds: f64,
+    pub(crate) success: bool,
 }
 
 /// The sound of the long files: the benchmarks' cadence pattern ([`Pattern`]) repeated for the

@@ -33,12 +33,22 @@ pub enum AudioError {
         /// The file.
         path: PathBuf,
     },
-    /// The container was recognised but no decoder exists for its codec.
-    #[error("{path}: unsupported codec {codec}")]
+    /// The file is in a format recognised by its first bytes (WMA, APE, Musepack, DSD, ...)
+    /// that no reader is built for.
+    #[error("{path}: {format} is not supported: {hint}", hint = crate::CONVERT_HINT)]
+    UnsupportedFormat {
+        /// The file.
+        path: PathBuf,
+        /// The format, in words.
+        format: String,
+    },
+    /// The container was recognised but no decoder exists for its codec (or the decoder
+    /// refuses the stream's variant, such as HE-AAC).
+    #[error("{path}: {codec} audio is not supported: {hint}", hint = crate::CONVERT_HINT)]
     UnsupportedCodec {
         /// The file.
         path: PathBuf,
-        /// The codec's name (or its numeric id where symphonia has no name for it).
+        /// The codec, in words (its numeric id where it has no name).
         codec: String,
     },
     /// The container holds no track with a decodable audio codec and a sample rate.
@@ -111,6 +121,7 @@ impl AudioError {
             | AudioError::Io { path, .. }
             | AudioError::EmptyFile { path }
             | AudioError::NotAudio { path }
+            | AudioError::UnsupportedFormat { path, .. }
             | AudioError::UnsupportedCodec { path, .. }
             | AudioError::NoAudioTrack { path }
             | AudioError::NoSamples { path }

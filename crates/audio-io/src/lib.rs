@@ -38,16 +38,23 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#![forbid(unsafe_code)]
+// Unsafe code is denied; its one exception is `opus`, the calls into libopus.
+#![deny(unsafe_code)]
 
 pub mod clip;
 mod error;
 mod guard;
+mod mp4_edits;
+pub mod opus;
 mod read_ahead;
 mod reader;
 pub mod replay;
+mod riff_tags;
+mod source;
 mod stream_info;
 pub mod synth;
+mod tags;
+mod unsupported;
 
 use std::path::Path;
 
@@ -57,6 +64,8 @@ pub use read_ahead::ReadAhead;
 pub use reader::{AudioReader, BlockSource, DecodeReport};
 pub use replay::{FirstPass, Recorder, Replay, DEFAULT_REPLAY_BYTES};
 pub use stream_info::{SampleFormat, StreamInfo};
+pub use tags::{Tags, MAX_ID3V2_BYTES, MAX_TAG_CHARS};
+pub use unsupported::{looks_like_audio, CONVERT_HINT};
 
 /// Lowest sample rate a file may state (Hz). Below 1 kHz no audio format in use stores music or
 /// speech (telephony's 8 kHz and the occasional 4 kHz recording are well above it); a lower rate
@@ -107,6 +116,15 @@ impl MonoSignal {
 /// skipped packets and truncation.
 pub fn read_mono(path: impl AsRef<Path>) -> Result<MonoSignal, AudioError> {
     read_mono_with_report(path).map(|(signal, _)| signal)
+}
+
+/// Decodes the whole file at `path` without keeping its samples (memory: one packet) and says
+/// what was there: its length is the report's `frames_decoded`, whatever its header claims
+/// (`info.frames`, which a corrupt or hostile header can state as anything).
+pub fn measure_length(path: impl AsRef<Path>) -> Result<(StreamInfo, DecodeReport), AudioError> {
+    let mut reader = AudioReader::open(path)?;
+    while reader.next_block()?.is_some() {}
+    Ok((reader.info().clone(), reader.report()))
 }
 
 /// Decodes a whole file to mono and says what happened on the way (skipped packets, truncation).

@@ -13,6 +13,7 @@ use symphonia::core::codecs::audio::well_known::*;
 use symphonia::core::codecs::audio::{
     AudioCodecId, AudioDecoder, AudioDecoderOptions, CODEC_ID_NULL_AUDIO,
 };
+use symphonia::core::codecs::registry::CodecRegistry;
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
@@ -21,6 +22,12 @@ use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
 
 use crate::guard::catch_quietly;
+use crate::mp4_edits::sound_track_edit;
+use crate::opus::OpusHead;
+use crate::riff_tags;
+use crate::source::{media_source, Patched};
+use crate::tags::{ItunesGapless, LeadingId3v2, Tags};
+use crate::unsupported;
 use crate::{AudioError, SampleFormat, StreamInfo};
 
 /// Demuxer errors in a row (without a packet in between) after which the stream is given up.
@@ -69,6 +76,18 @@ pub struct AudioReader {
     consecutive_demux_errors: u32,
     /// Stop after this many frames (AIFF: the COMM chunk's count, not the SSND size).
     frame_limit: Option<u64>,
+    /// Frames still to drop from the start of the stream: Opus's pre-skip, which symphonia's
+    /// demuxers state as the track's delay without trimming it, and an MP4's encoder delay.
+    skip_front: u64,
+    /// Problems with the file's tags, logged once `open` has read them.
+    tag_warnings: Vec<String>,
+    /// The metadata log's current revision was read by `take_metadata`.
+    current_metadata_taken: bool,
+    /// What the demuxer gave after the packet being decoded (Ogg: whether a packet is the
+    /// stream's last decides whether its end trim is kept).
+    lookahead: Option<Fetched>,
+    /// Frames the stream may fall short of its stated length without being truncated.
+    length_slack: u64,
 }
 
 impl std::fmt::Debug for AudioReader {
@@ -113,10 +132,20 @@ fn container_of_reader(short_name: &str) -> Option<&'static str> {
     })
 }
 
+/// symphonia's decoders and libopus for Opus ([`crate::opus::OpusDecoder`]), registered once.
+static CODECS: std::sync::LazyLock<CodecRegistry> = std::sync::LazyLock::new(|| {
+    let mut registry = CodecRegistry::new();
+    symphonia::default::register_enabled_codecs(&mut registry);
+    registry.register_audio_decoder::<crate::opus::OpusDecoder>();
+    registry
+});
+
+/// The codec's short name where a decoder is built for it, else its name in words (or id).
 fn codec_name(codec: AudioCodecId) -> String {
-    match symphonia::default::get_codecs().get_audio_decoder(codec) {
+    match CODECS.get_audio_decoder(codec) {
         Some(registered) => registered.codec.info.short_name.to_string(),
-        None => format!("unknown codec id {codec}"),
+        None => unsupported::codec_in_words(codec)
+            .map_or_else(|| format!("codec id {codec}"), str::to_string),
     }
 }
 
@@ -386,8 +415,64 @@ impl AudioReader {
                 )
             }))
         };
-        let file = File::open(path).map_err(|e| io_error(path, e))?;
-        let mut probed = probe(Box::new(file));
+        // A leading ID3v2 tag too large to read for its tags (a huge picture), or one claiming
+        // more bytes than the file holds, is skipped: the probe starts after it (or after its
+        // header, searching the rest for the audio as it does behind junk).
+        let mut tag_warnings = Vec::new();
+        let start = match LeadingId3v2::of_head(&head, meta.len()) {
+            LeadingId3v2::Readable => 0,
+            LeadingId3v2::TooLarge { end } => {
+                tag_warnings.push(format!(
+                    "its ID3v2 tag is {:.1} MB, more than the {} MB read for tags (a large \
+                     picture?): its tags were not read",
+                    end as f64 / 1e6,
+                    crate::tags::MAX_ID3V2_BYTES >> 20
+                ));
+                end
+            }
+            LeadingId3v2::PastEnd { claimed } => {
+                tag_warnings.push(format!(
+                    "its ID3v2 tag claims {claimed} bytes, more than the file holds: its tags \
+                     were not read"
+                ));
+                10
+            }
+        };
+        let open_from = |start: u64| {
+            File::open(path)
+                .and_then(|file| media_source(file, start))
+                .map_err(|e| io_error(path, e))
+        };
+        let mut probed = probe(open_from(start)?);
+        // A malformed ID3v2 tag fails symphonia's probe: the audio after it still counts.
+        if start == 0 && !matches!(probed, Ok(Ok(_))) && head.starts_with(b"ID3") {
+            let end = head.get(6..10).map_or(10, |size| {
+                10 + size
+                    .iter()
+                    .fold(0u64, |acc, &b| (acc << 7) | u64::from(b & 0x7f))
+            });
+            let retried = probe(open_from(end.min(meta.len()))?);
+            if matches!(retried, Ok(Ok(_))) {
+                tag_warnings.push("its ID3v2 tag is malformed: its tags were not read".into());
+                probed = retried;
+            }
+        }
+        // symphonia 0.6.1's WAV reader fails the whole file on a malformed INFO list (a tag):
+        // read it once more with its LIST chunks renamed JUNK, which the reader skips (the tags
+        // are read by `riff_tags`, which keeps what it can).
+        if !matches!(probed, Ok(Ok(_))) && container == "wav" {
+            let lists = riff_tags::wav_list_chunk_offsets(path);
+            if !lists.is_empty() {
+                let file = File::open(path).map_err(|e| io_error(path, e))?;
+                let patches = lists.into_iter().map(|at| (at, *b"JUNK")).collect();
+                let patched = Patched::new(file, patches).map_err(|e| io_error(path, e))?;
+                let retried = probe(Box::new(patched));
+                if matches!(retried, Ok(Ok(_))) {
+                    tag_warnings.push("its RIFF LIST chunk is malformed".into());
+                    probed = retried;
+                }
+            }
+        }
         // symphonia 0.6's AIFF reader skips over the sound data to read the chunks after it, and
         // fails with an EOF when the file is truncated inside the sound data. Read such a file
         // once more as a plain stream: not seekable, the reader stops at the sound data, and the
@@ -401,28 +486,28 @@ impl AudioReader {
             let file = File::open(path).map_err(|e| io_error(path, e))?;
             probed = probe(Box::new(ReadOnlySource::new(file)));
         }
-        let format = probed
-            .map_err(|_| AudioError::NotAudio {
+        // Content no reader takes: a format named by its first bytes, or not audio.
+        let not_audio = || match unsupported::unsupported_format(&head) {
+            Some(format) => AudioError::UnsupportedFormat {
                 path: path.to_path_buf(),
-            })?
-            .map_err(|e| match e {
-                SymphoniaError::Unsupported(_) => AudioError::NotAudio {
-                    path: path.to_path_buf(),
-                },
-                SymphoniaError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
-                    AudioError::NotAudio {
-                        path: path.to_path_buf(),
-                    }
-                }
-                SymphoniaError::IoError(io) => AudioError::Io {
-                    path: path.to_path_buf(),
-                    source: io,
-                },
-                other => AudioError::Corrupt {
-                    path: path.to_path_buf(),
-                    reason: format!("cannot read the container header: {other}"),
-                },
-            })?;
+                format: format.to_string(),
+            },
+            None => AudioError::NotAudio {
+                path: path.to_path_buf(),
+            },
+        };
+        let format = probed.map_err(|_| not_audio())?.map_err(|e| match e {
+            SymphoniaError::Unsupported(_) => not_audio(),
+            SymphoniaError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => not_audio(),
+            SymphoniaError::IoError(io) => AudioError::Io {
+                path: path.to_path_buf(),
+                source: io,
+            },
+            other => AudioError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("cannot read the container header: {other}"),
+            },
+        })?;
         let container = container_of_reader(format.format_info().short_name).unwrap_or(container);
 
         let (track, params) = format
@@ -440,8 +525,21 @@ impl AudioReader {
                 path: path.to_path_buf(),
             })?;
         let track_id = track.id;
-        // Playable frames: symphonia 0.6 states them without the encoder delay and padding.
-        let stated_frames = track.num_frames;
+        // Opus: the pre-skip (the track's delay) is dropped here, see `skip_front`.
+        // (Ogg states it as the track's delay too, Matroska as its codec delay; the `OpusHead`
+        // both carry is the stream's own.)
+        let skip_front = if params.codec == CODEC_ID_OPUS {
+            params
+                .extra_data
+                .as_deref()
+                .and_then(OpusHead::parse)
+                .map_or(0, |head| u64::from(head.pre_skip))
+        } else {
+            0
+        };
+        // Playable frames: symphonia 0.6 states them without the encoder delay and padding
+        // (Opus: with the pre-skip, taken off here).
+        let stated_frames = track.num_frames.map(|n| n.saturating_sub(skip_front));
         let codec = codec_name(params.codec);
         // The rate sizes analysis windows downstream: refuse an absurd one before anything else.
         let sample_rate = params.sample_rate.unwrap_or(0);
@@ -455,17 +553,17 @@ impl AudioReader {
         // LAME/Xing header, Vorbis, ALAC, ...), so the decoded length is the encoded signal's, as
         // ffmpeg (which decoded the reference's MP3s) gives it.
         let decoder = catch_quietly(|| {
-            symphonia::default::get_codecs()
-                .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
+            CODECS.make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
         })
         .map_err(|_| AudioError::Corrupt {
             path: path.to_path_buf(),
             reason: format!("the {codec} decoder could not be set up from the stream header"),
         })?
         .map_err(|e| match e {
-            SymphoniaError::Unsupported(_) => AudioError::UnsupportedCodec {
+            SymphoniaError::Unsupported(reason) => AudioError::UnsupportedCodec {
                 path: path.to_path_buf(),
-                codec: codec.clone(),
+                codec: unsupported::refused_codec_in_words(&codec, reason)
+                    .map_or_else(|| codec.clone(), str::to_string),
             },
             other => AudioError::Corrupt {
                 path: path.to_path_buf(),
@@ -485,6 +583,7 @@ impl AudioReader {
                 stated_frames
             },
             sample_format: sample_format_of(params.codec, params.bits_per_sample),
+            tags: Tags::default(),
         };
         let mut reader = AudioReader {
             info,
@@ -497,14 +596,86 @@ impl AudioReader {
             report: DecodeReport::default(),
             consecutive_demux_errors: 0,
             frame_limit: None,
+            skip_front,
+            tag_warnings,
+            current_metadata_taken: false,
+            lookahead: None,
+            length_slack: 0,
         };
-        if reader.info.container == "aiff" {
+        // AIFF: the COMM chunk's count. Ogg: the last page's granule position (less Opus's
+        // pre-skip), which is where the stream ends whatever the granules of the pages before
+        // it say (RFC 7845 section 4.4; see the end-trim note in `decode_next`).
+        if matches!(reader.info.container.as_str(), "aiff" | "ogg") {
             reader.frame_limit = reader.info.frames;
         }
+        // MP4's tags (iTunes' gapless tag among them) are read with its header.
+        let itunes = reader.take_metadata();
+        if reader.info.container == "wav" {
+            for revision in riff_tags::wav_tag_revisions(path, &mut reader.tag_warnings) {
+                reader
+                    .info
+                    .tags
+                    .take_revision(&revision, &mut reader.tag_warnings);
+            }
+        }
+        if reader.info.container == "mp4" {
+            reader.apply_mp4_gapless(itunes);
+        }
         // Decode the first block now: it fixes the channel count where the container did not
-        // state it, and an empty or undecodable stream is reported by `open`.
+        // state it, and an empty or undecodable stream is reported by `open`. (Ogg's comment
+        // header comes with the first packets.)
         reader.primed = reader.decode_next()?;
+        reader.take_metadata();
+        for warning in std::mem::take(&mut reader.tag_warnings) {
+            tracing::warn!(path = %reader.info.path.display(), "{warning}; the audio is read");
+        }
         Ok(reader)
+    }
+
+    /// Takes the tags of the metadata revisions not seen yet into [`StreamInfo::tags`]; returns
+    /// iTunes' gapless information if a revision holds it.
+    fn take_metadata(&mut self) -> Option<ItunesGapless> {
+        let mut itunes = None;
+        let mut metadata = self.format.metadata();
+        let mut fresh = !self.current_metadata_taken;
+        loop {
+            if let (true, Some(revision)) = (fresh, metadata.current()) {
+                self.info
+                    .tags
+                    .take_revision(revision, &mut self.tag_warnings);
+                itunes = itunes.or_else(|| ItunesGapless::of_revision(revision));
+            }
+            // `pop` drops the revision read (pictures included) while a newer one exists.
+            if metadata.pop().is_none() {
+                break;
+            }
+            fresh = true;
+        }
+        self.current_metadata_taken = metadata.current().is_some();
+        itunes
+    }
+
+    /// An MP4's encoder delay and playable length, which symphonia 0.6.1 does not apply: from
+    /// iTunes' `iTunSMPB` tag, else from the sound track's edit list (as ffmpeg writes it).
+    fn apply_mp4_gapless(&mut self, itunes: Option<ItunesGapless>) {
+        let (skip, frames) = match itunes {
+            Some(g) => (g.delay, g.frames),
+            None => match sound_track_edit(&self.info.path, self.info.sample_rate) {
+                Some(edit) => (edit.skip, edit.frames),
+                None => return,
+            },
+        };
+        // An edit list's duration is in the movie's timescale (often milliseconds) and may
+        // state up to a few hundred samples more than the track holds after the delay (ffmpeg
+        // decodes what is there): the playable length is the smaller.
+        let held = self.info.frames.map(|n| n.saturating_sub(skip));
+        let frames = held.map_or(frames, |held| held.min(frames));
+        // The track's own count can still exceed its packets by part of a frame (ffmpeg's
+        // M4A of 78 s: 449 samples): a shortfall under two AAC frames is not truncation.
+        self.length_slack = 2048;
+        self.skip_front += skip;
+        self.frame_limit = Some(frames);
+        self.info.frames = Some(frames);
     }
 
     /// What happened so far (final after the last block).
@@ -535,7 +706,7 @@ impl AudioReader {
         let short_of_header = self
             .info
             .frames
-            .is_some_and(|n| self.report.frames_decoded < n);
+            .is_some_and(|n| self.report.frames_decoded + self.length_slack < n);
         if cut_short || short_of_header {
             self.report.truncated = true;
             tracing::warn!(
@@ -569,62 +740,24 @@ impl AudioReader {
             if self.done {
                 return Ok(false);
             }
-            let format = &mut self.format;
-            let next = match catch_quietly(AssertUnwindSafe(|| format.next_packet())) {
-                Ok(next) => next,
-                Err(_) => {
-                    tracing::warn!(
-                        path = %self.info.path.display(),
-                        "the demuxer failed on malformed data; stopping"
-                    );
-                    if self.report.frames_decoded == 0 {
-                        self.done = true;
-                        return Err(AudioError::Corrupt {
-                            path: self.path(),
-                            reason: "the demuxer failed on malformed data".to_string(),
-                        });
-                    }
-                    return self.finish(true);
-                }
+            let mut packet = match self.lookahead.take() {
+                Some(Fetched::Packet(packet)) => packet,
+                Some(Fetched::End { cut_short }) => return self.finish(cut_short),
+                None => match self.next_track_packet()? {
+                    Fetched::Packet(packet) => packet,
+                    Fetched::End { cut_short } => return self.finish(cut_short),
+                },
             };
-            let packet = match next {
-                Ok(Some(packet)) => {
-                    self.consecutive_demux_errors = 0;
-                    packet
+            // Ogg: symphonia 0.6.1 trims the end of any packet that runs past its page's
+            // granule position, but encoders (ffmpeg's Ogg muxer among them) write pages whose
+            // granule is off by a few hundred samples mid-stream, which players ignore: only
+            // the last packet's end trim (the stream's end) is kept, as ffmpeg does.
+            if self.info.container == "ogg" && packet.trim_end.get() > 0 {
+                let next = self.next_track_packet()?;
+                if matches!(next, Fetched::Packet(_)) {
+                    packet.trim_end = symphonia::core::units::Duration::ZERO;
                 }
-                Ok(None) => return self.finish(false),
-                // Some readers still end a stream cut off mid-packet with an EOF error.
-                Err(SymphoniaError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
-                    return self.finish(false);
-                }
-                Err(SymphoniaError::ResetRequired) => {
-                    tracing::warn!(
-                        path = %self.info.path.display(),
-                        "the stream's track layout changed (chained stream); stopping after the first part"
-                    );
-                    return self.finish(false);
-                }
-                Err(SymphoniaError::IoError(e)) => {
-                    if self.report.frames_decoded == 0 {
-                        return Err(AudioError::Io {
-                            path: self.path(),
-                            source: e,
-                        });
-                    }
-                    tracing::warn!(path = %self.info.path.display(), "read error, stopping: {e}");
-                    return self.finish(true);
-                }
-                Err(e) => {
-                    self.skip_packet("demux", &e);
-                    self.consecutive_demux_errors += 1;
-                    if self.consecutive_demux_errors >= MAX_CONSECUTIVE_DEMUX_ERRORS {
-                        return self.finish(true);
-                    }
-                    continue;
-                }
-            };
-            if packet.track_id != self.track_id {
-                continue;
+                self.lookahead = Some(next);
             }
             let decoder = &mut self.decoder;
             let block = &mut self.block;
@@ -657,7 +790,12 @@ impl AudioReader {
                 }
             }
             // (Gapless trimming of encoder delay and padding is applied by symphonia's decoders from
-            // the packet's trim_start/trim_end.)
+            // the packet's trim_start/trim_end; Opus's pre-skip here.)
+            if self.skip_front > 0 {
+                let dropped = self.block.len().min(self.skip_front as usize);
+                self.block.drain(..dropped);
+                self.skip_front -= dropped as u64;
+            }
             // A container that states its frame count exactly (AIFF) is not read past it.
             if let Some(limit) = self.frame_limit {
                 let room = limit.saturating_sub(self.report.frames_decoded);
@@ -677,6 +815,81 @@ impl AudioReader {
             }
             self.report.frames_decoded += self.block.len() as u64;
             return Ok(true);
+        }
+    }
+}
+
+/// What the demuxer gave next for the reader's track.
+enum Fetched {
+    /// A packet of the track.
+    Packet(symphonia::core::packet::Packet),
+    /// The end of the stream (`cut_short`: it ended on an error after some samples).
+    End {
+        /// The stream ended on an error rather than at its end.
+        cut_short: bool,
+    },
+}
+
+impl AudioReader {
+    /// The next packet of the reader's track, skipping other tracks' packets and demuxing
+    /// errors (up to [`MAX_CONSECUTIVE_DEMUX_ERRORS`] in a row).
+    fn next_track_packet(&mut self) -> Result<Fetched, AudioError> {
+        loop {
+            let format = &mut self.format;
+            let next = match catch_quietly(AssertUnwindSafe(|| format.next_packet())) {
+                Ok(next) => next,
+                Err(_) => {
+                    tracing::warn!(
+                        path = %self.info.path.display(),
+                        "the demuxer failed on malformed data; stopping"
+                    );
+                    if self.report.frames_decoded == 0 {
+                        self.done = true;
+                        return Err(AudioError::Corrupt {
+                            path: self.path(),
+                            reason: "the demuxer failed on malformed data".to_string(),
+                        });
+                    }
+                    return Ok(Fetched::End { cut_short: true });
+                }
+            };
+            match next {
+                Ok(Some(packet)) => {
+                    self.consecutive_demux_errors = 0;
+                    if packet.track_id == self.track_id {
+                        return Ok(Fetched::Packet(packet));
+                    }
+                }
+                Ok(None) => return Ok(Fetched::End { cut_short: false }),
+                // Some readers still end a stream cut off mid-packet with an EOF error.
+                Err(SymphoniaError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                    return Ok(Fetched::End { cut_short: false });
+                }
+                Err(SymphoniaError::ResetRequired) => {
+                    tracing::warn!(
+                        path = %self.info.path.display(),
+                        "the stream's track layout changed (chained stream); stopping after the first part"
+                    );
+                    return Ok(Fetched::End { cut_short: false });
+                }
+                Err(SymphoniaError::IoError(e)) => {
+                    if self.report.frames_decoded == 0 {
+                        return Err(AudioError::Io {
+                            path: self.path(),
+                            source: e,
+                        });
+                    }
+                    tracing::warn!(path = %self.info.path.display(), "read error, stopping: {e}");
+                    return Ok(Fetched::End { cut_short: true });
+                }
+                Err(e) => {
+                    self.skip_packet("demux", &e);
+                    self.consecutive_demux_errors += 1;
+                    if self.consecutive_demux_errors >= MAX_CONSECUTIVE_DEMUX_ERRORS {
+                        return Ok(Fetched::End { cut_short: true });
+                    }
+                }
+            }
         }
     }
 }

@@ -170,12 +170,12 @@ impl Recorder {
     pub fn replay(self) -> Result<Replay, AudioError> {
         let info = self.reader.info().clone();
         match self.kept {
-            Some(samples) => Ok(Replay::Memory(MemoryReplay {
+            Some(samples) => Ok(Replay::Memory(Box::new(MemoryReplay {
                 info,
                 samples,
                 pos: 0,
                 block: Vec::new(),
-            })),
+            }))),
             None => {
                 drop(self.reader);
                 Ok(Replay::File(Box::new(AudioReader::open(&info.path)?)))
@@ -227,7 +227,7 @@ impl BlockSource for Recorder {
 /// The second pass of a [`Recorder`]: the same samples, from memory or from the file again.
 pub enum Replay {
     /// The kept samples.
-    Memory(MemoryReplay),
+    Memory(Box<MemoryReplay>),
     /// The file, opened again (it was longer than the budget).
     File(Box<AudioReader>),
 }

@@ -51,6 +51,8 @@ pub struct StreamInfo {
     pub frames: Option<u64>,
     /// The stream's sample storage.
     pub sample_format: SampleFormat,
+    /// The file's own tags (title, artist, ...), `None` where absent.
+    pub tags: crate::Tags,
 }
 
 impl StreamInfo {
@@ -129,6 +131,7 @@ mod tests {
             channels: 2,
             frames: Some(88200),
             sample_format,
+            tags: crate::Tags::default(),
         }
     }
 

@@ -66,6 +66,15 @@ pub enum ChromaError {
         /// What the reader said.
         reason: String,
     },
+    /// A CSV file does not read as a table (another delimiter, no rows, a ragged line): what
+    /// is wrong, in words ([`crate::read_table`]).
+    #[error("{path}: cannot read it as a table: {reason}", path = path.display())]
+    CsvShape {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// Polars failed to read, write or build a table.
     #[error("{step}: {source}")]
     Table {
@@ -82,6 +91,17 @@ pub enum ChromaError {
         path: PathBuf,
         /// What is wrong.
         reason: String,
+    },
+    /// Another live run is writing the same output: it holds the lock on the journal beside it
+    /// ([`crate::journal`]).
+    #[error("{output}: another chromacluster run is writing this output now (it holds the lock \
+             on its journal {journal}); wait for it to finish or stop it, or name another output",
+        output = output.display(), journal = journal.display())]
+    RunInProgress {
+        /// The output both runs write.
+        output: PathBuf,
+        /// The locked journal.
+        journal: PathBuf,
     },
     /// A folder read as one table (a Parquet dataset such as the parts of a sharded run)
     /// is incomplete or its parts do not agree.
@@ -123,8 +143,10 @@ impl ChromaError {
             | ChromaError::UnknownTableFormat { path }
             | ChromaError::Io { path, .. }
             | ChromaError::CorruptTable { path, .. }
+            | ChromaError::CsvShape { path, .. }
             | ChromaError::Checkpoint { path, .. }
             | ChromaError::Dataset { path, .. } => Some(path),
+            ChromaError::RunInProgress { output, .. } => Some(output),
             ChromaError::Table { step, .. } => step.path(),
             _ => None,
         }
@@ -185,6 +207,15 @@ impl std::fmt::Display for TableStep {
             TableStep::Build(which) => write!(f, "building the {which} table"),
             TableStep::WriteFeatures => f.write_str("writing the feature table"),
             TableStep::Column(name) => write!(f, "column {name:?}"),
+        }
+    }
+}
+
+impl From<durable_output::OutputError> for ChromaError {
+    fn from(e: durable_output::OutputError) -> Self {
+        ChromaError::Io {
+            path: e.path,
+            source: e.source,
         }
     }
 }

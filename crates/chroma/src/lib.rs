@@ -20,8 +20,9 @@
 //! ([`journal::DurableRun`]: a journal of finished rows beside the output, resumed by the same
 //! batch; `update` reuses the rows of unchanged files); [`ShardSpec`] splits a batch over
 //! machines and [`read_table`] reads the folder of parts as one table ([`TableChunks`] reads a
-//! Parquet table a row group at a time, for tables larger than memory); [`cleanup`] keeps
-//! temporary outputs removable when the process is interrupted; [`schema`] defines the table's
+//! Parquet table a row group at a time, for tables larger than memory); every file is written
+//! through the `durable_output` crate (atomic, removed when the process is interrupted);
+//! [`schema`] defines the table's
 //! columns (names, metadata, features) once.
 //!
 //! ```
@@ -51,7 +52,7 @@ mod table;
 
 // The modules a front end names directly, at their old paths.
 pub use analysis::{key, tuning};
-pub use table::{cleanup, journal, schema};
+pub use table::{journal, schema};
 
 pub use analysis::accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};
 pub use analysis::chromagram::{
@@ -74,7 +75,8 @@ pub use pipeline::frames::{
 };
 pub use pipeline::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
-    file_chromagram_columns, file_key_segments, file_label, ChromaMode, FileAnalysis, ProfileKind,
+    file_chromagram_columns, file_key_segments, file_label, path_of_label, ChromaMode, FileAnalysis,
+    ProfileKind,
     TableOptions,
 };
 pub use table::batch::{
@@ -83,10 +85,14 @@ pub use table::batch::{
 pub use table::build::{table_of, table_of_options};
 pub use table::chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
 pub use table::inputs::{
-    audio_files, has_extension, AudioFiles, UnreadableEntry, AUDIO_EXTENSIONS,
+    audio_files, has_extension, ignored_summary, AudioFiles, NotAudio, UnreadableEntry,
+    AUDIO_EXTENSIONS, UNDECODED_AUDIO_EXTENSIONS,
 };
 pub use table::io::{
     is_table_dataset, read_table, write_table, FrameFileWriter, RowWriter, TableFileWriter,
     TableFormat,
 };
 pub use table::shard::{relative_key, ShardSpec};
+
+/// A file's own tags, as the table's `title` .. `genre` columns hold them.
+pub use audio_io::Tags;

@@ -349,7 +349,7 @@ fn batch_table_and_round_trip() {
         .all(|(_, e)| matches!(e, ChromaError::Audio { .. })));
     let df = &t.table;
     assert_eq!(df.height(), 13);
-    assert_eq!(df.width(), 1 + 12 + 4 + 3 + 68);
+    assert_eq!(df.width(), 1 + 12 + 4 + 3 + 6 + 68);
     let names: Vec<String> = df
         .get_column_names()
         .iter()
@@ -368,7 +368,15 @@ fn batch_table_and_round_trip() {
             "key_strength"
         ]
     );
-    assert_eq!(names[20], "zcr_mean");
+    assert_eq!(
+        names[20..26],
+        ["title", "artist", "album", "track", "year", "genre"]
+    );
+    // The corpus's files carry no tags: every tag cell is null.
+    for tag in chroma::schema::TAG_COLUMNS {
+        assert_eq!(df.column(tag).unwrap().null_count(), df.height(), "{tag}");
+    }
+    assert_eq!(names[26], "zcr_mean");
     let files: Vec<String> = df
         .column("file")
         .unwrap()

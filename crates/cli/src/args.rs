@@ -74,7 +74,18 @@ pub fn parse_k(text: &str) -> Result<KChoice, String> {
     }
 }
 
-/// Parses a count that must be at least 1 (`--n-init`, `--max-iter`, `--max-k`).
+/// Parses `--n-init`: 1 to [`kmeans::MAX_N_INIT`].
+fn n_init(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=kmeans::MAX_N_INIT).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to {}",
+            kmeans::MAX_N_INIT
+        )),
+    }
+}
+
+/// Parses a count that must be at least 1 (`--max-iter`, `--max-k`).
 fn positive(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
@@ -98,7 +109,8 @@ pub enum Command {
         after_help = "Example:\n  chromacluster demo\n  chromacluster demo --keep demo-audio"
     )]
     Demo(DemoArgs),
-    /// Show each audio file's container, codec, sample rate, channels and duration.
+    /// Show each audio file's container, codec, sample rate, channels and decoded length (a
+    /// header stating another length is shown as a claim).
     #[command(after_help = "Example:\n  chromacluster info song.flac take1.wav")]
     Info(InfoArgs),
     /// The files x 12 note-profile table (share of frames where each pitch class wins).
@@ -216,8 +228,10 @@ pub struct ExtractArgs {
 #[derive(Debug, Args, Clone)]
 pub struct TonalArgs {
     /// Tuning of the accurate chroma: `auto` estimates each file's deviation from A4 = 440 Hz
-    /// from its spectral peaks; a number fixes it in cents (`0`: A4 = 440 Hz exactly).
-    #[arg(long, default_value = "auto", value_name = "auto|CENTS", value_parser = parse_tuning)]
+    /// from its spectral peaks; a number fixes it in cents (`0`: A4 = 440 Hz exactly; negative
+    /// values as `--tuning -50`).
+    #[arg(long, default_value = "auto", value_name = "auto|CENTS", value_parser = parse_tuning,
+          allow_negative_numbers = true)]
     pub tuning: chroma::TuningChoice,
     /// Fix the tuning by the frequency of A4 in Hz instead (e.g. 415 or 442).
     #[arg(long, value_name = "HZ", conflicts_with = "tuning", value_parser = parse_a4)]
@@ -344,8 +358,8 @@ pub struct ClusterArgs {
     /// Initialisation.
     #[arg(long, value_enum, default_value_t = InitArg::KMeansPlusPlus)]
     pub init: InitArg,
-    /// Restarts; the best inertia is kept.
-    #[arg(long, default_value_t = 10, value_name = "N", value_parser = positive)]
+    /// Restarts, 1 to 1000; the best inertia is kept. Ctrl-C stops a long run (exit 130).
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = n_init)]
     pub n_init: usize,
     /// Lloyd iterations at most.
     #[arg(long, default_value_t = 300, value_name = "N", value_parser = positive)]
@@ -506,8 +520,9 @@ pub struct ReportArgs {
     /// the inertia and silhouette of every k).
     #[arg(short, long, default_value = "auto", value_name = "K|auto", value_parser = parse_k, allow_hyphen_values = true)]
     pub k: KChoice,
-    /// Restarts of k-means; the best inertia is kept.
-    #[arg(long, default_value_t = 10, value_name = "N", value_parser = positive)]
+    /// Restarts of k-means, 1 to 1000; the best inertia is kept. Ctrl-C stops a long run
+    /// (exit 130).
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = n_init)]
     pub n_init: usize,
     /// Seed for k-means.
     #[arg(long, default_value_t = 0)]

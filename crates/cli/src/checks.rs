@@ -60,7 +60,7 @@ pub fn check_output(flag: &str, path: &Path, kind: OutputKind) -> Result<(), Usa
         }
         OutputKind::Model => {}
     }
-    check_folder(flag, path, chroma::cleanup::parent_dir(path))
+    check_folder(flag, path, durable_output::parent_dir(path))
 }
 
 /// Checks that files can be created in `dir` (it exists, is a folder, is writable), and
@@ -73,14 +73,14 @@ pub fn check_folder(flag: &str, path: &Path, dir: &Path) -> Result<(), UsageErro
             dir.display()
         );
     }
-    if let Err(e) = chroma::cleanup::temp_beside(path, "") {
+    if let Err(e) = durable_output::temp_beside(path, "") {
         usage!(
             "{flag} {}: cannot create files in {}: {e}",
             path.display(),
             dir.display()
         );
     }
-    chroma::cleanup::remove_stale_temps(dir, chroma::cleanup::STALE_AFTER);
+    durable_output::remove_stale_temps(dir, durable_output::STALE_AFTER);
     Ok(())
 }
 
@@ -90,7 +90,7 @@ fn identity(path: &Path) -> Option<PathBuf> {
     if let Ok(p) = path.canonicalize() {
         return Some(p);
     }
-    let dir = chroma::cleanup::parent_dir(path).canonicalize().ok()?;
+    let dir = durable_output::parent_dir(path).canonicalize().ok()?;
     Some(dir.join(path.file_name()?))
 }
 
@@ -119,42 +119,64 @@ pub fn check_distinct(outputs: &[(&str, &Path)], inputs: &[&Path]) -> Result<(),
     Ok(())
 }
 
-/// Removes temporary outputs on SIGINT and SIGTERM, then exits with 128 + the signal
-/// (130, 143), as a shell reports a process those signals ended. Destructors do not run on a
-/// signal, so without this the hidden temporary files of an output being written stay behind.
-/// A journal of a resumable run ([`chroma::journal`]) is kept: running the command again
-/// continues.
-#[cfg(unix)]
-pub fn remove_temporaries_on_signals() {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!("cannot watch for interruptions: {e}");
-            return;
-        }
-    };
-    std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
-            let removed = chroma::cleanup::remove_live_temps();
-            let name = if signal == SIGINT {
-                "SIGINT"
-            } else {
-                "SIGTERM"
-            };
-            eprintln!(
-                "chromacluster: interrupted ({name}){}",
-                if removed > 0 {
-                    format!("; removed {removed} unfinished output file(s)")
-                } else {
-                    String::new()
-                }
-            );
-            std::process::exit(128 + signal);
-        }
-    });
+/// The outputs a command was given, as (flag, path) pairs: those of `named` that are set.
+pub fn outputs<'a>(named: &[(&'a str, Option<&'a Path>)]) -> Vec<(&'a str, &'a Path)> {
+    named
+        .iter()
+        .filter_map(|(flag, path)| Some((*flag, (*path)?)))
+        .collect()
 }
 
-/// Signals are left to the platform's default off unix.
+/// Refuses an output that is, or would become, one of the audio inputs: the same file as an
+/// input (same device and inode, however either path is spelled: relative, with `..`, through
+/// a symbolic link), or a file with an audio extension inside a folder being walked (the next
+/// run would take it as input). `paths` are the PATH arguments, `files` the audio files they
+/// resolved to. A usage error (exit 2), found before any work.
+pub fn check_not_audio_input(
+    outputs: &[(&str, &Path)],
+    paths: &[PathBuf],
+    files: &[PathBuf],
+) -> Result<(), UsageError> {
+    for (flag, out) in outputs {
+        if let Some(id) = file_id(out) {
+            if let Some(input) = files.iter().find(|f| file_id(f) == Some(id)) {
+                usage!(
+                    "{flag} {} is the audio input {}; refusing to replace it",
+                    out.display(),
+                    input.display()
+                );
+            }
+        }
+        if !chroma::has_extension(out, chroma::AUDIO_EXTENSIONS) {
+            continue;
+        }
+        let dir = durable_output::parent_dir(out).canonicalize().ok();
+        let root = paths.iter().filter(|p| p.is_dir()).find(|root| {
+            root.canonicalize()
+                .is_ok_and(|r| dir.as_ref().is_some_and(|d| d.starts_with(&r)))
+        });
+        if let Some(root) = root {
+            usage!(
+                "{flag} {} would be one of the audio inputs: an audio file name inside the \
+                 folder {} being analysed; name another file",
+                out.display(),
+                root.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What identifies an existing file whatever its path: device and inode (the canonical path
+/// off Unix).
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.dev(), meta.ino()))
+}
+
 #[cfg(not(unix))]
-pub fn remove_temporaries_on_signals() {}
+fn file_id(path: &Path) -> Option<PathBuf> {
+    path.canonicalize().ok()
+}

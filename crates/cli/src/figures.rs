@@ -73,7 +73,7 @@ pub fn render(figure: &impl Figure, path: &Path, format_path: &Path) -> anyhow::
 
 /// Draws `figure` to `path` atomically.
 pub fn save(figure: &impl Figure, path: &Path) -> anyhow::Result<()> {
-    let file = chroma::cleanup::AtomicFile::keeping_extension(path)?;
+    let file = durable_output::AtomicFile::keeping_extension(path)?;
     render(figure, file.temp_path(), path)
         .with_context(|| format!("cannot draw {}", path.display()))?;
     file.commit()?;

@@ -36,9 +36,16 @@ pub fn is_table(path: &Path) -> bool {
 
 /// Resolves the PATH arguments: one table file, or audio files from files and folders. A
 /// folder entry that cannot be read is collected in [`Inputs::Audio::unreadable`], not an
-/// error; a table among several inputs is a usage error. `quiet` hides the note about
-/// non-audio files skipped.
-pub fn resolve(paths: &[PathBuf], allow_table: bool, quiet: bool) -> anyhow::Result<Inputs> {
+/// error; a table among several inputs is a usage error, and so is an output of `outputs`
+/// (flag, path) that is or would be one of the audio files
+/// ([`crate::checks::check_not_audio_input`]). `quiet` hides the note about non-audio files
+/// ignored (`chroma::ignored_summary`).
+pub fn resolve(
+    paths: &[PathBuf],
+    allow_table: bool,
+    quiet: bool,
+    outputs: &[(&str, &Path)],
+) -> anyhow::Result<Inputs> {
     if allow_table && paths.len() == 1 && is_table(&paths[0]) {
         return Ok(Inputs::Table(paths[0].clone()));
     }
@@ -58,18 +65,8 @@ pub fn resolve(paths: &[PathBuf], allow_table: bool, quiet: bool) -> anyhow::Res
         skipped,
         unreadable,
     } = chroma::audio_files(paths);
-    if !skipped.is_empty() && !quiet {
-        let shown: Vec<String> = skipped
-            .iter()
-            .take(3)
-            .map(|s| s.display().to_string())
-            .collect();
-        eprintln!(
-            "note: skipped {} file(s) that are not audio by their extension ({}{})",
-            skipped.len(),
-            shown.join(", "),
-            if skipped.len() > 3 { ", ..." } else { "" }
-        );
+    if let (Some(summary), false) = (chroma::ignored_summary(&skipped), quiet) {
+        eprintln!("note: {summary}");
     }
     if files.is_empty() {
         for failure in &unreadable {
@@ -80,6 +77,7 @@ pub fn resolve(paths: &[PathBuf], allow_table: bool, quiet: bool) -> anyhow::Res
         }
         bail!("no audio files found in {}", display_list(paths));
     }
+    crate::checks::check_not_audio_input(outputs, paths, &files)?;
     Ok(Inputs::Audio { files, unreadable })
 }
 

@@ -38,7 +38,9 @@ fn main() -> ExitCode {
     quiet_decoder_panics();
     let cli = Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
-    checks::remove_temporaries_on_signals();
+    // Temporary outputs removed on SIGINT/SIGTERM; a resumable run's journal is kept (running
+    // the command again continues).
+    durable_output::remove_temporaries_on_signals("chromacluster");
     if let Some(jobs) = cli.global.jobs {
         if let Err(err) = rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)

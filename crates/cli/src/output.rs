@@ -1,5 +1,5 @@
 //! Text output: aligned tables and one-line error chains. (Files are written by the one atomic
-//! writer, `chroma::cleanup::write_atomic` / `AtomicFile`.)
+//! writer, `durable_output::write_atomic` / `AtomicFile`.)
 
 /// An error and its sources, outermost first.
 pub fn error_sources<'a>(
@@ -74,17 +74,22 @@ pub fn aligned(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// A DataFrame as aligned text: floats with 4 decimals, every row and column.
+/// A DataFrame as aligned text: floats with 4 decimals, every row, every column that has a
+/// value (a tag column no file carries is left out; the files written keep it).
 pub fn table_text(table: &polars::prelude::DataFrame) -> String {
     use polars::prelude::AnyValue;
-    let mut rows = vec![table
-        .get_column_names()
+    let shown: Vec<_> = table
+        .columns()
         .iter()
-        .map(|s| s.to_string())
+        .filter(|c| table.height() == 0 || c.null_count() < table.height())
+        .collect();
+    let mut rows = vec![shown
+        .iter()
+        .map(|c| c.name().to_string())
         .collect::<Vec<_>>()];
     for i in 0..table.height() {
-        let mut row = Vec::with_capacity(table.width());
-        for col in table.columns() {
+        let mut row = Vec::with_capacity(shown.len());
+        for col in &shown {
             let cell = match col.get(i) {
                 Ok(AnyValue::Float64(v)) => format!("{v:.4}"),
                 Ok(AnyValue::Float32(v)) => format!("{v:.4}"),

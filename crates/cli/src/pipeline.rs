@@ -142,13 +142,15 @@ impl LoadedTable {
     }
 }
 
-/// Loads a saved table (one table path) or analyses audio files into a table.
+/// Loads a saved table (one table path) or analyses audio files into a table; `outputs` are
+/// the command's (flag, path) outputs, refused if one is or would be an audio input.
 pub fn load_table(
     global: &GlobalArgs,
     paths: &[PathBuf],
     extract: &ExtractArgs,
+    outputs: &[(&str, &Path)],
 ) -> anyhow::Result<LoadedTable> {
-    load_table_resumable(global, paths, extract, None, 1)
+    load_table_resumable(global, paths, extract, outputs, None, 1)
 }
 
 /// [`load_table`]; when it analyses audio and `journal_beside` names the command's output,
@@ -159,10 +161,11 @@ pub fn load_table_resumable(
     global: &GlobalArgs,
     paths: &[PathBuf],
     extract: &ExtractArgs,
+    outputs: &[(&str, &Path)],
     journal_beside: Option<&Path>,
     checkpoint_every: usize,
 ) -> anyhow::Result<LoadedTable> {
-    match inputs::resolve(paths, true, global.quiet)? {
+    match inputs::resolve(paths, true, global.quiet, outputs)? {
         Inputs::Table(path) => {
             let table = chroma::read_table(&path)?;
             Ok(LoadedTable {
@@ -232,6 +235,13 @@ pub fn feature_columns(
     explicit: Option<&[String]>,
 ) -> anyhow::Result<Vec<String>> {
     if let Some(cols) = explicit {
+        let mut seen = std::collections::HashSet::new();
+        if let Some(c) = cols.iter().find(|c| !seen.insert(c.as_str())) {
+            return Err(crate::UsageError(format!(
+                "--columns names {c:?} twice; name each column once"
+            ))
+            .into());
+        }
         for c in cols {
             table
                 .column(c)

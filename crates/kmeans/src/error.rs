@@ -70,6 +70,12 @@ pub enum KMeansError {
         /// Comma separated list of the table's columns.
         available: String,
     },
+    /// A column is asked for twice (a repeated name would count one column twice).
+    #[error("column `{name}` is named twice; each column can be used once")]
+    DuplicateColumn {
+        /// The repeated name.
+        name: String,
+    },
     /// A requested column is not numeric.
     #[error("column `{name}` has type {dtype}, not a numeric type")]
     NotNumeric {
@@ -102,9 +108,12 @@ pub enum KMeansError {
     /// `max_iter` is zero.
     #[error("max_iter must be at least 1")]
     InvalidMaxIter,
-    /// `n_init` is zero.
-    #[error("n_init must be at least 1")]
-    InvalidNInit,
+    /// `n_init` is zero or above [`crate::MAX_N_INIT`].
+    #[error("n_init must be from 1 to {max} (got {n_init})", max = crate::MAX_N_INIT)]
+    InvalidNInit {
+        /// The rejected value.
+        n_init: usize,
+    },
     /// `tol` is negative or not finite.
     #[error("tol = {tol} is invalid (must be finite and >= 0)")]
     InvalidTol {

@@ -22,6 +22,10 @@
 //! # Ok::<(), kmeans::KMeansError>(())
 //! ```
 
+// Unsafe code only where a site allows it, each with its SAFETY reason: the AVX2 dispatch and
+// the prefetch hint in `lloyd.rs`.
+#![deny(unsafe_code)]
+
 mod error;
 mod init;
 mod lloyd;
@@ -38,7 +42,7 @@ pub use error::KMeansError;
 pub use init::Init;
 pub use minibatch::{EpochSummary, MiniBatchFit, MiniBatchKMeans, MiniBatchParams};
 pub use model::{KMeansFit, KMeansModel, MAX_MODEL_BYTES};
-pub use params::{KMeans, KMeansParams, KMeansValidParams};
+pub use params::{KMeans, KMeansParams, KMeansValidParams, MAX_N_INIT};
 pub use projection::{group_means, pca_2d, Pca, Projection2d};
 pub use rand_index::adjusted_rand_index;
 pub use selection::{silhouette_score, AutoKFit, KScore, KSelection};

@@ -118,6 +118,7 @@ pub(crate) fn prefetch_rows(rows: &[f64], at: usize) {
     for off in [0, 8, 16] {
         if let Some(p) = rows.get(at + PREFETCH_AHEAD + off) {
             // SAFETY: `p` points into `rows`; prefetching never faults or changes memory.
+            #[allow(unsafe_code)]
             unsafe {
                 std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
                     (p as *const f64).cast(),
@@ -152,11 +153,13 @@ macro_rules! avx2_dispatch {
             {
                 /// `$plain` compiled with AVX2 enabled (wider vectors, same operations).
                 #[target_feature(enable = "avx2")]
+                #[allow(unsafe_code)]
                 unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
                     $plain($($arg),*)
                 }
                 if std::arch::is_x86_feature_detected!("avx2") {
                     // SAFETY: the CPU supports AVX2 (checked just above).
+                    #[allow(unsafe_code)]
                     return unsafe { avx2($($arg),*) };
                 }
             }

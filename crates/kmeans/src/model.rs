@@ -214,11 +214,18 @@ impl KMeansModel {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Writes the model as JSON.
+    /// Writes the model as JSON, atomically: a reader sees the old file or the complete new
+    /// one, never a half-written model, and an interrupted write leaves no temporary file
+    /// ([`durable_output::write_atomic`]).
     pub fn save(&self, path: &Path) -> Result<(), KMeansError> {
-        std::fs::write(path, self.to_json()).map_err(|source| KMeansError::Io {
-            path: path.to_path_buf(),
-            source,
+        let json = self.to_json();
+        durable_output::write_atomic::<durable_output::OutputError>(path, |out| {
+            out.write_all(json.as_bytes())
+                .map_err(|e| durable_output::OutputError::new(path, e))
+        })
+        .map_err(|e| KMeansError::Io {
+            path: e.path,
+            source: e.source,
         })
     }
 
@@ -272,6 +279,11 @@ impl KMeansModel {
         let d = model.columns.len();
         if d == 0 {
             return Err(bad("no columns".into()));
+        }
+        if let Some(name) = crate::table::first_repeated(&model.columns) {
+            return Err(bad(format!(
+                "column `{name}` is named twice in its columns"
+            )));
         }
         if model.k == 0 || model.centroids.len() != model.k {
             return Err(bad(format!(

@@ -11,6 +11,11 @@ use crate::init::{kmeans_plusplus, random_rows, Init};
 use crate::lloyd::lloyd;
 use crate::model::{KMeansFit, KMeansModel};
 use crate::table::{RowMatrix, Scaling};
+
+/// The most restarts `n_init` accepts: far more than any use needs (scikit-learn's default is
+/// 10), and low enough that a typo such as `4294967295` is refused instead of starting a run
+/// that never ends.
+pub const MAX_N_INIT: usize = 1000;
 use crate::KMeansError;
 
 /// Entry point of the builders: `KMeans::params(k)` (full-batch Lloyd) and
@@ -94,7 +99,7 @@ pub struct KMeansValidParams(pub(crate) KMeansParams);
 impl KMeansParams {
     shared_setters!();
 
-    /// Number of initialisations (random inits only).
+    /// Number of initialisations (random inits only), 1 to [`MAX_N_INIT`].
     pub fn n_init(mut self, n_init: usize) -> Self {
         self.n_init = n_init;
         self
@@ -121,7 +126,8 @@ impl KMeansParams {
         self
     }
 
-    /// Checks the parameters on their own: `k >= 1`, `max_iter >= 1`, `n_init >= 1`, finite
+    /// Checks the parameters on their own: `k >= 1`, `max_iter >= 1`, `1 <= n_init <=`
+    /// [`MAX_N_INIT`], finite
     /// `tol >= 0`, and given centroids: `k` of them, of one length, with finite values.
     pub fn check(self) -> Result<KMeansValidParams, KMeansError> {
         if self.k == 0 {
@@ -130,8 +136,10 @@ impl KMeansParams {
         if self.max_iter == 0 {
             return Err(KMeansError::InvalidMaxIter);
         }
-        if self.n_init == 0 {
-            return Err(KMeansError::InvalidNInit);
+        if !(1..=MAX_N_INIT).contains(&self.n_init) {
+            return Err(KMeansError::InvalidNInit {
+                n_init: self.n_init,
+            });
         }
         if !(self.tol.is_finite() && self.tol >= 0.0) {
             return Err(KMeansError::InvalidTol { tol: self.tol });
@@ -295,7 +303,7 @@ impl KMeansValidParams {
                 best = Some(out);
             }
         }
-        let best = best.ok_or(KMeansError::InvalidNInit)?;
+        let best = best.ok_or(KMeansError::InvalidNInit { n_init: runs })?;
         let mut params = self.clone();
         params.0.seed = Some(seed);
         let model = KMeansModel {

@@ -33,6 +33,15 @@ fn default_names(n_cols: usize) -> Vec<String> {
     (0..n_cols).map(|j| format!("x{j}")).collect()
 }
 
+/// The first name of `names` that appears again later, if any.
+pub(crate) fn first_repeated<S: AsRef<str>>(names: &[S]) -> Option<&str> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .iter()
+        .map(AsRef::as_ref)
+        .find(|name| !seen.insert(*name))
+}
+
 impl RowMatrix {
     /// Wraps a row-major slice of `n_cols` columns (columns named `x0, x1, ...`).
     ///
@@ -97,6 +106,11 @@ impl RowMatrix {
     pub fn from_dataframe(df: &DataFrame, columns: Option<&[&str]>) -> Result<Self, KMeansError> {
         let names: Vec<String> = match columns {
             Some(list) => {
+                if let Some(name) = first_repeated(list) {
+                    return Err(KMeansError::DuplicateColumn {
+                        name: name.to_string(),
+                    });
+                }
                 for name in list {
                     let col = df.column(name).map_err(|_| KMeansError::UnknownColumn {
                         name: (*name).to_string(),

@@ -361,7 +361,12 @@ fn invalid_inputs_give_clear_errors() {
     ));
     assert!(matches!(
         KMeans::params(2).n_init(0).fit(&m),
-        Err(KMeansError::InvalidNInit)
+        Err(KMeansError::InvalidNInit { n_init: 0 })
+    ));
+    // Bounded, so a typo cannot start a run of 2^32 restarts.
+    assert!(matches!(
+        KMeans::params(2).n_init(kmeans::MAX_N_INIT + 1).fit(&m),
+        Err(KMeansError::InvalidNInit { .. })
     ));
     assert!(matches!(
         KMeans::params(2).tol(-1.0).fit(&m),
@@ -475,6 +480,61 @@ fn standardisation_is_remembered_and_constant_columns_are_safe() {
             ..
         })
     ));
+}
+
+/// `save` is atomic: it replaces an existing model whole, leaves no temporary file beside it,
+/// keeps the permissions of the file it replaces, and a folder that does not exist is an error
+/// naming the model's path (not a temporary file's).
+#[test]
+fn a_model_is_saved_atomically() {
+    let (data, _) = seed_subset();
+    let fit = KMeans::params(3).seed(8).fit(&data).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    std::fs::write(
+        &path,
+        "an older model that is much longer than the new one ".repeat(500),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    // A reader that opened the old model keeps reading the old model, whole: the new one is a
+    // new file renamed over it, not the old file truncated and rewritten in place.
+    let mut reader = std::fs::File::open(&path).unwrap();
+    fit.model.save(&path).unwrap();
+    let mut seen = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut seen).unwrap();
+    assert!(
+        seen.starts_with("an older model") && seen.len() > 20_000,
+        "{} bytes",
+        seen.len()
+    );
+    assert_eq!(KMeansModel::load(&path).unwrap(), fit.model);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["model.json"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+    let missing = dir.path().join("no-such-folder").join("m.json");
+    let err = fit.model.save(&missing).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, KMeansError::Io { ref path, .. } if path == &missing),
+        "{text}"
+    );
+    assert!(
+        text.contains("m.json") && !text.contains(".chromacluster-"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -673,4 +733,27 @@ fn a_model_saved_in_the_existing_format_still_loads() {
     assert_eq!(model.predict(&rows).unwrap(), vec![0, 1]);
     let again = KMeansModel::from_json(&model.to_json(), std::path::Path::new("x")).unwrap();
     assert_eq!(again, model);
+}
+
+/// A column named twice (in a column list or a saved model) is refused, naming it: it would be
+/// counted twice in every distance.
+#[test]
+fn a_column_named_twice_is_refused() {
+    let df = polars::df!("a" => [1.0, 2.0, 3.0], "b" => [3.0, 4.0, 0.0]).unwrap();
+    let err = RowMatrix::from_dataframe(&df, Some(&["a", "b", "a"])).unwrap_err();
+    assert!(
+        matches!(&err, KMeansError::DuplicateColumn { name } if name == "a"),
+        "{err}"
+    );
+    let data = RowMatrix::from_dataframe(&df, None).unwrap();
+    let json = KMeans::params(2)
+        .seed(1)
+        .fit(&data)
+        .unwrap()
+        .model
+        .to_json();
+    let twice = json.replacen("\"b\"", "\"a\"", 1);
+    assert_ne!(twice, json);
+    let err = KMeansModel::from_json(&twice, Path::new("m.json")).unwrap_err();
+    assert!(err.to_string().contains("`a` is named twice"), "{err}");
 }

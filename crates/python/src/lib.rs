@@ -391,7 +391,7 @@ fn table_options(
 }
 
 /// The audio files of files and folders, the CLI's rule (`chroma::audio_files`): sorted, no
-/// duplicates, folders walked recursively by extension. `(files, skipped non-audio files,
+/// duplicates, folders walked recursively by extension and content. `(files, ignored non-audio files,
 /// unreadable folder entries as (path, cause))`: a dangling link or an unreadable folder is
 /// reported, never the end of the walk.
 #[pyfunction]
@@ -405,10 +405,18 @@ fn audio_files(
         .into_iter()
         .map(|entry| (entry.path, entry.cause))
         .collect();
-    (found.files, found.skipped, unreadable)
+    let skipped = found.skipped.into_iter().map(|(path, _)| path).collect();
+    (found.files, skipped, unreadable)
 }
 
-/// A failure returned, not raised: `(path, exception class name, message)`.
+/// The table's `file` labels of `paths` ([`chroma::file_label`]): the path itself when it is
+/// UTF-8 without a backslash, else escaped so that no two paths share a label.
+#[pyfunction]
+fn file_labels(paths: Vec<PathBuf>) -> Vec<String> {
+    paths.iter().map(|p| chroma::file_label(p)).collect()
+}
+
+/// A failure returned, not raised: `(file label, exception class name, message)`.
 type Failure = (String, &'static str, String);
 
 /// The note table of `files` (already resolved and sorted), the CLI's `notes`: Parquet bytes of
@@ -478,13 +486,7 @@ fn notes_table<'py>(
     let mut df = chroma::table_of_options(&analyses, &options).map_err(|e| chroma_err(py, &e))?;
     let failures = failures
         .iter()
-        .map(|(path, e)| {
-            (
-                path.to_string_lossy().into_owned(),
-                chroma_kind(e).0,
-                chain(e),
-            )
-        })
+        .map(|(path, e)| (chroma::file_label(path), chroma_kind(e).0, chain(e)))
         .collect();
     Ok((parquet_bytes(py, &mut df)?, failures))
 }
@@ -648,6 +650,7 @@ fn _chromacluster(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(directory_feature_extraction, m)?)?;
     m.add_function(wrap_pyfunction!(mid_term_table, m)?)?;
     m.add_function(wrap_pyfunction!(audio_files, m)?)?;
+    m.add_function(wrap_pyfunction!(file_labels, m)?)?;
     m.add_function(wrap_pyfunction!(notes_table, m)?)?;
     m.add_function(wrap_pyfunction!(chromagram, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_fit, m)?)?;

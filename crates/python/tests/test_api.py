@@ -207,6 +207,44 @@ def test_analyze_batch_has_a_row_per_input_and_an_error_column(cli, tmp_path, mi
     assert chromacluster.analyze_batch([]).num_rows == 0
 
 
+def test_the_files_own_tags_are_columns_null_where_absent(cli, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    tags = TESTDATA / "tags"
+    files = [str(tags / "tags_vorbis.opus"), str(tags / "tags_id3v2.3+v1.mp3"), str(tags / "plain.mp3")]
+    table = chromacluster.notes(files)
+    assert table.columns[-6:] == ["title", "artist", "album", "track", "year", "genre"]
+    rows = {os.path.basename(r["file"]): r for r in table.iter_rows(named=True)}
+    for name in ["tags_vorbis.opus", "tags_id3v2.3+v1.mp3"]:
+        r = rows[name]
+        assert (r["title"], r["artist"], r["album"], r["track"], r["year"], r["genre"]) == (
+            "Intro", "Tux", "Antarctic", 3, 2004, "Soundtrack"
+        ), name
+    assert all(rows["plain.mp3"][c] is None for c in ["title", "artist", "album", "track", "year", "genre"])
+    assert_frame_equal(table, cli_table(cli, tmp_path, *files))
+    batch = chromacluster.analyze_batch(files)
+    assert batch.column("title").to_pylist() == ["Intro", "Intro", None]
+    assert batch.schema.field("year").type in (pa.int32(), pa.int64())
+
+
+@pytest.mark.skipif(os.name != "posix", reason="names that are not UTF-8 are a Unix matter")
+def test_a_name_that_is_not_utf8_and_its_escaped_spelling_stay_two_rows(tmp_path):
+    # Issue 23 row 6: b"bad\xffbyte.wav" and the text "bad\\xFFbyte.wav" used to share one label.
+    pytest.importorskip("pyarrow")
+    c4 = CORPUS / "notes/piano/60_C4.wav"
+    raw = os.path.join(os.fsencode(tmp_path), b"bad\xffbyte.wav")
+    spelled = tmp_path / "bad\\xFFbyte.wav"
+    for target in (raw, os.fsencode(spelled)):
+        with open(c4, "rb") as src, open(target, "wb") as dst:
+            dst.write(src.read())
+    paths = [os.fsdecode(raw), str(spelled)]
+    batch = chromacluster.analyze_batch(paths)
+    files = batch.column("file").to_pylist()
+    assert batch.column("error").to_pylist() == [None, None]
+    assert files[0].endswith("bad\\xFFbyte.wav") and files[1].endswith("bad\\\\xFFbyte.wav")
+    table = chromacluster.notes(tmp_path)
+    assert sorted(table["file"].to_list()) == sorted(files)
+
+
 def test_analyze_batch_takes_the_key_and_tuning_arguments_of_notes():
     pa = pytest.importorskip("pyarrow")
     folder = CORPUS / "keys"

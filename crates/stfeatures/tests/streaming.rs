@@ -28,6 +28,7 @@ impl CutSource {
                 channels: 1,
                 frames: Some(samples.len() as u64),
                 sample_format: SampleFormat::Int(16),
+                tags: Default::default(),
             },
             samples: samples.to_vec(),
             cuts: cuts.to_vec(),

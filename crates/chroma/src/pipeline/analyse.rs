@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use audio_io::{AudioReader, BlockSource, FirstPass, Recorder};
+use audio_io::{AudioReader, BlockSource, FirstPass, Recorder, Tags};
 
 use stfeatures::{FeatureError, FeatureExtractor, Frame, FrameSpec, PassVisitor, SignalStats};
 
@@ -103,7 +103,8 @@ impl TableOptions {
 /// The analysis of one file: one table row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileAnalysis {
-    /// The file's path as given (lossy UTF-8).
+    /// The file's path as given, as text: [`crate::file_label`] (the path itself when it is
+    /// UTF-8 without a backslash, else escaped so that no two paths share a label).
     pub file: String,
     /// Its note profile.
     pub profile: NoteProfile,
@@ -120,33 +121,9 @@ pub struct FileAnalysis {
     /// With [`TableOptions::feature_stats`]: `(mean, std)` of each of the 34 short-term features
     /// over the file's frames, in `stfeatures::FEATURE_NAMES` order.
     pub feature_stats: Option<Vec<(f64, f64)>>,
-}
-
-/// The text of a path in the table's `file` column: the path itself when it is valid UTF-8;
-/// otherwise its valid parts with each byte that is not UTF-8 written as `\xNN`, so that two
-/// names differing only in such bytes stay two different rows (a lossy conversion would make
-/// both `\u{FFFD}`).
-pub fn file_label(path: &Path) -> String {
-    if let Some(text) = path.to_str() {
-        return text.to_string();
-    }
-    #[cfg(unix)]
-    {
-        use std::fmt::Write;
-        use std::os::unix::ffi::OsStrExt;
-        let mut label = String::new();
-        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
-            label.push_str(chunk.valid());
-            for byte in chunk.invalid() {
-                let _ = write!(label, "\\x{byte:02X}");
-            }
-        }
-        label
-    }
-    #[cfg(not(unix))]
-    {
-        path.to_string_lossy().into_owned()
-    }
+    /// The file's own tags (title, artist, album, track, year, genre; `None` where absent):
+    /// metadata columns of the table, never features.
+    pub tags: Tags,
 }
 
 /// Analyses one file and computes its profile.
@@ -169,13 +146,14 @@ pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis,
     let profile = builder.finish();
     let key = key.estimate();
     Ok(FileAnalysis {
-        file: file_label(path),
+        file: super::file_label(path),
         profile,
         duration_s: decoded.n_samples as f64 / f64::from(decoded.sample_rate),
         sample_rate: decoded.sample_rate,
         tuning_cents: decoded.tuning_cents,
         key,
         feature_stats: decoded.feature_stats,
+        tags: decoded.tags,
     })
 }
 
@@ -311,6 +289,8 @@ struct DecodedAnalysis {
     /// The tuning the accurate chroma used (0 in pyaa mode).
     tuning_cents: f64,
     feature_stats: Option<Vec<(f64, f64)>>,
+    /// The file's own tags.
+    tags: Tags,
 }
 
 /// Decodes `path` and hands each chroma frame of `options.mode` (12 values and the frame's
@@ -393,6 +373,7 @@ fn decode_and_analyse_with(
     on_frame: &mut dyn FnMut(&ChromaFrame),
 ) -> Result<DecodedAnalysis, ChromaError> {
     let fs = reader.info().sample_rate;
+    let tags = reader.info().tags.clone();
     let needs_features = options.feature_stats || options.mode == ChromaMode::Pyaa;
     if !needs_features {
         let mut n_samples = 0u64;
@@ -414,6 +395,7 @@ fn decode_and_analyse_with(
             hop_s,
             tuning_cents,
             feature_stats: None,
+            tags,
         });
     }
 
@@ -442,6 +424,7 @@ fn decode_and_analyse_with(
         hop_s,
         tuning_cents: visitor.tuning_cents,
         feature_stats: options.feature_stats.then(|| visitor.stats.finish()),
+        tags,
     })
 }
 
@@ -537,6 +520,7 @@ fn analyse_samples(
         tuning_cents: gram.tuning_cents(),
         key: key_of(&gram, options),
         feature_stats,
+        tags: Tags::default(),
     })
 }
 

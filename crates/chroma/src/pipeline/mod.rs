@@ -4,11 +4,13 @@
 //! table). FFT plans are kept per worker thread ([`plan_cache`]).
 
 pub mod analyse;
+pub mod file_label;
 pub mod frames;
 pub(crate) mod plan_cache;
 
 pub use analyse::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
-    file_chromagram_columns, file_key_segments, file_label, ChromaMode, FileAnalysis, ProfileKind,
+    file_chromagram_columns, file_key_segments, ChromaMode, FileAnalysis, ProfileKind,
     TableOptions,
 };
+pub use file_label::{file_label, path_of_label};

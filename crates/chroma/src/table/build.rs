@@ -12,8 +12,9 @@ use crate::table::schema;
 /// Stacks analyses into a DataFrame (rows in the given order): `file`, the 12 note columns
 /// (filled from `profile`), `voiced_frames` (u64), `frames` (u64), `duration_s`,
 /// `sample_rate` (u32), `tuning_cents`, `key` (string, `"F# minor"`, empty without a key),
-/// `key_strength`, then `<feature>_mean`, `<feature>_std` for each of the 34 features if
-/// every analysis carries statistics.
+/// `key_strength`, the file's tags `title`, `artist`, `album` (strings), `track` (u32), `year`
+/// (i32), `genre` (string), each null where the file has none, then `<feature>_mean`,
+/// `<feature>_std` for each of the 34 features if every analysis carries statistics.
 pub fn table_of(analyses: &[FileAnalysis], profile: ProfileKind) -> Result<DataFrame, ChromaError> {
     build(analyses, profile, false)
 }
@@ -35,7 +36,7 @@ fn build(
     relative: bool,
 ) -> Result<DataFrame, ChromaError> {
     let n = analyses.len();
-    let mut columns = Vec::with_capacity(21 + 68);
+    let mut columns = Vec::with_capacity(27 + 68);
     columns.push(Column::new(
         schema::FILE_COLUMN.into(),
         analyses
@@ -103,6 +104,42 @@ fn build(
             .iter()
             .map(|a| a.key.strength)
             .collect::<Vec<f64>>(),
+    ));
+    let text = |f: fn(&FileAnalysis) -> &Option<String>| {
+        analyses
+            .iter()
+            .map(|a| f(a).clone())
+            .collect::<Vec<Option<String>>>()
+    };
+    columns.push(Column::new(
+        schema::TITLE_COLUMN.into(),
+        text(|a| &a.tags.title),
+    ));
+    columns.push(Column::new(
+        schema::ARTIST_COLUMN.into(),
+        text(|a| &a.tags.artist),
+    ));
+    columns.push(Column::new(
+        schema::ALBUM_COLUMN.into(),
+        text(|a| &a.tags.album),
+    ));
+    columns.push(Column::new(
+        schema::TRACK_COLUMN.into(),
+        analyses
+            .iter()
+            .map(|a| a.tags.track)
+            .collect::<Vec<Option<u32>>>(),
+    ));
+    columns.push(Column::new(
+        schema::YEAR_COLUMN.into(),
+        analyses
+            .iter()
+            .map(|a| a.tags.year)
+            .collect::<Vec<Option<i32>>>(),
+    ));
+    columns.push(Column::new(
+        schema::GENRE_COLUMN.into(),
+        text(|a| &a.tags.genre),
     ));
     if n > 0 && analyses.iter().all(|a| a.feature_stats.is_some()) {
         for (j, name) in pyaa::feature_names().iter().enumerate() {

@@ -11,6 +11,7 @@ use polars::prelude::{
 };
 
 use crate::error::{ChromaError, TableStep};
+use crate::table::formula_cells::{guard_table, unguard_table};
 
 /// A table file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,13 +51,16 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
         step: TableStep::Write(path.to_path_buf()),
         source,
     };
-    crate::table::cleanup::write_atomic(path, |out| match format {
+    durable_output::write_atomic(path, |out| match format {
         TableFormat::Csv => {
             let names = table.get_column_names().into_iter().map(|n| n.as_str());
-            csv_writer(out, names)
-                .map_err(|e| polars_err(e.into()))?
-                .finish(table)
-                .map_err(polars_err)
+            let mut writer = csv_writer(out, names).map_err(|e| polars_err(e.into()))?;
+            // Text cells a spreadsheet would run as formulas get a quote (formula_cells).
+            match guard_table(table).map_err(polars_err)? {
+                Some(mut guarded) => writer.finish(&mut guarded),
+                None => writer.finish(table),
+            }
+            .map_err(polars_err)
         }
         TableFormat::Parquet => ParquetWriter::new(out)
             .finish(table)
@@ -125,12 +129,16 @@ fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, C
         source,
     };
     match format {
-        TableFormat::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .map_err(polars_err)?
-            .finish()
-            .map_err(polars_err),
+        TableFormat::Csv => {
+            let table = CsvReadOptions::default()
+                .with_has_header(true)
+                .try_into_reader_with_file_path(Some(path.to_path_buf()))
+                .map_err(polars_err)?
+                .finish()
+                .map_err(|e| crate::table::csv_shape::explain_csv_error(path, e))?;
+            crate::table::csv_shape::check_csv_shape(path, &table)?;
+            unguard_table(table).map_err(polars_err)
+        }
         TableFormat::Parquet => {
             let mut f = File::open(path).map_err(io_err)?;
             let len = f.metadata().map_err(io_err)?.len();
@@ -381,7 +389,10 @@ impl<W: Write> RowSink<W> {
     /// Writes one batch (one Parquet row group).
     fn write(&mut self, df: &DataFrame) -> Result<(), polars::error::PolarsError> {
         match self {
-            RowSink::Csv(w) => w.write_batch(df)?,
+            RowSink::Csv(w) => match guard_table(df)? {
+                Some(guarded) => w.write_batch(&guarded)?,
+                None => w.write_batch(df)?,
+            },
             RowSink::Parquet(w) => w.write_batch(df)?,
             RowSink::Json { out, rows } => {
                 let mut lines = Vec::new();
@@ -528,8 +539,8 @@ impl<W: Write> RowWriter<W> {
 #[derive(Debug)]
 pub struct TableFileWriter {
     path: PathBuf,
-    /// Registered with [`crate::table::cleanup`], so SIGINT/SIGTERM remove it.
-    file: crate::table::cleanup::AtomicFile,
+    /// Registered with [`durable_output`], so SIGINT/SIGTERM remove it.
+    file: durable_output::AtomicFile,
     /// Unbuffered: polars writes whole batches and pages, and an unbuffered file reports a
     /// write error (a full disk) when it happens.
     writer: RowWriter<File>,
@@ -539,7 +550,7 @@ impl TableFileWriter {
     /// Starts writing `path` (format from its extension) with columns `names`.
     pub fn create(path: &Path, names: &[&str]) -> Result<Self, ChromaError> {
         let format = TableFormat::from_path(path)?;
-        let file = crate::table::cleanup::AtomicFile::create(path)?;
+        let file = durable_output::AtomicFile::create(path)?;
         let handle = file.file().try_clone().map_err(|e| file.error(e))?;
         let writer =
             RowWriter::new(handle, format, names).map_err(|source| table_err(path, source))?;
@@ -581,7 +592,7 @@ impl TableFileWriter {
 pub struct FrameFileWriter {
     path: PathBuf,
     format: TableFormat,
-    file: crate::table::cleanup::AtomicFile,
+    file: durable_output::AtomicFile,
     sink: Option<(polars::prelude::Schema, RowSink<File>)>,
     rows: u64,
 }
@@ -599,7 +610,7 @@ impl FrameFileWriter {
     /// Starts writing `path` (format from its extension).
     pub fn create(path: &Path) -> Result<Self, ChromaError> {
         let format = TableFormat::from_path(path)?;
-        let file = crate::table::cleanup::AtomicFile::create(path)?;
+        let file = durable_output::AtomicFile::create(path)?;
         Ok(FrameFileWriter {
             path: path.to_path_buf(),
             format,

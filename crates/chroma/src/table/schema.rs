@@ -28,9 +28,33 @@ pub const TUNING_COLUMN: &str = "tuning_cents";
 /// How clearly the key was found.
 pub const KEY_STRENGTH_COLUMN: &str = "key_strength";
 
+/// The file's own title tag (string, null where the file has none).
+pub const TITLE_COLUMN: &str = "title";
+/// The file's artist tag (string, null where absent).
+pub const ARTIST_COLUMN: &str = "artist";
+/// The file's album tag (string, null where absent).
+pub const ALBUM_COLUMN: &str = "album";
+/// The file's track number tag (u32, null where absent).
+pub const TRACK_COLUMN: &str = "track";
+/// The year of the file's date tag (i32, null where absent).
+pub const YEAR_COLUMN: &str = "year";
+/// The file's genre tag (string, null where absent).
+pub const GENRE_COLUMN: &str = "genre";
+
+/// The columns of the file's own tags ([`audio_io::Tags`]), in table order.
+pub const TAG_COLUMNS: [&str; 6] = [
+    TITLE_COLUMN,
+    ARTIST_COLUMN,
+    ALBUM_COLUMN,
+    TRACK_COLUMN,
+    YEAR_COLUMN,
+    GENRE_COLUMN,
+];
+
 /// Columns of a note-profile table that describe the file rather than its sound, in table
-/// order after the 12 note columns; they are not features.
-pub const METADATA_COLUMNS: [&str; 7] = [
+/// order after the 12 note columns; they are not features (the tags' `track` and `year` are
+/// numbers, and never clustered).
+pub const METADATA_COLUMNS: [&str; 13] = [
     VOICED_FRAMES_COLUMN,
     FRAMES_COLUMN,
     DURATION_COLUMN,
@@ -38,6 +62,12 @@ pub const METADATA_COLUMNS: [&str; 7] = [
     TUNING_COLUMN,
     KEY_COLUMN,
     KEY_STRENGTH_COLUMN,
+    TITLE_COLUMN,
+    ARTIST_COLUMN,
+    ALBUM_COLUMN,
+    TRACK_COLUMN,
+    YEAR_COLUMN,
+    GENRE_COLUMN,
 ];
 
 /// Whether `name` is the file column or a metadata column (never a feature).

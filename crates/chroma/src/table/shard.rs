@@ -51,16 +51,21 @@ impl ShardSpec {
 
 /// The 0-based shard of `count` that the file with this key falls in.
 pub fn shard_of(key: &str, count: u32) -> u32 {
-    // FNV-1a 64 over the key's bytes, then SplitMix64's finaliser so that every bit mixes.
+    (fixed_hash(key.as_bytes()) % u64::from(count.max(1))) as u32
+}
+
+/// A 64-bit hash of `bytes` that is the same on every machine and version: FNV-1a 64, then
+/// SplitMix64's finaliser so that every bit mixes. Shards and the short names of hidden files
+/// ([`crate::journal::journal_path`]) depend on it never changing.
+pub(crate) fn fixed_hash(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in key.as_bytes() {
+    for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^= h >> 31;
-    (h % u64::from(count.max(1))) as u32
+    h ^ (h >> 31)
 }
 
 /// The key a file is sharded by: its path relative to the deepest of `roots` (the input

@@ -213,7 +213,7 @@
     ctx.globalAlpha = 1;
     if (N <= 40) {
       ctx.fillStyle = '#222'; ctx.font = '11px system-ui, sans-serif'; ctx.textAlign = 'left';
-      for (var j = 0; j < N; j++) ctx.fillText(F.name[j].replace(/\.[^.]+$/, ''), px[j] + R + 3, py[j] + 4);
+      for (var j = 0; j < N; j++) ctx.fillText(labelOf(j) || F.name[j].replace(/\.[^.]+$/, ''), px[j] + R + 3, py[j] + 4);
     }
     [hover, selected].forEach(function (s, n) {
       if (s < 0) return;
@@ -230,10 +230,13 @@
     }
     return best;
   }
+  // "Title \u2014 Artist" from the file's own tags, '' where it has none.
+  function labelOf(i) { return F.label && F.label[i] ? F.label[i] : ''; }
   function showTooltip(i, x, y) {
     if (i < 0) { tooltip.hidden = true; return; }
     tooltip.textContent = '';
-    tooltip.appendChild(el('div', { 'class': 't-name' }, F.name[i]));
+    if (labelOf(i)) tooltip.appendChild(el('div', { 'class': 't-name' }, labelOf(i)));
+    tooltip.appendChild(el('div', { 'class': labelOf(i) ? 't-file' : 't-name' }, F.name[i]));
     tooltip.appendChild(el('div', null, 'cluster ' + F.cluster[i] + (F.key ? ' \u00b7 key ' + keyOf(i) : '') + ' \u00b7 distance ' + fmt(F.distance[i], 3)));
     tooltip.appendChild(el('div', { 'class': 't-path' }, F.path[i]));
     tooltip.appendChild(profileBars(profileOf(i), color(F.cluster[i]), 'profile of ' + F.name[i], 240, 86));
@@ -321,7 +324,10 @@
     selected = i;
     document.getElementById('sel-empty').hidden = true;
     document.getElementById('sel-body').hidden = false;
-    document.getElementById('sel-name').textContent = F.name[i];
+    document.getElementById('sel-name').textContent = labelOf(i) || F.name[i];
+    var selFile = document.getElementById('sel-file');
+    selFile.textContent = labelOf(i) ? F.name[i] : '';
+    selFile.hidden = !labelOf(i);
     document.getElementById('sel-cluster').textContent = String(F.cluster[i]);
     document.getElementById('sel-key').textContent = keyOf(i);
     document.getElementById('sel-distance').textContent = fmt(F.distance[i], 4);
@@ -362,7 +368,7 @@
     var controls = el('div', { 'class': 'controls' });
     var fid = 'filter-' + c.id;
     var lab = el('label', { 'for': fid }, 'Filter');
-    var input = el('input', { id: fid, type: 'search', placeholder: F.key ? 'name or key' : 'name', 'aria-controls': 'table-' + c.id, autocomplete: 'off' });
+    var input = el('input', { id: fid, type: 'search', placeholder: (F.label ? 'title, ' : '') + (F.key ? 'name or key' : 'name'), 'aria-controls': 'table-' + c.id, autocomplete: 'off' });
     var count = el('span', { 'class': 'count', 'aria-live': 'polite' });
     controls.appendChild(lab); controls.appendChild(input); controls.appendChild(count);
     files.appendChild(controls);
@@ -399,7 +405,7 @@
       apply: function () {
         var q = this.filter.toLowerCase();
         var rows = q ? this.members.filter(function (i) {
-          return F.name[i].toLowerCase().indexOf(q) >= 0 || (F.key && keyOf(i).toLowerCase().indexOf(q) >= 0);
+          return F.name[i].toLowerCase().indexOf(q) >= 0 || labelOf(i).toLowerCase().indexOf(q) >= 0 || (F.key && keyOf(i).toLowerCase().indexOf(q) >= 0);
         }) : this.members.slice();
         var s = this.sort, dir = this.dir;
         if (s) {
@@ -437,8 +443,9 @@
     function row(i) {
       var tr = el('tr', { 'data-file': i, 'class': i === selected ? 'selected' : null, 'aria-selected': i === selected ? 'true' : 'false' });
       var name = el('td', { 'class': 'name' });
-      var b = el('button', { type: 'button', 'class': 'linklike', title: F.path[i] }, F.name[i]);
+      var b = el('button', { type: 'button', 'class': 'linklike', title: F.path[i] }, labelOf(i) || F.name[i]);
       name.appendChild(b);
+      if (labelOf(i)) name.appendChild(el('div', { 'class': 'file-sub' }, F.name[i]));
       tr.appendChild(name);
       if (F.key) tr.appendChild(el('td', { 'class': 'key' }, keyOf(i)));
       tr.appendChild(el('td', { 'class': 'num distance' }, fmt(F.distance[i], 4)));

@@ -246,7 +246,7 @@ where
         );
     }
     if let Some(path) = &args.save_model {
-        chroma::cleanup::write_atomic::<anyhow::Error>(path, |w| {
+        durable_output::write_atomic::<anyhow::Error>(path, |w| {
             w.write_all(fit.model.to_json().as_bytes())?;
             Ok(())
         })
@@ -303,6 +303,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         global,
         &args.paths,
         &args.extract,
+        &outputs,
         journal_beside,
         args.checkpoint_every as usize,
     )?;
@@ -347,7 +348,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     );
     print_summary(&files, &fit.labels, fit.model.k());
     if let Some(path) = &args.save_model {
-        chroma::cleanup::write_atomic::<anyhow::Error>(path, |w| {
+        durable_output::write_atomic::<anyhow::Error>(path, |w| {
             w.write_all(fit.model.to_json().as_bytes())?;
             Ok(())
         })

@@ -14,7 +14,12 @@ pub fn run(global: &GlobalArgs, args: KeyArgs) -> anyhow::Result<Outcome> {
     if let Some(path) = &args.output {
         checks::check_output("-o", path, OutputKind::Table)?;
     }
-    let Inputs::Audio { files, unreadable } = inputs::resolve(&args.paths, false, global.quiet)?
+    let Inputs::Audio { files, unreadable } = inputs::resolve(
+        &args.paths,
+        false,
+        global.quiet,
+        &checks::outputs(&[("-o", args.output.as_deref())]),
+    )?
     else {
         unreachable!("tables are not accepted here")
     };

@@ -27,7 +27,7 @@ fn output_path(args: &NotesArgs) -> anyhow::Result<Option<PathBuf>> {
         );
     }
     if !output.exists() {
-        let parent = chroma::cleanup::parent_dir(output);
+        let parent = durable_output::parent_dir(output);
         checks::check_folder("-o", output, parent)?;
         // Several shards may start at once: creating the folder twice is fine.
         std::fs::create_dir_all(output).map_err(|e| {
@@ -46,7 +46,12 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
         let named: Vec<&std::path::Path> = args.paths.iter().map(PathBuf::as_path).collect();
         checks::check_distinct(&[("-o", out)], &named)?;
     }
-    let Inputs::Audio { files, unreadable } = inputs::resolve(&args.paths, false, global.quiet)?
+    let Inputs::Audio { files, unreadable } = inputs::resolve(
+        &args.paths,
+        false,
+        global.quiet,
+        &crate::checks::outputs(&[("-o", output.as_deref())]),
+    )?
     else {
         unreachable!("tables are not accepted here")
     };
@@ -105,13 +110,15 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
     }
     if let (Some(u), false) = (report.update, global.quiet) {
         eprintln!(
-            "{}: {} row(s) reused, {} file(s) analysed ({} new, {} changed), {} removed",
+            "{}: {} row(s) reused, {} file(s) analysed ({} new, {} changed), {} removed, {} \
+             failed",
             output.display(),
             u.reused,
             u.new + u.changed,
             u.new,
             u.changed,
-            u.removed
+            u.removed,
+            u.failed
         );
     }
     let table = run.finish(&report)?;

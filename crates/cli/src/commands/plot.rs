@@ -100,7 +100,12 @@ fn note_rows(table: &polars::prelude::DataFrame) -> anyhow::Result<Vec<(String, 
 }
 
 fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
-    let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
+    let loaded = pipeline::load_table(
+        global,
+        &args.paths,
+        &args.extract,
+        &[("-o", args.output.as_path())],
+    )?;
     let rows = note_rows(&loaded.table)?;
     let tonics = tonic_columns(&loaded.table);
     let keys = loaded
@@ -155,7 +160,12 @@ fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
 
 fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outcome> {
     let k = args.k;
-    let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
+    let loaded = pipeline::load_table(
+        global,
+        &args.paths,
+        &args.extract,
+        &[("-o", args.output.as_path())],
+    )?;
     let table = &loaded.table;
     let columns = pipeline::feature_columns(table, None)?;
     let params = |k| {
@@ -196,7 +206,12 @@ fn elbow(global: &GlobalArgs, args: PlotElbowArgs) -> anyhow::Result<Outcome> {
     if args.max_k < 2 {
         bail!("--max-k must be at least 2");
     }
-    let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
+    let loaded = pipeline::load_table(
+        global,
+        &args.paths,
+        &args.extract,
+        &[("-o", args.output.as_path())],
+    )?;
     let columns = pipeline::feature_columns(&loaded.table, None)?;
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let data = RowMatrix::from_dataframe(&loaded.table, Some(&names))?;

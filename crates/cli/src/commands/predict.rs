@@ -16,7 +16,12 @@ pub fn run(global: &GlobalArgs, args: PredictArgs) -> anyhow::Result<Outcome> {
         checks::check_distinct(&[("-o", path)], &inputs)?;
     }
     let model = KMeansModel::load(&args.model)?;
-    let loaded = pipeline::load_table(global, &args.paths, &args.extract)?;
+    let loaded = pipeline::load_table(
+        global,
+        &args.paths,
+        &args.extract,
+        &checks::outputs(&[("-o", args.output.as_deref())]),
+    )?;
     let names: Vec<&str> = model.columns().iter().map(String::as_str).collect();
     let data = RowMatrix::from_dataframe(&loaded.table, Some(&names))?;
     let (labels, distances) = model.predict_with_distances(&data)?;

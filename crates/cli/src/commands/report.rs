@@ -35,7 +35,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     if let Some(s) = args.embed_clips {
         if !(s.is_finite() && s > 0.0 && s <= audio_io::clip::MAX_CLIP_SECONDS) {
             usage!(
-                "--embed-clips takes seconds between 0 and {} (got {s})",
+                "--embed-clips takes seconds above 0 and at most {} (got {s})",
                 audio_io::clip::MAX_CLIP_SECONDS
             );
         }
@@ -54,7 +54,12 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
 
     // The table and the failures (with their causes).
     let options = pipeline::table_options(&args.extract);
-    let inputs = inputs::resolve(&args.paths, true, global.quiet)?;
+    let inputs = inputs::resolve(
+        &args.paths,
+        true,
+        global.quiet,
+        &[("-o", args.output.as_path())],
+    )?;
     let from_table = matches!(inputs, Inputs::Table(_));
     let (table, failures, source, table_dir) = match inputs {
         Inputs::Table(path) => {
@@ -126,6 +131,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
 
     let files = pipeline::row_names(&table);
     let keys = string_column(&table, "key");
+    let labels = tag_labels(&table);
     let located: Vec<Option<PathBuf>> = files
         .iter()
         .map(|f| locate(f, table_dir.as_deref()))
@@ -134,7 +140,9 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     let srcs: Vec<String> = files
         .iter()
         .zip(&located)
-        .map(|(f, p)| page::relative_url(p.as_deref().unwrap_or(Path::new(f)), &page_dir))
+        .map(|(f, p)| {
+            page::relative_url(p.as_deref().unwrap_or(&chroma::path_of_label(f)), &page_dir)
+        })
         .collect();
 
     let thumbs = if files.len() <= THUMBNAIL_MAX_FILES && located.iter().any(Option::is_some) {
@@ -237,6 +245,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
             x: points.iter().map(|p| p.0).collect(),
             y: points.iter().map(|p| p.1).collect(),
             key: keys,
+            label: labels,
             profile: (0..profiles.n_rows())
                 .flat_map(|i| profiles.row(i).to_vec())
                 .collect(),
@@ -246,7 +255,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
         failures,
     };
     let html = page::render(&data)?;
-    chroma::cleanup::write_atomic::<anyhow::Error>(&args.output, |w| {
+    durable_output::write_atomic::<anyhow::Error>(&args.output, |w| {
         w.write_all(html.as_bytes())?;
         Ok(())
     })
@@ -280,6 +289,28 @@ fn display_name(file: &str) -> String {
         .unwrap_or_else(|| file.to_string())
 }
 
+/// Each row's "Title \u{2014} Artist" (the title alone without an artist, empty without a
+/// title), from the table's tag columns; `None` if the table has no `title` column (one made
+/// before tags were read).
+fn tag_labels(table: &polars::prelude::DataFrame) -> Option<Vec<String>> {
+    let titles = string_column(table, chroma::schema::TITLE_COLUMN)?;
+    let artists = string_column(table, chroma::schema::ARTIST_COLUMN)
+        .unwrap_or_else(|| vec![String::new(); titles.len()]);
+    Some(
+        titles
+            .into_iter()
+            .zip(artists)
+            .map(
+                |(title, artist)| match (title.is_empty(), artist.is_empty()) {
+                    (true, _) => String::new(),
+                    (false, true) => title,
+                    (false, false) => format!("{title} \u{2014} {artist}"),
+                },
+            )
+            .collect(),
+    )
+}
+
 /// A string column's values (`None` if the table has no such string column).
 fn string_column(table: &polars::prelude::DataFrame, name: &str) -> Option<Vec<String>> {
     let column = table.column(name).ok()?;
@@ -292,12 +323,13 @@ fn string_column(table: &polars::prelude::DataFrame, name: &str) -> Option<Vec<S
     )
 }
 
-/// Where a file of the table is on disk: as written (relative to the working folder), else
-/// relative to the table's folder; `None` if neither exists.
+/// Where a file of the table is on disk: the path its label names ([`chroma::path_of_label`],
+/// byte for byte) as written (relative to the working folder), else relative to the table's
+/// folder; `None` if neither exists.
 fn locate(file: &str, table_dir: Option<&Path>) -> Option<PathBuf> {
-    let p = Path::new(file);
+    let p = chroma::path_of_label(file);
     if p.is_file() {
-        return Some(p.to_path_buf());
+        return Some(p);
     }
     let beside = table_dir?.join(p);
     beside.is_file().then_some(beside)

@@ -143,10 +143,12 @@ def notes(
     relative: bool = False,
 ):
     """The files x 12 note-profile table of files and folders (walked recursively, audio files
-    by extension), exactly the CLI's ``notes`` table: a ``polars.DataFrame`` with ``file``,
-    ``A`` .. ``G#``, ``voiced_frames``, ``frames``, ``duration_s``, ``sample_rate``,
-    ``tuning_cents``, ``key`` (``"F# minor"``, empty without a key) and ``key_strength`` (and
-    the 68 feature statistics with ``summary``), one row per good file in path order.
+    by extension and content), exactly the CLI's ``notes`` table: a ``polars.DataFrame`` with
+    ``file``, ``A`` .. ``G#``, ``voiced_frames``, ``frames``, ``duration_s``, ``sample_rate``,
+    ``tuning_cents``, ``key`` (``"F# minor"``, empty without a key), ``key_strength``, the
+    file's own tags ``title``, ``artist``, ``album``, ``track``, ``year``, ``genre`` (null where
+    the file has none; never features) and the 68 feature statistics with ``summary``, one row
+    per good file in path order.
     ``.to_pandas()`` gives pandas.
 
     ``chroma``: ``"accurate"`` or ``"pyaa"``; ``profile``: ``"dominant"`` or ``"mean"``;
@@ -244,6 +246,8 @@ def analyze_batch(
     ``paths``: a list of paths, or a ``pyarrow.Table``/``RecordBatch``, pandas/polars DataFrame
     or dict with a ``path_column`` column -- what Ray Data's
     ``map_batches(analyze_batch, batch_format="pyarrow")`` and Spark's ``mapInArrow`` hand over.
+    The ``file`` column holds each path's table label, the path itself unless the name is not
+    UTF-8 or holds a backslash (then ``\\\\`` and ``\\xHH`` escapes, as in :func:`notes`'s table).
     Strings are Arrow ``string`` (not ``large_string``). ``signed_integers=True`` turns the
     unsigned count columns into ``int64`` (Spark has no unsigned types). Given a
     ``pyarrow.Table`` (Ray Data's batch), the result is a ``pyarrow.Table`` too, as Ray's
@@ -260,10 +264,14 @@ def analyze_batch(
         requested, chroma, profile, summary, jobs, False, tuning, a4, key_profile, relative
     )
     table = _read_parquet(data)
-    errors = {p: message for p, _kind, message in failed}
-    base = pl.DataFrame({"file": pl.Series("file", requested, dtype=pl.Utf8)}).with_row_index("__row")
+    # The file column holds each path's table label: the path itself unless it is not UTF-8
+    # or holds a backslash (then escaped, so that no two paths share a label, and a name
+    # that is not UTF-8 still fits an Arrow string).
+    labels = _rs.file_labels(requested)
+    errors = {label: message for label, _kind, message in failed}
+    base = pl.DataFrame({"file": pl.Series("file", labels, dtype=pl.Utf8)}).with_row_index("__row")
     joined = base.join(table, on="file", how="left").sort("__row").drop("__row")
-    joined = joined.with_columns(pl.Series("error", [errors.get(p) for p in requested], dtype=pl.Utf8))
+    joined = joined.with_columns(pl.Series("error", [errors.get(label) for label in labels], dtype=pl.Utf8))
     arrow = joined.to_arrow()
     schema = pa.schema(
         [

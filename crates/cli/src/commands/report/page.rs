@@ -80,6 +80,9 @@ pub struct FileRows {
     pub y: Vec<f64>,
     /// Keys, when the table has a `key` column.
     pub key: Option<Vec<String>>,
+    /// "Title - Artist" from the files' own tags (empty for a file without a title), when the
+    /// table has a `title` column; the page shows it with the file name beneath.
+    pub label: Option<Vec<String>>,
     /// Profiles, row-major (`profile_names.len()` values per file).
     pub profile: Vec<f64>,
     /// Chromagram thumbnails: base64 of `columns x 12` bytes (0..=255, A first in each column).
@@ -149,7 +152,7 @@ fn html_escape(text: &str) -> String {
 /// `file` as a URL relative to the folder `page_dir` (absolute), percent-encoded; a path that
 /// cannot be made relative (another drive) becomes a `file:` URL.
 pub fn relative_url(file: &Path, page_dir: &Path) -> String {
-    use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+    use percent_encoding::{percent_encode, AsciiSet, CONTROLS};
     // Everything but unreserved characters and "/" is encoded in each path segment.
     const SEGMENT: &AsciiSet = &CONTROLS
         .add(b' ')
@@ -174,11 +177,13 @@ pub fn relative_url(file: &Path, page_dir: &Path) -> String {
         .add(b'+')
         .add(b'=');
     let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    // Each segment's own bytes are encoded (a name that is not UTF-8 keeps its bytes as
+    // %XX), so the link opens the file itself, never a file with a lossy look-alike name.
     let encode = |p: &Path| -> String {
         p.components()
             .filter_map(|c| match c {
                 std::path::Component::Normal(s) => {
-                    Some(utf8_percent_encode(&s.to_string_lossy(), SEGMENT).to_string())
+                    Some(percent_encode(s.as_encoded_bytes(), SEGMENT).to_string())
                 }
                 std::path::Component::ParentDir => Some("..".to_string()),
                 _ => None,
@@ -231,6 +236,7 @@ mod tests {
                 x: vec![],
                 y: vec![],
                 key: None,
+                label: None,
                 profile: vec![],
                 thumb: None,
                 clip: None,

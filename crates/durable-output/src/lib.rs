@@ -1,16 +1,34 @@
-//! The one atomic writer: temporary output files that never outlive the process, and the names
-//! of this crate's own hidden files.
+//! Durable output files: every file the project writes (tables, models, pictures, pages)
+//! is complete or absent, never half-written, and never leaves its temporary file behind.
 //!
-//! Every output (tables, models, pictures, pages: [`write_atomic`] or [`AtomicFile`]) is written
-//! to a hidden temporary file beside its target (named [`TEMP_PREFIX`]`XXXXXX`), made durable
-//! (`fsync`), then renamed over the target, so a reader sees the old file or the complete new
-//! one; errors name the target, never the temporary file. [`temp_beside`] registers each such
-//! file while it is live, so that a program interrupted by a signal can remove them all with
-//! [`remove_live_temps`] before it exits (destructors do not run on `SIGINT`/`SIGTERM`). A
-//! process killed outright (`SIGKILL`, power loss) leaves its temporary file behind:
-//! [`remove_stale_temps`] removes those of a folder once they are old enough that no live
-//! writer can still own them, and [`is_own_file`] lets folder walks skip them (and the journal
-//! and stamp files of [`crate::table::journal`]) instead of taking them as input.
+//! [`write_atomic`] and [`AtomicFile`] write to a hidden temporary file beside the target
+//! (named [`TEMP_PREFIX`]`XXXXXX`), make it durable (`fsync`), then rename it over the target,
+//! so a reader sees the old file or the complete new one; errors ([`OutputError`]) name the
+//! target, never the temporary file. [`temp_beside`] registers each such file while it is
+//! live, so that a program interrupted by a signal can remove them all with
+//! [`remove_live_temps`] before it exits (destructors do not run on `SIGINT`/`SIGTERM`;
+//! [`remove_temporaries_on_signals`] installs that handler). A process killed outright
+//! (`SIGKILL`, power loss) leaves its temporary file behind: [`remove_stale_temps`] removes
+//! those of a folder once they are old enough that no live writer can still own them, and
+//! [`is_temp_output`] lets folder walks skip them instead of taking them as input.
+//!
+//! This crate sits at the bottom of the workspace so that every writer uses it: the table
+//! layer, `KMeansModel::save`, figures and the report.
+//!
+//! ```
+//! use std::io::Write;
+//! let dir = tempfile::tempdir()?;
+//! let target = dir.path().join("model.json");
+//! durable_output::write_atomic::<durable_output::OutputError>(&target, |out| {
+//!     out.write_all(b"{}").map_err(|e| durable_output::OutputError::new(&target, e))
+//! })?;
+//! assert_eq!(std::fs::read(&target)?, b"{}");
+//! // Only the target is left in the folder: no temporary file.
+//! assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -19,7 +37,27 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use crate::ChromaError;
+/// Writing an output failed at the file-system level; names the target file, never the
+/// temporary file beside it.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}", path = path.display())]
+pub struct OutputError {
+    /// The output file.
+    pub path: PathBuf,
+    /// The operating system's error.
+    #[source]
+    pub source: io::Error,
+}
+
+impl OutputError {
+    /// The error `source` about the output `path`.
+    pub fn new(path: &Path, source: io::Error) -> Self {
+        OutputError {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
 
 /// The name prefix of every temporary output file.
 pub const TEMP_PREFIX: &str = ".chromacluster-";
@@ -160,7 +198,7 @@ fn without_temporary_path(err: io::Error) -> io::Error {
 /// An output being written atomically: a registered temporary file beside the target, which
 /// [`AtomicFile::commit`] makes durable and renames over the target. Dropped uncommitted (an
 /// error, a panic) it is removed and any old target is left intact; `SIGINT`/`SIGTERM` remove
-/// it through [`remove_live_temps`]. Every error is a [`ChromaError::Io`] naming the target.
+/// it through [`remove_live_temps`]. Every error is an [`OutputError`] naming the target.
 #[derive(Debug)]
 pub struct AtomicFile {
     target: PathBuf,
@@ -169,13 +207,13 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     /// Starts writing `target`.
-    pub fn create(target: &Path) -> Result<Self, ChromaError> {
+    pub fn create(target: &Path) -> Result<Self, OutputError> {
         Self::with_suffix(target, "")
     }
 
     /// Starts writing `target` through a temporary file with the same extension (`.png`, say),
     /// for writers that choose their encoding by the name of the path they are given.
-    pub fn keeping_extension(target: &Path) -> Result<Self, ChromaError> {
+    pub fn keeping_extension(target: &Path) -> Result<Self, OutputError> {
         let suffix = target
             .extension()
             .map(|e| format!(".{}", e.to_string_lossy()))
@@ -183,7 +221,7 @@ impl AtomicFile {
         Self::with_suffix(target, &suffix)
     }
 
-    fn with_suffix(target: &Path, suffix: &str) -> Result<Self, ChromaError> {
+    fn with_suffix(target: &Path, suffix: &str) -> Result<Self, OutputError> {
         let tmp = temp_beside(target, suffix).map_err(|e| io_error(target, e))?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
@@ -207,28 +245,25 @@ impl AtomicFile {
     }
 
     /// An I/O error while writing, as the error about the target.
-    pub fn error(&self, source: io::Error) -> ChromaError {
+    pub fn error(&self, source: io::Error) -> OutputError {
         io_error(&self.target, source)
     }
 
     /// Makes the written bytes durable and renames the temporary file over the target.
-    pub fn commit(self) -> Result<(), ChromaError> {
+    pub fn commit(self) -> Result<(), OutputError> {
         self.tmp.as_file().sync_all().map_err(|e| self.error(e))?;
         let AtomicFile { target, tmp } = self;
         tmp.persist(&target).map_err(|e| io_error(&target, e))
     }
 }
 
-fn io_error(target: &Path, source: io::Error) -> ChromaError {
-    ChromaError::Io {
-        path: target.to_path_buf(),
-        source: without_temporary_path(source),
-    }
+fn io_error(target: &Path, source: io::Error) -> OutputError {
+    OutputError::new(target, without_temporary_path(source))
 }
 
 /// Writes `target` atomically ([`AtomicFile`]) with the bytes `write` produces (through a
 /// buffer). The writer's own errors come back as they are; the file system's name `target`.
-pub fn write_atomic<E: From<ChromaError>>(
+pub fn write_atomic<E: From<OutputError>>(
     target: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -264,14 +299,9 @@ pub fn remove_live_temps() -> usize {
     removed
 }
 
-/// Whether a file name is one of this crate's own hidden files: a temporary output
-/// ([`TEMP_PREFIX`]...), a journal or a stamp file ([`crate::table::journal`]). Never input.
-pub fn is_own_file(name: &OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name.starts_with(TEMP_PREFIX)
-        || (name.starts_with('.')
-            && (name.ends_with(crate::table::journal::JOURNAL_SUFFIX)
-                || name.ends_with(crate::table::journal::STAMPS_SUFFIX)))
+/// Whether a file name is a temporary output ([`TEMP_PREFIX`]...) of this crate: never input.
+pub fn is_temp_output(name: &OsStr) -> bool {
+    name.to_string_lossy().starts_with(TEMP_PREFIX)
 }
 
 /// Removes the temporary files ([`TEMP_PREFIX`]...) directly in `dir` that were last changed
@@ -306,6 +336,46 @@ pub fn remove_stale_temps(dir: &Path, older_than: Duration) -> usize {
     }
     removed
 }
+
+/// Removes temporary outputs on SIGINT and SIGTERM, then exits with 128 + the signal
+/// (130, 143), as a shell reports a process those signals ended, after printing one line to
+/// stderr that starts with `program`. Destructors do not run on a signal, so without this the
+/// hidden temporary files of an output being written stay behind. Files that are meant to
+/// outlive an interruption (a resumable run's journal) are not temporary outputs and are kept.
+#[cfg(unix)]
+pub fn remove_temporaries_on_signals(program: &'static str) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot watch for interruptions: {e}");
+            return;
+        }
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let removed = remove_live_temps();
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            eprintln!(
+                "{program}: interrupted ({name}){}",
+                if removed > 0 {
+                    format!("; removed {removed} unfinished output file(s)")
+                } else {
+                    String::new()
+                }
+            );
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+/// Signals are left to the platform's default off unix.
+#[cfg(not(unix))]
+pub fn remove_temporaries_on_signals(_program: &'static str) {}
 
 #[cfg(test)]
 mod tests {
@@ -343,23 +413,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("model.json");
         std::fs::write(&target, b"old").unwrap();
-        let failed: Result<(), ChromaError> = write_atomic(&target, |w| {
-            w.write_all(b"half").map_err(|e| ChromaError::Io {
-                path: "x".into(),
-                source: e,
-            })?;
-            Err(ChromaError::Io {
-                path: "writer".into(),
-                source: io::Error::other("writer failed"),
-            })
+        let failed: Result<(), OutputError> = write_atomic(&target, |w| {
+            w.write_all(b"half")
+                .map_err(|e| OutputError::new(Path::new("x"), e))?;
+            Err(OutputError::new(
+                Path::new("writer"),
+                io::Error::other("writer failed"),
+            ))
         });
         assert!(failed.unwrap_err().to_string().contains("writer failed"));
         assert_eq!(std::fs::read(&target).unwrap(), b"old");
-        write_atomic::<ChromaError>(&target, |w| {
-            w.write_all(b"new").map_err(|e| ChromaError::Io {
-                path: "x".into(),
-                source: e,
-            })
+        write_atomic::<OutputError>(&target, |w| {
+            w.write_all(b"new")
+                .map_err(|e| OutputError::new(Path::new("x"), e))
         })
         .unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
@@ -403,20 +469,14 @@ mod tests {
     }
 
     #[test]
-    fn own_files_are_recognised() {
-        for own in [
-            ".chromacluster-abc123",
-            ".t.csv.chromacluster-journal",
-            ".t.parquet.chromacluster-stamps",
-        ] {
-            assert!(is_own_file(OsStr::new(own)), "{own}");
-        }
+    fn temporary_outputs_are_recognised() {
+        assert!(is_temp_output(OsStr::new(".chromacluster-abc123")));
         for other in [
             "song.wav",
-            "chromacluster-journal",
-            "x.chromacluster-stamps",
+            "chromacluster-abc",
+            ".t.csv.chromacluster-journal",
         ] {
-            assert!(!is_own_file(OsStr::new(other)), "{other}");
+            assert!(!is_temp_output(OsStr::new(other)), "{other}");
         }
     }
 }
