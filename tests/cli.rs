@@ -2550,13 +2550,17 @@ fn mode_purity(modes: &[(String, bool)], files: &[String], clusters: &[i64]) -> 
 
 #[test]
 fn relative_profiles_cluster_by_mode_in_all_twelve_keys_and_absolute_ones_do_not() {
-    // Major and minor pieces on every tonic (cadences, ii-V-I, pop progressions and modal
-    // vamps, three timbres, with and without bass): k-means, k = 2, on the key-free profiles
-    // groups them by mode; on the absolute profiles it groups them by key region instead.
+    // Major and minor pieces on every tonic (cadences and ii-V-I, three timbres, three
+    // voicings, with and without bass): k-means, k = 2, on the key-free profiles groups them
+    // by mode; on the absolute profiles it groups them by key region instead. The pieces are
+    // ones whose key their notes decide: a natural-minor pop loop (i-VI-III-VII) has the notes
+    // of its relative major and a modal vamp (I-bVII-IV, i-IV) those of the major key a fourth
+    // or a fifth away, so a key profile can only guess their tonic (Essentia's KeyExtractor
+    // misnames 3 to 7 of those 12 loops by profile, the default key 10; docs/keys.md).
     use audio_io::synth::keyset::{PieceSpec, Style, Voicing};
     let dir = tempfile::tempdir().unwrap();
     let fs = 16000;
-    let styles = [Style::Cadence, Style::TwoFiveOne, Style::Pop, Style::Vamp];
+    let styles = [Style::Cadence, Style::TwoFiveOne];
     let mut modes = Vec::new();
     for minor in [false, true] {
         for tonic in 0..12u8 {
