@@ -75,9 +75,8 @@ pub use pipeline::frames::{
 };
 pub use pipeline::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
-    file_chromagram_columns, file_key_segments, file_label, path_of_label, ChromaMode, FileAnalysis,
-    ProfileKind,
-    TableOptions,
+    file_chromagram_columns, file_key_segments, file_label, path_of_label, ChromaMode,
+    FileAnalysis, ProfileKind, TableOptions,
 };
 pub use table::batch::{
     analyze_files, analyze_files_each, build_table, AnalysisBatch, FeatureTable,
