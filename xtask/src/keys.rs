@@ -270,13 +270,19 @@ fn keybench(args: &KeybenchArgs) -> Result<()> {
     let script = bench_dir().join("keybench.py");
     let mut cmd = Command::new(&python);
     cmd.arg(&script).arg(&list).arg(&out_dir).args(&specs);
+    run_one_threaded(&mut cmd, &script)
+}
+
+/// Runs a benchmark script with the numeric libraries (OpenMP, BLAS, numba) held to one thread,
+/// as the baselines are timed; an error names the script when it fails or cannot start.
+pub(crate) fn run_one_threaded(cmd: &mut Command, script: &Path) -> Result<()> {
     let status = cmd
         .env("OMP_NUM_THREADS", "1")
         .env("OPENBLAS_NUM_THREADS", "1")
         .env("MKL_NUM_THREADS", "1")
         .env("NUMBA_NUM_THREADS", "1")
         .status()
-        .with_context(|| format!("cannot run {}", python.display()))?;
+        .with_context(|| format!("cannot run {}", script.display()))?;
     if !status.success() {
         bail!("{} failed", script.display());
     }

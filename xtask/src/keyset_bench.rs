@@ -228,15 +228,6 @@ pub fn run(args: &KeysetArgs) -> Result<bool> {
         cmd.arg("--reuse-reference");
     }
     cmd.args(&specs);
-    let status = cmd
-        .env("OMP_NUM_THREADS", "1")
-        .env("OPENBLAS_NUM_THREADS", "1")
-        .env("MKL_NUM_THREADS", "1")
-        .env("NUMBA_NUM_THREADS", "1")
-        .status()
-        .with_context(|| format!("cannot run {}", interpreter.display()))?;
-    if !status.success() {
-        bail!("{} failed", script.display());
-    }
+    crate::keys::run_one_threaded(&mut cmd, &script)?;
     Ok(true)
 }

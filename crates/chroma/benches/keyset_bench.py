@@ -28,40 +28,15 @@ import os
 import sys
 import time
 
-NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
-FLATS = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#"}
+# The key names and the MIREX score are the generated-set benchmark's (same folder).
+from keybench import NAMES, mirex, parse_key
+
 SETS = ["chorales", "folk"]
 TIMBRES = [("chorales", "strings"), ("chorales", "choir"), ("folk", "violin"), ("folk", "clarinet")]
 KK = (
     [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88],
     [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17],
 )
-
-
-def parse_key(text):
-    text = (text or "").strip()
-    if not text:
-        return None
-    tonic, mode = text.split()
-    tonic = FLATS.get(tonic, tonic)
-    return NAMES.index(tonic), mode.lower()
-
-
-def mirex(est, ref):
-    if est is None:
-        return 0.0
-    (et, em), (rt, rm) = est, ref
-    if est == ref:
-        return 1.0
-    if em == rm and (et - rt) % 12 == 7:
-        return 0.5
-    if em != rm and em == "minor" and (et - rt) % 12 == 9:
-        return 0.3
-    if em != rm and em == "major" and (et - rt) % 12 == 3:
-        return 0.3
-    if em != rm and et == rt:
-        return 0.2
-    return 0.0
 
 
 def error_kind(est, ref):

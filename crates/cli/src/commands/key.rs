@@ -56,13 +56,7 @@ pub fn run(global: &GlobalArgs, args: KeyArgs) -> anyhow::Result<Outcome> {
             ),
         ],
     )?;
-    match &args.output {
-        Some(path) => {
-            chroma::write_table(&mut table, path)?;
-            tracing::info!("wrote {} row(s) to {}", table.height(), path.display());
-        }
-        None => outp!("{}", crate::output::table_text(&table)),
-    }
+    write_or_print(&mut table, args.output.as_deref(), "row(s)")?;
     Ok(if batch.failures.is_empty() && unreadable.is_empty() {
         Outcome::AllGood
     } else {
@@ -123,16 +117,27 @@ fn segments(
             ),
         ],
     )?;
-    match &args.output {
-        Some(path) => {
-            chroma::write_table(&mut table, path)?;
-            tracing::info!("wrote {} section(s) to {}", table.height(), path.display());
-        }
-        None => outp!("{}", crate::output::table_text(&table)),
-    }
+    write_or_print(&mut table, args.output.as_deref(), "section(s)")?;
     Ok(if failures.is_empty() && unreadable.is_empty() {
         Outcome::AllGood
     } else {
         Outcome::SomeFailed
     })
+}
+
+/// Writes `table` to `output` (its format from the extension), or prints it as text; `noun`
+/// names what a row is in the log line.
+fn write_or_print(
+    table: &mut polars::prelude::DataFrame,
+    output: Option<&std::path::Path>,
+    noun: &str,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            chroma::write_table(table, path)?;
+            tracing::info!("wrote {} {noun} to {}", table.height(), path.display());
+        }
+        None => outp!("{}", crate::output::table_text(table)),
+    }
+    Ok(())
 }
