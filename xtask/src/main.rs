@@ -5,6 +5,7 @@
 //! test` runs the Rust and Python test suites; `cargo xtask bench-python` the Python benchmark.
 
 mod docs;
+mod e2e;
 mod keys;
 mod keyset_bench;
 mod library;
@@ -40,6 +41,11 @@ tasks:
                    MP3, M4A and FLAC) against librosa chroma_stft and Essentia KeyExtractor on
                    1 and 2 threads/workers, alternated, N passes (default 2; 0: none); peak RSS of
                    notes --summary -j 2 on two 30-minute tracks
+  bench-e2e [--debs DIR] [--python PATH] [--rounds N] [--bin PATH]
+                   the commands a user types as whole processes against the peers' pipelines
+                   (pyAudioAnalysis, pandas + scikit-learn, librosa), alternated A/B, medians and
+                   pair ratios (default 5 rounds), then where our wall time goes (start-up,
+                   fsync, perf samples); inputs from bench-real's Debian music, target/bench-e2e
   stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
   rss [--bin PATH] [--only LABEL] [--keep]
                    peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV,
@@ -79,6 +85,7 @@ fn main() -> Result<()> {
         Some("bench") => docs::bench(),
         Some("bench-library") => library::run(&args[1..]),
         Some("bench-real") => real::run_bench(&args[1..]),
+        Some("bench-e2e") => e2e::run(&args[1..]),
         Some("test") => python::test(),
         Some("bench-python") => python::bench(),
         Some("stress") => {

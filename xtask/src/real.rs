@@ -100,7 +100,7 @@ fn workspace() -> PathBuf {
     root.canonicalize().unwrap_or(root)
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
+pub(crate) fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let out = cmd
         .stdin(Stdio::null())
         .output()
@@ -186,7 +186,7 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// The packages' music tracks, `(package, path)`, in path order.
-fn tracks(root: &Path, debs: &Path) -> Result<Vec<(String, PathBuf)>> {
+pub(crate) fn tracks(root: &Path, debs: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut found = Vec::new();
     for (package, fragment, name_part, pattern) in PACKAGES {
         let dest = root.join("x").join(package);
@@ -372,7 +372,7 @@ fn baseline(python: &Path, tool: &str, workers: usize, list: &Path) -> Result<(f
     ))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n % 2 == 1 {
