@@ -6,7 +6,8 @@
 //! `bench-real` uses (fetched with `apt-get download`, or taken from `--debs DIR`; never
 //! committed):
 //! - `song.wav`: 180 s of one widelands track, 44.1 kHz stereo, 16-bit;
-//! - `short/`: 168 FLAC files of 16 s, 22.05 kHz mono, cut from the tracks;
+//! - `short/`: 168 FLAC files of 16 s, 22.05 kHz mono, cut from the tracks, and `long/`: the
+//!   same audio joined into 21 files of 128 s;
 //! - `big.csv`: 200,000 rows x 12 note columns, eight seeded clusters.
 //!
 //! Cases (ours / peer, both whole processes; the peers are `crates/chroma/benches/e2e_peers.py`):
@@ -18,7 +19,9 @@
 //! both medians, the ratio of the medians and the range of the pair-by-pair ratios, against the
 //! issue's target ratio.
 //!
-//! Breakdown of each of our commands: the process start-up floor (`chromacluster --version`,
+//! Then the fixed cost per file (`notes -j 2` on `short/` and on `long/`, alternated), what the
+//! peers' interpreter and imports take alone, and a breakdown of each of our commands: the
+//! process start-up floor (`chromacluster --version`,
 //! median of the rounds), the wall time spent in `fsync`/`fdatasync` (summed from `strace -T`),
 //! and the CPU samples of `perf record` (10 kHz, every thread) grouped by where the code lives:
 //! decoding, analysis, the table and its file, clustering, the kernel, the C library, other.
@@ -37,6 +40,9 @@ const SONG_SECONDS: u32 = 180;
 /// Number and length (s) of the short files.
 const SHORT_FILES: usize = 168;
 const SHORT_SECONDS: u32 = 16;
+/// The short files joined by this many into `long/` (21 files of 128 s: the same audio in
+/// fewer files, for the fixed cost per file).
+const JOINED: usize = 8;
 /// Rows of the clustering table.
 const TABLE_ROWS: usize = 200_000;
 
@@ -210,6 +216,30 @@ fn inputs(root: &Path, tracks: &[(String, PathBuf)]) -> Result<(PathBuf, PathBuf
         }
         if n < SHORT_FILES {
             bail!("the tracks give only {n} cuts of {SHORT_SECONDS} s, not {SHORT_FILES}");
+        }
+    }
+    let long = root.join("long");
+    let done = long.join(format!("{:02}.flac", SHORT_FILES / JOINED - 1));
+    if !done.exists() {
+        std::fs::create_dir_all(&long)?;
+        for i in 0..SHORT_FILES / JOINED {
+            let list = long.join("concat.txt");
+            std::fs::write(
+                &list,
+                (0..JOINED)
+                    .map(|k| {
+                        let f = short.join(format!("{:03}.flac", i * JOINED + k));
+                        format!("file '{}'\n", f.display())
+                    })
+                    .collect::<String>(),
+            )?;
+            ffmpeg(
+                &["-f", "concat", "-safe", "0"],
+                &list,
+                &["-c:a", "flac"],
+                &long.join(format!("{i:02}.flac")),
+            )?;
+            std::fs::remove_file(&list)?;
         }
     }
     let table = root.join("big.csv");
@@ -540,6 +570,49 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let floor = median(startup);
     println!("start-up floor: `chromacluster --version` {floor:.4} s (median)");
+    // The fixed cost per file: the same audio as 168 files and as 21, alternated.
+    let (long_dir, t_csv) = (root.join("long"), out.join("t.csv"));
+    let many = ours(&["notes", &s(&short), "-j", "2", "-o", &s(&t_csv)]);
+    let few = ours(&["notes", &s(&long_dir), "-j", "2", "-o", &s(&t_csv)]);
+    let outputs = [t_csv.clone()];
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..o.rounds {
+        if round % 2 == 0 {
+            a.push(wall(&many, &outputs)?);
+            b.push(wall(&few, &outputs)?);
+        } else {
+            b.push(wall(&few, &outputs)?);
+            a.push(wall(&many, &outputs)?);
+        }
+    }
+    let (ma, mb) = (median(a), median(b));
+    println!(
+        "fixed cost per file: notes -j 2 on the same audio as {SHORT_FILES} files {ma:.3} s, as {} files {mb:.3} s (medians): {:.2} ms per extra file, {:.1}% of the {SHORT_FILES}-file run",
+        SHORT_FILES / JOINED,
+        (ma - mb) * 1e3 / (SHORT_FILES - SHORT_FILES / JOINED) as f64,
+        100.0 * (ma - mb) / ma
+    );
+    // What the peers pay before their first sample: the interpreter and their imports.
+    for (peer_name, import) in [
+        (
+            "pyAudioAnalysis",
+            "import numpy; from pyAudioAnalysis import ShortTermFeatures, audioBasicIO",
+        ),
+        (
+            "pandas + scikit-learn",
+            "import pandas; from sklearn.cluster import KMeans",
+        ),
+        ("librosa + joblib", "import librosa, joblib, pandas"),
+    ] {
+        let argv = [s(&python), "-c".to_string(), import.to_string()];
+        let t: Vec<f64> = (0..o.rounds)
+            .map(|_| wall(&argv, &[]))
+            .collect::<Result<_>>()?;
+        println!(
+            "peer start-up: python with {peer_name} imported {:.3} s (median)",
+            median(t)
+        );
+    }
     println!("breakdown of our commands (one run each):");
     for case in &cases {
         let fsync = fsync_seconds(&case.ours, &case.outputs, &root.join("strace.txt"))?;
