@@ -33,7 +33,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::real::median;
+use crate::real::{median, workspace};
 
 /// Seconds of the one-song input.
 const SONG_SECONDS: u32 = 180;
@@ -80,11 +80,6 @@ fn parse(args: &[String]) -> Result<Options> {
         }
     }
     Ok(o)
-}
-
-fn workspace() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    root.canonicalize().unwrap_or(root)
 }
 
 /// One compared command: ours and the peer's, as argument lists (program first), the outputs

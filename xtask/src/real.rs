@@ -95,7 +95,7 @@ fn parse(args: &[String]) -> Result<Options> {
     Ok(o)
 }
 
-fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     root.canonicalize().unwrap_or(root)
 }
