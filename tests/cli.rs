@@ -2305,6 +2305,49 @@ fn key_command_names_the_corpus_keys_and_their_tuning() {
 }
 
 #[test]
+fn key_segments_find_the_change_where_two_pieces_in_different_keys_are_joined() {
+    // Two 8 s clips of the key set (testdata/keyset: A major, then E-flat major) end to end.
+    let dir = tempfile::tempdir().unwrap();
+    let mut samples = Vec::new();
+    let mut fs = 0;
+    for clip in ["bwv154.3.flac", "bwv329.flac"] {
+        let signal = audio_io::read_mono(testdata().join("keyset").join(clip)).unwrap();
+        fs = signal.sample_rate();
+        samples.extend(signal.samples);
+    }
+    write_wav(dir.path(), "joined.wav", &samples, fs);
+    let out = run_in(dir.path(), &["key", "joined.wav", "--segments"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["file", "start_s", "end_s", "key", "strength"]);
+    insta::assert_snapshot!("key_segments_joined", text);
+
+    let out = run_in(
+        dir.path(),
+        &["key", "joined.wav", "--segments", "-o", "segments.csv"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let df = read_table(&dir.path().join("segments.csv"));
+    assert_eq!(strings(&df, "key"), ["A major", "D# major"], "{df}");
+    let starts = floats(&df, "start_s");
+    assert_eq!(starts[0], 0.0);
+    assert!((starts[1] - 8.0).abs() <= 2.0, "change at {} s", starts[1]);
+    assert!((floats(&df, "end_s")[1] - 16.0).abs() < 0.05, "{df}");
+    assert!(floats(&df, "strength").iter().all(|s| *s > 0.5), "{df}");
+    // A file that cannot be read is reported and fails the run (exit 1), the others still
+    // give their sections.
+    std::fs::write(dir.path().join("broken.wav"), b"not audio").unwrap();
+    let out = run_in(
+        dir.path(),
+        &["key", "joined.wav", "broken.wav", "--segments"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("broken.wav"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("D# major"), "{}", stdout(&out));
+}
+
+#[test]
 fn key_command_gives_no_key_to_silence_and_noise() {
     let dir = tempfile::tempdir().unwrap();
     let fs = 16000;
@@ -2507,13 +2550,17 @@ fn mode_purity(modes: &[(String, bool)], files: &[String], clusters: &[i64]) -> 
 
 #[test]
 fn relative_profiles_cluster_by_mode_in_all_twelve_keys_and_absolute_ones_do_not() {
-    // Major and minor pieces on every tonic (cadences, ii-V-I, pop progressions and modal
-    // vamps, three timbres, with and without bass): k-means, k = 2, on the key-free profiles
-    // groups them by mode; on the absolute profiles it groups them by key region instead.
+    // Major and minor pieces on every tonic (cadences and ii-V-I, three timbres, three
+    // voicings, with and without bass): k-means, k = 2, on the key-free profiles groups them
+    // by mode; on the absolute profiles it groups them by key region instead. The pieces are
+    // ones whose key their notes decide: a natural-minor pop loop (i-VI-III-VII) has the notes
+    // of its relative major and a modal vamp (I-bVII-IV, i-IV) those of the major key a fourth
+    // or a fifth away, so a key profile can only guess their tonic (Essentia's KeyExtractor
+    // misnames 3 to 7 of those 12 loops by profile, the default key 10; docs/keys.md).
     use audio_io::synth::keyset::{PieceSpec, Style, Voicing};
     let dir = tempfile::tempdir().unwrap();
     let fs = 16000;
-    let styles = [Style::Cadence, Style::TwoFiveOne, Style::Pop, Style::Vamp];
+    let styles = [Style::Cadence, Style::TwoFiveOne];
     let mut modes = Vec::new();
     for minor in [false, true] {
         for tonic in 0..12u8 {

@@ -1,6 +1,8 @@
-//! `cargo xtask keyset DIR`: the labelled key material of `audio_io::synth::keyset` as WAV files
-//! with a `labels.csv`; `cargo xtask keybench [DIR]`: key accuracy and speed of chromacluster
-//! against Essentia's KeyExtractor and librosa on that set plus the corpus's `keys/` pieces.
+//! `cargo xtask keyset DIR`: the generated key material of `audio_io::synth::keyset` as WAV
+//! files with a `labels.csv`; `cargo xtask keybench`: key accuracy and speed of chromacluster
+//! against Essentia's KeyExtractor and librosa, on the key set of real compositions (the
+//! headline, [`crate::keyset_bench`]) and, with `--generated`, on that generated set plus the
+//! corpus's `keys/` pieces (properties: all 24 keys, detuning).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -83,16 +85,30 @@ fn labelled_files(dir: &Path) -> Result<Vec<(PathBuf, String, String)>> {
     Ok(out)
 }
 
-/// `keybench` options: `[DIR] [--python PATH] [--rounds N]`.
+/// `keybench` options: `[--keyset DIR] [--renders DIR] [--python PATH] [--bin PATH]
+/// [--reuse-reference] [--ours-only]` for the key set (default), `--generated [DIR] [--python
+/// PATH] [--rounds N]` for the generated set.
 #[derive(Debug, Default)]
 pub struct KeybenchArgs {
-    /// The labelled set (default `target/keyset`, written first if missing).
+    /// Run the generated-set benchmark instead of the key set's.
+    pub generated: bool,
+    /// The generated set (default `target/keyset`, written first if missing).
     pub dir: Option<PathBuf>,
-    /// The interpreter that runs keybench.py with Essentia and librosa importable; default: the
-    /// virtual environment `target/keybench-venv`, made and filled from
+    /// The key set of real compositions (default `../shared/keyset` beside the workspace).
+    pub keyset: Option<PathBuf>,
+    /// Renders of the key set made by its `render.sh` (default: made in `target/keyset-render`).
+    pub renders: Option<PathBuf>,
+    /// The interpreter that runs the benchmark scripts with Essentia and librosa importable;
+    /// default: the virtual environment `target/keybench-venv`, made and filled from
     /// `crates/chroma/benches/keybench-requirements.txt` if missing.
     pub python: Option<PathBuf>,
-    /// Alternating rounds of the `notes` speed comparison (default 3).
+    /// The chromacluster binary measured (default: the workspace's release build).
+    pub binary: Option<PathBuf>,
+    /// Key set: reuse Essentia's and librosa's estimates from an earlier run.
+    pub reuse_reference: bool,
+    /// Key set: chromacluster's rows only.
+    pub ours_only: bool,
+    /// Alternating rounds of the `notes` speed comparison (generated set; default 3).
     pub rounds: usize,
 }
 
@@ -104,11 +120,20 @@ impl KeybenchArgs {
             ..KeybenchArgs::default()
         };
         let mut it = args.iter();
+        let path = |it: &mut std::slice::Iter<'_, String>, flag: &str| -> Result<PathBuf> {
+            Ok(PathBuf::from(
+                it.next().with_context(|| format!("{flag} needs a path"))?,
+            ))
+        };
         while let Some(a) = it.next() {
             match a.as_str() {
-                "--python" => {
-                    out.python = Some(PathBuf::from(it.next().context("--python needs a path")?))
-                }
+                "--generated" => out.generated = true,
+                "--keyset" => out.keyset = Some(path(&mut it, a)?),
+                "--renders" => out.renders = Some(path(&mut it, a)?),
+                "--python" => out.python = Some(path(&mut it, a)?),
+                "--bin" => out.binary = Some(path(&mut it, a)?),
+                "--reuse-reference" => out.reuse_reference = true,
+                "--ours-only" => out.ours_only = true,
                 "--rounds" => {
                     let n = it.next().context("--rounds needs a number")?;
                     out.rounds = n
@@ -122,15 +147,37 @@ impl KeybenchArgs {
                 extra => bail!("keybench takes one folder, got another: {extra}"),
             }
         }
+        if out.dir.is_some() && !out.generated {
+            bail!("a folder argument is the generated set's: give --generated with it");
+        }
         Ok(out)
+    }
+
+    /// Runs the benchmark these arguments choose.
+    pub fn run(&self) -> Result<()> {
+        if self.generated {
+            return keybench(self);
+        }
+        let args = crate::keyset_bench::KeysetArgs {
+            keyset: self
+                .keyset
+                .clone()
+                .unwrap_or_else(|| workspace().join("..").join("shared").join("keyset")),
+            renders: self.renders.clone(),
+            python: self.python.clone(),
+            binary: self.binary.clone(),
+            reuse_reference: self.reuse_reference,
+            ours_only: self.ours_only,
+        };
+        crate::keyset_bench::run(&args).map(|_| ())
     }
 }
 
-/// Runs the benchmark: the speed of `notes` with and without the tuning estimate and key
+/// Runs the generated-set benchmark: the speed of `notes` with and without the tuning estimate and key
 /// (alternating rounds, one thread), chromacluster `key` with each profile (one thread), then
 /// Essentia and librosa through `crates/chroma/benches/keybench.py` on the same files, one
 /// table; seconds are wall time and CPU time (user + system) per file.
-pub fn keybench(args: &KeybenchArgs) -> Result<()> {
+fn keybench(args: &KeybenchArgs) -> Result<()> {
     let dir = args
         .dir
         .clone()
@@ -147,7 +194,10 @@ pub fn keybench(args: &KeybenchArgs) -> Result<()> {
         writeln!(text, "{},{key},{cents}", path.display())?;
     }
     std::fs::write(&list, text)?;
-    let binary = crate::docs::release_binary()?;
+    let binary = match &args.binary {
+        Some(b) => b.clone(),
+        None => crate::docs::release_binary()?,
+    };
     let paths: Vec<String> = files.iter().map(|f| f.0.display().to_string()).collect();
     let n = files.len() as f64;
     let out_dir = dir.join("bench-out");
@@ -220,13 +270,19 @@ pub fn keybench(args: &KeybenchArgs) -> Result<()> {
     let script = bench_dir().join("keybench.py");
     let mut cmd = Command::new(&python);
     cmd.arg(&script).arg(&list).arg(&out_dir).args(&specs);
+    run_one_threaded(&mut cmd, &script)
+}
+
+/// Runs a benchmark script with the numeric libraries (OpenMP, BLAS, numba) held to one thread,
+/// as the baselines are timed; an error names the script when it fails or cannot start.
+pub(crate) fn run_one_threaded(cmd: &mut Command, script: &Path) -> Result<()> {
     let status = cmd
         .env("OMP_NUM_THREADS", "1")
         .env("OPENBLAS_NUM_THREADS", "1")
         .env("MKL_NUM_THREADS", "1")
         .env("NUMBA_NUM_THREADS", "1")
         .status()
-        .with_context(|| format!("cannot run {}", python.display()))?;
+        .with_context(|| format!("cannot run {}", script.display()))?;
     if !status.success() {
         bail!("{} failed", script.display());
     }
@@ -234,7 +290,7 @@ pub fn keybench(args: &KeybenchArgs) -> Result<()> {
 }
 
 /// The key profiles of `chromacluster key --key-profile`, as the benchmark runs them.
-fn chroma_profiles() -> [&'static str; 9] {
+pub(crate) fn chroma_profiles() -> [&'static str; 9] {
     [
         "krumhansl",
         "temperley",
@@ -255,9 +311,9 @@ fn bench_dir() -> PathBuf {
 /// Wall time and CPU time (user + system of the child; `None` where not measurable) of a run,
 /// seconds.
 #[derive(Debug, Clone, Copy)]
-struct Timing {
-    wall: f64,
-    cpu: Option<f64>,
+pub(crate) struct Timing {
+    pub(crate) wall: f64,
+    pub(crate) cpu: Option<f64>,
 }
 
 impl Timing {
@@ -281,7 +337,7 @@ impl Timing {
         }
     }
 
-    fn cpu_text(&self, n: f64) -> String {
+    pub(crate) fn cpu_text(&self, n: f64) -> String {
         self.cpu
             .map_or_else(|| "-".to_owned(), |c| format!("{:.4} s/file", c / n))
     }
@@ -305,7 +361,12 @@ fn children_cpu() -> Option<f64> {
 }
 
 /// Runs the binary on one thread over `paths`, writing `out`; returns its wall and CPU time.
-fn time_binary(binary: &Path, args: &[&str], paths: &[String], out: &Path) -> Result<Timing> {
+pub(crate) fn time_binary(
+    binary: &Path,
+    args: &[&str],
+    paths: &[String],
+    out: &Path,
+) -> Result<Timing> {
     let cpu_before = children_cpu();
     let started = Instant::now();
     let output = Command::new(binary)

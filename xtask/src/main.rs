@@ -5,7 +5,9 @@
 //! test` runs the Rust and Python test suites; `cargo xtask bench-python` the Python benchmark.
 
 mod docs;
+mod e2e;
 mod keys;
+mod keyset_bench;
 mod library;
 mod music;
 mod parquet;
@@ -47,17 +49,29 @@ tasks:
                    over a 10,000-row table as a whole process (against numpy); the sound-alike
                    evaluation (purity@5, ARI) on Debian's game music and the corpus beside
                    librosa (xtask/simbench.py)
+  bench-e2e [--debs DIR] [--python PATH] [--rounds N] [--bin PATH]
+                   the commands a user types as whole processes against the peers' pipelines
+                   (pyAudioAnalysis, pandas + scikit-learn, librosa), alternated A/B, medians and
+                   pair ratios (default 5 rounds), then where our wall time goes (start-up,
+                   fsync, perf samples); inputs from bench-real's Debian music, target/bench-e2e
   stress [N]       N short files (1% broken, default 10000) through `notes`: all good rows kept?
   rss [--bin PATH] [--only LABEL] [--keep]
                    peak RSS of the streaming commands on a generated 3 h FLAC and 12 h WAV,
                    and of mini-batch `cluster` on a generated 10,000,000 x 12 Parquet dataset
                    (files kept in target/rss; --bin measures another build; --only cluster)
-  keyset DIR       write the labelled key set (24 keys x 5 styles, in tune and detuned) to DIR
-  keybench [DIR] [--python PATH] [--rounds N]
-                   key accuracy and speed against Essentia and librosa (set in DIR, default
-                   target/keyset, written first if missing; Python: PATH, default the venv
-                   target/keybench-venv, made from crates/chroma/benches/keybench-requirements.txt;
-                   N alternating rounds of `notes` with and without tuning + key, default 3)
+  keyset DIR       write the generated key set (24 keys x 5 styles, in tune and detuned) to DIR
+  keybench [--keyset DIR] [--renders DIR] [--python PATH] [--bin PATH] [--reuse-reference]
+           [--ours-only]
+                   key accuracy (exact and MIREX per set and timbre, 95% CIs) and CPU time per
+                   file on the key set of real compositions (DIR default ../shared/keyset; its
+                   render.sh renders into target/keyset-render unless --renders DIR), against
+                   Essentia's KeyExtractor and librosa in the same run (Python: PATH, default
+                   the venv target/keybench-venv, made from
+                   crates/chroma/benches/keybench-requirements.txt)
+  keybench --generated [DIR] [--python PATH] [--rounds N]
+                   properties on generated material: the generated set (DIR, default
+                   target/keyset, written first if missing) and the corpus's keys; N
+                   alternating rounds of `notes` with and without tuning + key, default 3
   test             every test: `cargo test --workspace`, then the Python package's pytest suite
                    (virtual environment in target/python-venv, package built with pip + maturin)
   bench-python     the Python benchmark against pyAudioAnalysis, librosa and scikit-learn
@@ -80,6 +94,7 @@ fn main() -> Result<()> {
         Some("bench-library") => library::run(&args[1..]),
         Some("bench-real") => real::run_bench(&args[1..]),
         Some("bench-similar") => similar::run(&args[1..]),
+        Some("bench-e2e") => e2e::run(&args[1..]),
         Some("test") => python::test(),
         Some("bench-python") => python::bench(),
         Some("stress") => {
@@ -101,7 +116,7 @@ fn main() -> Result<()> {
             println!("wrote {n} files and labels.csv to {dir}");
             Ok(())
         }
-        Some("keybench") => keys::keybench(&keys::KeybenchArgs::parse(&args[1..])?),
+        Some("keybench") => keys::KeybenchArgs::parse(&args[1..])?.run(),
         Some("help") | Some("-h") | Some("--help") => {
             println!("{USAGE}");
             Ok(())

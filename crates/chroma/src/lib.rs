@@ -56,12 +56,14 @@ pub use table::{journal, schema};
 
 pub use analysis::accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};
 pub use analysis::chromagram::{
-    chroma_flatness, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
+    chroma_flatness, ChromaFrame, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
     VoicingThreshold, VotePolicy,
 };
 pub use analysis::key::{
-    mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, Mode, DEGREE_NAMES,
+    mirex_score, rotate_to_tonic, Key, KeyEstimate, KeyFinder, KeyProfile, KeySummaryBuilder, Mode,
+    DEGREE_NAMES,
 };
+pub use analysis::key_segments::{KeySegment, KeySegmenter};
 pub use analysis::pitch_class::{
     first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES,
 };
@@ -73,8 +75,8 @@ pub use pipeline::frames::{
 };
 pub use pipeline::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
-    file_chromagram_columns, file_label, path_of_label, ChromaMode, FileAnalysis, ProfileKind,
-    TableOptions,
+    file_chromagram_columns, file_key_segments, file_label, path_of_label, ChromaMode,
+    FileAnalysis, ProfileKind, TableOptions,
 };
 pub use table::batch::{
     analyze_files, analyze_files_each, build_table, AnalysisBatch, FeatureTable,

@@ -120,7 +120,7 @@ pub enum Command {
     Notes(NotesArgs),
     /// Each file's key (tonic and mode), its strength and the file's tuning.
     #[command(
-        after_help = "Examples:\n  chromacluster key ~/Music\n  chromacluster key song.wav --key-profile krumhansl -o keys.csv"
+        after_help = "Examples:\n  chromacluster key ~/Music\n  chromacluster key song.wav --key-profile krumhansl -o keys.csv\n  chromacluster key song.flac --segments -o segments.csv"
     )]
     Key(KeyArgs),
     /// The frames x 34 short-term feature matrix of one file (pyAudioAnalysis's names).
@@ -283,9 +283,10 @@ pub struct TonalArgs {
     /// Fix the tuning by the frequency of A4 in Hz instead (e.g. 415 or 442).
     #[arg(long, value_name = "HZ", conflicts_with = "tuning", value_parser = parse_a4)]
     pub a4: Option<chroma::TuningChoice>,
-    /// Key profile for the key estimate: krumhansl, temperley, temperley2005, albrecht, aarden,
-    /// bellman, bgate, edma or triads.
-    #[arg(long, default_value = "krumhansl", value_name = "NAME", value_parser = parse_key_profile)]
+    /// Key profile for the key estimate: temperley2005 (Kostka-Payne, the default: the best on
+    /// the real compositions of docs/keys.md), krumhansl, temperley, albrecht, aarden, bellman,
+    /// bgate, edma or triads.
+    #[arg(long, default_value = "temperley2005", value_name = "NAME", value_parser = parse_key_profile)]
     pub key_profile: chroma::KeyProfile,
 }
 
@@ -308,9 +309,14 @@ pub struct KeyArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Write `file, key, key_strength, tuning_cents` to this file (.csv, .parquet or .json)
-    /// instead of printing it.
+    /// instead of printing it (with --segments: `file, start_s, end_s, key, strength`).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The key of each section instead of one per file, for music that modulates: a path
+    /// through the 24 keys over 0.5 s blocks, each judged on the 8 s around it, with a cost
+    /// per change of key (one row per section: start, end, key, strength).
+    #[arg(long)]
+    pub segments: bool,
     #[command(flatten)]
     pub tonal: TonalArgs,
 }

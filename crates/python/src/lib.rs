@@ -344,7 +344,7 @@ impl Default for TonalArgs<'_> {
         TonalArgs {
             tuning: None,
             a4: None,
-            key_profile: "krumhansl",
+            key_profile: "temperley2005",
             relative: false,
         }
     }
@@ -425,7 +425,7 @@ type Failure = (String, &'static str, String);
 /// path order) is raised. `tuning` (`"auto"`, the default, or cents), `a4` (Hz), `key_profile`
 /// and `relative` are the CLI's `--tuning`, `--a4`, `--key-profile` and `--relative`.
 #[pyfunction]
-#[pyo3(signature = (files, chroma_mode = "accurate", profile = "dominant", summary = false, jobs = None, strict = false, tuning = None, a4 = None, key_profile = "krumhansl", relative = false))]
+#[pyo3(signature = (files, chroma_mode = "accurate", profile = "dominant", summary = false, jobs = None, strict = false, tuning = None, a4 = None, key_profile = "temperley2005", relative = false))]
 #[allow(clippy::too_many_arguments)]
 fn notes_table<'py>(
     py: Python<'py>,

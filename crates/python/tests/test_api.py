@@ -135,7 +135,7 @@ def test_notes_tuning_key_and_relative_arguments_do_what_they_say():
     cents = 1200 * np.log2(415.0 / 440.0)
     assert chromacluster.notes(folder, a4=415.0)["tuning_cents"].to_list() == pytest.approx([cents] * 6)
     assert_frame_equal(chromacluster.notes(folder, tuning="auto"), default)
-    assert_frame_equal(chromacluster.notes(folder, key_profile="krumhansl"), default)
+    assert_frame_equal(chromacluster.notes(folder, key_profile="temperley2005"), default)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
-use crate::analysis::chromagram::Chromagram;
+use crate::analysis::chromagram::{ChromaFrame, Chromagram};
+use crate::analysis::harmonics;
 use crate::analysis::lanes::{exp4, ln4, F64x4, LANES};
 use crate::analysis::tuning::{cents_of_a4, TuningHistogram};
 use crate::error::ChromaError;
@@ -231,6 +232,10 @@ pub struct AccurateChroma {
     semis_of_bin: Vec<f64>,
     /// The current frame's peaks: (semitones from `pitch_ref_hz`, weight `P^(exponent/2)`).
     peaks: Vec<(f64, f64)>,
+    /// The current frame's peaks' weights in the key's chroma ([`harmonics::HarmonicSuppressor`]: 0
+    /// for an upper partial of a lower peak).
+    key_weights: Vec<f64>,
+    suppressor: harmonics::HarmonicSuppressor,
     /// Scratch for [`find_peaks`](Self::find_peaks): one slot per bin `k_lo..=k_hi`.
     candidates: Vec<u32>,
     /// A4 the peaks' pitches are first measured against: `a4_hz` when fixed, else 440 Hz.
@@ -249,8 +254,8 @@ struct TuningState {
     /// Semitones subtracted from every peak's pitch before the chroma; `None` while estimating.
     shift: Option<f64>,
     histogram: TuningHistogram,
-    /// Peaks of the held frames, back to back, as (semitones, weight).
-    held_peaks: Vec<(f32, f32)>,
+    /// Peaks of the held frames, back to back, as (semitones, weight, key weight).
+    held_peaks: Vec<(f32, f32, f32)>,
     /// One per held frame: (end of its peaks in `held_peaks`, frame energy).
     held_frames: Vec<(usize, f64)>,
     /// Frames held at most before the tuning is decided.
@@ -313,6 +318,8 @@ impl AccurateChroma {
             fft,
             harmonic_offsets,
             peaks: Vec::with_capacity(n_fft / 4),
+            key_weights: Vec::with_capacity(n_fft / 4),
+            suppressor: harmonics::HarmonicSuppressor::default(),
             candidates: vec![0; k_hi - k_lo + 1],
             semis_of_bin: semitone_table(k_hi, fs / n_fft as f64, pitch_ref_hz),
             pitch_ref_hz,
@@ -350,23 +357,24 @@ impl AccurateChroma {
         self.out.reserve(frames.min(MAX_RESERVED_FRAMES) as usize);
     }
 
-    /// As [`push`](Self::push), but each frame completed so far goes to `on_frame` (its 12
-    /// chroma values and its energy, in order) instead of staying in the analyser's
+    /// As [`push`](Self::push), but each frame completed so far goes to `on_frame` (its
+    /// chroma, key chroma, energy and start, in order) instead of staying in the analyser's
     /// chromagram, so a stream of any length is analysed in bounded memory: only the frames of
     /// the tuning window (`Tuning::Estimate`'s `window_s`) are held until the tuning is known.
     /// End such a stream with [`finish_frames`](Self::finish_frames).
-    pub fn push_frames(&mut self, block: &[f64], mut on_frame: impl FnMut(&[f64; 12], f64)) {
+    pub fn push_frames(&mut self, block: &[f64], mut on_frame: impl FnMut(&ChromaFrame)) {
         self.push(block);
-        self.frames_out += self.out.drain_frames(&mut on_frame) as u64;
+        self.frames_out += self.out.drain_frames(self.frames_out, &mut on_frame) as u64;
     }
 
     /// Ends a stream fed with [`push_frames`](Self::push_frames): the frames still held go to
     /// `on_frame` (a stream shorter than one window gives one zero-padded frame, none if it was
     /// empty). Returns the tuning used, in cents from A4 = 440 Hz. The analyser is reset for the
     /// next stream.
-    pub fn finish_frames(&mut self, mut on_frame: impl FnMut(&[f64; 12], f64)) -> f64 {
+    pub fn finish_frames(&mut self, mut on_frame: impl FnMut(&ChromaFrame)) -> f64 {
+        let first = self.frames_out;
         let mut gram = self.finish();
-        gram.drain_frames(&mut on_frame);
+        gram.drain_frames(first, &mut on_frame);
         gram.tuning_cents()
     }
 
@@ -480,10 +488,18 @@ impl AccurateChroma {
             let mut chroma = [0.0f64; 12];
             let peaks = &self.tuning.held_peaks[start..end];
             self.add_peaks(&mut chroma, peaks.len(), |i| {
-                let (semis, weight) = peaks[i];
+                let (semis, weight, _) = peaks[i];
                 (f64::from(semis) - shift, f64::from(weight))
             });
-            self.out.push(chroma, energy);
+            let mut key_chroma = [0.0f64; 12];
+            for &(semis, _, key_weight) in peaks {
+                add_key_peak(
+                    &mut key_chroma,
+                    f64::from(semis) - shift,
+                    f64::from(key_weight),
+                );
+            }
+            self.out.push_with_key(chroma, key_chroma, energy);
             start = end;
         }
         self.tuning.held_frames = held;
@@ -589,6 +605,8 @@ impl AccurateChroma {
             );
             self.find_peaks(max_p);
         }
+        self.suppressor
+            .key_weights(&self.peaks, &mut self.key_weights);
         match self.tuning.shift {
             Some(shift) => {
                 let mut chroma = [0.0f64; 12];
@@ -597,13 +615,18 @@ impl AccurateChroma {
                     let (semis, weight) = peaks[i];
                     (semis - shift, weight)
                 });
-                self.out.push(chroma, energy);
+                let mut key_chroma = [0.0f64; 12];
+                for (&(semis, _), &key_weight) in peaks.iter().zip(&self.key_weights) {
+                    add_key_peak(&mut key_chroma, semis - shift, key_weight);
+                }
+                self.out.push_with_key(chroma, key_chroma, energy);
             }
             None => {
                 let t = &mut self.tuning;
-                for &(semis, weight) in &self.peaks {
+                for (&(semis, weight), &key_weight) in self.peaks.iter().zip(&self.key_weights) {
                     t.histogram.add(semis, weight);
-                    t.held_peaks.push((semis as f32, weight as f32));
+                    t.held_peaks
+                        .push((semis as f32, weight as f32, key_weight as f32));
                 }
                 t.held_frames.push((t.held_peaks.len(), energy));
                 if t.held_frames.len() >= t.max_held_frames {
@@ -1216,6 +1239,17 @@ fn cos_to_half_pi_lanes(y: F64x4) -> F64x4 {
         }
     }
     acc
+}
+
+/// Adds one peak to a frame's key chroma: `weight` (its key weight, 0 for an upper partial:
+/// [`harmonics::HarmonicSuppressor`]) to the pitch classes near `semis`, with the same cosine window
+/// as the chroma and no harmonic summation (the partials that would vote for the fundamental
+/// are the ones left out).
+#[inline(always)]
+fn add_key_peak(key_chroma: &mut [f64; 12], semis: f64, weight: f64) {
+    if weight > 0.0 {
+        add_cosine_weighted_shifted(key_chroma, semis, 0, weight);
+    }
 }
 
 /// Half-width of the HPCP cosine window, semitones (window length 4/3 semitones).

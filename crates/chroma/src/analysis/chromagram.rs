@@ -3,13 +3,32 @@
 use polars::prelude::{Column, DataFrame};
 
 use crate::analysis::pitch_class::{first_argmax, NOTE_NAMES};
+use crate::analysis::voicing::{Mergeable, VotingTally};
 use crate::error::ChromaError;
 
+/// One analysis frame as an analyser hands it on: its chroma, the chroma the key is estimated
+/// from, its energy and when it starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChromaFrame {
+    /// The frame's 12 pitch-class energies, index 0 = A (the note profile's).
+    pub chroma: [f64; 12],
+    /// The key's chroma of the frame, index 0 = A: the accurate chroma's peaks without their
+    /// non-octave harmonics ([`crate::AccurateChroma`]); the chroma itself where the analyser
+    /// has no other.
+    pub key_chroma: [f64; 12],
+    /// Mean square of the frame's samples.
+    pub energy: f64,
+    /// Start of the frame, seconds from the start of the signal.
+    pub start_s: f64,
+}
+
 /// A chromagram: one 12-vector of pitch-class energies per analysis frame, index 0 = A
-/// (columns named by [`NOTE_NAMES`]), plus each frame's signal energy for the voicing decision.
+/// (columns named by [`NOTE_NAMES`]), the key's chroma of each frame ([`ChromaFrame::key_chroma`]),
+/// plus each frame's signal energy for the voicing decision.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Chromagram {
     rows: Vec<[f64; 12]>,
+    key_rows: Vec<[f64; 12]>,
     energy: Vec<f64>,
     hop_s: f64,
     tuning_cents: f64,
@@ -20,6 +39,7 @@ impl Chromagram {
     pub fn new(hop_s: f64) -> Self {
         Chromagram {
             rows: Vec::new(),
+            key_rows: Vec::new(),
             energy: Vec::new(),
             hop_s,
             tuning_cents: 0.0,
@@ -38,9 +58,15 @@ impl Chromagram {
     }
 
     /// Appends a frame: its 12 chroma values and its energy (mean square of the frame's samples,
-    /// `sum x^2 / W`).
+    /// `sum x^2 / W`); its key chroma is the same chroma.
     pub fn push(&mut self, chroma: [f64; 12], energy: f64) {
+        self.push_with_key(chroma, chroma, energy);
+    }
+
+    /// Appends a frame with its own key chroma ([`ChromaFrame::key_chroma`]).
+    pub fn push_with_key(&mut self, chroma: [f64; 12], key_chroma: [f64; 12], energy: f64) {
         self.rows.push(chroma);
+        self.key_rows.push(key_chroma);
         self.energy.push(energy);
     }
 
@@ -53,6 +79,7 @@ impl Chromagram {
     /// Reserves room for `additional` more frames.
     pub fn reserve(&mut self, additional: usize) {
         self.rows.reserve(additional);
+        self.key_rows.reserve(additional);
         self.energy.reserve(additional);
     }
 
@@ -76,14 +103,32 @@ impl Chromagram {
         &self.rows
     }
 
-    /// Hands every frame (chroma and energy, in order) to `on_frame` and removes them, keeping
-    /// the hop and tuning; returns how many there were. For streaming consumers.
-    pub fn drain_frames(&mut self, mut on_frame: impl FnMut(&[f64; 12], f64)) -> usize {
+    /// The key's chroma of every frame ([`ChromaFrame::key_chroma`]).
+    pub fn key_rows(&self) -> &[[f64; 12]] {
+        &self.key_rows
+    }
+
+    /// Frame `i` as a [`ChromaFrame`], numbered from `first` (its start `(first + i) hop_s`);
+    /// panics if `i >= n_frames()`.
+    pub fn frame(&self, i: usize, first: u64) -> ChromaFrame {
+        ChromaFrame {
+            chroma: self.rows[i],
+            key_chroma: self.key_rows[i],
+            energy: self.energy[i],
+            start_s: (first + i as u64) as f64 * self.hop_s,
+        }
+    }
+
+    /// Hands every frame (in order, the first numbered `first`: see [`Chromagram::frame`]) to
+    /// `on_frame` and removes them, keeping the hop and tuning; returns how many there were.
+    /// For streaming consumers.
+    pub fn drain_frames(&mut self, first: u64, mut on_frame: impl FnMut(&ChromaFrame)) -> usize {
         let n = self.rows.len();
-        for (row, &energy) in self.rows.iter().zip(&self.energy) {
-            on_frame(row, energy);
+        for i in 0..n {
+            on_frame(&self.frame(i, first));
         }
         self.rows.clear();
+        self.key_rows.clear();
         self.energy.clear();
         n
     }
@@ -216,89 +261,36 @@ impl Tally {
     }
 }
 
-/// Most energy buckets a [`NoteProfileBuilder`] keeps (a few hundred KB); beyond it neighbouring
-/// buckets are merged.
-const MAX_BUCKETS: usize = 4096;
+impl Mergeable for Tally {
+    fn merge(&mut self, other: &Tally) {
+        Tally::merge(self, other);
+    }
+}
 
 /// A file's [`NoteProfile`] computed as its frames stream by, in memory that does not grow with
-/// the file's length.
-///
-/// Under [`VotePolicy::AllFrames`] it keeps one running tally. Under [`VotePolicy::Voiced`] a
-/// frame's vote depends on the loudest frame of the whole file, known only at the end; frames
-/// that can still vote (pitched, and louder than the floor of the loudest frame so far, which
-/// only rises) are tallied in buckets by energy, and buckets that fall below the floor are
-/// dropped. A bucket first holds one exact energy value, so the profile is exactly
-/// [`VoicingThreshold`]'s rule; only when more than 4096 distinct energies are above the floor
-/// at once (long files) are neighbouring buckets merged (each merge halves the energy
-/// resolution; a 60 dB range then still has well over 100 buckets per octave), and the frames
-/// of the one bucket that holds the final floor then do not vote.
+/// the file's length: the frames that vote are tallied as [`VotePolicy`] says, in buckets by
+/// energy while the file's loudest frame is not yet known (exact up to 4096 distinct energies
+/// above the floor at once; see `analysis/voicing.rs`).
 #[derive(Debug, Clone)]
 pub struct NoteProfileBuilder {
-    policy: VotePolicy,
     frames: usize,
-    /// The tally of every frame ([`VotePolicy::AllFrames`]).
-    all: Tally,
-    loudest: f64,
-    /// Low bits of the energy's IEEE representation dropped from the bucket keys.
-    shift: u32,
-    /// Candidate voters by energy key (`energy.to_bits() >> shift`, monotone for energies > 0).
-    buckets: std::collections::BTreeMap<u64, Tally>,
+    tally: VotingTally<Tally>,
 }
 
 impl NoteProfileBuilder {
     /// An empty builder for `policy`.
     pub fn new(policy: VotePolicy) -> Self {
         NoteProfileBuilder {
-            policy,
             frames: 0,
-            all: Tally::default(),
-            loudest: 0.0,
-            shift: 0,
-            buckets: std::collections::BTreeMap::new(),
+            tally: VotingTally::new(policy),
         }
     }
 
     /// Adds the next frame: its 12 chroma values (index 0 = A) and its energy (mean square).
     pub fn push(&mut self, chroma: &[f64; 12], energy: f64) {
         self.frames += 1;
-        let v = match self.policy {
-            VotePolicy::AllFrames => {
-                self.all.add(chroma);
-                return;
-            }
-            VotePolicy::Voiced(v) => v,
-        };
-        let louder = energy > self.loudest;
-        self.loudest = self.loudest.max(energy);
-        let floor = v.floor(self.loudest);
-        if louder && floor > 0.0 {
-            // Buckets entirely at or below the new floor can no longer vote.
-            let keep = self.buckets.split_off(&self.key(floor));
-            self.buckets = keep;
-        }
-        if !(energy > floor && energy > 0.0) || chroma_flatness(chroma) > v.max_flatness {
-            return;
-        }
-        let key = self.key(energy);
-        self.buckets.entry(key).or_default().add(chroma);
-        if self.buckets.len() > MAX_BUCKETS {
-            self.coarsen();
-        }
-    }
-
-    fn key(&self, energy: f64) -> u64 {
-        energy.to_bits() >> self.shift
-    }
-
-    /// Merges neighbouring buckets until at most half of [`MAX_BUCKETS`] remain.
-    fn coarsen(&mut self) {
-        while self.buckets.len() > MAX_BUCKETS / 2 && self.shift < 63 {
-            self.shift += 1;
-            let old = std::mem::take(&mut self.buckets);
-            for (key, tally) in old {
-                self.buckets.entry(key >> 1).or_default().merge(&tally);
-            }
-        }
+        self.tally
+            .push(energy, || chroma_flatness(chroma), |t| t.add(chroma));
     }
 
     /// Frames pushed so far.
@@ -308,17 +300,7 @@ impl NoteProfileBuilder {
 
     /// The profile of the frames pushed (see [`NoteProfile`]).
     pub fn finish(&self) -> NoteProfile {
-        let tally = match self.policy {
-            VotePolicy::AllFrames => self.all,
-            VotePolicy::Voiced(v) => {
-                let floor_key = self.key(v.floor(self.loudest));
-                let mut t = Tally::default();
-                for (_, b) in self.buckets.range(floor_key.saturating_add(1)..) {
-                    t.merge(b);
-                }
-                t
-            }
-        };
+        let tally = self.tally.finish();
         let mut dominant = [0.0f64; 12];
         if tally.voiced > 0 {
             for (d, &n) in dominant.iter_mut().zip(&tally.counts) {

@@ -1,12 +1,15 @@
 //! Key estimation: tonic and mode of a file from its chroma, by correlation with published key
 //! profiles (the Krumhansl-Schmuckler method), and key-free (relative) note profiles.
 //!
-//! A [`KeyFinder`] summarises a chromagram's voiced frames (the mean of their chroma, each
-//! normalised to sum 1, optionally plus a weighted mean of the last seconds),
+//! A [`KeyFinder`] summarises a file's voiced frames (the mean of their key chroma, each
+//! normalised to sum 1, plus a weighted mean over the opening second: [`KeySummaryBuilder`]),
 //! correlates the summary (Pearson) with the 24 rotations of a major and a minor
 //! [`KeyProfile`], and names the best-correlated key with that correlation as its strength. A
 //! summary without pitched content (no voiced frame) or correlating below
-//! [`KeyFinder::min_strength`] gets no key and strength 0.
+//! [`KeyFinder::min_strength`] gets no key and strength 0. The key chroma is the accurate
+//! chroma's peaks without the upper partials of lower notes (see
+//! [`crate::ChromaFrame::key_chroma`]), so that a strong third harmonic does not vote for the
+//! fifth above. [`crate::KeySegmenter`] follows the key through a file that modulates.
 //!
 //! ```
 //! use chroma::{Key, KeyFinder, Mode};
@@ -21,8 +24,9 @@
 //! assert_eq!(estimate.key.unwrap().to_string(), "C major");
 //! ```
 
-use crate::analysis::chromagram::{Chromagram, VotePolicy};
+use crate::analysis::chromagram::{chroma_flatness, ChromaFrame, Chromagram, VotePolicy};
 use crate::analysis::pitch_class::NOTE_NAMES;
+use crate::analysis::voicing::{Mergeable, VotingTally};
 
 /// Major or minor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -364,19 +368,24 @@ impl KeyEstimate {
     }
 }
 
-/// How keys are estimated: the profile, the weight of the ending, the strength below which no
+/// How keys are estimated: the profile, the weight of the opening, the strength below which no
 /// key is given.
+///
+/// The summary a key is read from is the mean over the voiced frames of the key's chroma
+/// ([`crate::ChromaFrame::key_chroma`]: the accurate chroma without the peaks that are upper
+/// partials of a lower note), each frame normalised to sum 1, plus `opening_weight` times the
+/// same mean over the voiced frames of the first `opening_s` seconds (from the first frame that
+/// can vote): music states its key as it begins (a chorale's first chord is its tonic's, a
+/// song's first phrase sets its scale), and an excerpt's opening is the one part always there.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KeyFinder {
-    /// Key profile (default [`KeyProfile::Krumhansl`], the best of the nine on the labelled
-    /// set of `cargo xtask keyset`: see the README's key benchmark).
+    /// Key profile (default [`KeyProfile::Temperley2005`], chosen on the key set of real
+    /// compositions with cross-validation: see `docs/keys.md`).
     pub profile: KeyProfile,
-    /// Weight of the last `final_s` seconds of voiced frames in the summary, relative to the
-    /// whole file's mean (default 0: the plain mean chroma; weighting the final chord, 0.2 to
-    /// 2, lowered the exact accuracy of every profile but Aarden's on the labelled set).
-    pub final_weight: f64,
-    /// Length of the ending, seconds (default 2).
-    pub final_s: f64,
+    /// Weight of the opening's mean key chroma relative to the whole file's (default 0.5).
+    pub opening_weight: f64,
+    /// Length of the opening, seconds (default 1).
+    pub opening_s: f64,
     /// Below this correlation no key is given (default 0.5: the best of 24 keys correlates
     /// about 0.3 to 0.45 with the chroma of white noise, 0.7 to 0.95 with tonal music).
     pub min_strength: f64,
@@ -385,9 +394,9 @@ pub struct KeyFinder {
 impl Default for KeyFinder {
     fn default() -> Self {
         KeyFinder {
-            profile: KeyProfile::Krumhansl,
-            final_weight: 0.0,
-            final_s: 2.0,
+            profile: KeyProfile::Temperley2005,
+            opening_weight: 0.5,
+            opening_s: 1.0,
             min_strength: 0.5,
         }
     }
@@ -402,23 +411,27 @@ impl KeyFinder {
         }
     }
 
+    /// The 24 keys' templates in [`Key::index`] order, each in A-first pitch-class order.
+    pub fn templates(&self) -> [[f64; 12]; 24] {
+        let (major, minor) = self.profile.weights();
+        std::array::from_fn(|i| {
+            let key = Key::from_index(i);
+            let weights = match key.mode {
+                Mode::Major => &major,
+                Mode::Minor => &minor,
+            };
+            std::array::from_fn(|pc| weights[(pc + 12 - key.tonic) % 12])
+        })
+    }
+
     /// The key of a 12-vector chroma summary (index 0 = A; any non-negative scale).
     pub fn estimate(&self, summary: &[f64; 12]) -> KeyEstimate {
         let total: f64 = summary.iter().sum();
         if !(total > 0.0 && total.is_finite()) || summary.iter().any(|x| *x < 0.0) {
             return KeyEstimate::NONE;
         }
-        let (major, minor) = self.profile.weights();
-        let mut scores = [0.0f64; 24];
-        for key in Key::all() {
-            let weights = match key.mode {
-                Mode::Major => &major,
-                Mode::Minor => &minor,
-            };
-            // The template of `key` in A-first pitch-class order.
-            let template: [f64; 12] = std::array::from_fn(|pc| weights[(pc + 12 - key.tonic) % 12]);
-            scores[key.index()] = pearson(summary, &template);
-        }
+        let templates = self.templates();
+        let scores: [f64; 24] = std::array::from_fn(|i| pearson(summary, &templates[i]));
         let mut best = 0;
         for i in 1..24 {
             if scores[i] > scores[best] {
@@ -440,46 +453,20 @@ impl KeyFinder {
         }
     }
 
-    /// The summary of a chromagram's frames that vote under `votes`: the mean of their chroma
-    /// (each normalised to sum 1) plus `final_weight` times the same mean over the frames of
-    /// the last `final_s` seconds that vote; all zeros when no frame votes.
+    /// A streaming summary of frames for this finder, voiced as `votes` says.
+    pub fn summary_builder(&self, votes: VotePolicy) -> KeySummaryBuilder {
+        KeySummaryBuilder::new(self, votes)
+    }
+
+    /// The summary (see [`KeyFinder`]) of a chromagram's frames that vote under `votes`,
+    /// computed from its key rows as [`KeySummaryBuilder`] computes it from streamed frames;
+    /// all zeros when no frame votes.
     pub fn summary(&self, gram: &Chromagram, votes: &VotePolicy) -> [f64; 12] {
-        let voting = gram.voting_frames(votes);
-        let rows = gram.rows();
-        let mut whole = [0.0f64; 12];
-        let mut ending = [0.0f64; 12];
-        let ending_frames = if gram.hop_s() > 0.0 {
-            (self.final_s / gram.hop_s()).ceil() as usize
-        } else {
-            0
-        };
-        let mut counted_end = 0usize;
-        let mut n = 0usize;
-        for (i, row) in rows.iter().enumerate().rev() {
-            if !voting[i] {
-                continue;
-            }
-            let total: f64 = row.iter().sum();
-            if !(total > 0.0 && total.is_finite()) {
-                continue;
-            }
-            n += 1;
-            for (w, x) in whole.iter_mut().zip(row) {
-                *w += x / total;
-            }
-            if counted_end < ending_frames {
-                counted_end += 1;
-                for (e, x) in ending.iter_mut().zip(row) {
-                    *e += x / total;
-                }
-            }
+        let mut builder = self.summary_builder(*votes);
+        for i in 0..gram.n_frames() {
+            builder.push(&gram.frame(i, 0));
         }
-        if n == 0 {
-            return [0.0; 12];
-        }
-        std::array::from_fn(|i| {
-            whole[i] / n as f64 + self.final_weight * ending[i] / counted_end.max(1) as f64
-        })
+        builder.summary()
     }
 
     /// The key of a chromagram: [`KeyFinder::estimate`] of [`KeyFinder::summary`].
@@ -488,8 +475,117 @@ impl KeyFinder {
     }
 }
 
+/// Voiced frames' key chroma, each normalised to sum 1, summed (and counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct KeyTally {
+    frames: usize,
+    sum: [f64; 12],
+}
+
+impl Mergeable for KeyTally {
+    fn merge(&mut self, other: &Self) {
+        self.frames += other.frames;
+        for (a, b) in self.sum.iter_mut().zip(&other.sum) {
+            *a += b;
+        }
+    }
+}
+
+/// The key's chroma normalised to sum 1, or `None` for a frame without pitched content.
+fn normalised(chroma: &[f64; 12]) -> Option<[f64; 12]> {
+    let total: f64 = chroma.iter().sum();
+    (total > 0.0 && total.is_finite()).then(|| chroma.map(|x| x / total))
+}
+
+/// A file's key summary ([`KeyFinder`]) computed as its frames stream by, in bounded memory:
+/// the whole file's frames are tallied as the note profile's ([`crate::NoteProfileBuilder`]:
+/// by energy until the loudest frame is known), the opening's few frames are kept until the
+/// end decides which of them are voiced. The opening starts at the first frame that can vote
+/// so far; if a louder frame later silences every kept opening frame, the opening starts
+/// again at the next frame that can vote.
+#[derive(Debug, Clone)]
+pub struct KeySummaryBuilder {
+    opening_s: f64,
+    opening_weight: f64,
+    whole: VotingTally<KeyTally>,
+    /// Start of the opening, seconds, once a frame could vote.
+    opening_start: Option<f64>,
+    /// The opening's frames that could vote when they came: (energy, normalised key chroma).
+    opening: Vec<(f64, [f64; 12])>,
+}
+
+impl KeySummaryBuilder {
+    /// An empty builder for `finder`'s opening, frames voiced as `votes` says.
+    pub fn new(finder: &KeyFinder, votes: VotePolicy) -> Self {
+        KeySummaryBuilder {
+            opening_s: finder.opening_s,
+            opening_weight: finder.opening_weight,
+            whole: VotingTally::new(votes),
+            opening_start: None,
+            opening: Vec::new(),
+        }
+    }
+
+    /// Adds the next frame (its key chroma, energy and start).
+    pub fn push(&mut self, frame: &ChromaFrame) {
+        let Some(chroma) = normalised(&frame.key_chroma) else {
+            // Unpitched: votes for nothing (and its energy still raises the floor).
+            self.whole.push(frame.energy, || 1.0, |_| ());
+            return;
+        };
+        let voted = self.whole.push(
+            frame.energy,
+            || chroma_flatness(&frame.chroma),
+            |t| {
+                t.frames += 1;
+                for (s, x) in t.sum.iter_mut().zip(&chroma) {
+                    *s += x;
+                }
+            },
+        );
+        let floor = self.whole.floor();
+        if self.opening_start.is_some() && self.opening.iter().all(|(e, _)| *e <= floor) {
+            self.opening.clear();
+            self.opening_start = None;
+        }
+        if voted && self.opening_weight > 0.0 {
+            let start = *self.opening_start.get_or_insert(frame.start_s);
+            if frame.start_s < start + self.opening_s {
+                self.opening.push((frame.energy, chroma));
+            }
+        }
+    }
+
+    /// The summary of the frames pushed (see [`KeyFinder`]); all zeros when no frame votes.
+    pub fn summary(&self) -> [f64; 12] {
+        let whole = self.whole.finish();
+        if whole.frames == 0 {
+            return [0.0; 12];
+        }
+        let floor = self.whole.floor();
+        let mut opening = [0.0f64; 12];
+        let mut n_opening = 0usize;
+        for (energy, chroma) in &self.opening {
+            if *energy > floor {
+                n_opening += 1;
+                for (o, x) in opening.iter_mut().zip(chroma) {
+                    *o += x;
+                }
+            }
+        }
+        std::array::from_fn(|i| {
+            let begun = if n_opening > 0 {
+                self.opening_weight * opening[i] / n_opening as f64
+            } else {
+                0.0
+            };
+            whole.sum[i] / whole.frames as f64 + begun
+        })
+    }
+}
+
 /// Pearson correlation of two 12-vectors; 0 when either is constant.
-fn pearson(a: &[f64; 12], b: &[f64; 12]) -> f64 {
+pub(crate) fn pearson(a: &[f64; 12], b: &[f64; 12]) -> f64 {
     let ma = a.iter().sum::<f64>() / 12.0;
     let mb = b.iter().sum::<f64>() / 12.0;
     let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);

@@ -8,12 +8,17 @@
 //!   stream.
 //! - [`sound`]: the `sound` description (schema v1) of a file's frames, for similarity.
 //! - [`tuning`], [`key`], [`pitch_class`]: the reference pitch, keys and note names.
+//! - `harmonics`: which peaks are upper partials of a lower note (the key's chroma leaves them
+//!   out); `voicing`: the streaming tally of the frames that vote.
 
 pub mod accurate;
 pub mod chromagram;
+mod harmonics;
 pub mod key;
+pub mod key_segments;
 mod lanes;
 pub mod pitch_class;
 pub mod pyaa;
 pub mod sound;
 pub mod tuning;
+mod voicing;

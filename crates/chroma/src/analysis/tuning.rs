@@ -59,7 +59,9 @@ impl Default for TuningHistogram {
 /// A tuning estimate: the deviation of the recording's A4 from 440 Hz.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TuningEstimate {
-    /// Cents in [-50, 50): A4 is at `440 * 2^(cents / 1200)` Hz.
+    /// Cents: A4 is at `440 * 2^(cents / 1200)` Hz. Within [`REFINE_HALF_WIDTH_CENTS`] of the
+    /// histogram's mode (in [-50, 50)), so in [-58, 58): near the half-semitone the estimate
+    /// stays on the mode's side (see [`TuningHistogram::estimate`]).
     pub cents: f64,
     /// Share of the histogram's weight within [`REFINE_HALF_WIDTH_CENTS`] of the estimate
     /// (about 0.17 for a flat histogram, near 1 for a tuned recording).
@@ -240,7 +242,10 @@ impl TuningHistogram {
     /// The tuning: the weighted circular mean of the offsets within
     /// [`REFINE_HALF_WIDTH_CENTS`] of the smoothed histogram's mode. `None` when nothing was
     /// added or the weight is spread so evenly (concentration below [`MIN_CONCENTRATION`])
-    /// that there is no tuning to speak of (silence, noise).
+    /// that there is no tuning to speak of (silence, noise). Near ±50 cents the estimate does
+    /// not wrap across the half-semitone away from the mode: it stays on the mode's side (up
+    /// to ±58 cents), so that the pitches of a single note detuned by almost half a semitone
+    /// keep the name of the semitone its partials are nearest.
     pub fn estimate(&self) -> Option<TuningEstimate> {
         if !(self.total > 0.0 && self.total.is_finite()) {
             return None;
@@ -276,7 +281,16 @@ impl TuningHistogram {
         if concentration < MIN_CONCENTRATION {
             return None;
         }
-        let cents = wrap_cents(s.atan2(c) * 100.0 / (2.0 * PI));
+        // The mean, on the mode's side of the half-semitone: the mode's offset plus the mean's
+        // (wrapped) distance from it. Near +-50 cents the offsets of one detuned note straddle
+        // the half-semitone (a note 45 cents sharp has partials at +44 to +47 cents, and
+        // vibrato or stretched upper partials spread it past +50, which wraps to -50); their
+        // circular mean may then land past +50, and wrapped to -49 the fundamental (+45) would
+        // sit 94 cents above its semitone, named after its neighbour. Unwrapped around the
+        // mode (+51) every pitch keeps the name of the semitone most of its note is near.
+        let mode_cents = best.rem_euclid(n) as f64 - 50.0;
+        let mean = s.atan2(c) * 100.0 / (2.0 * PI);
+        let cents = mode_cents + wrap_cents(mean - mode_cents);
         Some(TuningEstimate {
             cents,
             concentration,
@@ -308,7 +322,31 @@ mod tests {
         h.add(-0.49 + 1.0, 1.0); // +51 cents = -49 cents
         let e = h.estimate().unwrap();
         assert!((e.cents.abs() - 50.0).abs() < 1.5, "{e:?}");
-        assert!((-50.0..50.0).contains(&e.cents));
+        // On the mode's side of the half-semitone, within the refinement window of it.
+        assert!(e.cents.abs() < 50.0 + REFINE_HALF_WIDTH_CENTS, "{e:?}");
+    }
+
+    #[test]
+    fn stays_on_the_side_of_the_mode_near_the_half_semitone() {
+        // A note 47 cents sharp whose vibrato and upper partials spread past +50 cents: the
+        // mode is at +47, the mean of the offsets near it past +50, which must not wrap to -49
+        // (the fundamental would then be named after the semitone above). Mirrored for a note
+        // 47 cents flat.
+        for sign in [1.0, -1.0] {
+            let mut h = TuningHistogram::new();
+            h.add(sign * 0.47, 4.0); // the fundamental
+            h.add(12.0 + sign * 0.47, 3.0);
+            h.add(19.0 + sign * 0.53, 2.0);
+            h.add(24.0 + sign * 0.55, 2.0);
+            h.add(31.0 + sign * 0.55, 2.0);
+            let e = h.estimate().unwrap();
+            assert!(
+                sign * e.cents > 50.0 && e.cents.abs() < 58.0,
+                "{sign}: {e:?}"
+            );
+            // Measured against the estimate, the fundamental keeps its semitone (A).
+            assert_eq!((sign * 0.47 - e.cents / 100.0).round(), 0.0, "{e:?}");
+        }
     }
 
     #[test]

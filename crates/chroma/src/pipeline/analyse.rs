@@ -10,9 +10,10 @@ use stfeatures::{FeatureError, FeatureExtractor, Frame, FrameSpec, PassVisitor, 
 
 use crate::analysis::accurate::{AccurateChroma, AccurateParams};
 use crate::analysis::chromagram::{
-    Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder, VotePolicy,
+    ChromaFrame, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder, VotePolicy,
 };
 use crate::analysis::key::{KeyEstimate, KeyFinder};
+use crate::analysis::key_segments::{KeySegment, KeySegmenter};
 use crate::analysis::pyaa::{self, FeatureStats};
 use crate::analysis::sound::SoundBuilder;
 use crate::error::ChromaError;
@@ -144,15 +145,13 @@ pub struct FileAnalysis {
 /// the file's length.
 pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis, ChromaError> {
     let mut builder = NoteProfileBuilder::new(options.votes);
-    let decoded = decode_and_analyse(path, options, &mut |c, e| builder.push(c, e))?;
+    let mut key = KeyOfFrames::new(options);
+    let decoded = decode_and_analyse(path, options, &mut |f| {
+        builder.push(&f.chroma, f.energy);
+        key.push(f);
+    })?;
     let profile = builder.finish();
-    // The key summary is the mean normalised chroma of the voting frames, which the streamed
-    // profile already holds (`KeyFinder::summary` of the whole chromagram, without its
-    // final-chord weight).
-    let key = match options.mode {
-        ChromaMode::Accurate => options.key.estimate(&profile.mean_chroma),
-        ChromaMode::Pyaa => KeyEstimate::NONE,
-    };
+    let key = key.estimate();
     Ok(FileAnalysis {
         file: super::file_label(path),
         profile,
@@ -164,6 +163,36 @@ pub fn analyze_file(path: &Path, options: &TableOptions) -> Result<FileAnalysis,
         sound: decoded.sound,
         tags: decoded.tags,
     })
+}
+
+/// A file's key as its frames stream by: estimated from the accurate chroma only
+/// ([`KeyEstimate::NONE`] in pyaa mode: pyAudioAnalysis's chroma is offset from the true
+/// pitch classes).
+struct KeyOfFrames {
+    finder: KeyFinder,
+    summary: Option<crate::KeySummaryBuilder>,
+}
+
+impl KeyOfFrames {
+    fn new(options: &TableOptions) -> Self {
+        KeyOfFrames {
+            finder: options.key,
+            summary: (options.mode == ChromaMode::Accurate)
+                .then(|| options.key.summary_builder(options.votes)),
+        }
+    }
+
+    fn push(&mut self, frame: &ChromaFrame) {
+        if let Some(s) = self.summary.as_mut() {
+            s.push(frame);
+        }
+    }
+
+    fn estimate(&self) -> KeyEstimate {
+        self.summary
+            .as_ref()
+            .map_or(KeyEstimate::NONE, |s| self.finder.estimate(&s.summary()))
+    }
 }
 
 /// The key of a file's chromagram: estimated from the accurate chroma only.
@@ -185,9 +214,39 @@ pub fn file_chromagram(path: &Path, options: &TableOptions) -> Result<Chromagram
         ..*options
     };
     let mut gram = Chromagram::default();
-    let decoded = decode_and_analyse(path, &options, &mut |c, e| gram.push(*c, e))?;
+    let decoded = decode_and_analyse(path, &options, &mut |f| {
+        gram.push_with_key(f.chroma, f.key_chroma, f.energy)
+    })?;
     gram.set_tuning_cents(decoded.tuning_cents);
     Ok(gram.with_hop_s(decoded.hop_s))
+}
+
+/// The key of each section of a file ([`KeySegmenter`]), from its accurate chroma (whatever
+/// `options.mode` says; `options.key` and `options.votes` are the segmenter's), covering the
+/// file from 0 to its duration. The file's key chroma is held in memory (about 0.3 MB per
+/// minute of audio).
+pub fn file_key_segments(
+    path: &Path,
+    options: &TableOptions,
+    segmenter: &KeySegmenter,
+) -> Result<Vec<KeySegment>, ChromaError> {
+    let options = TableOptions {
+        feature_stats: false,
+        mode: ChromaMode::Accurate,
+        ..*options
+    };
+    let mut gram = Chromagram::default();
+    let decoded = decode_and_analyse(path, &options, &mut |f| {
+        gram.push_with_key(f.chroma, f.key_chroma, f.energy)
+    })?;
+    let gram = gram.with_hop_s(decoded.hop_s);
+    let segmenter = KeySegmenter {
+        finder: options.key,
+        votes: options.votes,
+        ..*segmenter
+    };
+    let duration = decoded.n_samples as f64 / f64::from(decoded.sample_rate);
+    Ok(segmenter.segments_until(&gram, duration))
 }
 
 /// The chromagram of a file (as [`file_chromagram`]) reduced as it streams to at most
@@ -220,16 +279,16 @@ pub fn file_chromagram_and_key(
         ..*options
     };
     let mut columns = ChromagramColumns::new(0.0, max_columns);
-    let mut builder = NoteProfileBuilder::new(options.votes);
-    let decoded = decode_and_analyse(path, &options, &mut |c, e| {
-        columns.push(c);
-        builder.push(c, e);
+    let mut key = KeyOfFrames::new(&options);
+    let decoded = decode_and_analyse(path, &options, &mut |f| {
+        columns.push(&f.chroma);
+        key.push(f);
     })?;
-    let key = match options.mode {
-        ChromaMode::Accurate => options.key.estimate(&builder.finish().mean_chroma),
-        ChromaMode::Pyaa => KeyEstimate::NONE,
-    };
-    Ok((columns.with_hop_s(decoded.hop_s), decoded.tuning_cents, key))
+    Ok((
+        columns.with_hop_s(decoded.hop_s),
+        decoded.tuning_cents,
+        key.estimate(),
+    ))
 }
 
 /// What decoding and analysing one file gives besides its chroma frames.
@@ -255,7 +314,7 @@ struct DecodedAnalysis {
 fn decode_and_analyse(
     path: &Path,
     options: &TableOptions,
-    on_frame: &mut dyn FnMut(&[f64; 12], f64),
+    on_frame: &mut dyn FnMut(&ChromaFrame),
 ) -> Result<DecodedAnalysis, ChromaError> {
     let _in_flight = FileInFlight::start();
     let analysed = AudioReader::open(path)
@@ -326,7 +385,7 @@ fn decode_and_analyse_with(
     options: &TableOptions,
     mut reader: FirstPass,
     accurate: Option<&mut AccurateChroma>,
-    on_frame: &mut dyn FnMut(&[f64; 12], f64),
+    on_frame: &mut dyn FnMut(&ChromaFrame),
 ) -> Result<DecodedAnalysis, ChromaError> {
     let fs = reader.info().sample_rate;
     let tags = reader.info().tags.clone();
@@ -362,11 +421,14 @@ fn decode_and_analyse_with(
         accurate,
         on_frame,
         pyaa_frames: options.mode == ChromaMode::Pyaa,
+        pyaa_count: 0,
+        pyaa_hop_s: 0.0,
         stats: FeatureStats::new(),
         sound: options.sound.then(|| SoundBuilder::new(&framing)),
         tuning_cents: 0.0,
     };
     let (summary, step) = plan_cache::with_extractor(fs, |extractor| {
+        visitor.pyaa_hop_s = extractor.framing().step() as f64 / f64::from(fs);
         let summary = extractor.stream(Recorder::new(reader), raw_scale, &mut visitor)?;
         Ok::<_, FeatureError>((summary, extractor.framing().step()))
     })??;
@@ -391,8 +453,11 @@ fn decode_and_analyse_with(
 /// the accurate frames).
 struct PassesOfOneFile<'a, 'f> {
     accurate: Option<&'a mut AccurateChroma>,
-    on_frame: &'f mut dyn FnMut(&[f64; 12], f64),
+    on_frame: &'f mut dyn FnMut(&ChromaFrame),
     pyaa_frames: bool,
+    /// Pyaa frames handed on so far, and the seconds between their starts.
+    pyaa_count: u64,
+    pyaa_hop_s: f64,
     stats: FeatureStats,
     sound: Option<SoundBuilder>,
     tuning_cents: f64,
@@ -438,10 +503,14 @@ impl PassVisitor for PassesOfOneFile<'_, '_> {
 
     fn frame(&mut self, frame: Frame<'_>) {
         if self.pyaa_frames {
-            (self.on_frame)(
-                &pyaa::chroma_of_row(frame.features),
-                pyaa::energy_of_row(frame.features),
-            );
+            let chroma = pyaa::chroma_of_row(frame.features);
+            (self.on_frame)(&ChromaFrame {
+                chroma,
+                key_chroma: chroma,
+                energy: pyaa::energy_of_row(frame.features),
+                start_s: self.pyaa_count as f64 * self.pyaa_hop_s,
+            });
+            self.pyaa_count += 1;
         }
         self.stats.push(frame.features);
         if let Some(s) = self.sound.as_mut() {

@@ -96,7 +96,7 @@ fn feature_rows<F: FnMut(&[f64]) -> Result<(), ChromaError>>(
         mut sink,
     } = rows;
     if let (Some(mut a), Some(mut al), None) = (accurate, aligner, sink.failed.as_ref()) {
-        a.finish_frames(|chroma, _| al.accurate_frame(chroma, &mut sink));
+        a.finish_frames(|f| al.accurate_frame(&f.chroma, &mut sink));
         al.finish(&mut sink);
     }
     match sink.failed.take() {
@@ -124,7 +124,7 @@ impl<F: FnMut(&[f64]) -> Result<(), ChromaError>> PassVisitor for FeatureRows<'_
     fn second_pass_block(&mut self, block: &[f64]) {
         if let (Some(a), Some(al)) = (self.accurate.as_mut(), self.aligner.as_mut()) {
             let sink = &mut self.sink;
-            a.push_frames(block, |chroma, _| al.accurate_frame(chroma, sink));
+            a.push_frames(block, |f| al.accurate_frame(&f.chroma, sink));
         }
     }
 

@@ -10,6 +10,7 @@ pub(crate) mod plan_cache;
 
 pub use analyse::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
-    file_chromagram_columns, ChromaMode, FileAnalysis, ProfileKind, TableOptions,
+    file_chromagram_columns, file_key_segments, ChromaMode, FileAnalysis, ProfileKind,
+    TableOptions,
 };
 pub use file_label::{file_label, path_of_label};

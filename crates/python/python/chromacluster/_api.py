@@ -139,7 +139,7 @@ def notes(
     return_failures: bool = False,
     tuning: Union[str, float] = "auto",
     a4: Optional[float] = None,
-    key_profile: str = "krumhansl",
+    key_profile: str = "temperley2005",
     relative: bool = False,
 ):
     """The files x 12 note-profile table of files and folders (walked recursively, audio files
@@ -158,8 +158,8 @@ def notes(
     ``--relative``): ``tuning="auto"`` estimates each file's deviation from A4 = 440 Hz from
     its spectral peaks; a number fixes it in cents (``0``: A4 = 440 Hz exactly, within
     +-1200); ``a4`` fixes it by the frequency of A4 in Hz instead (100 to 1000; only with
-    ``tuning="auto"``). ``key_profile``: ``"krumhansl"`` (default), ``"temperley"``,
-    ``"temperley2005"``, ``"albrecht"``, ``"aarden"``, ``"bellman"``, ``"bgate"``, ``"edma"``
+    ``tuning="auto"``). ``key_profile``: ``"temperley2005"`` (default), ``"krumhansl"``,
+    ``"temperley"``, ``"albrecht"``, ``"aarden"``, ``"bellman"``, ``"bgate"``, ``"edma"``
     or ``"triads"``. ``relative=True`` rotates each file's note columns so that its estimated
     tonic comes first, named by scale degree (``1, b2, 2, b3, 3, 4, #4, 5, b6, 6, b7, 7``), so
     that clustering groups files by mode whatever their key. An invalid value raises
@@ -235,7 +235,7 @@ def analyze_batch(
     signed_integers: bool = False,
     tuning: Union[str, float] = "auto",
     a4: Optional[float] = None,
-    key_profile: str = "krumhansl",
+    key_profile: str = "temperley2005",
     relative: bool = False,
 ):
     """Analyses a batch of audio files and returns a ``pyarrow.RecordBatch`` with one row per

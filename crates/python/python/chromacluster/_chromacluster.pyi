@@ -47,7 +47,7 @@ def notes_table(
     strict: bool = False,
     tuning: Union[str, float, None] = None,
     a4: Optional[float] = None,
-    key_profile: str = "krumhansl",
+    key_profile: str = "temperley2005",
     relative: bool = False,
 ) -> Tuple[bytes, List[Tuple[str, str, str]]]: ...
 def chromagram(path: str, chroma_mode: str = "accurate") -> Tuple[npt.NDArray[np.float64], float]: ...
