@@ -466,16 +466,16 @@ struct PassesOfOneFile<'a, 'f> {
 impl PassesOfOneFile<'_, '_> {
     /// Where an accurate chroma frame goes: the profile (accurate mode) and the sound's harmony.
     fn accurate_frame_sink<'s>(
-        on_frame: &'s mut dyn FnMut(&[f64; 12], f64),
+        on_frame: &'s mut dyn FnMut(&ChromaFrame),
         sound: &'s mut Option<SoundBuilder>,
         to_profile: bool,
-    ) -> impl FnMut(&[f64; 12], f64) + 's {
-        move |c, e| {
+    ) -> impl FnMut(&ChromaFrame) + 's {
+        move |frame| {
             if let Some(s) = sound.as_mut() {
-                s.push_chroma(c);
+                s.push_chroma(&frame.chroma);
             }
             if to_profile {
-                on_frame(c, e);
+                on_frame(frame);
             }
         }
     }
