@@ -15,8 +15,8 @@ use crate::KMeansError;
 
 /// Lanes of the distance kernel: rows are stored padded with zeros to a multiple of this.
 const LANES: usize = 8;
-/// Queries compared with a row while it is in registers.
-const QUERY_BLOCK: usize = 4;
+/// Queries compared with a block of rows while it is in registers.
+const QUERY_BLOCK: usize = 8;
 /// Queries that share one pass over a tile of rows ([`NeighbourIndex::all_nearest`]).
 const QUERY_GROUP: usize = 64;
 /// Bytes of rows in one tile (about a core's L2 cache).
@@ -160,36 +160,71 @@ avx2_dispatch! {
     fn scan => scan_plain(tile: &[f32], stride: usize, first: usize, query: &[f32], top: &mut TopN)
 }
 
-/// Offers the rows of `tile` to [`QUERY_BLOCK`] queries at once (each row read once for all of
-/// them); a query's own row (`own`) is never its neighbour.
+/// Squared distances of [`QUERY_BLOCK`] queries to the [`LANES`] rows of one transposed block
+/// (`block[j * LANES + l]` is dimension `j` of the block's row `l`): one vector of lanes per
+/// query, summed over the dimensions in order, with no horizontal sum.
 #[inline(always)]
-fn scan_block_plain(
-    tile: &[f32],
-    stride: usize,
+fn block_distances(block: &[f32], queries: &[f32], stride: usize) -> [[f32; LANES]; QUERY_BLOCK] {
+    let mut acc = [[0f32; LANES]; QUERY_BLOCK];
+    for (j, lanes) in block.chunks_exact(LANES).enumerate() {
+        let lanes: &[f32; LANES] = lanes.try_into().expect("a block holds whole lanes");
+        for (k, sums) in acc.iter_mut().enumerate() {
+            let q = queries[k * stride + j];
+            for l in 0..LANES {
+                let t = lanes[l] - q;
+                sums[l] += t * t;
+            }
+        }
+    }
+    acc
+}
+
+/// Offers the rows of transposed `blocks` (each [`LANES`] rows of `dim` values; the first row
+/// `first`, rows from `rows` on are padding) to [`QUERY_BLOCK`] queries (`queries`, `stride`
+/// values each; `tops` may be fewer, the rest are padding); a query's own row (`own`) is never
+/// its neighbour. Rows are offered in increasing order.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn scan_blocks_plain(
+    blocks: &[f32],
+    dim: usize,
     first: usize,
+    rows: usize,
     queries: &[f32],
+    stride: usize,
     own: &[usize],
     tops: &mut [TopN],
 ) {
-    let q: Vec<&[f32]> = queries.chunks_exact(stride).collect();
-    for (i, row) in tile.chunks_exact(stride).enumerate() {
-        let r = first + i;
+    for (b, block) in blocks.chunks_exact(dim * LANES).enumerate() {
+        let acc = block_distances(block, queries, stride);
+        let base = first + b * LANES;
         for (k, top) in tops.iter_mut().enumerate() {
-            let d = sq_dist_f32(row, q[k]);
-            if (d < top.worst || top.items.len() < top.n) && own[k] != r {
-                top.offer(d, r);
+            let d = &acc[k];
+            let full = top.items.len() >= top.n;
+            if full && d.iter().all(|&x| x >= top.worst) {
+                continue;
+            }
+            for (l, &x) in d.iter().enumerate() {
+                let r = base + l;
+                if r < rows && (x < top.worst || top.items.len() < top.n) && own[k] != r {
+                    top.offer(x, r);
+                }
             }
         }
     }
 }
 
 avx2_dispatch! {
-    /// Several queries against a tile of rows ([`scan_block_plain`], AVX2 when available).
-    fn scan_block => scan_block_plain(
-        tile: &[f32],
-        stride: usize,
+    /// Several queries against transposed blocks of rows ([`scan_blocks_plain`], AVX2 when
+    /// available).
+    #[allow(clippy::too_many_arguments)]
+    fn scan_blocks => scan_blocks_plain(
+        blocks: &[f32],
+        dim: usize,
         first: usize,
+        rows: usize,
         queries: &[f32],
+        stride: usize,
         own: &[usize],
         tops: &mut [TopN],
     )
@@ -317,10 +352,38 @@ impl NeighbourIndex {
         self.nearest(&mean, n, exclude)
     }
 
+    /// The rows in blocks of [`LANES`] with the dimensions outermost (`[block][dim][lane]`), the
+    /// last block padded with zero rows: the layout [`scan_blocks`] reads.
+    /// A row of no dimensions is stored as one zero.
+    fn transposed_blocks(&self) -> Vec<f32> {
+        let dim = self.block_dim();
+        let blocks = self.rows.div_ceil(LANES);
+        let mut out = vec![0f32; blocks * dim * LANES];
+        for (i, row) in self.data.chunks_exact(self.stride).enumerate() {
+            let block = &mut out[(i / LANES) * dim * LANES..][..dim * LANES];
+            for (j, &x) in row[..dim].iter().enumerate() {
+                block[j * LANES + i % LANES] = x;
+            }
+        }
+        out
+    }
+
+    /// Dimensions of a row in [`transposed_blocks`](Self::transposed_blocks) (at least one).
+    fn block_dim(&self) -> usize {
+        self.dim.max(1)
+    }
+
     /// Each row's `n` nearest other rows (closest first), on every core of the current rayon
     /// pool. The result does not depend on the number of threads.
+    ///
+    /// Queries go in groups that share one pass over a cache-sized tile of rows; inside, a
+    /// kernel compares [`QUERY_BLOCK`] queries with [`LANES`] rows at a time, the rows stored
+    /// transposed so that no horizontal sum is needed.
     pub fn all_nearest(&self, n: usize) -> Vec<Vec<Neighbour>> {
-        let tile_rows = (TILE_BYTES / (self.stride * 4)).max(1);
+        let blocks = self.transposed_blocks();
+        let dim = self.block_dim();
+        let block_len = dim * LANES;
+        let tile_blocks = (TILE_BYTES / (block_len * 4)).max(1);
         let groups: Vec<Vec<Vec<Neighbour>>> = self
             .data
             .par_chunks(QUERY_GROUP * self.stride)
@@ -330,14 +393,20 @@ impl NeighbourIndex {
                 let n_queries = queries.len() / self.stride;
                 let mut tops: Vec<TopN> = (0..n_queries).map(|_| TopN::new(n)).collect();
                 let own: Vec<usize> = (first_query..first_query + n_queries).collect();
-                for (t, tile) in self.data.chunks(tile_rows * self.stride).enumerate() {
-                    let first = t * tile_rows;
-                    for ((qb, ob), tb) in queries
+                // The group's queries padded to whole kernel blocks (padding is never offered).
+                let mut padded = queries.to_vec();
+                padded.resize(
+                    n_queries.div_ceil(QUERY_BLOCK) * QUERY_BLOCK * self.stride,
+                    0.0,
+                );
+                for (t, tile) in blocks.chunks(tile_blocks * block_len).enumerate() {
+                    let first = t * tile_blocks * LANES;
+                    for ((qb, ob), tb) in padded
                         .chunks(QUERY_BLOCK * self.stride)
                         .zip(own.chunks(QUERY_BLOCK))
                         .zip(tops.chunks_mut(QUERY_BLOCK))
                     {
-                        scan_block(tile, self.stride, first, qb, ob, tb);
+                        scan_blocks(tile, dim, first, self.rows, qb, self.stride, ob, tb);
                     }
                 }
                 tops.into_iter().map(TopN::finish).collect()
@@ -427,6 +496,46 @@ mod tests {
                 assert_eq!(rows, naive(&data, d, &data[i * d..(i + 1) * d], 3, Some(i)));
             }
         }
+    }
+
+    #[test]
+    fn every_row_matches_sorting_at_the_edges_of_blocks_and_query_groups() {
+        // Row counts around the blocks of 8 rows, 8 queries and 64-query groups; widths below,
+        // at and above one lane of 8, and n above the other rows' count.
+        for (n_rows, d, n) in [(2, 1, 5), (9, 1, 3), (17, 33, 4), (65, 8, 6), (130, 16, 10)] {
+            let data = random(n_rows, d, 7 + n_rows as u64);
+            let index = NeighbourIndex::new(&RowMatrix::from_row_major(&data, d).unwrap());
+            let all = index.all_nearest(n);
+            assert_eq!(all.len(), n_rows);
+            for (i, nb) in all.iter().enumerate() {
+                let rows: Vec<usize> = nb.iter().map(|x| x.row).collect();
+                let q = &data[i * d..(i + 1) * d];
+                assert_eq!(
+                    rows,
+                    naive(&data, d, q, n, Some(i)),
+                    "{n_rows} x {d}, row {i}"
+                );
+                for x in nb {
+                    let exact: f64 = data[x.row * d..(x.row + 1) * d]
+                        .iter()
+                        .zip(q)
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum::<f64>()
+                        .sqrt();
+                    assert!(
+                        (x.distance - exact).abs() < 1e-5,
+                        "{} vs {exact}",
+                        x.distance
+                    );
+                }
+            }
+        }
+        assert!(
+            NeighbourIndex::new(&RowMatrix::from_row_major(&[1.0, 2.0], 2).unwrap())
+                .all_nearest(0)
+                .iter()
+                .all(Vec::is_empty)
+        );
     }
 
     #[test]
