@@ -258,22 +258,6 @@ pub fn feature_columns(
     })
 }
 
-/// The `file` column of a table, or row numbers if it has none.
-pub fn row_names(table: &DataFrame) -> Vec<String> {
-    match table
-        .column(chroma::schema::FILE_COLUMN)
-        .ok()
-        .and_then(|c| c.str().ok().cloned())
-    {
-        Some(files) => files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| f.map_or_else(|| format!("row {i}"), str::to_string))
-            .collect(),
-        None => (0..table.height()).map(|i| format!("row {i}")).collect(),
-    }
-}
-
 /// Writes a result table to `path` (its format by extension), or prints it aligned on stdout.
 pub fn emit_table(table: &mut DataFrame, path: Option<&Path>) -> anyhow::Result<()> {
     match path {

@@ -13,7 +13,7 @@ use numpy::ndarray::Array2;
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
 };
-use polars::prelude::{DataFrame, ParquetWriter};
+use polars::prelude::{DataFrame, ParquetReader, ParquetWriter, SerReader};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
@@ -419,13 +419,70 @@ fn file_labels(paths: Vec<PathBuf>) -> Vec<String> {
 /// A failure returned, not raised: `(file label, exception class name, message)`.
 type Failure = (String, &'static str, String);
 
+/// The table of Parquet `bytes` (one the Python side wrote).
+fn table_of_parquet(py: Python<'_>, bytes: &[u8]) -> PyResult<DataFrame> {
+    ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .map_err(|e| raise::<ChromaclusterError>(py, format!("cannot read the table: {e}"), None))
+}
+
+/// The CLI's `similar` on a table (Parquet bytes): without seeds, every file's `n` nearest
+/// files; with seeds (`seed_rows`, rows of the table, and/or the rows of `outside`, a table of
+/// files not in it, analysed with the same options), the `n` files nearest to all of them,
+/// named `query`. `by` is `"sound"` or `"notes"`. Returns the Parquet bytes of
+/// `file, rank, neighbour, distance`.
+#[pyfunction]
+#[pyo3(signature = (table, by = "sound", n = 10, seed_rows = None, outside = None, query = None))]
+fn similar_table<'py>(
+    py: Python<'py>,
+    table: &[u8],
+    by: &str,
+    n: usize,
+    seed_rows: Option<Vec<usize>>,
+    outside: Option<&[u8]>,
+    query: Option<String>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let set: chroma::schema::FeatureSet = by.parse().map_err(PyValueError::new_err)?;
+    let df = table_of_parquet(py, table)?;
+    let outside = outside.map(|b| table_of_parquet(py, b)).transpose()?;
+    if let Some(&row) = seed_rows.iter().flatten().find(|&&r| r >= df.height()) {
+        return Err(PyValueError::new_err(format!(
+            "seed row {row} is not a row of the table ({} rows)",
+            df.height()
+        )));
+    }
+    let columns = chroma::schema::columns_for(&df, set).map_err(|e| chroma_err(py, &e))?;
+    let mut out = py
+        .detach(|| {
+            let space = kmeans::TableSpace::fit(&df, &columns, set.similarity_axes())?;
+            let similar = kmeans::SimilarRows::new(&df, chroma::schema::row_names(&df), space)?;
+            let own = seed_rows.unwrap_or_default();
+            let queries = match (&outside, own.is_empty()) {
+                (None, true) => similar.every_row(n),
+                _ => {
+                    let mut seeds: Vec<Vec<f64>> =
+                        own.iter().map(|&i| similar.point(i).to_vec()).collect();
+                    if let Some(outside) = &outside {
+                        let placed = similar.space().transform(outside)?;
+                        seeds.extend((0..placed.n_rows()).map(|i| placed.row(i).to_vec()));
+                    }
+                    let name = query.unwrap_or_else(|| "query".to_owned());
+                    vec![(name, similar.nearest_to_all(&seeds, n, &own)?)]
+                }
+            };
+            similar.frame(chroma::schema::FILE_COLUMN, &queries)
+        })
+        .map_err(|e| kmeans_err(py, &e))?;
+    parquet_bytes(py, &mut out)
+}
+
 /// The note table of `files` (already resolved and sorted), the CLI's `notes`: Parquet bytes of
 /// the good files and the failures. Files are analysed in parallel, `jobs` threads (None: all
 /// cores), in chunks, with Ctrl-C checked between chunks. With `strict`, the first failure (in
 /// path order) is raised. `tuning` (`"auto"`, the default, or cents), `a4` (Hz), `key_profile`
 /// and `relative` are the CLI's `--tuning`, `--a4`, `--key-profile` and `--relative`.
 #[pyfunction]
-#[pyo3(signature = (files, chroma_mode = "accurate", profile = "dominant", summary = false, jobs = None, strict = false, tuning = None, a4 = None, key_profile = "temperley2005", relative = false))]
+#[pyo3(signature = (files, chroma_mode = "accurate", profile = "dominant", summary = false, jobs = None, strict = false, tuning = None, a4 = None, key_profile = "temperley2005", relative = false, sound = false))]
 #[allow(clippy::too_many_arguments)]
 fn notes_table<'py>(
     py: Python<'py>,
@@ -439,6 +496,7 @@ fn notes_table<'py>(
     a4: Option<f64>,
     key_profile: &str,
     relative: bool,
+    sound: bool,
 ) -> PyResult<(Bound<'py, PyBytes>, Vec<Failure>)> {
     let tonal = TonalArgs {
         tuning,
@@ -446,7 +504,10 @@ fn notes_table<'py>(
         key_profile,
         relative,
     };
-    let options = table_options(chroma_mode, profile, summary, tonal)?;
+    let options = chroma::TableOptions {
+        sound,
+        ..table_options(chroma_mode, profile, summary, tonal)?
+    };
     let pool = match jobs {
         Some(0) => return Err(PyValueError::new_err("jobs must be at least 1")),
         Some(n) => Some(
@@ -652,6 +713,7 @@ fn _chromacluster(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(audio_files, m)?)?;
     m.add_function(wrap_pyfunction!(file_labels, m)?)?;
     m.add_function(wrap_pyfunction!(notes_table, m)?)?;
+    m.add_function(wrap_pyfunction!(similar_table, m)?)?;
     m.add_function(wrap_pyfunction!(chromagram, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_fit, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_predict, m)?)?;

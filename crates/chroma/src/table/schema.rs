@@ -163,6 +163,23 @@ pub fn feature_columns(table: &DataFrame) -> Result<Vec<String>, ChromaError> {
     Ok(columns)
 }
 
+/// The names of a table's rows: its [`FILE_COLUMN`], or `row N` where a row (or the table)
+/// has none.
+pub fn row_names(table: &DataFrame) -> Vec<String> {
+    match table
+        .column(FILE_COLUMN)
+        .ok()
+        .and_then(|c| c.str().ok().cloned())
+    {
+        Some(files) => files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| f.map_or_else(|| format!("row {i}"), str::to_string))
+            .collect(),
+        None => (0..table.height()).map(|i| format!("row {i}")).collect(),
+    }
+}
+
 /// Which columns of a table describe a file for similarity and clustering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FeatureSet {
@@ -172,6 +189,17 @@ pub enum FeatureSet {
     Notes,
     /// The sound description ([`crate::sound`]), its 126 columns in schema order.
     Sound,
+}
+
+impl FeatureSet {
+    /// How many principal axes files are compared on: the sound description's fitted space
+    /// ([`crate::sound::SOUND_AXES`]), none for the notes (their columns as they are).
+    pub fn similarity_axes(self) -> Option<usize> {
+        match self {
+            FeatureSet::Notes => None,
+            FeatureSet::Sound => Some(crate::sound::SOUND_AXES),
+        }
+    }
 }
 
 impl std::str::FromStr for FeatureSet {

@@ -51,16 +51,16 @@ pub fn cluster_table(
 }
 
 /// Clusters the rows of `table` by how they sound: in the similarity space fitted on its sound
-/// columns ([`super::similar::FeatureSpace`]), which the model keeps (`predict` applies it).
+/// columns ([`super::similar::fit_space`]), which the model keeps (`predict` applies it).
 pub fn cluster_by_sound(
     table: &DataFrame,
     k: KChoice,
     params: impl Fn(usize) -> kmeans::KMeansParams,
 ) -> anyhow::Result<Clustering> {
-    let space = super::similar::FeatureSpace::fit(table, chroma::schema::FeatureSet::Sound)?;
+    let space = super::similar::fit_space(table, chroma::schema::FeatureSet::Sound)?;
     let y = space.transform(table)?;
     let mut clustering = cluster_rows(y, k, params)?;
-    if let Some(s) = space.space {
+    if let Some(s) = space.into_space() {
         clustering.fit.model = clustering.fit.model.with_space(s)?;
     }
     Ok(clustering)
@@ -210,7 +210,7 @@ fn streamed_table(args: &ClusterArgs) -> anyhow::Result<Option<chroma::TableChun
 /// The names of a chunk's rows: its `file` column, or row numbers in the whole table.
 fn chunk_row_names(frame: &DataFrame, first_row: u64) -> Vec<String> {
     if frame.column(chroma::schema::FILE_COLUMN).is_ok() {
-        pipeline::row_names(frame)
+        chroma::schema::row_names(frame)
     } else {
         (0..frame.height() as u64)
             .map(|i| format!("row {}", first_row + i))
@@ -383,7 +383,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
             Outcome::AllGood
         });
     }
-    let files = pipeline::row_names(&loaded.table);
+    let files = chroma::schema::row_names(&loaded.table);
     let clustering = if by_sound {
         cluster_by_sound(&loaded.table, k, params_of(&args))?
     } else {

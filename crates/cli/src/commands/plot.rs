@@ -90,7 +90,7 @@ fn tonic_columns(table: &polars::prelude::DataFrame) -> Vec<Option<usize>> {
 }
 
 fn note_rows(table: &polars::prelude::DataFrame) -> anyhow::Result<Vec<(String, [f64; 12])>> {
-    let files = pipeline::row_names(table);
+    let files = chroma::schema::row_names(table);
     let rows = chroma::schema::profile_rows(table)?;
     Ok(files
         .iter()
@@ -179,7 +179,7 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
         points,
         explained: (s1, s2),
     } = clustering.projection()?;
-    let files = pipeline::row_names(table);
+    let files = chroma::schema::row_names(table);
     let figure = ClustersFigure {
         title: format!(
             "{} files in {} clusters (k-means on {} columns)",

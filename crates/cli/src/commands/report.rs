@@ -152,7 +152,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     let profiles = RowMatrix::from_dataframe(&table, Some(&names))?;
     let means = kmeans::group_means(&profiles, &fit.labels, fit.model.k())?;
 
-    let files = pipeline::row_names(&table);
+    let files = chroma::schema::row_names(&table);
     let keys = string_column(&table, "key");
     let labels = tag_labels(&table);
     let located: Vec<Option<PathBuf>> = files

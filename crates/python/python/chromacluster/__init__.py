@@ -9,6 +9,8 @@ The project's own API:
 - :func:`notes` -- the files x 12 note-profile table of files and folders, the CLI's table;
 - :func:`analyze_batch` -- the same as a ``pyarrow.RecordBatch`` with an ``error`` column, for
   Ray Data ``map_batches`` and Spark ``mapInArrow``;
+- :func:`similar` -- each file's nearest files by sound (or by notes), or the files nearest to
+  a few seeds, as a ``polars.DataFrame``: the CLI's ``similar``;
 - :class:`KMeans` -- k-means with scikit-learn's estimator protocol.
 
 ``chromacluster.pyaa`` mirrors pyAudioAnalysis 0.3.14 (``audioBasicIO``, ``ShortTermFeatures``,
@@ -28,6 +30,7 @@ from ._api import (
     features,
     notes,
     read_audio,
+    similar,
 )
 from ._kmeans import KMeans
 from . import pyaa
@@ -46,4 +49,5 @@ __all__ = [
     "notes",
     "pyaa",
     "read_audio",
+    "similar",
 ]

@@ -141,6 +141,7 @@ def notes(
     a4: Optional[float] = None,
     key_profile: str = "temperley2005",
     relative: bool = False,
+    sound: bool = False,
 ):
     """The files x 12 note-profile table of files and folders (walked recursively, audio files
     by extension and content), exactly the CLI's ``notes`` table: a ``polars.DataFrame`` with
@@ -189,6 +190,7 @@ def notes(
         a4,
         key_profile,
         relative,
+        sound,
     )
     table = _read_parquet(data)
     failures = [Failure(os.fspath(p), "ChromaclusterError", f"{os.fspath(p)}: {cause}") for p, cause in unreadable]
@@ -283,3 +285,79 @@ def analyze_batch(
     batches = arrow.combine_chunks().to_batches()
     batch = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=schema)
     return pa.Table.from_batches([batch], schema=schema) if as_table else batch
+
+
+def _parquet(table) -> bytes:
+    buffer = io.BytesIO()
+    table.write_parquet(buffer)
+    return buffer.getvalue()
+
+
+def similar(
+    table_or_paths,
+    to: Union[PathLike, Iterable[PathLike], None] = None,
+    n: int = 10,
+    by: str = "sound",
+    jobs: Optional[int] = None,
+    **notes_options,
+):
+    """Which files sound alike, the CLI's ``similar``: a ``polars.DataFrame`` of ``file``,
+    ``rank`` (1 = nearest), ``neighbour`` and ``distance``.
+
+    ``table_or_paths``: a table from :func:`notes` (with ``sound=True`` for ``by="sound"``), or
+    files and folders, analysed here (``jobs`` threads; ``notes_options`` are passed to
+    :func:`notes`). Without ``to``, every file's ``n`` nearest other files. ``to``: one file or
+    several (inside the table or not; files outside it are analysed with the same options): the
+    ``n`` files nearest to all of them (least sum of squared distances), in one query named by
+    the seeds joined with ``" + "``; the seeds themselves are left out.
+
+    ``by="sound"`` compares the sound description in its fitted similarity space (z-scores,
+    group weights, 32 principal axes; docs/similarity.md); ``by="notes"`` the note columns as
+    they are (harmonic neighbours). Distances are Euclidean in that space. An invalid ``by``
+    raises ``ValueError``; a table without the columns ``by`` needs raises
+    :class:`ChromaclusterError` naming what is missing.
+    """
+    if by not in ("sound", "notes"):
+        raise ValueError(f'unknown by {by!r} (expected "sound" or "notes")')
+    if n < 1:
+        raise ValueError(f"n must be at least 1 (got {n})")
+    pl = _polars()
+    if isinstance(table_or_paths, pl.DataFrame):
+        table = table_or_paths
+    else:
+        table = notes(table_or_paths, jobs=jobs, sound=(by == "sound"), **notes_options)
+    seed_rows = None
+    outside = None
+    query = None
+    if to is not None:
+        seeds = _paths(to)
+        if not seeds:
+            raise ValueError("to names no file")
+        files = table["file"].to_list() if "file" in table.columns else []
+        row_of_label = {}
+        for i, f in enumerate(files):
+            row_of_label.setdefault(f, i)
+        real = None
+        seed_rows, outside_paths = [], []
+        for path, label in zip(seeds, _rs.file_labels(seeds)):
+            row = row_of_label.get(label)
+            if row is None:
+                # The same file on disk under another spelling.
+                if real is None:
+                    real = {}
+                    for i, f in enumerate(files):
+                        real.setdefault(os.path.realpath(f), i)
+                row = real.get(os.path.realpath(path))
+            if row is None:
+                outside_paths.append(path)
+            else:
+                seed_rows.append(row)
+        if outside_paths:
+            options = dict(notes_options)
+            options.setdefault("summary", any(c.endswith("_mean") for c in table.columns))
+            outside = _parquet(
+                notes(outside_paths, jobs=jobs, sound=(by == "sound"), strict=True, **options)
+            )
+        query = " + ".join(_rs.file_labels(seeds))
+    data = _rs.similar_table(_parquet(table), by, n, seed_rows, outside, query)
+    return _read_parquet(data)

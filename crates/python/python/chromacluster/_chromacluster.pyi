@@ -49,7 +49,16 @@ def notes_table(
     a4: Optional[float] = None,
     key_profile: str = "temperley2005",
     relative: bool = False,
+    sound: bool = False,
 ) -> Tuple[bytes, List[Tuple[str, str, str]]]: ...
+def similar_table(
+    table: bytes,
+    by: str = "sound",
+    n: int = 10,
+    seed_rows: Optional[List[int]] = None,
+    outside: Optional[bytes] = None,
+    query: Optional[str] = None,
+) -> bytes: ...
 def chromagram(path: str, chroma_mode: str = "accurate") -> Tuple[npt.NDArray[np.float64], float]: ...
 def kmeans_fit(
     x: npt.NDArray[np.float64],
