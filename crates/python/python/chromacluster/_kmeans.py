@@ -57,16 +57,42 @@ except ImportError:  # pragma: no cover - exercised only without scikit-learn
     _BASES = (_ParamsBase,)
 
 
+def _is_sparse(X) -> bool:
+    try:
+        from scipy import sparse
+    except ImportError:  # pragma: no cover - without SciPy there are no SciPy sparse inputs
+        return False
+    return bool(sparse.issparse(X))
+
+
 def _matrix(X) -> Tuple[np.ndarray, Optional[List[str]]]:
-    """A C-contiguous float64 2-D array, and the column names of a DataFrame."""
+    """A C-contiguous float64 2-D array, and the column names of a DataFrame; a ``ValueError``
+    (``TypeError`` for sparse input) in scikit-learn's words for input k-means cannot take:
+    sparse, complex, not 2-D, no rows or columns, NaN or infinity."""
+    if _is_sparse(X):
+        raise TypeError("sparse input is not supported: convert it with X.toarray() first")
     names = None
     columns = getattr(X, "columns", None)
     if columns is not None and hasattr(X, "to_numpy"):
         names = [str(c) for c in columns]
         X = X.to_numpy()
-    a = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
+    raw = np.asarray(X)
+    if np.iscomplexobj(raw):
+        raise ValueError("Complex data not supported")
+    a = np.ascontiguousarray(raw.astype(np.float64, copy=False))
     if a.ndim != 2:
-        raise ValueError(f"expected a 2-D array (n_samples, n_features), got shape {a.shape}")
+        raise ValueError(
+            f"expected a 2-D array (n_samples, n_features), got shape {a.shape}. Reshape your data "
+            "either using array.reshape(-1, 1) if your data has a single feature or "
+            "array.reshape(1, -1) if it contains a single sample."
+        )
+    if a.shape[0] == 0:
+        raise ValueError(f"Found array with 0 sample(s) (shape={a.shape}) while a minimum of 1 is required.")
+    if a.shape[1] == 0:
+        raise ValueError(f"Found array with 0 feature(s) (shape={a.shape}) while a minimum of 1 is required.")
+    if not np.isfinite(a).all():
+        what = "NaN" if np.isnan(a).any() else "infinity"
+        raise ValueError(f"Input X contains {what}: k-means needs finite values (drop or impute them first)")
     return a, names
 
 
@@ -171,13 +197,16 @@ class KMeans(*_BASES):
         self.n_features_in_ = self.cluster_centers_.shape[1]
         self._columns = list(model["columns"])
 
-    def _check(self, X) -> np.ndarray:
+    def _fitted(self) -> None:
         if not hasattr(self, "_model_json"):
             try:
                 from sklearn.exceptions import NotFittedError
             except ImportError:  # pragma: no cover
                 NotFittedError = AttributeError
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+
+    def _check(self, X) -> np.ndarray:
+        self._fitted()
         columns = getattr(X, "columns", None)
         if columns is not None and hasattr(X, "to_numpy"):
             have = [str(c) for c in columns]
@@ -185,7 +214,10 @@ class KMeans(*_BASES):
                 X = X[self._columns]
         a, _ = _matrix(X)
         if a.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {a.shape[1]} features, but {type(self).__name__} expects {self.n_features_in_}")
+            raise ValueError(
+                f"X has {a.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
         return a
 
     def predict(self, X) -> np.ndarray:
@@ -217,7 +249,7 @@ class KMeans(*_BASES):
     def save(self, path) -> None:
         """Writes the fitted model in the CLI's JSON format (``chromacluster predict --model``
         reads it), atomically."""
-        self._check(np.zeros((0, getattr(self, "n_features_in_", 0))))
+        self._fitted()
         _rs.kmeans_save(self._model_json, os.fspath(path))
 
     @classmethod
