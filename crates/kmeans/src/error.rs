@@ -62,6 +62,12 @@ pub enum KMeansError {
     /// The table has no rows.
     #[error("the table has no rows")]
     NoRows,
+    /// Row weights that k-means cannot use.
+    #[error("invalid sample weights: {reason}")]
+    InvalidWeights {
+        /// What is wrong, in words.
+        reason: String,
+    },
     /// A requested column does not exist.
     #[error("unknown column `{name}` (available: {available})")]
     UnknownColumn {

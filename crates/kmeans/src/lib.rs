@@ -41,6 +41,7 @@ mod similar;
 mod space;
 mod stream;
 mod table;
+mod weighted;
 
 pub use error::KMeansError;
 pub use init::Init;

@@ -256,6 +256,41 @@ impl KMeansValidParams {
     /// `ChaCha8Rng::seed_from_u64(run_seed(seed, r))`, and all reductions use fixed chunks
     /// combined in order, so a seed gives bit-identical results on any thread count.
     pub fn fit(&self, data: &RowMatrix) -> Result<KMeansFit, KMeansError> {
+        self.fit_with(data, None)
+    }
+
+    /// [`fit`](Self::fit) with a weight per row (scikit-learn's `sample_weight`): a row of
+    /// weight 2 counts as two copies of it, a row of weight 0 as absent. Seeding draws rows in
+    /// proportion to weight (times `D(x)^2` for k-means++), centroids are weighted means and the
+    /// inertia is the weighted sum of squared distances. Standardisation, when on, is fitted
+    /// without the weights.
+    ///
+    /// Errors: those of [`fit`](Self::fit), and [`KMeansError::InvalidWeights`] unless there is
+    /// one finite, non-negative weight per row and at least `k` are above zero.
+    ///
+    /// ```
+    /// use kmeans::{KMeans, RowMatrix};
+    ///
+    /// let rows = RowMatrix::from_row_major(&[0.0, 1.0, 10.0, 11.0], 1)?;
+    /// let fit = KMeans::params(1).seed(1).check()?.fit_weighted(&rows, &[1.0, 1.0, 0.0, 2.0])?;
+    /// // The weighted mean (0 + 1 + 2 * 11) / 4.
+    /// assert_eq!(fit.model.centroids()[0], vec![5.75]);
+    /// # Ok::<(), kmeans::KMeansError>(())
+    /// ```
+    pub fn fit_weighted(
+        &self,
+        data: &RowMatrix,
+        weights: &[f64],
+    ) -> Result<KMeansFit, KMeansError> {
+        crate::weighted::check_weights(weights, data.n_rows(), self.0.k)?;
+        self.fit_with(data, Some(weights))
+    }
+
+    fn fit_with(
+        &self,
+        data: &RowMatrix,
+        weights: Option<&[f64]>,
+    ) -> Result<KMeansFit, KMeansError> {
         self.check_data(data)?;
         let p = &self.0;
         let scaling = p.standardize.then(|| Scaling::fit(data));
@@ -284,21 +319,39 @@ impl KMeansValidParams {
         let mut best: Option<crate::lloyd::LloydOutcome> = None;
         for r in 0..runs {
             let mut rng = ChaCha8Rng::seed_from_u64(run_seed(seed, r as u64));
-            let init = match &p.init {
-                Init::KMeansPlusPlus => kmeans_plusplus(x.as_slice(), d, k, &mut rng),
-                Init::Random => random_rows(x.as_slice(), d, k, &mut rng),
-                Init::First => x.as_slice()[..k * d].to_vec(),
-                Init::Given(c) => c.iter().flatten().copied().collect(),
+            let init = match (&p.init, weights) {
+                (Init::KMeansPlusPlus, None) => kmeans_plusplus(x.as_slice(), d, k, &mut rng),
+                (Init::KMeansPlusPlus, Some(w)) => {
+                    crate::weighted::kmeans_plusplus_weighted(x.as_slice(), d, k, w, &mut rng)
+                }
+                (Init::Random, None) => random_rows(x.as_slice(), d, k, &mut rng),
+                (Init::Random, Some(w)) => {
+                    crate::weighted::random_rows_weighted(x.as_slice(), d, k, w, &mut rng)
+                }
+                (Init::First, _) => x.as_slice()[..k * d].to_vec(),
+                (Init::Given(c), _) => c.iter().flatten().copied().collect(),
             };
-            let out = lloyd(
-                x.as_slice(),
-                d,
-                k,
-                init,
-                p.max_iter,
-                tol_abs,
-                p.fixed_rounds,
-            );
+            let out = match weights {
+                None => lloyd(
+                    x.as_slice(),
+                    d,
+                    k,
+                    init,
+                    p.max_iter,
+                    tol_abs,
+                    p.fixed_rounds,
+                ),
+                Some(w) => crate::weighted::lloyd_weighted(
+                    x.as_slice(),
+                    d,
+                    k,
+                    init,
+                    w,
+                    p.max_iter,
+                    tol_abs,
+                    p.fixed_rounds,
+                ),
+            };
             if best.as_ref().is_none_or(|b| out.inertia < b.inertia) {
                 best = Some(out);
             }

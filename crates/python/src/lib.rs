@@ -569,9 +569,10 @@ fn chromagram<'py>(
 }
 
 /// Fits k-means on a C-contiguous float64 `[n x d]` array: `(model JSON, labels, n_iter)`.
-/// `init` is "k-means++", "random", "first" or a `[k x d]` array of starting centroids.
+/// `init` is "k-means++", "random", "first" or a `[k x d]` array of starting centroids;
+/// `sample_weight`, a float64 weight per row (`kmeans::KMeansValidParams::fit_weighted`).
 #[pyfunction]
-#[pyo3(signature = (x, columns, n_clusters, init, init_centroids, n_init, max_iter, tol, seed))]
+#[pyo3(signature = (x, columns, n_clusters, init, init_centroids, n_init, max_iter, tol, seed, sample_weight = None))]
 #[allow(clippy::too_many_arguments)]
 fn kmeans_fit<'py>(
     py: Python<'py>,
@@ -584,6 +585,7 @@ fn kmeans_fit<'py>(
     max_iter: usize,
     tol: f64,
     seed: Option<u64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<(String, Bound<'py, PyArray1<i64>>, usize)> {
     let init = match (init, init_centroids) {
         (_, Some(c)) => kmeans::Init::Given(
@@ -613,10 +615,14 @@ fn kmeans_fit<'py>(
     if let Some(s) = seed {
         params = params.seed(s);
     }
+    let weights = sample_weight.as_ref().map(slice).transpose()?;
     let fit = py
         .detach(|| {
-            kmeans::RowMatrix::from_row_major_named(data.to_vec(), columns)
-                .and_then(|m| params.fit(&m))
+            let m = kmeans::RowMatrix::from_row_major_named(data.to_vec(), columns)?;
+            match weights {
+                None => params.fit(&m),
+                Some(w) => params.check()?.fit_weighted(&m, w),
+            }
         })
         .map_err(|e| kmeans_err(py, &e))?;
     let labels: Vec<i64> = fit.labels.iter().map(|&l| l as i64).collect();

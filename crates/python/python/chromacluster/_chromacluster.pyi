@@ -70,6 +70,7 @@ def kmeans_fit(
     max_iter: int,
     tol: float,
     seed: Optional[int],
+    sample_weight: Optional[npt.NDArray[np.float64]] = None,
 ) -> Tuple[str, npt.NDArray[np.int64], int]: ...
 def kmeans_predict(
     model_json: str, x: npt.NDArray[np.float64]

@@ -96,6 +96,21 @@ def _matrix(X) -> Tuple[np.ndarray, Optional[List[str]]]:
     return a, names
 
 
+def _weights(sample_weight, n_samples: int) -> np.ndarray:
+    """``sample_weight`` as a new C-contiguous float64 vector of ``n_samples`` finite,
+    non-negative values, not all zero (a ``ValueError`` in words otherwise)."""
+    w = np.array(getattr(sample_weight, "to_numpy", lambda: sample_weight)(), dtype=np.float64)
+    if w.ndim == 0:
+        w = np.full(n_samples, float(w))
+    if w.ndim != 1 or w.shape[0] != n_samples:
+        raise ValueError(f"sample_weight has shape {w.shape}: expected ({n_samples},), one weight per sample")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight must be finite and not negative")
+    if not (w > 0).any():
+        raise ValueError("every sample weight is zero: at least one must be above zero")
+    return np.ascontiguousarray(w)
+
+
 def _seed(random_state) -> Optional[int]:
     if random_state is None:
         return None
@@ -123,7 +138,8 @@ class KMeans(*_BASES):
     ``n_init`` restarts (``"auto"``: 1 for k-means++ and arrays, 10 for random), the lowest
     inertia kept; ``max_iter``; ``tol`` (relative to the mean column variance, scikit-learn's
     definition); ``random_state`` (None, an int, a ``RandomState`` or ``Generator``; the same
-    seed gives the same result on every machine and thread count).
+    seed gives the same result on every machine and thread count). ``fit(X,
+    sample_weight=w)`` weighs rows as scikit-learn does (weighted seeding, means and inertia).
 
     Accepts NumPy arrays and pandas/polars DataFrames. ``save(path)`` / ``KMeans.load(path)``
     use the ``chromacluster`` CLI's JSON model format, both ways. Fitting releases the GIL and
@@ -157,10 +173,13 @@ class KMeans(*_BASES):
         return n
 
     def fit(self, X, y=None, sample_weight=None):
-        """Fits the clusters to ``X`` (n_samples x n_features); ``y`` is ignored."""
-        if sample_weight is not None:
-            raise NotImplementedError("sample_weight is not supported")
+        """Fits the clusters to ``X`` (n_samples x n_features); ``y`` is ignored.
+
+        ``sample_weight``: a weight per row (array-like, finite, not negative, some above
+        zero): a row of weight 2 counts as two copies of it, one of weight 0 as absent, as in
+        scikit-learn; ``None`` weighs every row 1."""
         a, names = _matrix(X)
+        weights = None if sample_weight is None else _weights(sample_weight, a.shape[0])
         columns = names if names is not None else [f"x{i}" for i in range(a.shape[1])]
         init_name, centroids = "k-means++", None
         if isinstance(self.init, str):
@@ -179,6 +198,7 @@ class KMeans(*_BASES):
             int(self.max_iter),
             float(self.tol),
             _seed(self.random_state),
+            weights,
         )
         self._set_model(model_json)
         self.labels_ = labels
@@ -241,9 +261,11 @@ class KMeans(*_BASES):
 
     def score(self, X, y=None, sample_weight=None) -> float:
         """Minus the sum of squared distances of the rows to their nearest centre (higher is
-        better), as scikit-learn's."""
+        better; weighted by ``sample_weight`` if given), as scikit-learn's."""
         a = self._check(X)
         _, sq = _rs.kmeans_predict(self._model_json, a)
+        if sample_weight is not None:
+            sq = sq * _weights(sample_weight, a.shape[0])
         return -float(np.sum(sq))
 
     def save(self, path) -> None:
