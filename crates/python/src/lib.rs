@@ -568,7 +568,7 @@ fn chromagram<'py>(
     Ok((transposed(py, &flat, 12)?, gram.hop_s()))
 }
 
-/// Fits k-means on a C-contiguous float64 `[n x d]` array: `(model JSON, labels, n_iter)`.
+/// Fits k-means on a C-contiguous float64 `[n x d]` array: `(model, labels, n_iter)`.
 /// `init` is "k-means++", "random", "first" or a `[k x d]` array of starting centroids;
 /// `sample_weight`, a float64 weight per row (`kmeans::KMeansValidParams::fit_weighted`).
 #[pyfunction]
@@ -586,7 +586,7 @@ fn kmeans_fit<'py>(
     tol: f64,
     seed: Option<u64>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
-) -> PyResult<(String, Bound<'py, PyArray1<i64>>, usize)> {
+) -> PyResult<(PyKMeansModel, Bound<'py, PyArray1<i64>>, usize)> {
     let init = match (init, init_centroids) {
         (_, Some(c)) => kmeans::Init::Given(
             c.as_array()
@@ -626,77 +626,161 @@ fn kmeans_fit<'py>(
         })
         .map_err(|e| kmeans_err(py, &e))?;
     let labels: Vec<i64> = fit.labels.iter().map(|&l| l as i64).collect();
-    Ok((fit.model.to_json(), labels.into_pyarray(py), fit.iterations))
+    Ok((
+        PyKMeansModel { inner: fit.model },
+        labels.into_pyarray(py),
+        fit.iterations,
+    ))
 }
 
-fn model_of(py: Python<'_>, model_json: &str) -> PyResult<kmeans::KMeansModel> {
-    kmeans::KMeansModel::from_json(model_json, std::path::Path::new("<model>"))
-        .map_err(|e| kmeans_err(py, &e))
+/// A fitted k-means model (`kmeans::KMeansModel`), held in Rust: `predict` and `transform`
+/// use it directly (no text parsed per call); `to_json`/`from_json` are the CLI's model format,
+/// and pickling goes through them.
+#[pyclass(name = "KMeansModel", module = "chromacluster._chromacluster", frozen)]
+struct PyKMeansModel {
+    inner: kmeans::KMeansModel,
 }
 
-/// Nearest centroid of each row and the squared distance to it: `(labels, squared distances)`.
-#[pyfunction]
-fn kmeans_predict<'py>(
-    py: Python<'py>,
-    model_json: &str,
-    x: PyReadonlyArray2<'py, f64>,
-) -> PyResult<Predicted<'py>> {
-    let model = model_of(py, model_json)?;
-    let data = x
-        .as_slice()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let n_cols = x.shape()[1];
-    let (labels, distances) = py
-        .detach(|| {
-            kmeans::RowMatrix::from_row_major(data, n_cols)
-                .and_then(|m| model.predict_with_distances(&m))
-        })
-        .map_err(|e| kmeans_err(py, &e))?;
-    let labels: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
-    let sq: Vec<f64> = distances.iter().map(|d| d * d).collect();
-    Ok((labels.into_pyarray(py), sq.into_pyarray(py)))
+impl PyKMeansModel {
+    /// The rows of a C-contiguous float64 array.
+    fn rows(py: Python<'_>, x: &PyReadonlyArray2<'_, f64>) -> PyResult<kmeans::RowMatrix> {
+        let data = x
+            .as_slice()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        kmeans::RowMatrix::from_row_major(data, x.shape()[1]).map_err(|e| kmeans_err(py, &e))
+    }
 }
 
-/// Euclidean distance of every row to every centroid, `[n x k]` (the model's fitted space).
-#[pyfunction]
-fn kmeans_transform<'py>(
-    py: Python<'py>,
-    model_json: &str,
-    x: PyReadonlyArray2<'py, f64>,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let model = model_of(py, model_json)?;
-    let data = x
-        .as_slice()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let n_cols = x.shape()[1];
-    let k = model.k();
-    let distances = py
-        .detach(|| {
-            kmeans::RowMatrix::from_row_major(data, n_cols)
-                .and_then(|m| model.distances_to_centroids(&m))
-        })
-        .map_err(|e| kmeans_err(py, &e))?;
-    let n = distances.len().checked_div(k).unwrap_or(0);
-    let array = Array2::from_shape_vec((n, k), distances)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(array.into_pyarray(py))
-}
+#[pymethods]
+impl PyKMeansModel {
+    /// The model of a JSON text in the CLI's format (validated).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        kmeans::KMeansModel::from_json(text, std::path::Path::new("<model>"))
+            .map(|inner| PyKMeansModel { inner })
+            .map_err(|e| kmeans_err(py, &e))
+    }
 
-/// Reads a model file (the CLI's JSON format) and returns its JSON text, validated.
-#[pyfunction]
-fn kmeans_load(py: Python<'_>, path: PathBuf) -> PyResult<String> {
-    let model = py
-        .detach(|| kmeans::KMeansModel::load(&path))
-        .map_err(|e| kmeans_err(py, &e))?;
-    Ok(model.to_json())
-}
+    /// The model as JSON text in the CLI's format.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
 
-/// Writes a model (JSON text) to `path` in the CLI's format, atomically.
-#[pyfunction]
-fn kmeans_save(py: Python<'_>, model_json: &str, path: PathBuf) -> PyResult<()> {
-    let model = model_of(py, model_json)?;
-    py.detach(|| model.save(&path))
-        .map_err(|e| kmeans_err(py, &e))
+    /// Reads a model file (the CLI's JSON format).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        py.detach(|| kmeans::KMeansModel::load(&path))
+            .map(|inner| PyKMeansModel { inner })
+            .map_err(|e| kmeans_err(py, &e))
+    }
+
+    /// Writes the model to `path` in the CLI's format, atomically.
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| self.inner.save(&path))
+            .map_err(|e| kmeans_err(py, &e))
+    }
+
+    /// Nearest centroid of each row and the squared distance to it: `(labels, squared
+    /// distances)`.
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<Predicted<'py>> {
+        let m = Self::rows(py, &x)?;
+        let (labels, distances) = py
+            .detach(|| self.inner.predict_with_distances(&m))
+            .map_err(|e| kmeans_err(py, &e))?;
+        let labels: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+        let sq: Vec<f64> = distances.iter().map(|d| d * d).collect();
+        Ok((labels.into_pyarray(py), sq.into_pyarray(py)))
+    }
+
+    /// Euclidean distance of every row to every centroid, `[n x k]` (the model's fitted space).
+    fn transform<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let m = Self::rows(py, &x)?;
+        let k = self.inner.k();
+        let distances = py
+            .detach(|| self.inner.distances_to_centroids(&m))
+            .map_err(|e| kmeans_err(py, &e))?;
+        let n = distances.len().checked_div(k).unwrap_or(0);
+        let array = Array2::from_shape_vec((n, k), distances)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(array.into_pyarray(py))
+    }
+
+    /// The `[k x d]` centroids in the fitted space.
+    #[getter]
+    fn centroids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let c = self.inner.centroids();
+        let d = c.first().map_or(0, Vec::len);
+        let array = Array2::from_shape_vec((c.len(), d), c.concat())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(array.into_pyarray(py))
+    }
+
+    /// Number of clusters.
+    #[getter]
+    fn k(&self) -> usize {
+        self.inner.k()
+    }
+
+    /// Sum of squared distances of the fitted rows to their centroid.
+    #[getter]
+    fn inertia(&self) -> f64 {
+        self.inner.inertia()
+    }
+
+    /// The columns the model was fitted on.
+    #[getter]
+    fn columns(&self) -> Vec<String> {
+        self.inner.columns().to_vec()
+    }
+
+    /// The seed the fit used.
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.inner.seed()
+    }
+
+    /// Whether the model standardises rows (or places them in a similarity space) first.
+    #[getter]
+    fn transforms_input(&self) -> bool {
+        self.inner.scaling().is_some() || self.inner.space().is_some()
+    }
+
+    /// The fit's parameters: `(init, given centroids or None, n_init, max_iter, tol)`, `init`
+    /// as scikit-learn names it (`"k-means++"`, `"random"`, `"first"`, or `"given"`).
+    #[allow(clippy::type_complexity)]
+    fn params(&self) -> (&'static str, Option<Vec<Vec<f64>>>, usize, usize, f64) {
+        let p = self.inner.params();
+        let (name, given) = match p.init() {
+            kmeans::Init::KMeansPlusPlus => ("k-means++", None),
+            kmeans::Init::Random => ("random", None),
+            kmeans::Init::First => ("first", None),
+            kmeans::Init::Given(c) => ("given", Some(c.clone())),
+        };
+        (name, given, p.n_init(), p.max_iter(), p.tol())
+    }
+
+    /// Pickling: rebuilt from its JSON text.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = py.get_type::<PyKMeansModel>().getattr("from_json")?;
+        Ok((from_json, (self.inner.to_json(),)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "KMeansModel(k={}, columns={}, inertia={})",
+            self.inner.k(),
+            self.inner.columns().len(),
+            self.inner.inertia()
+        )
+    }
 }
 
 /// The module.
@@ -722,9 +806,6 @@ fn _chromacluster(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(similar_table, m)?)?;
     m.add_function(wrap_pyfunction!(chromagram, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_fit, m)?)?;
-    m.add_function(wrap_pyfunction!(kmeans_predict, m)?)?;
-    m.add_function(wrap_pyfunction!(kmeans_transform, m)?)?;
-    m.add_function(wrap_pyfunction!(kmeans_load, m)?)?;
-    m.add_function(wrap_pyfunction!(kmeans_save, m)?)?;
+    m.add_class::<PyKMeansModel>()?;
     Ok(())
 }

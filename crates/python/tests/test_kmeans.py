@@ -195,3 +195,20 @@ def test_check_estimator_passes_all_but_the_check_scikit_learn_fails_too():
     # docs/python.md says why: weighted and repeated fits start from different random rows.
     assert failed in ([], ["check_sample_weight_equivalence_on_dense_data"]), failed
     assert len(passed) >= 55
+
+
+def test_the_model_is_a_rust_object_that_pickles_and_round_trips_json(blobs, tmp_path):
+    import pickle
+
+    X, _ = blobs
+    km = chromacluster.KMeans(n_clusters=4, random_state=2).fit(X)
+    model = km._model
+    assert type(model).__name__ == "KMeansModel"
+    again = pickle.loads(pickle.dumps(km))
+    np.testing.assert_array_equal(again.predict(X), km.predict(X))
+    np.testing.assert_array_equal(again.cluster_centers_, km.cluster_centers_)
+    same = chromacluster._chromacluster.KMeansModel.from_json(model.to_json())
+    assert same.to_json() == model.to_json()
+    assert (same.k, same.columns, same.seed) == (4, model.columns, model.seed)
+    with pytest.raises(chromacluster.KMeansError):
+        chromacluster._chromacluster.KMeansModel.from_json("{not json")

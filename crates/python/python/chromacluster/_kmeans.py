@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -188,7 +187,7 @@ class KMeans(*_BASES):
             raise NotImplementedError("a callable init is not supported")
         else:
             centroids = np.ascontiguousarray(np.asarray(self.init, dtype=np.float64))
-        model_json, labels, n_iter = _rs.kmeans_fit(
+        model, labels, n_iter = _rs.kmeans_fit(
             a,
             columns,
             int(self.n_clusters),
@@ -200,25 +199,24 @@ class KMeans(*_BASES):
             _seed(self.random_state),
             weights,
         )
-        self._set_model(model_json)
+        self._set_model(model)
         self.labels_ = labels
         self.n_iter_ = int(n_iter)
         if names is not None:
             self.feature_names_in_ = np.array(names, dtype=object)
         return self
 
-    def _set_model(self, model_json: str) -> None:
-        model = json.loads(model_json)
-        if model.get("scaling") is not None:
+    def _set_model(self, model: "_rs.KMeansModel") -> None:
+        if model.transforms_input:
             raise _rs.KMeansError("standardised models are not supported by KMeans; fit on scaled data instead")
-        self._model_json = model_json
-        self.cluster_centers_ = np.array(model["centroids"], dtype=np.float64)
-        self.inertia_ = float(model["inertia"])
+        self._model = model
+        self.cluster_centers_ = model.centroids
+        self.inertia_ = float(model.inertia)
         self.n_features_in_ = self.cluster_centers_.shape[1]
-        self._columns = list(model["columns"])
+        self._columns = list(model.columns)
 
     def _fitted(self) -> None:
-        if not hasattr(self, "_model_json"):
+        if not hasattr(self, "_model"):
             try:
                 from sklearn.exceptions import NotFittedError
             except ImportError:  # pragma: no cover
@@ -243,7 +241,7 @@ class KMeans(*_BASES):
     def predict(self, X) -> np.ndarray:
         """The nearest cluster of each row (first on ties)."""
         a = self._check(X)
-        labels, _ = _rs.kmeans_predict(self._model_json, a)
+        labels, _ = self._model.predict(a)
         return labels
 
     def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
@@ -253,7 +251,7 @@ class KMeans(*_BASES):
     def transform(self, X) -> np.ndarray:
         """Euclidean distance of each row to each cluster centre, (n_samples, n_clusters)."""
         a = self._check(X)
-        return _rs.kmeans_transform(self._model_json, a)
+        return self._model.transform(a)
 
     def fit_transform(self, X, y=None, sample_weight=None) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""
@@ -263,7 +261,7 @@ class KMeans(*_BASES):
         """Minus the sum of squared distances of the rows to their nearest centre (higher is
         better; weighted by ``sample_weight`` if given), as scikit-learn's."""
         a = self._check(X)
-        _, sq = _rs.kmeans_predict(self._model_json, a)
+        _, sq = self._model.predict(a)
         if sample_weight is not None:
             sq = sq * _weights(sample_weight, a.shape[0])
         return -float(np.sum(sq))
@@ -272,23 +270,20 @@ class KMeans(*_BASES):
         """Writes the fitted model in the CLI's JSON format (``chromacluster predict --model``
         reads it), atomically."""
         self._fitted()
-        _rs.kmeans_save(self._model_json, os.fspath(path))
+        self._model.save(os.fspath(path))
 
     @classmethod
     def load(cls, path) -> "KMeans":
         """Reads a model saved by :meth:`save` or by ``chromacluster cluster --save-model``."""
-        model_json = _rs.kmeans_load(os.fspath(path))
-        model = json.loads(model_json)
-        params = model.get("params", {})
-        init = params.get("init", "KMeansPlusPlus")
-        init = {"KMeansPlusPlus": "k-means++", "Random": "random", "First": "first"}.get(init, "k-means++") if isinstance(init, str) else np.array(init.get("Given", []), dtype=np.float64)
+        model = _rs.KMeansModel.load(os.fspath(path))
+        init, given, n_init, max_iter, tol = model.params()
         est = cls(
-            n_clusters=int(model["k"]),
-            init=init,
-            n_init=int(params.get("n_init", 1)),
-            max_iter=int(params.get("max_iter", 300)),
-            tol=float(params.get("tol", 1e-4)),
-            random_state=model.get("seed"),
+            n_clusters=int(model.k),
+            init=np.array(given, dtype=np.float64) if init == "given" else init,
+            n_init=int(n_init),
+            max_iter=int(max_iter),
+            tol=float(tol),
+            random_state=int(model.seed),
         )
-        est._set_model(model_json)
+        est._set_model(model)
         return est
