@@ -116,7 +116,12 @@ pub fn run() -> Result<()> {
 /// `cargo xtask bench`: every crate's benchmark, one after the other (each prints its ratios
 /// against a baseline measured in the same run).
 pub fn bench() -> Result<()> {
-    for krate in ["audio-io", "stfeatures", "chroma", "kmeans"] {
+    for krate in [
+        "chromacluster-audio-io",
+        "chromacluster-stfeatures",
+        "chromacluster-chroma",
+        "chromacluster-kmeans",
+    ] {
         println!("=== cargo bench -p {krate}");
         let status = Command::new(env!("CARGO"))
             .args(["bench", "-p", krate])

@@ -2,7 +2,7 @@
 //! by `audio_io::synth` into a temp dir) and of the ~4-minute corpus MP3, each against reading the
 //! file's bytes with `std::fs::read` in the same run (the baseline).
 //!
-//! `cargo bench -p audio-io`
+//! `cargo bench -p chromacluster-audio-io`
 
 use std::path::Path;
 

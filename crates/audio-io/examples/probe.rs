@@ -1,5 +1,5 @@
 //! Prints what `audio-io` makes of each file given: stream facts, decode report, sample range.
-//! `cargo run -p audio-io --example probe -- FILE...`
+//! `cargo run -p chromacluster-audio-io --example probe -- FILE...`
 
 fn main() {
     for arg in std::env::args().skip(1) {

@@ -1,6 +1,6 @@
 //! Writes the float AIFF-C file the golden test of `features --chroma pyaa` generates
 //! (`audio_io::synth::float_aifc_fixture`), for producing its pyAudioAnalysis reference.
-//! `cargo run -p audio-io --example write_aifc -- OUT.aifc`
+//! `cargo run -p chromacluster-audio-io --example write_aifc -- OUT.aifc`
 
 fn main() {
     let Some(out) = std::env::args().nth(1) else {

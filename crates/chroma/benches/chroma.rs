@@ -14,7 +14,7 @@
 //! - pyaa: `stfeatures::FeatureExtractor::extract` (all 34 features at 50 ms / 25 ms, which is
 //!   how the reference's chroma is computed) and the profile from it.
 //!
-//! Run: `cargo bench -p chroma --bench chroma`.
+//! Run: `cargo bench -p chromacluster-chroma --bench chroma`.
 
 #[path = "../../../benches/timing.rs"]
 mod timing;

@@ -1,6 +1,6 @@
 """Times scikit-learn's KMeans on the benchmark's data (same rows as benches/kmeans.rs).
 
-`cargo bench -p kmeans` writes the rows to a temporary .npy file and runs this script on it in
+`cargo bench -p chromacluster-kmeans` writes the rows to a temporary .npy file and runs this script on it in
 the same run; each `RESULT <threads> <n_init> <seconds> <inertia>` line is read back.
 """
 import sys, time

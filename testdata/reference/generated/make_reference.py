@@ -4,7 +4,7 @@ bits = the source's bits per sample: 32 for float AIFF-C), channels averaged in 
 feature_extraction with 50 ms / 25 ms, deltas off, every value as Python's repr.
 
 Usage: python make_reference.py AUDIO BITS OUT.csv
-(The audio comes from `cargo run -p audio-io --example write_aifc -- AUDIO`. ffmpeg is called
+(The audio comes from `cargo run -p chromacluster-audio-io --example write_aifc -- AUDIO`. ffmpeg is called
 directly because pydub also needs ffprobe, which imageio-ffmpeg's binary does not include.)
 """
 
