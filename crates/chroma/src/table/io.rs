@@ -294,7 +294,10 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
         return Err(dataset_err("no Parquet file in this folder".into()));
     };
     table.rechunk_mut();
-    let Ok(files) = table.column("file").and_then(|c| c.str().cloned()) else {
+    let Ok(files) = table
+        .column(crate::table::schema::FILE_COLUMN)
+        .and_then(|c| c.str().cloned())
+    else {
         return Ok(table);
     };
     let mut order: Vec<(usize, Option<&str>)> = files.iter().enumerate().collect();

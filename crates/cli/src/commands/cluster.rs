@@ -158,7 +158,7 @@ pub fn labels_table(
     Ok(DataFrame::new(
         files.len(),
         vec![
-            Column::new("file".into(), files.to_vec()),
+            Column::new(chroma::schema::FILE_COLUMN.into(), files.to_vec()),
             Column::new(
                 "cluster".into(),
                 labels.iter().map(|&l| l as u32).collect::<Vec<u32>>(),

@@ -100,7 +100,7 @@ pub fn neighbours_table(
     Ok(DataFrame::new(
         file.len(),
         vec![
-            Column::new("file".into(), file),
+            Column::new(chroma::schema::FILE_COLUMN.into(), file),
             Column::new("rank".into(), rank),
             Column::new("neighbour".into(), neighbour),
             Column::new("distance".into(), distance),
