@@ -164,7 +164,7 @@ fn cluster_and_compare(
         KEYS.len(),
         fit.inertia()
     );
-    super::cluster::print_summary(names, &fit.labels, fit.model.k());
+    super::cluster::print_summary(names, &fit);
     let ari = kmeans::adjusted_rand_index(keys, &fit.labels)?;
     let mut rows = vec![std::iter::once("key".to_string())
         .chain((0..fit.model.k()).map(|c| format!("cluster {c}")))
