@@ -69,7 +69,7 @@ pub use analysis::pitch_class::{
 };
 pub use analysis::pyaa::pyaa_chromagram;
 pub use analysis::tuning::{TuningChoice, TuningEstimate, TuningHistogram};
-pub use error::{ChromaError, TableStep};
+pub use error::{error_chain, ChromaError, TableStep};
 pub use pipeline::frames::{
     for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions,
 };

@@ -112,8 +112,7 @@ pub fn report_failures(
 /// The line reporting `path`'s failure: the error's chain of causes, which names the file once
 /// ([`chroma::ChromaError::path`]); an error that names no file gets `path: ` in front.
 pub fn file_error(path: &Path, err: &ChromaError) -> String {
-    let causes =
-        crate::output::join_causes(crate::output::error_sources(err).map(|e| e.to_string()));
+    let causes = chroma::error_chain(err);
     match err.path() {
         Some(_) => causes,
         None => format!("{}: {causes}", path.display()),

@@ -46,21 +46,6 @@ create_exception!(
     "k-means could not fit or predict: invalid parameters, bad data, unreadable model."
 );
 
-/// `err: cause: cause...`, the whole source chain on one line.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    text
-}
-
 /// A Python exception of class `E` with the message and a `path` attribute.
 fn raise<E: pyo3::PyTypeInfo>(
     py: Python<'_>,
@@ -76,13 +61,13 @@ fn raise<E: pyo3::PyTypeInfo>(
 }
 
 fn audio_err(py: Python<'_>, e: &audio_io::AudioError) -> PyErr {
-    raise::<AudioError>(py, chain(e), Some(e.path()))
+    raise::<AudioError>(py, chroma::error_chain(e), Some(e.path()))
 }
 
 fn feature_err(py: Python<'_>, e: &stfeatures::FeatureError) -> PyErr {
     match e {
         stfeatures::FeatureError::Audio(a) => audio_err(py, a),
-        _ => raise::<FeatureError>(py, chain(e), e.path()),
+        _ => raise::<FeatureError>(py, chroma::error_chain(e), e.path()),
     }
 }
 
@@ -100,7 +85,7 @@ fn chroma_kind(e: &chroma::ChromaError) -> (&'static str, Option<PathBuf>) {
 
 fn chroma_err(py: Python<'_>, e: &chroma::ChromaError) -> PyErr {
     let (kind, path) = chroma_kind(e);
-    let message = chain(e);
+    let message = chroma::error_chain(e);
     match kind {
         "AudioError" => raise::<AudioError>(py, message, path.as_deref()),
         "FeatureError" => raise::<FeatureError>(py, message, path.as_deref()),
@@ -109,7 +94,7 @@ fn chroma_err(py: Python<'_>, e: &chroma::ChromaError) -> PyErr {
 }
 
 fn kmeans_err(py: Python<'_>, e: &kmeans::KMeansError) -> PyErr {
-    raise::<KMeansError>(py, chain(e), None)
+    raise::<KMeansError>(py, chroma::error_chain(e), None)
 }
 
 /// Frames x columns (row-major) as a C-contiguous `[columns x frames]` array, the reference's
@@ -297,7 +282,12 @@ fn directory_feature_extraction<'py>(
     let skipped = out
         .skipped
         .iter()
-        .map(|s| (s.path.to_string_lossy().into_owned(), chain(&s.error)))
+        .map(|s| {
+            (
+                s.path.to_string_lossy().into_owned(),
+                chroma::error_chain(&s.error),
+            )
+        })
         .collect();
     Ok((array.into_pyarray(py), files, out.names, skipped))
 }
@@ -486,7 +476,13 @@ fn notes_table<'py>(
     let mut df = chroma::table_of_options(&analyses, &options).map_err(|e| chroma_err(py, &e))?;
     let failures = failures
         .iter()
-        .map(|(path, e)| (chroma::file_label(path), chroma_kind(e).0, chain(e)))
+        .map(|(path, e)| {
+            (
+                chroma::file_label(path),
+                chroma_kind(e).0,
+                chroma::error_chain(e),
+            )
+        })
         .collect();
     Ok((parquet_bytes(py, &mut df)?, failures))
 }
