@@ -144,15 +144,8 @@ fn read_mono<'py>(py: Python<'py>, path: PathBuf) -> PyResult<DecodedMono<'py>> 
         .detach(|| audio_io::read_mono(&path))
         .map_err(|e| audio_err(py, &e))?;
     let info = signal.info.clone();
-    let format = match info.sample_format {
-        audio_io::SampleFormat::U8 => "u8".to_owned(),
-        audio_io::SampleFormat::Int(w) => format!("int{w}"),
-        audio_io::SampleFormat::F32 => "f32".to_owned(),
-        audio_io::SampleFormat::F64 => "f64".to_owned(),
-        audio_io::SampleFormat::ALaw => "alaw".to_owned(),
-        audio_io::SampleFormat::MuLaw => "mulaw".to_owned(),
-        audio_io::SampleFormat::Lossy => "lossy".to_owned(),
-    };
+    // The Python spelling of the format (`int16`, `alaw`, ...): its alternate `Display`.
+    let format = format!("{:#}", info.sample_format);
     Ok((
         signal.samples.into_pyarray(py),
         info.sample_rate,
