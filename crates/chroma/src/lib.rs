@@ -54,7 +54,7 @@ mod table;
 pub use analysis::{key, sound, tuning};
 pub use table::{journal, schema};
 
-pub use analysis::accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};
+pub use analysis::accurate::{AccurateChroma, AccurateParams, MAX_N_FFT};
 pub use analysis::chromagram::{
     chroma_flatness, ChromaFrame, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
     VoicingThreshold, VotePolicy,
@@ -68,7 +68,7 @@ pub use analysis::pitch_class::{
     first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES,
 };
 pub use analysis::pyaa::pyaa_chromagram;
-pub use analysis::tuning::{TuningChoice, TuningEstimate, TuningHistogram};
+pub use analysis::tuning::{Tuning, TuningError, TuningEstimate, TuningHistogram};
 pub use error::{error_chain, ChromaError, TableStep};
 pub use pipeline::frames::{
     for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions,

@@ -350,12 +350,12 @@ fn table_options(
         }
     };
     let tuning = match tonal.tuning {
-        None => Ok(chroma::TuningChoice::Auto),
+        None => Ok(chroma::Tuning::ESTIMATE),
         Some(TuningArg::Text(text)) => text.parse(),
-        Some(TuningArg::Cents(cents)) => chroma::TuningChoice::cents(cents),
+        Some(TuningArg::Cents(cents)) => chroma::Tuning::cents(cents),
     }
     .and_then(|t| t.with_a4(tonal.a4))
-    .map_err(PyValueError::new_err)?;
+    .map_err(|e| PyValueError::new_err(e.to_string()))?;
     let key_profile: chroma::KeyProfile =
         tonal.key_profile.parse().map_err(PyValueError::new_err)?;
     Ok(chroma::TableOptions {
