@@ -44,6 +44,7 @@
 pub mod clip;
 mod error;
 mod guard;
+pub mod listing;
 mod mp4_edits;
 pub mod opus;
 mod read_ahead;

@@ -83,10 +83,6 @@ pub use table::batch::{
 };
 pub use table::build::{table_of, table_of_options};
 pub use table::chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
-pub use table::inputs::{
-    audio_files, has_extension, ignored_summary, AudioFiles, NotAudio, UnreadableEntry,
-    AUDIO_EXTENSIONS, UNDECODED_AUDIO_EXTENSIONS,
-};
 pub use table::io::{
     is_table_dataset, read_table, write_table, FrameFileWriter, RowWriter, TableFileWriter,
     TableFormat,

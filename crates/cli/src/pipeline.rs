@@ -10,7 +10,7 @@ use polars::prelude::DataFrame;
 use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs};
 use crate::inputs::{self, Inputs};
 use crate::output::one_line;
-use chroma::UnreadableEntry as InputFailure;
+use audio_io::listing::UnreadableEntry as InputFailure;
 
 /// The table options for the `--tuning`, `--a4` and `--key-profile` flags (the rest default).
 pub fn tonal_options(tonal: &TonalArgs) -> TableOptions {

@@ -373,7 +373,8 @@ fn table_options(
     .with_tuning(tuning))
 }
 
-/// The audio files of files and folders, the CLI's rule (`chroma::audio_files`): sorted, no
+/// The audio files of files and folders, the CLI's rule (`audio_io::listing::audio_files`, the
+/// project's own files left out: `chroma::journal::is_own_file`): sorted, no
 /// duplicates, folders walked recursively by extension and content. `(files, ignored non-audio files,
 /// unreadable folder entries as (path, cause))`: a dangling link or an unreadable folder is
 /// reported, never the end of the walk.
@@ -382,7 +383,7 @@ fn audio_files(
     py: Python<'_>,
     paths: Vec<PathBuf>,
 ) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<(PathBuf, String)>) {
-    let found = py.detach(|| chroma::audio_files(&paths));
+    let found = py.detach(|| audio_io::listing::audio_files(&paths, chroma::journal::is_own_file));
     let unreadable = found
         .unreadable
         .into_iter()
