@@ -44,6 +44,7 @@
 pub mod clip;
 mod error;
 mod guard;
+pub mod listing;
 mod mp4_edits;
 pub mod opus;
 mod read_ahead;
@@ -63,7 +64,7 @@ pub use guard::{catch_quietly, in_quiet_guard, install_quiet_panic_hook};
 pub use read_ahead::ReadAhead;
 pub use reader::{AudioReader, BlockSource, DecodeReport};
 pub use replay::{FirstPass, Recorder, Replay, DEFAULT_REPLAY_BYTES};
-pub use stream_info::{SampleFormat, StreamInfo};
+pub use stream_info::{SampleFormat, StreamInfo, UnknownSampleFormat};
 pub use tags::{Tags, MAX_ID3V2_BYTES, MAX_TAG_CHARS};
 pub use unsupported::{looks_like_audio, CONVERT_HINT};
 

@@ -30,6 +30,66 @@ impl SampleFormat {
     }
 }
 
+/// The format's short name, the one home of its spelling: `u8`, `s16` (`s` and the bit
+/// width), `f32`, `f64`, `a-law`, `mu-law`, `lossy`, as `chromacluster info` prints it. The
+/// alternate form (`{:#}`) is the Python module's spelling (`read_mono`'s format): `int16`,
+/// `alaw`, `mulaw`, the others alike.
+impl std::fmt::Display for SampleFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let python = f.alternate();
+        match self {
+            SampleFormat::U8 => f.write_str("u8"),
+            SampleFormat::Int(bits) if python => write!(f, "int{bits}"),
+            SampleFormat::Int(bits) => write!(f, "s{bits}"),
+            SampleFormat::F32 => f.write_str("f32"),
+            SampleFormat::F64 => f.write_str("f64"),
+            SampleFormat::ALaw if python => f.write_str("alaw"),
+            SampleFormat::ALaw => f.write_str("a-law"),
+            SampleFormat::MuLaw if python => f.write_str("mulaw"),
+            SampleFormat::MuLaw => f.write_str("mu-law"),
+            SampleFormat::Lossy => f.write_str("lossy"),
+        }
+    }
+}
+
+/// A name [`SampleFormat`]'s `Display` does not write, in either spelling.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown sample format {0:?} (expected u8, s16 or int16 and the other integer widths, \
+     f32, f64, a-law or alaw, mu-law or mulaw, lossy)"
+)]
+pub struct UnknownSampleFormat(pub String);
+
+/// Reads either spelling of [`SampleFormat`]'s `Display` (`s16` and `int16`, `a-law` and
+/// `alaw`, `mu-law` and `mulaw`).
+impl std::str::FromStr for SampleFormat {
+    type Err = UnknownSampleFormat;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bits = |digits: &str| {
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| digits.parse().ok())
+                .flatten()
+        };
+        Ok(match s {
+            "u8" => SampleFormat::U8,
+            "f32" => SampleFormat::F32,
+            "f64" => SampleFormat::F64,
+            "a-law" | "alaw" => SampleFormat::ALaw,
+            "mu-law" | "mulaw" => SampleFormat::MuLaw,
+            "lossy" => SampleFormat::Lossy,
+            _ => match s
+                .strip_prefix("int")
+                .or_else(|| s.strip_prefix('s'))
+                .and_then(bits)
+            {
+                Some(bits) => SampleFormat::Int(bits),
+                None => return Err(UnknownSampleFormat(s.to_owned())),
+            },
+        })
+    }
+}
+
 /// Facts about a file's audio stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamInfo {
@@ -121,6 +181,52 @@ impl StreamInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both spellings are written and read back; other names are refused.
+    #[test]
+    fn sample_format_names_round_trip() {
+        let formats = [
+            SampleFormat::U8,
+            SampleFormat::Int(8),
+            SampleFormat::Int(16),
+            SampleFormat::Int(24),
+            SampleFormat::Int(32),
+            SampleFormat::F32,
+            SampleFormat::F64,
+            SampleFormat::ALaw,
+            SampleFormat::MuLaw,
+            SampleFormat::Lossy,
+        ];
+        let short: Vec<String> = formats.iter().map(|f| f.to_string()).collect();
+        let python: Vec<String> = formats.iter().map(|f| format!("{f:#}")).collect();
+        assert_eq!(
+            short,
+            ["u8", "s8", "s16", "s24", "s32", "f32", "f64", "a-law", "mu-law", "lossy"]
+        );
+        assert_eq!(
+            python,
+            ["u8", "int8", "int16", "int24", "int32", "f32", "f64", "alaw", "mulaw", "lossy"]
+        );
+        for (format, name) in formats
+            .iter()
+            .zip(&short)
+            .chain(formats.iter().zip(&python))
+        {
+            assert_eq!(name.parse::<SampleFormat>().as_ref(), Ok(format), "{name}");
+        }
+        for bad in [
+            "",
+            "s",
+            "int",
+            "s+16",
+            "i16",
+            "S16",
+            "float32",
+            "s99999999999",
+        ] {
+            assert!(bad.parse::<SampleFormat>().is_err(), "{bad}");
+        }
+    }
 
     fn info(sample_format: SampleFormat, codec: &str) -> StreamInfo {
         StreamInfo {

@@ -342,15 +342,21 @@ impl WavFormat {
         WavFormat::F64,
     ];
 
-    /// Short name used in fixture file names: "u8", "s16", "s24", "s32", "f32", "f64".
-    pub fn name(self) -> &'static str {
+    /// Short name used in fixture file names: "u8", "s16", "s24", "s32", "f32", "f64" (the
+    /// name of its [`SampleFormat`](crate::SampleFormat)).
+    pub fn name(self) -> String {
+        self.sample_format().to_string()
+    }
+
+    /// How a reader of the written file finds its samples stored.
+    pub fn sample_format(self) -> crate::SampleFormat {
         match self {
-            WavFormat::U8 => "u8",
-            WavFormat::S16 => "s16",
-            WavFormat::S24 => "s24",
-            WavFormat::S32 => "s32",
-            WavFormat::F32 => "f32",
-            WavFormat::F64 => "f64",
+            WavFormat::U8 => crate::SampleFormat::U8,
+            WavFormat::S16 => crate::SampleFormat::Int(16),
+            WavFormat::S24 => crate::SampleFormat::Int(24),
+            WavFormat::S32 => crate::SampleFormat::Int(32),
+            WavFormat::F32 => crate::SampleFormat::F32,
+            WavFormat::F64 => crate::SampleFormat::F64,
         }
     }
 

@@ -21,19 +21,29 @@ pub const MAX_ID3V2_BYTES: u64 = 16 << 20;
 pub const MAX_TAG_CHARS: usize = 1024;
 
 /// A file's descriptive tags; `None` where the file has none.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Serialised (serde) as an object of the tags the file has, in this order, a missing one left
+/// out and read back as `None`: chroma's journal stores them so, and journals already written
+/// depend on that text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tags {
     /// The track's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The performing artist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artist: Option<String>,
     /// The album.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub album: Option<String>,
     /// The track's number on its album.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track: Option<u32>,
     /// The year of recording or release (the first four digits of a date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
     /// The genre, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genre: Option<String>,
 }
 

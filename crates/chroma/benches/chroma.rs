@@ -131,7 +131,7 @@ fn main() {
     });
 
     let fixed = AccurateParams {
-        tuning: Tuning::Fixed,
+        tuning: Tuning::Fixed { cents: 0.0 },
         ..AccurateParams::default()
     };
     let mut fixed_analyser = AccurateChroma::new(FS, &fixed).expect("valid parameters");

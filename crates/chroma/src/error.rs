@@ -233,3 +233,53 @@ impl From<durable_output::OutputError> for ChromaError {
         }
     }
 }
+
+/// An error and its causes on one line, outermost first, joined with `: `. A cause whose
+/// message the line already contains is left out (many errors quote their source, which the
+/// chain then lists again: "os error 13: os error 13"), and so is an empty one.
+///
+/// The one spelling of an error chain: the binary's error messages and failure lines, the
+/// Python module's exception messages and the journal's failed rows all use it.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut line = String::new();
+    let mut add = |text: String| {
+        if text.is_empty() || line.contains(&text) {
+            return;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    };
+    add(err.to_string());
+    let mut source = err.source();
+    while let Some(cause) = source {
+        add(cause.to_string());
+        source = cause.source();
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cause quoted by the error above it is written once; the others follow in order.
+    #[test]
+    fn error_chain_joins_causes_once() {
+        let err = ChromaError::File {
+            path: "a.wav".into(),
+            source: Box::new(ChromaError::Io {
+                path: "a.wav".into(),
+                source: std::io::Error::from_raw_os_error(13),
+            }),
+        };
+        let text = error_chain(&err);
+        assert_eq!(text.matches("os error 13").count(), 1, "{text}");
+        assert!(text.starts_with("a.wav: a.wav: "), "{text}");
+        assert_eq!(
+            error_chain(&std::io::Error::other("plain")),
+            "plain".to_string()
+        );
+    }
+}

@@ -54,7 +54,7 @@ mod table;
 pub use analysis::{key, sound, tuning};
 pub use table::{journal, schema};
 
-pub use analysis::accurate::{AccurateChroma, AccurateParams, Tuning, MAX_N_FFT};
+pub use analysis::accurate::{AccurateChroma, AccurateParams, MAX_N_FFT};
 pub use analysis::chromagram::{
     chroma_flatness, ChromaFrame, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder,
     VoicingThreshold, VotePolicy,
@@ -68,8 +68,8 @@ pub use analysis::pitch_class::{
     first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES,
 };
 pub use analysis::pyaa::pyaa_chromagram;
-pub use analysis::tuning::{TuningChoice, TuningEstimate, TuningHistogram};
-pub use error::{ChromaError, TableStep};
+pub use analysis::tuning::{Tuning, TuningError, TuningEstimate, TuningHistogram};
+pub use error::{error_chain, ChromaError, TableStep};
 pub use pipeline::frames::{
     for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions,
 };
@@ -83,10 +83,6 @@ pub use table::batch::{
 };
 pub use table::build::{table_of, table_of_options};
 pub use table::chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
-pub use table::inputs::{
-    audio_files, has_extension, ignored_summary, AudioFiles, NotAudio, UnreadableEntry,
-    AUDIO_EXTENSIONS, UNDECODED_AUDIO_EXTENSIONS,
-};
 pub use table::io::{
     is_table_dataset, read_table, write_table, FrameFileWriter, RowWriter, TableFileWriter,
     TableFormat,

@@ -136,7 +136,7 @@ fn detuned_notes_keep_their_pitch_class() {
     let options = TableOptions::default();
     let fixed = TableOptions {
         accurate: chroma::AccurateParams {
-            tuning: Tuning::Fixed,
+            tuning: Tuning::Fixed { cents: 0.0 },
             ..Default::default()
         },
         ..TableOptions::default()
@@ -260,7 +260,7 @@ fn fixed_tuning_zero_is_the_old_chroma_and_auto_barely_changes_in_tune_material(
     let x = spec.render(FS);
     let fixed = TableOptions {
         accurate: chroma::AccurateParams {
-            tuning: Tuning::Fixed,
+            tuning: Tuning::Fixed { cents: 0.0 },
             ..Default::default()
         },
         ..TableOptions::default()

@@ -279,10 +279,10 @@ pub struct TonalArgs {
     /// values as `--tuning -50`).
     #[arg(long, default_value = "auto", value_name = "auto|CENTS", value_parser = parse_tuning,
           allow_negative_numbers = true)]
-    pub tuning: chroma::TuningChoice,
+    pub tuning: chroma::Tuning,
     /// Fix the tuning by the frequency of A4 in Hz instead (e.g. 415 or 442).
     #[arg(long, value_name = "HZ", conflicts_with = "tuning", value_parser = parse_a4)]
-    pub a4: Option<chroma::TuningChoice>,
+    pub a4: Option<chroma::Tuning>,
     /// Key profile for the key estimate: temperley2005 (Kostka-Payne, the default: the best on
     /// the real compositions of docs/keys.md), krumhansl, temperley, albrecht, aarden, bellman,
     /// bgate, edma or triads.
@@ -290,12 +290,12 @@ pub struct TonalArgs {
     pub key_profile: chroma::KeyProfile,
 }
 
-fn parse_tuning(s: &str) -> Result<chroma::TuningChoice, String> {
+fn parse_tuning(s: &str) -> Result<chroma::Tuning, chroma::TuningError> {
     s.parse()
 }
 
-fn parse_a4(s: &str) -> Result<chroma::TuningChoice, String> {
-    chroma::TuningChoice::parse_a4(s)
+fn parse_a4(s: &str) -> Result<chroma::Tuning, chroma::TuningError> {
+    chroma::Tuning::parse_a4(s)
 }
 
 fn parse_key_profile(s: &str) -> Result<chroma::KeyProfile, String> {

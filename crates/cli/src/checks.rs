@@ -147,7 +147,7 @@ pub fn check_not_audio_input(
                 );
             }
         }
-        if !chroma::has_extension(out, chroma::AUDIO_EXTENSIONS) {
+        if !audio_io::listing::has_extension(out, audio_io::listing::AUDIO_EXTENSIONS) {
             continue;
         }
         let dir = durable_output::parent_dir(out).canonicalize().ok();

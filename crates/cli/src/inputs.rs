@@ -7,7 +7,7 @@ use anyhow::bail;
 use crate::UsageError;
 
 // The audio extensions and their test are the library's, shared with the Python package.
-use chroma::has_extension;
+use audio_io::listing::has_extension;
 
 /// Extensions of the tables `notes -o` writes and `cluster` reads.
 pub const TABLE_EXTENSIONS: &[&str] = &["csv", "parquet", "pq", "json"];
@@ -22,7 +22,7 @@ pub enum Inputs {
         /// Entries of the folders walked that could not be read (a dangling symbolic link, a
         /// loop, an unreadable folder, a name too long): bad inputs like a bad file, reported
         /// and skipped while every other file is processed.
-        unreadable: Vec<chroma::UnreadableEntry>,
+        unreadable: Vec<audio_io::listing::UnreadableEntry>,
     },
     /// One saved table (a file, or a folder of Parquet parts such as `notes --shard` writes).
     Table(PathBuf),
@@ -39,7 +39,7 @@ pub fn is_table(path: &Path) -> bool {
 /// error; a table among several inputs is a usage error, and so is an output of `outputs`
 /// (flag, path) that is or would be one of the audio files
 /// ([`crate::checks::check_not_audio_input`]). `quiet` hides the note about non-audio files
-/// ignored (`chroma::ignored_summary`).
+/// ignored (`audio_io::listing::ignored_summary`).
 pub fn resolve(
     paths: &[PathBuf],
     allow_table: bool,
@@ -60,12 +60,12 @@ pub fn resolve(
             .into());
         }
     }
-    let chroma::AudioFiles {
+    let audio_io::listing::AudioFiles {
         files,
         skipped,
         unreadable,
-    } = chroma::audio_files(paths);
-    if let (Some(summary), false) = (chroma::ignored_summary(&skipped), quiet) {
+    } = audio_io::listing::audio_files(paths, chroma::journal::is_own_file);
+    if let (Some(summary), false) = (audio_io::listing::ignored_summary(&skipped), quiet) {
         eprintln!("note: {summary}");
     }
     if files.is_empty() {

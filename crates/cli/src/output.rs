@@ -1,33 +1,10 @@
 //! Text output: aligned tables and one-line error chains. (Files are written by the one atomic
 //! writer, `durable_output::write_atomic` / `AtomicFile`.)
 
-/// An error and its sources, outermost first.
-pub fn error_sources<'a>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(err), |e| e.source())
-}
-
-/// Joins an error chain's messages with `: `, leaving out a message that an outer one already
-/// contains (many errors quote their source, which the chain then lists again: "os error 13:
-/// os error 13").
-pub fn join_causes(messages: impl Iterator<Item = String>) -> String {
-    let mut joined = String::new();
-    for text in messages {
-        if text.is_empty() || joined.contains(&text) {
-            continue;
-        }
-        if !joined.is_empty() {
-            joined.push_str(": ");
-        }
-        joined.push_str(&text);
-    }
-    joined
-}
-
-/// The whole chain of an `anyhow` error on one line, without repeated causes.
+/// The whole chain of an `anyhow` error on one line, without repeated causes
+/// ([`chroma::error_chain`]), control characters escaped ([`one_line`]).
 pub fn chain_text(err: &anyhow::Error) -> String {
-    one_line(&join_causes(err.chain().map(|e| e.to_string())))
+    one_line(&chroma::error_chain(&**err))
 }
 
 /// `text` on one line: control characters (a newline in a file name, say) are written as

@@ -10,7 +10,7 @@ use polars::prelude::DataFrame;
 use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs};
 use crate::inputs::{self, Inputs};
 use crate::output::one_line;
-use chroma::UnreadableEntry as InputFailure;
+use audio_io::listing::UnreadableEntry as InputFailure;
 
 /// The table options for the `--tuning`, `--a4` and `--key-profile` flags (the rest default).
 pub fn tonal_options(tonal: &TonalArgs) -> TableOptions {
@@ -112,8 +112,7 @@ pub fn report_failures(
 /// The line reporting `path`'s failure: the error's chain of causes, which names the file once
 /// ([`chroma::ChromaError::path`]); an error that names no file gets `path: ` in front.
 pub fn file_error(path: &Path, err: &ChromaError) -> String {
-    let causes =
-        crate::output::join_causes(crate::output::error_sources(err).map(|e| e.to_string()));
+    let causes = chroma::error_chain(err);
     match err.path() {
         Some(_) => causes,
         None => format!("{}: {causes}", path.display()),

@@ -46,21 +46,6 @@ create_exception!(
     "k-means could not fit or predict: invalid parameters, bad data, unreadable model."
 );
 
-/// `err: cause: cause...`, the whole source chain on one line.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    text
-}
-
 /// A Python exception of class `E` with the message and a `path` attribute.
 fn raise<E: pyo3::PyTypeInfo>(
     py: Python<'_>,
@@ -76,13 +61,13 @@ fn raise<E: pyo3::PyTypeInfo>(
 }
 
 fn audio_err(py: Python<'_>, e: &audio_io::AudioError) -> PyErr {
-    raise::<AudioError>(py, chain(e), Some(e.path()))
+    raise::<AudioError>(py, chroma::error_chain(e), Some(e.path()))
 }
 
 fn feature_err(py: Python<'_>, e: &stfeatures::FeatureError) -> PyErr {
     match e {
         stfeatures::FeatureError::Audio(a) => audio_err(py, a),
-        _ => raise::<FeatureError>(py, chain(e), e.path()),
+        _ => raise::<FeatureError>(py, chroma::error_chain(e), e.path()),
     }
 }
 
@@ -100,7 +85,7 @@ fn chroma_kind(e: &chroma::ChromaError) -> (&'static str, Option<PathBuf>) {
 
 fn chroma_err(py: Python<'_>, e: &chroma::ChromaError) -> PyErr {
     let (kind, path) = chroma_kind(e);
-    let message = chain(e);
+    let message = chroma::error_chain(e);
     match kind {
         "AudioError" => raise::<AudioError>(py, message, path.as_deref()),
         "FeatureError" => raise::<FeatureError>(py, message, path.as_deref()),
@@ -109,7 +94,7 @@ fn chroma_err(py: Python<'_>, e: &chroma::ChromaError) -> PyErr {
 }
 
 fn kmeans_err(py: Python<'_>, e: &kmeans::KMeansError) -> PyErr {
-    raise::<KMeansError>(py, chain(e), None)
+    raise::<KMeansError>(py, chroma::error_chain(e), None)
 }
 
 /// Frames x columns (row-major) as a C-contiguous `[columns x frames]` array, the reference's
@@ -159,15 +144,8 @@ fn read_mono<'py>(py: Python<'py>, path: PathBuf) -> PyResult<DecodedMono<'py>> 
         .detach(|| audio_io::read_mono(&path))
         .map_err(|e| audio_err(py, &e))?;
     let info = signal.info.clone();
-    let format = match info.sample_format {
-        audio_io::SampleFormat::U8 => "u8".to_owned(),
-        audio_io::SampleFormat::Int(w) => format!("int{w}"),
-        audio_io::SampleFormat::F32 => "f32".to_owned(),
-        audio_io::SampleFormat::F64 => "f64".to_owned(),
-        audio_io::SampleFormat::ALaw => "alaw".to_owned(),
-        audio_io::SampleFormat::MuLaw => "mulaw".to_owned(),
-        audio_io::SampleFormat::Lossy => "lossy".to_owned(),
-    };
+    // The Python spelling of the format (`int16`, `alaw`, ...): its alternate `Display`.
+    let format = format!("{:#}", info.sample_format);
     Ok((
         signal.samples.into_pyarray(py),
         info.sample_rate,
@@ -297,7 +275,12 @@ fn directory_feature_extraction<'py>(
     let skipped = out
         .skipped
         .iter()
-        .map(|s| (s.path.to_string_lossy().into_owned(), chain(&s.error)))
+        .map(|s| {
+            (
+                s.path.to_string_lossy().into_owned(),
+                chroma::error_chain(&s.error),
+            )
+        })
         .collect();
     Ok((array.into_pyarray(py), files, out.names, skipped))
 }
@@ -367,12 +350,12 @@ fn table_options(
         }
     };
     let tuning = match tonal.tuning {
-        None => Ok(chroma::TuningChoice::Auto),
+        None => Ok(chroma::Tuning::ESTIMATE),
         Some(TuningArg::Text(text)) => text.parse(),
-        Some(TuningArg::Cents(cents)) => chroma::TuningChoice::cents(cents),
+        Some(TuningArg::Cents(cents)) => chroma::Tuning::cents(cents),
     }
     .and_then(|t| t.with_a4(tonal.a4))
-    .map_err(PyValueError::new_err)?;
+    .map_err(|e| PyValueError::new_err(e.to_string()))?;
     let key_profile: chroma::KeyProfile =
         tonal.key_profile.parse().map_err(PyValueError::new_err)?;
     Ok(chroma::TableOptions {
@@ -390,7 +373,8 @@ fn table_options(
     .with_tuning(tuning))
 }
 
-/// The audio files of files and folders, the CLI's rule (`chroma::audio_files`): sorted, no
+/// The audio files of files and folders, the CLI's rule (`audio_io::listing::audio_files`, the
+/// project's own files left out: `chroma::journal::is_own_file`): sorted, no
 /// duplicates, folders walked recursively by extension and content. `(files, ignored non-audio files,
 /// unreadable folder entries as (path, cause))`: a dangling link or an unreadable folder is
 /// reported, never the end of the walk.
@@ -399,7 +383,7 @@ fn audio_files(
     py: Python<'_>,
     paths: Vec<PathBuf>,
 ) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<(PathBuf, String)>) {
-    let found = py.detach(|| chroma::audio_files(&paths));
+    let found = py.detach(|| audio_io::listing::audio_files(&paths, chroma::journal::is_own_file));
     let unreadable = found
         .unreadable
         .into_iter()
@@ -547,7 +531,13 @@ fn notes_table<'py>(
     let mut df = chroma::table_of_options(&analyses, &options).map_err(|e| chroma_err(py, &e))?;
     let failures = failures
         .iter()
-        .map(|(path, e)| (chroma::file_label(path), chroma_kind(e).0, chain(e)))
+        .map(|(path, e)| {
+            (
+                chroma::file_label(path),
+                chroma_kind(e).0,
+                chroma::error_chain(e),
+            )
+        })
         .collect();
     Ok((parquet_bytes(py, &mut df)?, failures))
 }

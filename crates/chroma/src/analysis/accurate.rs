@@ -11,7 +11,7 @@ use rustfft::{Fft, FftPlanner};
 use crate::analysis::chromagram::{ChromaFrame, Chromagram};
 use crate::analysis::harmonics;
 use crate::analysis::lanes::{exp4, ln4, F64x4, LANES};
-use crate::analysis::tuning::{cents_of_a4, TuningHistogram};
+use crate::analysis::tuning::{cents_of_a4, Tuning, TuningHistogram};
 use crate::error::ChromaError;
 
 /// Longest window (= FFT length) [`AccurateChroma::new`] accepts: 2^21 samples (16 MB per
@@ -32,8 +32,8 @@ const MAX_RESERVED_FRAMES: u64 = 1 << 16;
 ///    and `P_k >= max_j P_j * 10^(peak_floor_db / 10)` (strongest bin of the whole spectrum);
 /// 2. each peak's frequency and power come from a parabola through `ln P` at `k-1, k, k+1`:
 ///    `d = (a - c) / (2 (a - 2b + c))`, `f = (k + d) fs / n_fft`, `P = exp(b - (a - c) d / 4)`;
-/// 3. its pitch in semitones from A is `p = 12 log2(f / a4)`, where `a4` is `a4_hz` with
-///    [`Tuning::Fixed`] and, with [`Tuning::Estimate`] (default), the file's own tuning
+/// 3. its pitch in semitones from A is `p = 12 log2(f / a4)`, where `a4` is the fixed A4 of
+///    [`Tuning::Fixed`] or [`Tuning::A4`] and, with [`Tuning::Estimate`] (default), the file's own tuning
 ///    estimated from the offsets of all its peaks ([`TuningHistogram`]); pitch class `i` (0 = A) gets
 ///    `P^(exponent/2) cos^2(pi/2 * dist(p, i) / (2/3))` where `dist` is the circular distance in semitones
 ///    and the weight is 0 beyond 2/3 semitone (Essentia HPCP's 4/3-semitone cosine window);
@@ -46,10 +46,8 @@ const MAX_RESERVED_FRAMES: u64 = 1 << 16;
 /// (bins 0 and 1) rather than sample by sample, with the same result to that rounding.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AccurateParams {
-    /// Whether A4 is estimated from the signal (default) or fixed at `a4_hz`.
+    /// Whether A4 is estimated from the signal (default) or fixed, and where.
     pub tuning: Tuning,
-    /// Reference tuning with [`Tuning::Fixed`]: frequency of A4 in Hz (default 440).
-    pub a4_hz: f64,
     /// Lowest peak frequency used, Hz (default 26: just below A0 = 27.5 Hz minus 50 cents).
     pub fmin_hz: f64,
     /// Highest peak frequency used, Hz (default 5000, above C8 = 4186 Hz); capped at Nyquist.
@@ -75,38 +73,10 @@ pub struct AccurateParams {
     pub exponent: f64,
 }
 
-/// How the accurate chroma chooses its reference pitch A4.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Tuning {
-    /// A4 = [`AccurateParams::a4_hz`] (440 Hz by default: equal temperament at concert pitch).
-    Fixed,
-    /// A4 estimated from the signal's spectral peaks ([`TuningHistogram`]), 440 Hz when the
-    /// signal has no pitched content. Streaming: the peaks of the first `window_s` seconds are
-    /// held (a few MB at most) until the tuning is estimated from them; the chroma of those
-    /// frames is then computed with it, and later frames use it directly. For signals shorter
-    /// than `window_s` (the default 60 s) the tuning comes from the whole signal.
-    Estimate {
-        /// Seconds of audio whose peaks decide the tuning (default 60).
-        window_s: f64,
-    },
-}
-
-impl Tuning {
-    /// [`Tuning::Estimate`] with the default 60 s window.
-    pub const ESTIMATE: Tuning = Tuning::Estimate { window_s: 60.0 };
-}
-
-impl Default for Tuning {
-    fn default() -> Self {
-        Tuning::ESTIMATE
-    }
-}
-
 impl Default for AccurateParams {
     fn default() -> Self {
         AccurateParams {
             tuning: Tuning::default(),
-            a4_hz: 440.0,
             fmin_hz: 26.0,
             fmax_hz: 5000.0,
             min_window_s: 0.15,
@@ -136,8 +106,10 @@ impl AccurateParams {
         if sample_rate == 0 {
             return bad("sample_rate", 0.0, "must be positive");
         }
-        if !(self.a4_hz.is_finite() && self.a4_hz > 0.0) {
-            return bad("a4_hz", self.a4_hz, "must be positive");
+        if let Some(a4_hz) = self.tuning.fixed_a4_hz() {
+            if !(a4_hz.is_finite() && a4_hz > 0.0) {
+                return bad("a4_hz", a4_hz, "must be positive");
+            }
         }
         if let Tuning::Estimate { window_s } = self.tuning {
             if !(window_s.is_finite() && window_s > 0.0) {
@@ -238,7 +210,7 @@ pub struct AccurateChroma {
     suppressor: harmonics::HarmonicSuppressor,
     /// Scratch for [`find_peaks`](Self::find_peaks): one slot per bin `k_lo..=k_hi`.
     candidates: Vec<u32>,
-    /// A4 the peaks' pitches are first measured against: `a4_hz` when fixed, else 440 Hz.
+    /// A4 the peaks' pitches are first measured against: the fixed A4, else 440 Hz.
     pitch_ref_hz: f64,
     tuning: TuningState,
     out: Chromagram,
@@ -292,11 +264,10 @@ impl AccurateChroma {
         let fft = FftPlanner::<f32>::new().plan_fft_forward(n_fft / 2);
         let window = hann(n_fft);
         let harmonic_offsets = harmonic_groups(params.harmonics, params.harmonic_decay);
-        let (pitch_ref_hz, max_held_frames) = match params.tuning {
-            Tuning::Fixed => (params.a4_hz, 0),
-            Tuning::Estimate { window_s } => {
-                (440.0, ((window_s * fs / hop as f64).ceil() as usize).max(1))
-            }
+        let pitch_ref_hz = params.tuning.fixed_a4_hz().unwrap_or(440.0);
+        let max_held_frames = match params.tuning {
+            Tuning::Estimate { window_s } => ((window_s * fs / hop as f64).ceil() as usize).max(1),
+            Tuning::Fixed { .. } | Tuning::A4 { .. } => 0,
         };
         let mut analyser = AccurateChroma {
             params: *params,
@@ -470,7 +441,7 @@ impl AccurateChroma {
         t.held_peaks.clear();
         t.held_frames.clear();
         t.shift = match self.params.tuning {
-            Tuning::Fixed => Some(0.0),
+            Tuning::Fixed { .. } | Tuning::A4 { .. } => Some(0.0),
             Tuning::Estimate { .. } => None,
         };
     }

@@ -75,105 +75,151 @@ impl TuningEstimate {
     }
 }
 
-/// The largest fixed tuning [`TuningChoice::cents`] takes, in cents either way (an octave).
+/// The largest fixed tuning [`Tuning::cents`] takes, in cents either way (an octave).
 pub const MAX_FIXED_CENTS: f64 = 1200.0;
 
-/// The A4 frequencies [`TuningChoice::a4_hz`] takes, Hz.
+/// The A4 frequencies [`Tuning::a4`] takes, Hz.
 pub const A4_RANGE_HZ: std::ops::RangeInclusive<f64> = 100.0..=1000.0;
 
-/// How the accurate chroma's tuning is chosen: the command line's `--tuning auto|CENTS` and
-/// `--a4 HZ`, the Python package's `tuning` and `a4` arguments.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub enum TuningChoice {
-    /// Estimated per file from its spectral peaks ([`crate::Tuning::ESTIMATE`]; the default).
-    #[default]
-    Auto,
-    /// Fixed, cents from A4 = 440 Hz (`0`: A4 = 440 Hz exactly).
-    Cents(f64),
-    /// Fixed by the frequency of A4, Hz.
-    A4Hz(f64),
+/// How the accurate chroma chooses its reference pitch A4 ([`crate::AccurateParams::tuning`]):
+/// estimated per file, or fixed. The command line's `--tuning auto|CENTS` and `--a4 HZ`, the
+/// Python package's `tuning` and `a4` arguments.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tuning {
+    /// A4 estimated from the signal's spectral peaks ([`TuningHistogram`]), 440 Hz when the
+    /// signal has no pitched content (`--tuning auto`, the default). Streaming: the peaks of
+    /// the first `window_s` seconds are held (a few MB at most) until the tuning is estimated
+    /// from them; the chroma of those frames is then computed with it, and later frames use it
+    /// directly. For signals shorter than `window_s` (the default 60 s) the tuning comes from
+    /// the whole signal.
+    Estimate {
+        /// Seconds of audio whose peaks decide the tuning (default 60).
+        window_s: f64,
+    },
+    /// A4 fixed at `cents` from 440 Hz, at [`a4_of_cents`] (`--tuning CENTS`; `0`: 440 Hz
+    /// exactly, equal temperament at concert pitch).
+    Fixed {
+        /// Cents from A4 = 440 Hz.
+        cents: f64,
+    },
+    /// A4 fixed at a frequency (`--a4 HZ`). Kept in Hz so that A4 is that frequency exactly:
+    /// through cents and back, some frequencies would come back a rounding off.
+    A4 {
+        /// The frequency of A4, Hz.
+        hz: f64,
+    },
 }
 
-impl TuningChoice {
+impl Tuning {
+    /// [`Tuning::Estimate`] with the default 60 s window.
+    pub const ESTIMATE: Tuning = Tuning::Estimate { window_s: 60.0 };
+
     /// A fixed tuning in cents, within ±[`MAX_FIXED_CENTS`].
-    pub fn cents(cents: f64) -> Result<Self, String> {
+    pub fn cents(cents: f64) -> Result<Self, TuningError> {
         if cents.is_finite() && cents.abs() <= MAX_FIXED_CENTS {
-            Ok(TuningChoice::Cents(cents))
+            Ok(Tuning::Fixed { cents })
         } else {
-            Err(format!(
-                "expected a tuning in cents between -{MAX_FIXED_CENTS} and {MAX_FIXED_CENTS}, got {cents}"
-            ))
+            Err(TuningError::Cents { cents })
         }
     }
 
     /// A fixed A4 frequency in Hz, within [`A4_RANGE_HZ`].
-    pub fn a4_hz(hz: f64) -> Result<Self, String> {
+    pub fn a4(hz: f64) -> Result<Self, TuningError> {
         if hz.is_finite() && A4_RANGE_HZ.contains(&hz) {
-            Ok(TuningChoice::A4Hz(hz))
+            Ok(Tuning::A4 { hz })
         } else {
-            Err(a4_error(&hz.to_string()))
+            Err(TuningError::A4 { hz })
         }
     }
 
     /// Parses an A4 frequency (`--a4`): a number of Hz within [`A4_RANGE_HZ`].
-    pub fn parse_a4(s: &str) -> Result<Self, String> {
+    pub fn parse_a4(s: &str) -> Result<Self, TuningError> {
         s.parse::<f64>()
             .ok()
-            .and_then(|hz| TuningChoice::a4_hz(hz).ok())
-            .ok_or_else(|| a4_error(&format!("{s:?}")))
+            .and_then(|hz| Tuning::a4(hz).ok())
+            .ok_or_else(|| TuningError::A4Text { text: s.to_owned() })
     }
 
-    /// This choice with an A4 frequency given beside it (`a4`, as `--a4`): the A4 tuning when
-    /// this is [`TuningChoice::Auto`], an error when both fix the tuning.
-    pub fn with_a4(self, a4: Option<f64>) -> Result<Self, String> {
+    /// This tuning with an A4 frequency given beside it (`a4`, as `--a4`): the A4 tuning when
+    /// this one is estimated, an error when both fix the tuning.
+    pub fn with_a4(self, a4: Option<f64>) -> Result<Self, TuningError> {
         match (self, a4) {
-            (choice, None) => Ok(choice),
-            (TuningChoice::Auto, Some(hz)) => TuningChoice::a4_hz(hz),
-            (_, Some(_)) => Err("give the tuning either in cents or as A4, not both".to_owned()),
+            (tuning, None) => Ok(tuning),
+            (Tuning::Estimate { .. }, Some(hz)) => Tuning::a4(hz),
+            (_, Some(_)) => Err(TuningError::Both),
         }
     }
 
-    /// Sets the accurate chroma's tuning: estimated, or fixed at the A4 this choice names.
-    pub fn apply(self, params: &mut crate::AccurateParams) {
-        let fixed = match self {
-            TuningChoice::Auto => None,
-            TuningChoice::Cents(c) => Some(a4_of_cents(c)),
-            TuningChoice::A4Hz(hz) => Some(hz),
-        };
-        match fixed {
-            Some(hz) => {
-                params.tuning = crate::Tuning::Fixed;
-                params.a4_hz = hz;
-            }
-            None => params.tuning = crate::Tuning::ESTIMATE,
+    /// The A4 frequency a fixed tuning measures pitches against (`None` when estimated).
+    pub fn fixed_a4_hz(self) -> Option<f64> {
+        match self {
+            Tuning::Estimate { .. } => None,
+            Tuning::Fixed { cents } => Some(a4_of_cents(cents)),
+            Tuning::A4 { hz } => Some(hz),
         }
     }
 }
 
-fn a4_error(got: &str) -> String {
-    format!(
-        "expected a frequency in Hz between {} and {}, got {got}",
-        A4_RANGE_HZ.start(),
-        A4_RANGE_HZ.end()
-    )
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning::ESTIMATE
+    }
 }
 
-impl std::str::FromStr for TuningChoice {
-    type Err = String;
-    /// Parses `auto` or cents (`--tuning`).
+impl std::str::FromStr for Tuning {
+    type Err = TuningError;
+    /// Parses `auto` ([`Tuning::ESTIMATE`]) or cents (`--tuning`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == "auto" {
-            return Ok(TuningChoice::Auto);
+            return Ok(Tuning::ESTIMATE);
         }
         s.parse::<f64>()
             .ok()
-            .and_then(|c| TuningChoice::cents(c).ok())
-            .ok_or_else(|| {
-                format!(
-                    "expected `auto` or cents between -{MAX_FIXED_CENTS} and {MAX_FIXED_CENTS}, got {s:?}"
-                )
-            })
+            .and_then(|c| Tuning::cents(c).ok())
+            .ok_or_else(|| TuningError::Text { text: s.to_owned() })
     }
+}
+
+/// A tuning the command line or the Python package was given that [`Tuning`] refuses; the
+/// messages are the command line's.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TuningError {
+    /// `--tuning`'s text is neither `auto` nor cents within ±[`MAX_FIXED_CENTS`].
+    #[error("expected `auto` or cents between -{max} and {max}, got {text:?}", max = MAX_FIXED_CENTS)]
+    Text {
+        /// The text given.
+        text: String,
+    },
+    /// Cents beyond ±[`MAX_FIXED_CENTS`] (or not finite).
+    #[error("expected a tuning in cents between -{max} and {max}, got {cents}", max = MAX_FIXED_CENTS)]
+    Cents {
+        /// The cents given.
+        cents: f64,
+    },
+    /// An A4 frequency outside [`A4_RANGE_HZ`] (or not finite).
+    #[error(
+        "expected a frequency in Hz between {} and {}, got {hz}",
+        A4_RANGE_HZ.start(),
+        A4_RANGE_HZ.end()
+    )]
+    A4 {
+        /// The frequency given, Hz.
+        hz: f64,
+    },
+    /// `--a4`'s text is not a frequency within [`A4_RANGE_HZ`].
+    #[error(
+        "expected a frequency in Hz between {} and {}, got {text:?}",
+        A4_RANGE_HZ.start(),
+        A4_RANGE_HZ.end()
+    )]
+    A4Text {
+        /// The text given.
+        text: String,
+    },
+    /// Both cents and an A4 frequency were given.
+    #[error("give the tuning either in cents or as A4, not both")]
+    Both,
 }
 
 /// `440 * 2^(cents / 1200)`: the A4 frequency of a tuning in cents.
@@ -404,33 +450,35 @@ mod tests {
     }
 
     #[test]
-    fn tuning_choices_parse_and_apply() {
-        use crate::{AccurateParams, Tuning};
-        assert_eq!("auto".parse(), Ok(TuningChoice::Auto));
-        assert_eq!("-12.5".parse(), Ok(TuningChoice::Cents(-12.5)));
+    fn tunings_parse_and_fix_a4() {
+        assert_eq!("auto".parse(), Ok(Tuning::ESTIMATE));
+        assert_eq!("-12.5".parse(), Ok(Tuning::Fixed { cents: -12.5 }));
         for bad in ["1201", "nan", "inf", "sharp", ""] {
-            let e = bad.parse::<TuningChoice>().unwrap_err();
+            let e = bad.parse::<Tuning>().unwrap_err().to_string();
             assert!(e.contains("between -1200 and 1200"), "{bad}: {e}");
         }
-        assert_eq!(TuningChoice::parse_a4("415"), Ok(TuningChoice::A4Hz(415.0)));
-        assert!(TuningChoice::parse_a4("99").unwrap_err().contains("\"99\""));
-        assert!(TuningChoice::a4_hz(f64::NAN).is_err());
+        assert_eq!(Tuning::parse_a4("415"), Ok(Tuning::A4 { hz: 415.0 }));
+        assert!(Tuning::parse_a4("99")
+            .unwrap_err()
+            .to_string()
+            .contains("\"99\""));
+        assert!(Tuning::a4(f64::NAN).is_err());
         assert_eq!(
-            TuningChoice::Auto.with_a4(Some(442.0)),
-            Ok(TuningChoice::A4Hz(442.0))
+            Tuning::ESTIMATE.with_a4(Some(442.0)),
+            Ok(Tuning::A4 { hz: 442.0 })
         );
-        assert!(TuningChoice::Cents(0.0).with_a4(Some(442.0)).is_err());
-        assert!(TuningChoice::Auto.with_a4(Some(5000.0)).is_err());
+        assert_eq!(
+            Tuning::Fixed { cents: 0.0 }.with_a4(Some(442.0)),
+            Err(TuningError::Both)
+        );
+        assert!(Tuning::ESTIMATE.with_a4(Some(5000.0)).is_err());
 
-        let mut p = AccurateParams::default();
-        TuningChoice::Cents(0.0).apply(&mut p);
-        assert_eq!((p.tuning, p.a4_hz), (Tuning::Fixed, 440.0));
-        TuningChoice::A4Hz(415.0).apply(&mut p);
-        assert_eq!((p.tuning, p.a4_hz), (Tuning::Fixed, 415.0));
-        TuningChoice::Cents(100.0).apply(&mut p);
-        assert!((p.a4_hz - 440.0 * 2f64.powf(1.0 / 12.0)).abs() < 1e-9);
-        TuningChoice::Auto.apply(&mut p);
-        assert_eq!(p.tuning, Tuning::ESTIMATE);
+        assert_eq!(Tuning::Fixed { cents: 0.0 }.fixed_a4_hz(), Some(440.0));
+        assert_eq!(Tuning::A4 { hz: 415.0 }.fixed_a4_hz(), Some(415.0));
+        let semitone = Tuning::Fixed { cents: 100.0 }.fixed_a4_hz().unwrap();
+        assert!((semitone - 440.0 * 2f64.powf(1.0 / 12.0)).abs() < 1e-9);
+        assert_eq!(Tuning::ESTIMATE.fixed_a4_hz(), None);
+        assert_eq!(Tuning::default(), Tuning::ESTIMATE);
     }
 
     #[test]

@@ -98,8 +98,8 @@ impl TableOptions {
     }
 
     /// These options with the accurate chroma's tuning chosen by `tuning` (`--tuning`, `--a4`).
-    pub fn with_tuning(mut self, tuning: crate::TuningChoice) -> Self {
-        tuning.apply(&mut self.accurate);
+    pub fn with_tuning(mut self, tuning: crate::Tuning) -> Self {
+        self.accurate.tuning = tuning;
         self
     }
 }

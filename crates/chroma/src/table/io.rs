@@ -294,7 +294,10 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
         return Err(dataset_err("no Parquet file in this folder".into()));
     };
     table.rechunk_mut();
-    let Ok(files) = table.column("file").and_then(|c| c.str().cloned()) else {
+    let Ok(files) = table
+        .column(crate::table::schema::FILE_COLUMN)
+        .and_then(|c| c.str().cloned())
+    else {
         return Ok(table);
     };
     let mut order: Vec<(usize, Option<&str>)> = files.iter().enumerate().collect();
@@ -771,12 +774,7 @@ mod tests {
         let target = dir.path().join("no-such-folder").join("t.csv");
         let mut df = DataFrame::new(1, vec![Column::new("x".into(), vec![1.0])]).unwrap();
         let err = super::write_table(&mut df, &target).unwrap_err();
-        let mut text = err.to_string();
-        let mut source = std::error::Error::source(&err);
-        while let Some(s) = source {
-            text.push_str(&format!(": {s}"));
-            source = s.source();
-        }
+        let text = crate::error_chain(&err);
         assert!(text.contains("t.csv"), "{text}");
         assert!(!text.contains(".chromacluster-"), "{text}");
         assert!(text.contains("os error 2"), "{text}");

@@ -12,7 +12,6 @@ pub mod build;
 pub mod chunks;
 pub(crate) mod csv_shape;
 pub mod formula_cells;
-pub mod inputs;
 pub mod io;
 pub mod journal;
 pub(crate) mod parquet_check;

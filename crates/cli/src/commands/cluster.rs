@@ -158,7 +158,7 @@ pub fn labels_table(
     Ok(DataFrame::new(
         files.len(),
         vec![
-            Column::new("file".into(), files.to_vec()),
+            Column::new(chroma::schema::FILE_COLUMN.into(), files.to_vec()),
             Column::new(
                 "cluster".into(),
                 labels.iter().map(|&l| l as u32).collect::<Vec<u32>>(),
@@ -168,16 +168,13 @@ pub fn labels_table(
     )?)
 }
 
-/// Prints cluster sizes (and members when there are few rows).
-pub fn print_summary(files: &[String], labels: &[usize], k: usize) {
-    let mut sizes = vec![0usize; k];
-    for &l in labels {
-        sizes[l] += 1;
-    }
-    for (c, size) in sizes.iter().enumerate() {
+/// Prints the fit's cluster sizes (and members when there are few rows), `files` naming its
+/// rows.
+pub fn print_summary(files: &[String], fit: &KMeansFit) {
+    for (c, size) in fit.cluster_sizes().iter().enumerate() {
         let members: Vec<&str> = files
             .iter()
-            .zip(labels)
+            .zip(&fit.labels)
             .filter(|(_, &l)| l == c)
             .map(|(f, _)| f.as_str())
             .collect();
@@ -410,7 +407,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
             " (not converged)"
         }
     );
-    print_summary(&files, &fit.labels, fit.model.k());
+    print_summary(&files, fit);
     if let Some(path) = &args.save_model {
         durable_output::write_atomic::<anyhow::Error>(path, |w| {
             w.write_all(fit.model.to_json().as_bytes())?;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use audio_io::synth::{self, Timbre, WavFormat};
+use chroma::schema::FILE_COLUMN;
 use kmeans::{Init, KMeans, RowMatrix};
 
 use crate::args::{DemoArgs, GlobalArgs};
@@ -102,11 +103,11 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
         })
         .collect();
     table.replace(
-        "file",
-        polars::prelude::Column::new("file".into(), names.clone()),
+        FILE_COLUMN,
+        polars::prelude::Column::new(FILE_COLUMN.into(), names.clone()),
     )?;
     let shown = table.select(
-        std::iter::once("file")
+        std::iter::once(FILE_COLUMN)
             .chain(chroma::NOTE_NAMES.iter().copied())
             .chain(["voiced_frames"]),
     )?;
@@ -127,8 +128,8 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     ] {
         let mut table = chroma::table_of(&batch.analyses, profile)?;
         table.replace(
-            "file",
-            polars::prelude::Column::new("file".into(), names.clone()),
+            FILE_COLUMN,
+            polars::prelude::Column::new(FILE_COLUMN.into(), names.clone()),
         )?;
         let ari = cluster_and_compare(&table, &names, &keys, args.seed, what)?;
         best_ari = best_ari.max(ari);
@@ -163,7 +164,7 @@ fn cluster_and_compare(
         KEYS.len(),
         fit.inertia()
     );
-    super::cluster::print_summary(names, &fit.labels, fit.model.k());
+    super::cluster::print_summary(names, &fit);
     let ari = kmeans::adjusted_rand_index(keys, &fit.labels)?;
     let mut rows = vec![std::iter::once("key".to_string())
         .chain((0..fit.model.k()).map(|c| format!("cluster {c}")))

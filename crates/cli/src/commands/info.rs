@@ -54,7 +54,7 @@ pub fn run(global: &GlobalArgs, args: InfoArgs) -> anyhow::Result<Outcome> {
                     crate::output::one_line(&file.display().to_string()),
                     info.container.clone(),
                     info.codec.clone(),
-                    sample_format_name(info.sample_format),
+                    info.sample_format.to_string(),
                     info.sample_rate.to_string(),
                     info.channels.to_string(),
                     frames.to_string(),
@@ -82,18 +82,4 @@ pub fn run(global: &GlobalArgs, args: InfoArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::AllGood
     })
-}
-
-/// A short name for a stream's sample storage.
-fn sample_format_name(format: audio_io::SampleFormat) -> String {
-    use audio_io::SampleFormat;
-    match format {
-        SampleFormat::U8 => "u8".into(),
-        SampleFormat::Int(bits) => format!("s{bits}"),
-        SampleFormat::F32 => "f32".into(),
-        SampleFormat::F64 => "f64".into(),
-        SampleFormat::ALaw => "a-law".into(),
-        SampleFormat::MuLaw => "mu-law".into(),
-        SampleFormat::Lossy => "lossy".into(),
-    }
 }

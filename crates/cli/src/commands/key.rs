@@ -70,7 +70,7 @@ fn segments(
     global: &GlobalArgs,
     args: &KeyArgs,
     files: &[std::path::PathBuf],
-    unreadable: &[chroma::UnreadableEntry],
+    unreadable: &[audio_io::listing::UnreadableEntry],
     options: &chroma::TableOptions,
 ) -> anyhow::Result<Outcome> {
     let segmenter = chroma::KeySegmenter::default();

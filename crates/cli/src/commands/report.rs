@@ -177,10 +177,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
         .embed_clips
         .map(|seconds| clips(&located, seconds, global.quiet));
 
-    let mut sizes = vec![0usize; fit.model.k()];
-    for &l in &fit.labels {
-        sizes[l] += 1;
-    }
+    let sizes = fit.cluster_sizes();
     let chosen = match (clustering.auto_k, &clustering.selection) {
         (Some(k), Some(sel)) => format!(
             "k = {k}: the best mean silhouette for k in {}..={}",

@@ -198,58 +198,10 @@ pub struct RowRecord {
     /// [`FileAnalysis::sound`] (absent in lines written before the sound description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sound: Option<Vec<Real>>,
-    /// [`FileAnalysis::tags`] (absent in lines written before tags were read: no tags).
+    /// [`FileAnalysis::tags`], as `audio_io::Tags` serialises them (a tag the file lacks left
+    /// out); absent in lines written before tags were read: no tags.
     #[serde(default)]
-    pub tags: TagRecord,
-}
-
-/// A file's own tags in the journal ([`crate::Tags`]); a tag the file lacks is left out.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TagRecord {
-    /// The title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// The artist.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub artist: Option<String>,
-    /// The album.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub album: Option<String>,
-    /// The track number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub track: Option<u32>,
-    /// The year.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
-    /// The genre.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub genre: Option<String>,
-}
-
-impl From<&Tags> for TagRecord {
-    fn from(t: &Tags) -> TagRecord {
-        TagRecord {
-            title: t.title.clone(),
-            artist: t.artist.clone(),
-            album: t.album.clone(),
-            track: t.track,
-            year: t.year,
-            genre: t.genre.clone(),
-        }
-    }
-}
-
-impl From<&TagRecord> for Tags {
-    fn from(t: &TagRecord) -> Tags {
-        Tags {
-            title: t.title.clone(),
-            artist: t.artist.clone(),
-            album: t.album.clone(),
-            track: t.track,
-            year: t.year,
-            genre: t.genre.clone(),
-        }
-    }
+    pub tags: Tags,
 }
 
 impl RowRecord {
@@ -277,7 +229,7 @@ impl RowRecord {
                 .sound
                 .as_ref()
                 .map(|s| s.iter().copied().map(Real).collect()),
-            tags: TagRecord::from(&analysis.tags),
+            tags: analysis.tags.clone(),
         }
     }
 
@@ -310,7 +262,7 @@ impl RowRecord {
                 .as_ref()
                 .map(|s| s.iter().map(|[m, d]| (m.0, d.0)).collect()),
             sound: self.sound.as_ref().map(|s| s.iter().map(|r| r.0).collect()),
-            tags: Tags::from(&self.tags),
+            tags: self.tags.clone(),
         }
     }
 }
@@ -551,6 +503,19 @@ mod tests {
             panic!("not read");
         };
         assert_eq!(row.analysis().tags, Tags::default());
+    }
+
+    /// The tags' JSON text, pinned: journals written before read back, and lines written now
+    /// are the same bytes (fields in this order, a tag the file lacks left out).
+    #[test]
+    fn tags_are_written_as_before() {
+        let line = JournalLine::row(&analysis("a.wav", true), None).to_line();
+        let tags = r#""tags":{"title":"Tab\tnew\nline \"é\"","artist":"Tux","track":3,"year":-44,"genre":"Soundtrack"}"#;
+        assert!(line.contains(tags), "{line}");
+        let Some(JournalLine::Row(row)) = JournalLine::parse(&line) else {
+            panic!("not read");
+        };
+        assert_eq!(row.analysis().tags, analysis("a.wav", true).tags);
     }
 
     #[test]

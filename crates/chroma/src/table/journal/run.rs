@@ -221,7 +221,9 @@ impl DurableRun {
             let stamp = stamps.get(path).copied().flatten();
             let line = match result {
                 Ok(a) => JournalLine::row(a, stamp),
-                Err(e) => JournalLine::failed(&crate::file_label(path), stamp, &error_text(e)),
+                Err(e) => {
+                    JournalLine::failed(&crate::file_label(path), stamp, &crate::error_chain(e))
+                }
             };
             let mut guard = journal.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(j) = guard.as_mut() {
@@ -328,15 +330,4 @@ impl DurableRun {
             None => Ok(()),
         }
     }
-}
-
-/// An error and its causes on one line.
-fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut current = err.source();
-    while let Some(e) = current {
-        parts.push(e.to_string());
-        current = e.source();
-    }
-    parts.join(": ")
 }

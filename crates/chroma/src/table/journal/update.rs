@@ -112,7 +112,9 @@ pub fn read_previous(
     notes: &mut Vec<String>,
 ) -> Result<Previous, ChromaError> {
     let table = crate::table::io::read_table(output)?;
-    let files: HashSet<String> = match table.column("file").and_then(|c| c.cast(&DataType::String))
+    let files: HashSet<String> = match table
+        .column(schema::FILE_COLUMN)
+        .and_then(|c| c.cast(&DataType::String))
     {
         Ok(c) => c
             .str()
@@ -193,7 +195,7 @@ pub fn analyses_of_table(
             .collect()
     };
     let files: Vec<String> = {
-        let c = col("file", &DataType::String)?;
+        let c = col(schema::FILE_COLUMN, &DataType::String)?;
         let v: Vec<Option<String>> = c
             .str()
             .map_err(|e| e.to_string())?

@@ -1,5 +1,6 @@
 //! Which files of the given files and folders are audio: the rule the `chromacluster` binary and
-//! the Python package share.
+//! the Python package share (`chroma`'s tables, and the binary's check that an output is not
+//! an audio input, use its extension lists).
 //!
 //! A folder is walked recursively (following links). Each file is, by its extension (ignoring
 //! ASCII case):
@@ -10,13 +11,15 @@
 //! - clearly not audio ([`NotAudio`]: cover images, playlists, cue sheets, text and lyrics):
 //!   ignored, counted in one summary line ([`ignored_summary`]);
 //! - anything else (another extension, or none): read by its first bytes, tried if they are
-//!   those of an audio or media format ([`audio_io::looks_like_audio`]), else ignored as
+//!   those of an audio or media format ([`crate::looks_like_audio`]), else ignored as
 //!   "other".
 //!
-//! Files named explicitly are always tried. An entry that cannot be read (a dangling symbolic
+//! Files named explicitly are always tried; folder files the caller names as its own (the
+//! project's temporary, journal and stamp files) never are. An entry that cannot be read (a dangling symbolic
 //! link, a loop, an unreadable folder, a name too long) is a bad input like a bad file: it is
 //! collected in [`AudioFiles::unreadable`] with its cause and the walk goes on.
 
+use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -133,7 +136,7 @@ fn classify(path: &Path) -> Result<(), NotAudio> {
     match read {
         // Unreadable: tried, so that the decoder reports why.
         Err(_) => Ok(()),
-        Ok(_) if audio_io::looks_like_audio(&head) => Ok(()),
+        Ok(_) if crate::looks_like_audio(&head) => Ok(()),
         Ok(_) => Err(NotAudio::Other),
     }
 }
@@ -184,9 +187,10 @@ pub struct AudioFiles {
 
 /// The audio files of `paths`: folders are walked recursively (following links) and their
 /// files classified as the module doc says; other paths are kept as given (a missing one is
-/// reported by the decoder). The project's own temporary, journal and stamp files (perhaps left
-/// by a killed run) are never input. Never fails: unreadable entries are collected.
-pub fn audio_files(paths: &[PathBuf]) -> AudioFiles {
+/// reported by the decoder). A folder file whose name `is_own_file` accepts is never input: the
+/// front ends pass `chroma::journal::is_own_file`, the project's own temporary, journal and
+/// stamp files (perhaps left by a killed run). Never fails: unreadable entries are collected.
+pub fn audio_files(paths: &[PathBuf], is_own_file: impl Fn(&OsStr) -> bool) -> AudioFiles {
     let mut found = AudioFiles::default();
     for path in paths {
         if !path.is_dir() {
@@ -201,8 +205,7 @@ pub fn audio_files(paths: &[PathBuf]) -> AudioFiles {
                     continue;
                 }
             };
-            if !entry.file_type().is_file() || crate::table::journal::is_own_file(entry.file_name())
-            {
+            if !entry.file_type().is_file() || is_own_file(entry.file_name()) {
                 continue;
             }
             match classify(entry.path()) {
@@ -244,7 +247,11 @@ mod tests {
             std::fs::write(dir.path().join(name), bytes).expect("write");
         }
         let named = dir.path().join("named.bin");
-        let found = audio_files(&[dir.path().to_path_buf(), named.clone(), named.clone()]);
+        std::fs::write(dir.path().join(".own.wav"), b"x").expect("write");
+        let found = audio_files(
+            &[dir.path().to_path_buf(), named.clone(), named.clone()],
+            |name| name == ".own.wav",
+        );
         let mut expected: Vec<PathBuf> = ["b.WAV", "sub/a.flac", "sub/c.opus", "d.wma", "e.bin"]
             .iter()
             .map(|n| dir.path().join(n))
@@ -282,7 +289,7 @@ mod tests {
         std::fs::write(dir.path().join("a.wav"), b"x").expect("write");
         std::os::unix::fs::symlink(dir.path().join("gone.wav"), dir.path().join("link.wav"))
             .expect("symlink");
-        let found = audio_files(&[dir.path().to_path_buf()]);
+        let found = audio_files(&[dir.path().to_path_buf()], |_| false);
         assert_eq!(found.files, vec![dir.path().join("a.wav")]);
         assert_eq!(found.unreadable.len(), 1);
         assert_eq!(found.unreadable[0].path, dir.path().join("link.wav"));
