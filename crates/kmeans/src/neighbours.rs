@@ -377,7 +377,7 @@ impl NeighbourIndex {
     /// pool. The result does not depend on the number of threads.
     ///
     /// Queries go in groups that share one pass over a cache-sized tile of rows; inside, a
-    /// kernel compares [`QUERY_BLOCK`] queries with [`LANES`] rows at a time, the rows stored
+    /// kernel compares 8 queries with 8 rows at a time, the rows stored
     /// transposed so that no horizontal sum is needed.
     pub fn all_nearest(&self, n: usize) -> Vec<Vec<Neighbour>> {
         let blocks = self.transposed_blocks();

@@ -107,7 +107,7 @@ impl TableOptions {
 /// The analysis of one file: one table row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileAnalysis {
-    /// The file's path as given, as text: [`crate::file_label`] (the path itself when it is
+    /// The file's path as given, as text: [`crate::file_label()`] (the path itself when it is
     /// UTF-8 without a backslash, else escaped so that no two paths share a label).
     pub file: String,
     /// Its note profile.

@@ -126,7 +126,7 @@ impl FileStamp {
 const ROW_CONTENT: &str = "tags";
 
 /// A description of everything in `options` that changes a table's values, with this crate's
-/// version and what a row holds ([`ROW_CONTENT`]): rows are reused only between runs with
+/// version and what a row holds (`ROW_CONTENT`): rows are reused only between runs with
 /// equal fingerprints.
 pub fn options_fingerprint(options: &TableOptions) -> String {
     format!(
