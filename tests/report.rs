@@ -830,3 +830,66 @@ fn embedded_clips_play_without_the_files() {
     assert!(requests.iter().all(|r| r == &url), "{requests:?}");
     assert_eq!(b.errors(), Vec::<String>::new());
 }
+
+/// `report --by sound`: each row's "Sounds like" links are the file's 3 nearest, and clicking
+/// one selects that file (the details panel names it, its row is marked and shown).
+#[test]
+fn sound_alike_links_select_the_neighbour_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let corpus = root.join("testdata/corpus");
+    let page = dir.path().join("sound.html");
+    let mut args: Vec<String> = ["report", "--by", "sound", "-k", "3", "-o"]
+        .map(String::from)
+        .into();
+    args.push(page.to_str().unwrap().to_string());
+    for p in [
+        "real/3_class/music",
+        "real/beat",
+        "real/speechEmotion",
+        "formats/flac_s16_44100_2ch.flac",
+        "formats/mp3_cbr192k_44100_2ch.mp3",
+    ] {
+        args.push(corpus.join(p).to_str().unwrap().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let Some(mut b) = browser_or_skip("sound_alike_links_select_the_neighbour_in_chromium") else {
+        return;
+    };
+    b.open(&file_url(&page));
+    assert_eq!(b.errors(), Vec::<String>::new(), "errors on load");
+    let links = b.eval("document.querySelectorAll('a.near-link').length");
+    assert!(
+        links.as_u64().unwrap_or(0) >= 3,
+        "no neighbour links: {links}"
+    );
+    // The FLAC's row: its first neighbour is its own MP3 re-encoding.
+    let target = b.eval(
+        "(() => { const rows = [...document.querySelectorAll('tr[data-file]')]; \
+         const row = rows.find(r => r.querySelector('.name button').title.endsWith('flac_s16_44100_2ch.flac')); \
+         const a = row.querySelector('a.near-link'); a.scrollIntoView({block: 'center'}); \
+         const r = a.getBoundingClientRect(); \
+         return {file: a.dataset.file, title: a.title, x: r.left + r.width / 2, y: r.top + r.height / 2}; })()",
+    );
+    assert!(
+        target["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("mp3_cbr192k_44100_2ch.mp3"),
+        "the FLAC's nearest: {target}"
+    );
+    b.click(target["x"].as_f64().unwrap(), target["y"].as_f64().unwrap());
+    let selected = b.eval(
+        "(() => { const tr = document.querySelector('tr.selected'); \
+         const r = tr.getBoundingClientRect(); \
+         return {file: tr.dataset.file, path: document.getElementById('sel-path').textContent, \
+         visible: r.bottom > 0 && r.top < window.innerHeight}; })()",
+    );
+    assert_eq!(selected["file"], target["file"], "{selected}");
+    assert_eq!(selected["path"], target["title"], "{selected}");
+    assert_eq!(selected["visible"], json!(true), "{selected}");
+    assert_eq!(b.errors(), Vec::<String>::new(), "errors after the click");
+}
