@@ -358,13 +358,23 @@ pub(crate) struct LloydOutcome {
     pub converged: bool,
 }
 
-/// Runs Lloyd's algorithm from `centroids` as scikit-learn's `_kmeans_single_lloyd`: each round
-/// assigns rows to the current centroids and moves each centroid to the mean of its rows
-/// (`sum / count`, sums in row order); it stops when the labels did not change ("strict
-/// convergence"), when the centroid shift `sum_c ||c_new - c_old||^2 <= tol_abs`, or after
-/// `max_iter` rounds. With `fixed_rounds` it runs exactly `max_iter` rounds. Final labels,
-/// distances and inertia are those of the final centroids.
-pub(crate) fn lloyd(
+/// What one Lloyd round gives the loop: the rows whose label changed, and per cluster the sum
+/// of its rows (`k * d`, row-major) and their mass (row count, or total weight).
+pub(crate) struct Round {
+    pub changed: usize,
+    pub sums: Vec<f64>,
+    pub mass: Vec<f64>,
+}
+
+/// Lloyd's loop as scikit-learn's `_kmeans_single_lloyd`: each round (`round`: assign rows to
+/// the current centroids, writing `labels` and `dist2`, and total each cluster) moves each
+/// centroid to `sum / mass` (a cluster of no mass keeps its centroid); it stops when the labels
+/// did not change ("strict convergence"), when the centroid shift `sum_c ||c_new - c_old||^2 <=
+/// tol_abs`, or after `max_iter` rounds. With `fixed_rounds` it runs exactly `max_iter` rounds.
+/// Returns the centroids, labels and squared distances of the final centroids, the rounds run
+/// and whether it converged.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lloyd_rounds(
     data: &[f64],
     d: usize,
     k: usize,
@@ -372,7 +382,8 @@ pub(crate) fn lloyd(
     max_iter: usize,
     tol_abs: f64,
     fixed_rounds: bool,
-) -> LloydOutcome {
+    mut round: impl FnMut(&[f64], &mut [usize], &mut [f64]) -> Round,
+) -> (Vec<f64>, Vec<usize>, Vec<f64>, usize, bool) {
     let n = data.len() / d;
     // usize::MAX: no label yet, so the first pass counts every row as changed.
     let mut labels = vec![usize::MAX; n];
@@ -381,16 +392,14 @@ pub(crate) fn lloyd(
     let mut strict = false;
     let mut converged = false;
     for it in 0..max_iter {
-        let mut a = assign(data, d, &centroids, k, &mut labels, &mut dist2, true);
-        relocate_empty(data, d, &labels, &dist2, &mut a.sums, &mut a.counts);
+        let r = round(&centroids, &mut labels, &mut dist2);
         let mut shift = 0.0;
         for c in 0..k {
-            if a.counts[c] == 0 {
+            if r.mass[c] <= 0.0 {
                 continue; // keep the old centroid: nothing could be moved here
             }
-            let cnt = a.counts[c] as f64;
             for j in 0..d {
-                let new = a.sums[c * d + j] / cnt;
+                let new = r.sums[c * d + j] / r.mass[c];
                 let t = new - centroids[c * d + j];
                 shift += t * t;
                 centroids[c * d + j] = new;
@@ -398,7 +407,7 @@ pub(crate) fn lloyd(
         }
         iterations = it + 1;
         if !fixed_rounds {
-            if a.changed == 0 {
+            if r.changed == 0 {
                 strict = true;
                 converged = true;
                 break;
@@ -413,6 +422,40 @@ pub(crate) fn lloyd(
         // Labels consistent with the final centroids.
         assign(data, d, &centroids, k, &mut labels, &mut dist2, false);
     }
+    (centroids, labels, dist2, iterations, converged)
+}
+
+/// Runs Lloyd's algorithm from `centroids` ([`lloyd_rounds`]), each centroid moved to the mean
+/// of its rows (`sum / count`, sums in row order, fused into the assignment pass); an empty
+/// cluster is re-seeded with the farthest row ([`relocate_empty`]). The inertia is that of the
+/// final centroids.
+pub(crate) fn lloyd(
+    data: &[f64],
+    d: usize,
+    k: usize,
+    centroids: Vec<f64>,
+    max_iter: usize,
+    tol_abs: f64,
+    fixed_rounds: bool,
+) -> LloydOutcome {
+    let (centroids, labels, dist2, iterations, converged) = lloyd_rounds(
+        data,
+        d,
+        k,
+        centroids,
+        max_iter,
+        tol_abs,
+        fixed_rounds,
+        |centroids, labels, dist2| {
+            let mut a = assign(data, d, centroids, k, labels, dist2, true);
+            relocate_empty(data, d, labels, dist2, &mut a.sums, &mut a.counts);
+            Round {
+                changed: a.changed,
+                sums: a.sums,
+                mass: a.counts.iter().map(|&c| c as f64).collect(),
+            }
+        },
+    );
     let inertia = ordered_sum(&dist2);
     LloydOutcome {
         centroids,

@@ -10,7 +10,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::lloyd::{assign, sq_dist, LloydOutcome};
+use crate::lloyd::{assign, lloyd_rounds, sq_dist, LloydOutcome, Round};
 use crate::KMeansError;
 
 /// Checks weights for `n_rows` rows and `k` clusters: one per row, finite, not negative, and at
@@ -135,68 +135,50 @@ pub(crate) fn random_rows_weighted(
     centers
 }
 
-/// Lloyd's algorithm with weights, as [`crate::lloyd::lloyd`] otherwise: each round assigns rows
+/// Lloyd's algorithm with weights ([`crate::lloyd::lloyd_rounds`]): each round assigns rows
 /// to the nearest centroid and moves each centroid to the weighted mean of its rows; a cluster
-/// of no weight is re-seeded with the farthest row whose cluster keeps some weight.
+/// of no weight is re-seeded with the farthest row whose cluster keeps some weight. The
+/// inertia is the weighted sum of the final squared distances.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn lloyd_weighted(
     data: &[f64],
     d: usize,
     k: usize,
-    mut centroids: Vec<f64>,
+    centroids: Vec<f64>,
     weights: &[f64],
     max_iter: usize,
     tol_abs: f64,
     fixed_rounds: bool,
 ) -> LloydOutcome {
-    let n = weights.len();
-    let mut labels = vec![usize::MAX; n];
-    let mut dist2 = vec![0.0; n];
-    let mut iterations = 0;
-    let mut strict = false;
-    let mut converged = false;
-    for it in 0..max_iter {
-        let a = assign(data, d, &centroids, k, &mut labels, &mut dist2, false);
-        let mut sums = vec![0.0; k * d];
-        let mut mass = vec![0.0; k];
-        for (i, (&c, &w)) in labels.iter().zip(weights).enumerate() {
-            mass[c] += w;
-            for (s, x) in sums[c * d..(c + 1) * d]
-                .iter_mut()
-                .zip(&data[i * d..(i + 1) * d])
-            {
-                *s += w * x;
+    let (centroids, labels, dist2, iterations, converged) = lloyd_rounds(
+        data,
+        d,
+        k,
+        centroids,
+        max_iter,
+        tol_abs,
+        fixed_rounds,
+        |centroids, labels, dist2| {
+            let a = assign(data, d, centroids, k, labels, dist2, false);
+            let mut sums = vec![0.0; k * d];
+            let mut mass = vec![0.0; k];
+            for (i, (&c, &w)) in labels.iter().zip(weights).enumerate() {
+                mass[c] += w;
+                for (s, x) in sums[c * d..(c + 1) * d]
+                    .iter_mut()
+                    .zip(&data[i * d..(i + 1) * d])
+                {
+                    *s += w * x;
+                }
             }
-        }
-        relocate_empty_weighted(data, d, &labels, &dist2, weights, &mut sums, &mut mass);
-        let mut shift = 0.0;
-        for c in 0..k {
-            if mass[c] <= 0.0 {
-                continue;
+            relocate_empty_weighted(data, d, labels, dist2, weights, &mut sums, &mut mass);
+            Round {
+                changed: a.changed,
+                sums,
+                mass,
             }
-            for j in 0..d {
-                let new = sums[c * d + j] / mass[c];
-                let t = new - centroids[c * d + j];
-                shift += t * t;
-                centroids[c * d + j] = new;
-            }
-        }
-        iterations = it + 1;
-        if !fixed_rounds {
-            if a.changed == 0 {
-                strict = true;
-                converged = true;
-                break;
-            }
-            if shift <= tol_abs {
-                converged = true;
-                break;
-            }
-        }
-    }
-    if !strict {
-        assign(data, d, &centroids, k, &mut labels, &mut dist2, false);
-    }
+        },
+    );
     let inertia = dist2.iter().zip(weights).map(|(e, w)| e * w).sum();
     LloydOutcome {
         centroids,
