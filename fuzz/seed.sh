@@ -1,12 +1,12 @@
 #!/bin/sh
 # Fills fuzz/corpus/<target>/ with seeds made from testdata/ (not committed: fuzz/corpus is
-# ignored). Run from anywhere: sh fuzz/seed.sh. Needs the debug binary (cargo build -p cli) for
-# the table and model seeds.
+# ignored). Run from anywhere: sh fuzz/seed.sh. Needs a chromacluster binary for the table and
+# model seeds: the debug build (cargo build -p chromacluster), or the one CHROMACLUSTER_BIN names.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 corpus="$here/corpus"
-bin="$root/target/debug/chromacluster"
+bin="${CHROMACLUSTER_BIN:-$root/target/debug/chromacluster}"
 mkdir -p "$corpus/decode" "$corpus/analyse" "$corpus/table" "$corpus/model" "$corpus/opus" "$corpus/tags"
 
 # Opus, tags and the other encodings: whole files for decode (they are small).
@@ -91,7 +91,7 @@ if [ -x "$bin" ]; then
     # shellcheck disable=SC2086
     "$bin" -q cluster $files -k 3 --standardize --save-model "$corpus/model/scaled.json" > /dev/null 2>&1 || true
 else
-    echo "seed.sh: $bin not built (cargo build -p cli): no table or model seeds" >&2
+    echo "seed.sh: $bin not built (cargo build -p chromacluster, or set CHROMACLUSTER_BIN): no table or model seeds" >&2
 fi
 { printf '\000'; head -c 20000 "$root/testdata/reference/seed_table.csv"; } > "$corpus/table/seed_table.csv"
 ls "$corpus"/* | head -100 > /dev/null
