@@ -13,7 +13,9 @@
 //! 3. A check run (`notes -j 2`, JSON table): one row per file, the warnings printed, how many
 //!    files carry a title.
 //! 4. `--passes` passes (default 2; 0 measures only steps 3 and 5), each on 1 then 2 threads: `chromacluster notes LIBRARY
-//!    --jobs N` (wall time, peak RSS), then librosa's chroma_stft pipeline and Essentia's
+//!    --jobs N` (wall time, peak RSS), then the floor: `chromacluster info LIBRARY --jobs N`, which
+//!    decodes every file through the same reader and does nothing else (the ratio librosa /
+//!    decode alone bounds what any analysis could reach), then librosa's chroma_stft pipeline and Essentia's
 //!    KeyExtractor on N joblib workers over the same files (`crates/chroma/benches/
 //!    realbench.py`), alternated in that order; each pass prints its ratios (baseline seconds /
 //!    notes seconds) and the end their medians.
@@ -468,8 +470,10 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             .collect::<String>(),
     )?;
     let table = root.join("notes.csv");
-    let mut ratios: [[Vec<f64>; 2]; 2] = Default::default();
+    // Per thread count: librosa / notes, Essentia / notes, librosa / decode alone.
+    let mut ratios: [[Vec<f64>; 3]; 2] = Default::default();
     let mut summary: [Vec<(f64, f64)>; 2] = Default::default();
+    let mut decodes: [Vec<f64>; 2] = Default::default();
     let mut versions = (String::new(), String::new());
     for pass in 1..=o.passes {
         for (t, threads) in [1usize, 2].into_iter().enumerate() {
@@ -482,25 +486,39 @@ pub fn run_bench(args: &[String]) -> Result<()> {
                 table.display().to_string(),
             ];
             let (notes, rss) = timed(&binary, &args)?;
+            // The floor: the same files decoded (and mixed to mono) by the same reader and
+            // nothing else, as `info` does to report each file's decoded length.
+            let info: Vec<String> = vec![
+                "info".into(),
+                library.display().to_string(),
+                "--jobs".into(),
+                threads.to_string(),
+            ];
+            let (decode, _) = timed(&binary, &info)?;
             let (librosa, lv) = baseline(&python, "librosa", threads, &list)?;
             let (essentia, ev) = baseline(&python, "essentia", threads, &list)?;
             versions = (lv, ev);
             ratios[t][0].push(librosa / notes);
             ratios[t][1].push(essentia / notes);
+            ratios[t][2].push(librosa / decode);
             summary[t].push((notes, rss));
+            decodes[t].push(decode);
             println!(
                 "pass {pass}, {threads} thread(s): notes {notes:.2} s ({:.2} files/s, realtime \
-                 x{:.0}, peak RSS {rss:.0} MB) | librosa chroma_stft {librosa:.1} s: notes \
-                 {:.1}x faster | Essentia KeyExtractor {essentia:.1} s: notes {:.1}x faster",
+                 x{:.0}, peak RSS {rss:.0} MB) | decode alone (info) {decode:.2} s, {:.0}% of \
+                 notes | librosa chroma_stft {librosa:.1} s: notes {:.1}x faster (decode alone \
+                 {:.1}x) | Essentia KeyExtractor {essentia:.1} s: notes {:.1}x faster",
                 n_files as f64 / notes,
                 audio_s / notes,
+                100.0 * decode / notes,
                 librosa / notes,
+                librosa / decode,
                 essentia / notes
             );
         }
     }
     if o.passes > 0 {
-        print_medians(&o, &ratios, &summary, &versions, n_files, audio_s);
+        print_medians(&o, &ratios, &summary, &decodes, &versions, n_files, audio_s);
     }
     long_memory(&root, &tracks, &binary)
 }
@@ -508,8 +526,9 @@ pub fn run_bench(args: &[String]) -> Result<()> {
 /// The medians of the passes' times, ratios and peak RSS, per thread count.
 fn print_medians(
     o: &Options,
-    ratios: &[[Vec<f64>; 2]; 2],
+    ratios: &[[Vec<f64>; 3]; 2],
     summary: &[Vec<(f64, f64)>; 2],
+    decodes: &[Vec<f64>; 2],
     versions: &(String, String),
     n_files: usize,
     audio_s: f64,
@@ -522,13 +541,18 @@ fn print_medians(
     for (t, threads) in [1usize, 2].into_iter().enumerate() {
         let notes = median(summary[t].iter().map(|s| s.0).collect());
         let rss = median(summary[t].iter().map(|s| s.1).collect());
+        let decode = median(decodes[t].clone());
         println!(
             "  {threads} thread(s): notes {notes:.2} s, {:.2} files/s, realtime x{:.0}, peak RSS \
-             {rss:.0} MB; librosa chroma_stft / notes {:.1}x; Essentia KeyExtractor / notes {:.1}x",
+             {rss:.0} MB; librosa chroma_stft / notes {:.1}x; Essentia KeyExtractor / notes \
+             {:.1}x; decode alone {decode:.2} s ({:.0}% of notes), librosa / decode alone {:.1}x \
+             (the ratio notes could reach with an analysis that cost nothing)",
             n_files as f64 / notes,
             audio_s / notes,
             median(ratios[t][0].clone()),
-            median(ratios[t][1].clone())
+            median(ratios[t][1].clone()),
+            100.0 * decode / notes,
+            median(ratios[t][2].clone())
         );
     }
 }
