@@ -371,8 +371,8 @@ pub(crate) struct Round {
 /// centroid to `sum / mass` (a cluster of no mass keeps its centroid); it stops when the labels
 /// did not change ("strict convergence"), when the centroid shift `sum_c ||c_new - c_old||^2 <=
 /// tol_abs`, or after `max_iter` rounds. With `fixed_rounds` it runs exactly `max_iter` rounds.
-/// Returns the centroids, labels and squared distances of the final centroids, the rounds run
-/// and whether it converged.
+/// Returns the centroids, labels and squared distances of the final centroids, their
+/// `inertia` (computed from the squared distances), the rounds run and whether it converged.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn lloyd_rounds(
     data: &[f64],
@@ -383,7 +383,8 @@ pub(crate) fn lloyd_rounds(
     tol_abs: f64,
     fixed_rounds: bool,
     mut round: impl FnMut(&[f64], &mut [usize], &mut [f64]) -> Round,
-) -> (Vec<f64>, Vec<usize>, Vec<f64>, usize, bool) {
+    inertia: impl FnOnce(&[f64]) -> f64,
+) -> LloydOutcome {
     let n = data.len() / d;
     // usize::MAX: no label yet, so the first pass counts every row as changed.
     let mut labels = vec![usize::MAX; n];
@@ -422,7 +423,14 @@ pub(crate) fn lloyd_rounds(
         // Labels consistent with the final centroids.
         assign(data, d, &centroids, k, &mut labels, &mut dist2, false);
     }
-    (centroids, labels, dist2, iterations, converged)
+    LloydOutcome {
+        centroids,
+        inertia: inertia(&dist2),
+        labels,
+        dist2,
+        iterations,
+        converged,
+    }
 }
 
 /// Runs Lloyd's algorithm from `centroids` ([`lloyd_rounds`]), each centroid moved to the mean
@@ -438,7 +446,7 @@ pub(crate) fn lloyd(
     tol_abs: f64,
     fixed_rounds: bool,
 ) -> LloydOutcome {
-    let (centroids, labels, dist2, iterations, converged) = lloyd_rounds(
+    lloyd_rounds(
         data,
         d,
         k,
@@ -455,16 +463,8 @@ pub(crate) fn lloyd(
                 mass: a.counts.iter().map(|&c| c as f64).collect(),
             }
         },
-    );
-    let inertia = ordered_sum(&dist2);
-    LloydOutcome {
-        centroids,
-        labels,
-        dist2,
-        inertia,
-        iterations,
-        converged,
-    }
+        ordered_sum,
+    )
 }
 
 /// Sum of `values` with the fixed chunking of [`CHUNK_ROWS`]: chunk partials in parallel,

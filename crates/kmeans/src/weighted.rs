@@ -150,7 +150,7 @@ pub(crate) fn lloyd_weighted(
     tol_abs: f64,
     fixed_rounds: bool,
 ) -> LloydOutcome {
-    let (centroids, labels, dist2, iterations, converged) = lloyd_rounds(
+    lloyd_rounds(
         data,
         d,
         k,
@@ -178,16 +178,8 @@ pub(crate) fn lloyd_weighted(
                 mass,
             }
         },
-    );
-    let inertia = dist2.iter().zip(weights).map(|(e, w)| e * w).sum();
-    LloydOutcome {
-        centroids,
-        labels,
-        dist2,
-        inertia,
-        iterations,
-        converged,
-    }
+        |dist2| dist2.iter().zip(weights).map(|(e, w)| e * w).sum(),
+    )
 }
 
 /// Re-seeds every cluster of no weight with the farthest row of positive weight whose cluster
