@@ -88,7 +88,7 @@ fn strings(df: &polars::prelude::DataFrame, name: &str) -> Vec<String> {
 }
 
 fn read_table(path: &Path) -> polars::prelude::DataFrame {
-    chroma::read_table(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    chroma_table::read_table(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 #[test]
@@ -1108,7 +1108,7 @@ fn write_tone_of(path: &Path, midi: u8, seconds: f64, sample_rate: u32) {
 
 /// The journal beside `output` and its number of complete record lines (header excluded).
 fn journal_rows(output: &Path) -> Option<usize> {
-    let journal = chroma::journal::journal_path(output);
+    let journal = chroma_table::journal::journal_path(output);
     let bytes = std::fs::read(journal).ok()?;
     Some(
         bytes
@@ -2761,7 +2761,7 @@ fn mini_batch_cluster_streams_a_multi_row_group_dataset() {
     let mut files = Vec::new();
     for part in 0..2 {
         let mut w =
-            chroma::FrameFileWriter::create(&data.join(format!("p{part}.parquet"))).unwrap();
+            chroma_table::FrameFileWriter::create(&data.join(format!("p{part}.parquet"))).unwrap();
         for group in 0..5 {
             let n = 2000;
             let names: Vec<String> = (0..n)
@@ -2812,7 +2812,7 @@ fn mini_batch_cluster_streams_a_multi_row_group_dataset() {
     assert!(clusters.iter().all(|&c| (0..4).contains(&c)));
     // The saved model gives the same labels, and its inertia is the printed one.
     let m = kmeans::KMeansModel::load(&model).unwrap();
-    let table = chroma::read_table(&data).unwrap();
+    let table = chroma_table::read_table(&data).unwrap();
     let table = table.sort(["file"], Default::default()).unwrap();
     let predicted = m.predict_dataframe(&table).unwrap();
     let by_file: std::collections::HashMap<&String, i64> =
@@ -2888,8 +2888,8 @@ fn hidden_files_planted_as_links_or_fifos_are_refused_by_name_and_never_followed
     std::fs::write(&precious, "keep me").unwrap();
     let table = dir.path().join("out.csv");
     let hidden = [
-        chroma::journal::journal_path(&table),
-        chroma::journal::stamps_path(&table),
+        chroma_table::journal::journal_path(&table),
+        chroma_table::journal::stamps_path(&table),
     ];
     for path in &hidden {
         std::os::unix::fs::symlink(&precious, path).unwrap();
@@ -2936,7 +2936,7 @@ fn an_output_name_of_240_characters_gets_a_journal_and_stamps_that_fit() {
     let out = run_in(dir.path(), &["notes", "audio", "-o", &name]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(read_table(&dir.path().join(&name)).height(), 3);
-    let stamps = chroma::journal::stamps_path(&dir.path().join(&name));
+    let stamps = chroma_table::journal::stamps_path(&dir.path().join(&name));
     assert!(stamps.exists(), "no stamp file {}", stamps.display());
     // The stamps are found again: nothing is analysed twice.
     let out = run_in(dir.path(), &["notes", "audio", "-o", &name, "--update"]);

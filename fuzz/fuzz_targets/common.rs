@@ -30,7 +30,7 @@ pub fn tolerate_caught_reader_panics() {
             "simd-json",
         ];
         // Inside audio-io's guard (`audio_io::catch_quietly`, around every symphonia call and
-        // `chroma::read_table`'s readers) the panic is caught: exact, and no backtrace needed.
+        // `chroma_table::read_table`'s readers) the panic is caught: exact, and no backtrace needed.
         let in_reader = audio_io::in_quiet_guard()
             || info
                 .location()

@@ -13,7 +13,7 @@ fuzz_target!(init: common::tolerate_caught_reader_panics(), |data: &[u8]| {
     };
     let ext = ["csv", "parquet", "json"][usize::from(selector % 3)];
     let path = common::scratch_file(ext, body);
-    let Ok(df) = chroma::read_table(&path) else {
+    let Ok(df) = chroma_table::read_table(&path) else {
         return;
     };
     if let Ok(m) = kmeans::RowMatrix::from_dataframe(&df, None) {

@@ -380,7 +380,7 @@ fn group_of(line: &str) -> &'static str {
                 "arrow",
                 "csv",
                 "durable_output",
-                "chroma::table",
+                "chroma_table",
                 "serde",
                 "ryu",
                 "lexical",

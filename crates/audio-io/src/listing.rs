@@ -188,7 +188,7 @@ pub struct AudioFiles {
 /// The audio files of `paths`: folders are walked recursively (following links) and their
 /// files classified as the module doc says; other paths are kept as given (a missing one is
 /// reported by the decoder). A folder file whose name `is_own_file` accepts is never input: the
-/// front ends pass `chroma::journal::is_own_file`, the project's own temporary, journal and
+/// front ends pass `chroma_table::journal::is_own_file`, the project's own temporary, journal and
 /// stamp files (perhaps left by a killed run). Never fails: unreadable entries are collected.
 pub fn audio_files(paths: &[PathBuf], is_own_file: impl Fn(&OsStr) -> bool) -> AudioFiles {
     let mut found = AudioFiles::default();

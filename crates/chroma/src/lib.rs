@@ -1,29 +1,20 @@
-//! Chromagrams, per-frame dominant notes, per-file 12-note profiles and the feature table.
+//! Chroma, tuning, keys and 12-note profiles of audio: the analysis of one file, with no
+//! tables (the `chroma-table` crate, `chroma_table` in code, stacks many files' analyses into a
+//! polars table and keeps it on disk; this crate does not depend on polars).
 //!
 //! Each file is reduced to how often each pitch class (A, A#, ..., G#) is the most prominent one,
 //! either with the reference's quirky chroma ([`ChromaMode::Pyaa`], pyAudioAnalysis's columns
 //! as `stfeatures` computes them) or with an accurate one ([`ChromaMode::Accurate`], default:
 //! spectral peaks at their interpolated true frequency summed into their equal-tempered pitch
-//! class); the profiles of many files are stacked into a polars table and written to CSV,
-//! Parquet or JSON.
+//! class), with its tuning ([`tuning`]) and key ([`key`]).
 //!
-//! The crate has three homes, one per job, each a folder of `src/`:
+//! The crate has two homes, one per job, each a folder of `src/`:
 //! - `analysis/`: the algorithms on samples ([`AccurateChroma`], [`pyaa_chromagram`],
-//!   [`Chromagram`], [`NoteProfileBuilder`], [`tuning`], [`key`]); no files, no tables;
-//! - `pipeline/`: one file from bytes to frames ([`analyze_file`], [`file_chromagram`],
-//!   [`for_each_feature_row`]), through `stfeatures`' one streaming entry
-//!   (`FeatureExtractor::stream`), with FFT plans kept per worker thread;
-//! - `table/`: the table's [`schema`], the batch over many files ([`analyze_files`]), rows
-//!   stacked into a DataFrame ([`table_of`]) and its files ([`read_table`], [`write_table`]).
-//!
-//! Long batches survive being killed and tables are kept up to date with [`journal`]
-//! ([`journal::DurableRun`]: a journal of finished rows beside the output, resumed by the same
-//! batch; `update` reuses the rows of unchanged files); [`ShardSpec`] splits a batch over
-//! machines and [`read_table`] reads the folder of parts as one table ([`TableChunks`] reads a
-//! Parquet table a row group at a time, for tables larger than memory); every file is written
-//! through the `durable_output` crate (atomic, removed when the process is interrupted);
-//! [`schema`] defines the table's
-//! columns (names, metadata, features) once.
+//!   [`Chromagram`], [`NoteProfileBuilder`], [`tuning`], [`key`], [`sound`]); no files;
+//! - `pipeline/`: one file from bytes to frames and to its [`FileAnalysis`] ([`analyze_file`],
+//!   [`file_chromagram`], [`for_each_feature_row`]), through `stfeatures`' one streaming entry
+//!   (`FeatureExtractor::stream`), with FFT plans kept per worker thread; a path as a table's
+//!   `file` label and back ([`file_label()`]).
 //!
 //! ```
 //! use chroma::{AccurateChroma, AccurateParams, VotePolicy, NOTE_NAMES};
@@ -48,11 +39,9 @@
 mod analysis;
 mod error;
 mod pipeline;
-mod table;
 
-// The modules a front end names directly, at their old paths.
+// The modules a front end names directly.
 pub use analysis::{key, sound, tuning};
-pub use table::{journal, schema};
 
 pub use analysis::accurate::{AccurateChroma, AccurateParams, MAX_N_FFT};
 pub use analysis::chromagram::{
@@ -69,25 +58,12 @@ pub use analysis::pitch_class::{
 };
 pub use analysis::pyaa::pyaa_chromagram;
 pub use analysis::tuning::{Tuning, TuningError, TuningEstimate, TuningHistogram};
-pub use error::{error_chain, ChromaError, TableStep};
-pub use pipeline::frames::{
-    for_each_feature_row, write_feature_csv, write_feature_table, FrameOptions,
-};
+/// A file's own tags, as the table's `title` .. `genre` columns hold them.
+pub use audio_io::Tags;
+pub use error::{error_chain, ChromaError};
+pub use pipeline::frames::{for_each_feature_row, FrameOptions};
 pub use pipeline::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
     file_chromagram_columns, file_key_segments, file_label, path_of_label, ChromaMode,
     FileAnalysis, ProfileKind, TableOptions,
 };
-pub use table::batch::{
-    analyze_files, analyze_files_each, build_table, AnalysisBatch, FeatureTable,
-};
-pub use table::build::{table_of, table_of_options};
-pub use table::chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
-pub use table::io::{
-    is_table_dataset, read_table, write_table, FrameFileWriter, RowWriter, TableFileWriter,
-    TableFormat,
-};
-pub use table::shard::{relative_key, ShardSpec};
-
-/// A file's own tags, as the table's `title` .. `genre` columns hold them.
-pub use audio_io::Tags;

@@ -339,7 +339,7 @@ pub struct NotesArgs {
     /// Analyse only shard I of N (1 <= I <= N; files are split by a hash of their path
     /// relative to the input folder) and write -o DIR/part-I-of-N.parquet.
     #[arg(long, value_name = "I/N", requires = "output")]
-    pub shard: Option<chroma::ShardSpec>,
+    pub shard: Option<chroma_table::ShardSpec>,
     /// With -o: write the journal of finished rows to disk (fsync) every N files, and at least
     /// every second as files finish.
     #[arg(long, value_name = "N", default_value_t = 256,

@@ -45,7 +45,7 @@ pub fn check_output(flag: &str, path: &Path, kind: OutputKind) -> Result<(), Usa
     }
     match kind {
         OutputKind::Table => {
-            if chroma::TableFormat::from_path(path).is_err() {
+            if chroma_table::TableFormat::from_path(path).is_err() {
                 usage!("{flag} {shown}: unknown table format (use a .csv, .parquet, .pq or .json file name)");
             }
         }

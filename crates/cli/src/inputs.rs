@@ -31,7 +31,7 @@ pub enum Inputs {
 /// Is this path a saved table (by extension), or a folder holding only Parquet parts?
 pub fn is_table(path: &Path) -> bool {
     (path.is_file() && has_extension(path, TABLE_EXTENSIONS))
-        || (path.is_dir() && chroma::is_table_dataset(path))
+        || (path.is_dir() && chroma_table::is_table_dataset(path))
 }
 
 /// Resolves the PATH arguments: one table file, or audio files from files and folders. A
@@ -64,7 +64,7 @@ pub fn resolve(
         files,
         skipped,
         unreadable,
-    } = audio_io::listing::audio_files(paths, chroma::journal::is_own_file);
+    } = audio_io::listing::audio_files(paths, chroma_table::journal::is_own_file);
     if let (Some(summary), false) = (audio_io::listing::ignored_summary(&skipped), quiet) {
         eprintln!("note: {summary}");
     }

@@ -129,7 +129,7 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 /// symphonia panics on some malformed input (e.g. a WAV channel mask it shifts out of range),
 /// polars' readers on some corrupt tables (a Parquet file with one byte changed); `audio-io` and
-/// `chroma::read_table` catch those panics (in `audio_io::catch_quietly`) and return a typed error
+/// `chroma_table::read_table` catch those panics (in `audio_io::catch_quietly`) and return a typed error
 /// naming the file, which is reported like any other bad file. The hook installed here keeps the
 /// message of such a caught panic off stderr (logged at debug level); every other panic keeps the
 /// default hook's message and backtrace.

@@ -90,7 +90,7 @@ mod tests {
     #[test]
     fn a_quoted_cause_is_not_repeated() {
         let io = std::io::Error::from_raw_os_error(13);
-        let err = chroma::ChromaError::Io {
+        let err = chroma_table::TableError::Io {
             path: "out/t.csv".into(),
             source: io,
         };

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use chroma::{AnalysisBatch, ChromaError, ChromaMode, TableOptions};
+use chroma::{ChromaError, ChromaMode, TableOptions};
+use chroma_table::AnalysisBatch;
 use polars::prelude::DataFrame;
 
 use crate::args::{ChromaArg, ExtractArgs, GlobalArgs, ProfileArg, TonalArgs};
@@ -51,7 +52,7 @@ pub fn chroma_mode(arg: ChromaArg) -> ChromaMode {
     }
 }
 
-/// Analyses `files` in parallel (see `chroma::analyze_files`) with a progress bar; failures
+/// Analyses `files` in parallel (see `chroma_table::analyze_files`) with a progress bar; failures
 /// (and the folder entries in `unreadable`) are reported on stderr afterwards, in path order.
 pub fn analyze_batch(
     global: &GlobalArgs,
@@ -60,7 +61,7 @@ pub fn analyze_batch(
     options: &TableOptions,
 ) -> AnalysisBatch {
     let bar = crate::progress::files_bar(files.len(), global.quiet, "analysing");
-    let batch = chroma::analyze_files(files, options, global.strict, &|| bar.inc(1));
+    let batch = chroma_table::analyze_files(files, options, global.strict, &|| bar.inc(1));
     bar.finish_and_clear();
     report_failures(&batch.failures, unreadable, files.len() + unreadable.len());
     if batch.stopped {
@@ -129,7 +130,7 @@ pub struct LoadedTable {
     pub from_table: bool,
     /// The resumable run that extracted the table, whose journal is to be discarded once the
     /// command's own outputs are written.
-    pub run: Option<chroma::journal::DurableRun>,
+    pub run: Option<chroma_table::journal::DurableRun>,
 }
 
 impl LoadedTable {
@@ -154,7 +155,7 @@ pub fn load_table(
 }
 
 /// [`load_table`]; when it analyses audio and `journal_beside` names the command's output,
-/// finished rows are journalled beside it ([`chroma::journal`]; flushed every
+/// finished rows are journalled beside it ([`chroma_table::journal`]; flushed every
 /// `checkpoint_every` files or second), so that the same command continues where a killed one
 /// stopped. Call [`LoadedTable::done`] after writing the output.
 pub fn load_table_resumable(
@@ -167,7 +168,7 @@ pub fn load_table_resumable(
 ) -> anyhow::Result<LoadedTable> {
     match inputs::resolve(paths, true, global.quiet, outputs)? {
         Inputs::Table(path) => {
-            let table = chroma::read_table(&path)?;
+            let table = chroma_table::read_table(&path)?;
             Ok(LoadedTable {
                 table,
                 some_failed: false,
@@ -180,15 +181,16 @@ pub fn load_table_resumable(
             let (batch, run) = match journal_beside {
                 None => (analyze_batch(global, &files, &unreadable, &options), None),
                 Some(output) => {
-                    let settings = chroma::journal::DurableSettings {
+                    let settings = chroma_table::journal::DurableSettings {
                         stop_at_first_failure: global.strict,
-                        flush: chroma::journal::FlushPolicy {
+                        flush: chroma_table::journal::FlushPolicy {
                             files: checkpoint_every,
                             ..Default::default()
                         },
                         ..Default::default()
                     };
-                    let mut run = chroma::journal::DurableRun::open(output, &options, settings)?;
+                    let mut run =
+                        chroma_table::journal::DurableRun::open(output, &options, settings)?;
                     if !global.quiet {
                         for note in run.notes() {
                             eprintln!("note: {note}");
@@ -217,7 +219,7 @@ pub fn load_table_resumable(
                 }
                 bail!("no file could be analysed");
             }
-            let table = chroma::table_of_options(&batch.analyses, &options)?;
+            let table = chroma_table::table_of_options(&batch.analyses, &options)?;
             Ok(LoadedTable {
                 table,
                 some_failed: !batch.failures.is_empty() || !unreadable.is_empty(),
@@ -228,7 +230,7 @@ pub fn load_table_resumable(
     }
 }
 
-/// The feature columns to cluster: `--columns`, or `chroma::schema::feature_columns` (numeric,
+/// The feature columns to cluster: `--columns`, or `chroma_table::schema::feature_columns` (numeric,
 /// never Boolean or text, not metadata).
 pub fn feature_columns(
     table: &DataFrame,
@@ -249,8 +251,8 @@ pub fn feature_columns(
         }
         return Ok(cols.to_vec());
     }
-    chroma::schema::feature_columns(table).map_err(|e| match e {
-        ChromaError::NotANumber { .. } => {
+    chroma_table::schema::feature_columns(table).map_err(|e| match e {
+        chroma_table::TableError::NotANumber { .. } => {
             anyhow::anyhow!("{e}: fix the cell or leave the column out with --columns")
         }
         e => e.into(),
@@ -260,7 +262,7 @@ pub fn feature_columns(
 /// Writes a result table to `path` (its format by extension), or prints it aligned on stdout.
 pub fn emit_table(table: &mut DataFrame, path: Option<&Path>) -> anyhow::Result<()> {
     match path {
-        Some(path) => chroma::write_table(table, path)?,
+        Some(path) => chroma_table::write_table(table, path)?,
         None => crate::stdout::outp!("{}", crate::output::table_text(table)),
     }
     Ok(())

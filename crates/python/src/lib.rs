@@ -93,6 +93,13 @@ fn chroma_err(py: Python<'_>, e: &chroma::ChromaError) -> PyErr {
     }
 }
 
+fn table_err(py: Python<'_>, e: &chroma_table::TableError) -> PyErr {
+    match e {
+        chroma_table::TableError::Analysis(analysis) => chroma_err(py, analysis),
+        _ => raise::<ChromaclusterError>(py, chroma::error_chain(e), e.path()),
+    }
+}
+
 fn kmeans_err(py: Python<'_>, e: &kmeans::KMeansError) -> PyErr {
     raise::<KMeansError>(py, chroma::error_chain(e), None)
 }
@@ -374,7 +381,7 @@ fn table_options(
 }
 
 /// The audio files of files and folders, the CLI's rule (`audio_io::listing::audio_files`, the
-/// project's own files left out: `chroma::journal::is_own_file`): sorted, no
+/// project's own files left out: `chroma_table::journal::is_own_file`): sorted, no
 /// duplicates, folders walked recursively by extension and content. `(files, ignored non-audio files,
 /// unreadable folder entries as (path, cause))`: a dangling link or an unreadable folder is
 /// reported, never the end of the walk.
@@ -383,7 +390,8 @@ fn audio_files(
     py: Python<'_>,
     paths: Vec<PathBuf>,
 ) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<(PathBuf, String)>) {
-    let found = py.detach(|| audio_io::listing::audio_files(&paths, chroma::journal::is_own_file));
+    let found =
+        py.detach(|| audio_io::listing::audio_files(&paths, chroma_table::journal::is_own_file));
     let unreadable = found
         .unreadable
         .into_iter()
@@ -426,7 +434,7 @@ fn similar_table<'py>(
     outside: Option<&[u8]>,
     query: Option<String>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let set: chroma::schema::FeatureSet = by.parse().map_err(PyValueError::new_err)?;
+    let set: chroma_table::schema::FeatureSet = by.parse().map_err(PyValueError::new_err)?;
     let df = table_of_parquet(py, table)?;
     let outside = outside.map(|b| table_of_parquet(py, b)).transpose()?;
     if let Some(&row) = seed_rows.iter().flatten().find(|&&r| r >= df.height()) {
@@ -435,11 +443,12 @@ fn similar_table<'py>(
             df.height()
         )));
     }
-    let columns = chroma::schema::columns_for(&df, set).map_err(|e| chroma_err(py, &e))?;
+    let columns = chroma_table::schema::columns_for(&df, set).map_err(|e| table_err(py, &e))?;
     let mut out = py
         .detach(|| {
             let space = kmeans::TableSpace::fit(&df, &columns, set.similarity_axes())?;
-            let similar = kmeans::SimilarRows::new(&df, chroma::schema::row_names(&df), space)?;
+            let similar =
+                kmeans::SimilarRows::new(&df, chroma_table::schema::row_names(&df), space)?;
             let own = seed_rows.unwrap_or_default();
             let queries = match (&outside, own.is_empty()) {
                 (None, true) => similar.every_row(n),
@@ -454,7 +463,7 @@ fn similar_table<'py>(
                     vec![(name, similar.nearest_to_all(&seeds, n, &own)?)]
                 }
             };
-            similar.frame(chroma::schema::FILE_COLUMN, &queries)
+            similar.frame(chroma_table::schema::FILE_COLUMN, &queries)
         })
         .map_err(|e| kmeans_err(py, &e))?;
     parquet_bytes(py, &mut out)
@@ -514,7 +523,7 @@ fn notes_table<'py>(
     for chunk in sorted.chunks(4 * threads.max(1)) {
         py.check_signals()?;
         let batch = py.detach(|| {
-            let run = || chroma::analyze_files(chunk, &options, strict, &|| {});
+            let run = || chroma_table::analyze_files(chunk, &options, strict, &|| {});
             match &pool {
                 Some(p) => p.install(run),
                 None => run(),
@@ -528,7 +537,8 @@ fn notes_table<'py>(
         analyses.extend(batch.analyses);
         failures.extend(batch.failures);
     }
-    let mut df = chroma::table_of_options(&analyses, &options).map_err(|e| chroma_err(py, &e))?;
+    let mut df =
+        chroma_table::table_of_options(&analyses, &options).map_err(|e| table_err(py, &e))?;
     let failures = failures
         .iter()
         .map(|(path, e)| {

@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+#[cfg(feature = "polars")]
 use polars::prelude::{Column, DataFrame, PolarsResult};
 
 use crate::frame_spec::Framing;
@@ -261,6 +262,7 @@ impl FeatureMatrix {
     }
 
     /// A polars DataFrame with one f64 column per feature, named as [`FeatureMatrix::names`].
+    #[cfg(feature = "polars")]
     pub fn to_dataframe(&self) -> PolarsResult<DataFrame> {
         let columns: Vec<Column> = self
             .names()
@@ -326,6 +328,7 @@ mod tests {
         assert_eq!(m.column_vec(5), vec![rows[0][5], rows[1][5], rows[2][5]]);
     }
 
+    #[cfg(feature = "polars")]
     #[test]
     fn dataframe_has_named_columns() {
         let framing = FrameSpec::samples(400, 200).resolve(8000).expect("valid");

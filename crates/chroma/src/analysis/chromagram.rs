@@ -1,10 +1,7 @@
 //! Chromagrams (frames x 12), the dominant note of each frame, and per-file note profiles.
 
-use polars::prelude::{Column, DataFrame};
-
 use crate::analysis::pitch_class::{first_argmax, NOTE_NAMES};
 use crate::analysis::voicing::{Mergeable, VotingTally};
-use crate::error::ChromaError;
 
 /// One analysis frame as an analyser hands it on: its chroma, the chroma the key is estimated
 /// from, its energy and when it starts.
@@ -141,27 +138,6 @@ impl Chromagram {
     /// Column names, in order: [`NOTE_NAMES`].
     pub fn names(&self) -> [&'static str; 12] {
         NOTE_NAMES
-    }
-
-    /// The chromagram as a DataFrame: `time_s` (frame start, `i * hop_s`), then the 12 columns
-    /// `A` .. `G#`, one row per frame.
-    pub fn to_dataframe(&self) -> Result<DataFrame, ChromaError> {
-        let n = self.rows.len();
-        let mut columns = Vec::with_capacity(13);
-        columns.push(Column::new(
-            "time_s".into(),
-            (0..n).map(|i| i as f64 * self.hop_s).collect::<Vec<f64>>(),
-        ));
-        for (j, name) in NOTE_NAMES.iter().enumerate() {
-            columns.push(Column::new(
-                (*name).into(),
-                self.rows.iter().map(|r| r[j]).collect::<Vec<f64>>(),
-            ));
-        }
-        DataFrame::new(n, columns).map_err(|source| ChromaError::Table {
-            step: crate::error::TableStep::Build("chromagram"),
-            source,
-        })
     }
 
     /// A small picture of the chromagram: consecutive frames averaged into at most
@@ -582,18 +558,6 @@ mod tests {
         assert_eq!(p.top_note(), None);
         let empty = Chromagram::new(0.1).note_profile(&VotePolicy::default());
         assert!(empty.dominant.iter().all(|x| *x == 0.0));
-    }
-
-    #[test]
-    fn dataframe_has_time_and_note_columns() {
-        let mut g = Chromagram::new(0.5);
-        g.push(onehot(2, 1.0), 1.0);
-        g.push(onehot(4, 2.0), 1.0);
-        let df = g.to_dataframe().unwrap();
-        assert_eq!(df.shape(), (2, 13));
-        let t = df.column("time_s").unwrap().f64().unwrap().get(1);
-        assert_eq!(t, Some(0.5));
-        assert_eq!(df.column("C#").unwrap().f64().unwrap().get(1), Some(2.0));
     }
 
     /// The streamed profile equals the old per-frame rule (every voting frame summed in order)

@@ -8,7 +8,7 @@
 //! `chroma_1` is A. The original pipeline took the argmax per frame as the dominant note; the
 //! table the reference then made (`seed_table.csv`) counts every frame, silence as A.
 
-use stfeatures::{FeatureMatrix, CHROMA_COLUMNS, FEATURE_NAMES, N_FEATURES};
+use stfeatures::{FeatureMatrix, CHROMA_COLUMNS, N_FEATURES};
 
 use crate::analysis::chromagram::Chromagram;
 
@@ -38,11 +38,6 @@ pub(crate) fn chroma_of_row(row: &[f64]) -> [f64; 12] {
 /// Frame energy of one row of features.
 pub(crate) fn energy_of_row(row: &[f64]) -> f64 {
     row[ENERGY_COLUMN]
-}
-
-/// Names of the 34 short-term features, for the statistics columns.
-pub(crate) fn feature_names() -> &'static [&'static str; N_FEATURES] {
-    &FEATURE_NAMES
 }
 
 /// Running mean and population variance (ddof 0) of the 34 features over frames (Welford).

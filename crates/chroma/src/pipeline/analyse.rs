@@ -81,7 +81,7 @@ pub struct TableOptions {
     pub accurate: AccurateParams,
     /// How each file's key is estimated (accurate chroma only).
     pub key: KeyFinder,
-    /// Key-free profiles: [`crate::table_of_options`] rotates each file's 12 note columns so that its
+    /// Key-free profiles: `chroma_table::table_of_options` rotates each file's 12 note columns so that its
     /// estimated tonic comes first and names them by scale degree ([`crate::DEGREE_NAMES`]).
     pub relative: bool,
 }

@@ -3,7 +3,6 @@
 //! does not grow with the file's length.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::path::Path;
 
 use audio_io::{AudioReader, BlockSource, Recorder};
@@ -14,7 +13,6 @@ use stfeatures::{
 
 use crate::analysis::accurate::AccurateChroma;
 use crate::pipeline::analyse::ChromaMode;
-use crate::table::io::{RowWriter, TableFileWriter, TableFormat};
 use crate::{AccurateParams, ChromaError};
 
 /// What the per-frame table of a file holds.
@@ -53,19 +51,32 @@ impl FrameOptions {
 /// (pass 1: the mean and peak the reference's normalisation needs; pass 2: the frames, and the
 /// accurate chroma alongside); nothing per frame is kept beyond a few frames of look-ahead. A
 /// short file is decoded once, its samples kept for pass 2 ([`audio_io::Recorder`]).
-/// Stops at the first error of `on_row`. Returns the number of rows and the framing.
-pub fn for_each_feature_row(
+/// Stops at the first error of `on_row` and returns it as it is; an error of the analysis names
+/// `path` ([`ChromaError::in_file`]). Returns the number of rows and the framing.
+pub fn for_each_feature_row<E: From<ChromaError>>(
     path: &Path,
     options: &FrameOptions,
-    mut on_row: impl FnMut(&[f64]) -> Result<(), ChromaError>,
-) -> Result<(usize, Framing), ChromaError> {
-    feature_rows(path, options, &mut on_row).map_err(|e| e.in_file(path))
+    mut on_row: impl FnMut(&[f64]) -> Result<(), E>,
+) -> Result<(usize, Framing), E> {
+    let mut failed = None;
+    let streamed = feature_rows(path, options, &mut |row| match on_row(row) {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => streamed.map_err(|e| e.in_file(path).into()),
+    }
 }
 
-fn feature_rows<F: FnMut(&[f64]) -> Result<(), ChromaError>>(
+/// [`for_each_feature_row`] with the callback saying whether to go on.
+fn feature_rows(
     path: &Path,
     options: &FrameOptions,
-    on_row: &mut F,
+    on_row: &mut dyn FnMut(&[f64]) -> bool,
 ) -> Result<(usize, Framing), ChromaError> {
     // A short file's samples are kept for the second pass (one decode, see audio_io::Recorder).
     let reader = Recorder::new(AudioReader::open(path)?);
@@ -85,7 +96,7 @@ fn feature_rows<F: FnMut(&[f64]) -> Result<(), ChromaError>>(
         sink: RowSink {
             deltas: options.deltas.then(DeltaRows::new),
             on_row,
-            failed: None,
+            stopped: false,
             rows: 0,
         },
     };
@@ -95,25 +106,22 @@ fn feature_rows<F: FnMut(&[f64]) -> Result<(), ChromaError>>(
         aligner,
         mut sink,
     } = rows;
-    if let (Some(mut a), Some(mut al), None) = (accurate, aligner, sink.failed.as_ref()) {
+    if let (Some(mut a), Some(mut al), false) = (accurate, aligner, sink.stopped) {
         a.finish_frames(|f| al.accurate_frame(&f.chroma, &mut sink));
         al.finish(&mut sink);
     }
-    match sink.failed.take() {
-        Some(e) => Err(e),
-        None => Ok((sink.rows, framing)),
-    }
+    Ok((sink.rows, framing))
 }
 
 /// Pass 2 of a file into rows: each feature frame, with the accurate chroma (fed with the same
 /// blocks) put in its chroma columns when asked.
-struct FeatureRows<'a, F> {
+struct FeatureRows<'a> {
     accurate: Option<AccurateChroma>,
     aligner: Option<AccurateAligner>,
-    sink: RowSink<'a, F>,
+    sink: RowSink<'a>,
 }
 
-impl<F: FnMut(&[f64]) -> Result<(), ChromaError>> PassVisitor for FeatureRows<'_, F> {
+impl PassVisitor for FeatureRows<'_> {
     fn frame(&mut self, frame: Frame<'_>) {
         match self.aligner.as_mut() {
             Some(al) => al.feature_frame(frame.features, &mut self.sink),
@@ -129,66 +137,32 @@ impl<F: FnMut(&[f64]) -> Result<(), ChromaError>> PassVisitor for FeatureRows<'_
     }
 
     fn stopped(&self) -> bool {
-        self.sink.failed.is_some()
+        self.sink.stopped
     }
 }
 
-/// Writes `path`'s feature table (see [`for_each_feature_row`]) to `output` atomically, in the
-/// format its extension names (CSV, Parquet with one row group per few thousand rows, JSON),
-/// as the rows are computed. Returns the number of rows.
-pub fn write_feature_table(
-    path: &Path,
-    options: &FrameOptions,
-    output: &Path,
-) -> Result<usize, ChromaError> {
-    let mut writer = TableFileWriter::create(output, options.column_names())?;
-    let (rows, _) = for_each_feature_row(path, options, |row| writer.push_row(row))?;
-    writer.finish()?;
-    Ok(rows)
-}
-
-/// Writes `path`'s feature table as CSV (header row first) to `out` as the rows are computed,
-/// e.g. to standard output; `out` is flushed at the end. Returns the number of rows.
-pub fn write_feature_csv<W: Write>(
-    path: &Path,
-    options: &FrameOptions,
-    out: W,
-) -> Result<usize, ChromaError> {
-    let mut out = std::io::BufWriter::new(out);
-    let out_err = |source| ChromaError::Table {
-        step: crate::error::TableStep::WriteFeatures,
-        source,
-    };
-    let mut writer =
-        RowWriter::new(&mut out, TableFormat::Csv, options.column_names()).map_err(out_err)?;
-    let (rows, _) =
-        for_each_feature_row(path, options, |row| writer.push_row(row).map_err(out_err))?;
-    writer.finish().map_err(out_err)?;
-    out.flush().map_err(|e| out_err(e.into()))?;
-    Ok(rows)
-}
-
-/// The last step of a row: deltas if asked, then the caller's callback; remembers the first
-/// error and drops every later row.
-struct RowSink<'a, F> {
+/// The last step of a row: deltas if asked, then the caller's callback; once the callback
+/// says stop, every later row is dropped.
+struct RowSink<'a> {
     deltas: Option<DeltaRows>,
-    on_row: &'a mut F,
-    failed: Option<ChromaError>,
+    on_row: &'a mut dyn FnMut(&[f64]) -> bool,
+    stopped: bool,
     rows: usize,
 }
 
-impl<F: FnMut(&[f64]) -> Result<(), ChromaError>> RowSink<'_, F> {
+impl RowSink<'_> {
     fn emit(&mut self, features: &[f64; N_FEATURES]) {
-        if self.failed.is_some() {
+        if self.stopped {
             return;
         }
         let row: &[f64] = match self.deltas.as_mut() {
             Some(d) => d.push(features),
             None => features,
         };
-        match (self.on_row)(row) {
-            Ok(()) => self.rows += 1,
-            Err(e) => self.failed = Some(e),
+        if (self.on_row)(row) {
+            self.rows += 1;
+        } else {
+            self.stopped = true;
         }
     }
 }
@@ -232,19 +206,13 @@ impl AccurateAligner {
             .max(0.0) as usize
     }
 
-    fn feature_frame<F>(&mut self, features: &[f64; N_FEATURES], rows: &mut RowSink<'_, F>)
-    where
-        F: FnMut(&[f64]) -> Result<(), ChromaError>,
-    {
+    fn feature_frame(&mut self, features: &[f64; N_FEATURES], rows: &mut RowSink<'_>) {
         self.pending.push_back((self.features_seen, *features));
         self.features_seen += 1;
         self.resolve(rows);
     }
 
-    fn accurate_frame<F>(&mut self, chroma: &[f64; 12], rows: &mut RowSink<'_, F>)
-    where
-        F: FnMut(&[f64]) -> Result<(), ChromaError>,
-    {
+    fn accurate_frame(&mut self, chroma: &[f64; 12], rows: &mut RowSink<'_>) {
         self.history.push_back((self.accurate_seen, *chroma));
         self.accurate_seen += 1;
         self.resolve(rows);
@@ -252,10 +220,7 @@ impl AccurateAligner {
 
     /// Emits every waiting feature frame whose accurate frame is in, then forgets the accurate
     /// frames no later feature frame needs (keeping the newest, for the signal's tail).
-    fn resolve<F>(&mut self, rows: &mut RowSink<'_, F>)
-    where
-        F: FnMut(&[f64]) -> Result<(), ChromaError>,
-    {
+    fn resolve(&mut self, rows: &mut RowSink<'_>) {
         while let Some(&(i, _)) = self.pending.front() {
             let t = self.target(i);
             if t >= self.accurate_seen {
@@ -286,10 +251,7 @@ impl AccurateAligner {
 
     /// At the end of both streams: the feature frames past the last accurate frame's reach take
     /// the last one.
-    fn finish<F>(&mut self, rows: &mut RowSink<'_, F>)
-    where
-        F: FnMut(&[f64]) -> Result<(), ChromaError>,
-    {
+    fn finish(&mut self, rows: &mut RowSink<'_>) {
         self.resolve(rows);
         let last = self.accurate_seen.saturating_sub(1);
         while let Some((i, features)) = self.pending.pop_front() {

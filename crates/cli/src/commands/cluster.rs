@@ -57,7 +57,7 @@ pub fn cluster_by_sound(
     k: KChoice,
     params: impl Fn(usize) -> kmeans::KMeansParams,
 ) -> anyhow::Result<Clustering> {
-    let space = super::similar::fit_space(table, chroma::schema::FeatureSet::Sound)?;
+    let space = super::similar::fit_space(table, chroma_table::schema::FeatureSet::Sound)?;
     let y = space.transform(table)?;
     let mut clustering = cluster_rows(y, k, params)?;
     if let Some(s) = space.into_space() {
@@ -125,7 +125,7 @@ pub fn notes_columns(
     }
     pipeline::feature_columns(table, None)?;
     Ok(
-        chroma::schema::columns_for(table, chroma::schema::FeatureSet::Notes)?
+        chroma_table::schema::columns_for(table, chroma_table::schema::FeatureSet::Notes)?
             .into_iter()
             .map(|(c, _)| c)
             .collect(),
@@ -158,7 +158,7 @@ pub fn labels_table(
     Ok(DataFrame::new(
         files.len(),
         vec![
-            Column::new(chroma::schema::FILE_COLUMN.into(), files.to_vec()),
+            Column::new(chroma_table::schema::FILE_COLUMN.into(), files.to_vec()),
             Column::new(
                 "cluster".into(),
                 labels.iter().map(|&l| l as u32).collect::<Vec<u32>>(),
@@ -193,21 +193,21 @@ pub const MINI_BATCH_ROWS: u64 = 1_000_000;
 const MEMORY_CHUNK_ROWS: usize = 1 << 16;
 
 /// The Parquet table to stream, when mini-batch k-means is asked for or the table is large.
-fn streamed_table(args: &ClusterArgs) -> anyhow::Result<Option<chroma::TableChunks>> {
+fn streamed_table(args: &ClusterArgs) -> anyhow::Result<Option<chroma_table::TableChunks>> {
     let [path] = args.paths.as_slice() else {
         return Ok(None);
     };
-    if !chroma::TableChunks::is_parquet(path) {
+    if !chroma_table::TableChunks::is_parquet(path) {
         return Ok(None);
     }
-    let table = chroma::TableChunks::open(path)?;
+    let table = chroma_table::TableChunks::open(path)?;
     Ok((args.mini_batch || table.n_rows() > MINI_BATCH_ROWS).then_some(table))
 }
 
 /// The names of a chunk's rows: its `file` column, or row numbers in the whole table.
 fn chunk_row_names(frame: &DataFrame, first_row: u64) -> Vec<String> {
-    if frame.column(chroma::schema::FILE_COLUMN).is_ok() {
-        chroma::schema::row_names(frame)
+    if frame.column(chroma_table::schema::FILE_COLUMN).is_ok() {
+        chroma_table::schema::row_names(frame)
     } else {
         (0..frame.height() as u64)
             .map(|i| format!("row {}", first_row + i))
@@ -250,7 +250,7 @@ where
     let mut writer = args
         .output
         .as_deref()
-        .map(chroma::FrameFileWriter::create)
+        .map(chroma_table::FrameFileWriter::create)
         .transpose()?;
     let fit = params.fit_chunks(&mut source, |chunk, labels, distances| {
         if let Some(w) = writer.as_mut() {
@@ -331,9 +331,9 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         if table
             .columns()
             .iter()
-            .any(|c| c == chroma::schema::FILE_COLUMN)
+            .any(|c| c == chroma_table::schema::FILE_COLUMN)
         {
-            with_file.push(chroma::schema::FILE_COLUMN.to_string());
+            with_file.push(chroma_table::schema::FILE_COLUMN.to_string());
         }
         run_mini_batch(&args, columns.clone(), |pass| {
             let wanted = if pass == kmeans::Pass::Labels {
@@ -358,7 +358,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         args.checkpoint_every as usize,
     )?;
     let columns = if by_sound {
-        chroma::schema::columns_for(&loaded.table, chroma::schema::FeatureSet::Sound)?
+        chroma_table::schema::columns_for(&loaded.table, chroma_table::schema::FeatureSet::Sound)?
             .into_iter()
             .map(|(c, _)| c)
             .collect()
@@ -380,7 +380,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
             Outcome::AllGood
         });
     }
-    let files = chroma::schema::row_names(&loaded.table);
+    let files = chroma_table::schema::row_names(&loaded.table);
     let clustering = if by_sound {
         cluster_by_sound(&loaded.table, k, params_of(&args))?
     } else {
@@ -417,7 +417,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     }
     if let Some(path) = &args.output {
         let mut out = labels_table(&files, &fit.labels, &fit.distances)?;
-        chroma::write_table(&mut out, path)?;
+        chroma_table::write_table(&mut out, path)?;
     }
     let some_failed = loaded.some_failed;
     loaded.done()?;

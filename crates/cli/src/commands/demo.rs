@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use audio_io::synth::{self, Timbre, WavFormat};
-use chroma::schema::FILE_COLUMN;
+use chroma_table::schema::FILE_COLUMN;
 use kmeans::{Init, KMeans, RowMatrix};
 
 use crate::args::{DemoArgs, GlobalArgs};
@@ -92,7 +92,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
         batch.failures.is_empty(),
         "the demo's own files failed to analyse"
     );
-    let mut table = chroma::table_of(&batch.analyses, chroma::ProfileKind::Dominant)?;
+    let mut table = chroma_table::table_of(&batch.analyses, chroma::ProfileKind::Dominant)?;
     let names: Vec<String> = batch
         .analyses
         .iter()
@@ -126,7 +126,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
             "mean-chroma profile (--profile mean)",
         ),
     ] {
-        let mut table = chroma::table_of(&batch.analyses, profile)?;
+        let mut table = chroma_table::table_of(&batch.analyses, profile)?;
         table.replace(
             FILE_COLUMN,
             polars::prelude::Column::new(FILE_COLUMN.into(), names.clone()),

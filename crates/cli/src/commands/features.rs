@@ -1,5 +1,5 @@
 //! `chromacluster features FILE`: the frames x 34 (or 68) short-term feature matrix of one file,
-//! streamed to the output as it is computed (`chroma::write_feature_table`).
+//! streamed to the output as it is computed (`chroma_table::write_feature_table`).
 
 use crate::args::{FeaturesArgs, GlobalArgs};
 use crate::checks::{self, OutputKind};
@@ -22,26 +22,22 @@ pub fn run(_global: &GlobalArgs, args: FeaturesArgs) -> anyhow::Result<Outcome> 
         ..chroma::FrameOptions::default()
     };
     let written = match &args.output {
-        Some(path) => chroma::write_feature_table(&args.file, &options, path),
-        None => chroma::write_feature_csv(&args.file, &options, crate::stdout::StdoutWriter),
+        Some(path) => chroma_table::write_feature_table(&args.file, &options, path),
+        None => chroma_table::write_feature_csv(&args.file, &options, crate::stdout::StdoutWriter),
     };
     match written {
         Ok(_) => Ok(Outcome::AllGood),
         // A failed stdout is remembered and reported by `main` (quietly for a closed pipe).
         Err(_) if args.output.is_none() && crate::stdout::failed() => Ok(Outcome::AllGood),
         // Output errors are the command's failure; anything about the input is a bad file.
-        Err(
-            err @ (chroma::ChromaError::Io { .. }
-            | chroma::ChromaError::Table { .. }
-            | chroma::ChromaError::UnknownTableFormat { .. }),
-        ) => Err(err.into()),
-        Err(err) => {
+        Err(chroma_table::TableError::Analysis(err)) => {
             eprintln!(
                 "error: {}",
                 crate::output::one_line(&crate::pipeline::file_error(&args.file, &err))
             );
             Ok(Outcome::SomeFailed)
         }
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -67,7 +63,7 @@ fn mid_term(args: &FeaturesArgs, window: f64, step: f64) -> anyhow::Result<Outco
         .to_dataframe()
         .context("cannot build the mid-term table")?;
     match &args.output {
-        Some(path) => chroma::write_table(&mut df, path)?,
+        Some(path) => chroma_table::write_table(&mut df, path)?,
         None => {
             let written = polars::prelude::CsvWriter::new(crate::stdout::StdoutWriter)
                 .include_header(true)

@@ -39,19 +39,19 @@ pub fn run(global: &GlobalArgs, args: KeyArgs) -> anyhow::Result<Outcome> {
         a.len(),
         vec![
             Column::new(
-                chroma::schema::FILE_COLUMN.into(),
+                chroma_table::schema::FILE_COLUMN.into(),
                 a.iter().map(|x| x.file.clone()).collect::<Vec<_>>(),
             ),
             Column::new(
-                chroma::schema::KEY_COLUMN.into(),
+                chroma_table::schema::KEY_COLUMN.into(),
                 a.iter().map(|x| x.key.name()).collect::<Vec<_>>(),
             ),
             Column::new(
-                chroma::schema::KEY_STRENGTH_COLUMN.into(),
+                chroma_table::schema::KEY_STRENGTH_COLUMN.into(),
                 a.iter().map(|x| x.key.strength).collect::<Vec<f64>>(),
             ),
             Column::new(
-                chroma::schema::TUNING_COLUMN.into(),
+                chroma_table::schema::TUNING_COLUMN.into(),
                 a.iter().map(|x| x.tuning_cents).collect::<Vec<f64>>(),
             ),
         ],
@@ -94,7 +94,7 @@ fn segments(
         rows.len(),
         vec![
             Column::new(
-                chroma::schema::FILE_COLUMN.into(),
+                chroma_table::schema::FILE_COLUMN.into(),
                 rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
             ),
             Column::new(
@@ -106,7 +106,7 @@ fn segments(
                 rows.iter().map(|r| r.1.end_s).collect::<Vec<f64>>(),
             ),
             Column::new(
-                chroma::schema::KEY_COLUMN.into(),
+                chroma_table::schema::KEY_COLUMN.into(),
                 rows.iter()
                     .map(|r| r.1.key.map(|k| k.to_string()).unwrap_or_default())
                     .collect::<Vec<_>>(),
@@ -134,7 +134,7 @@ fn write_or_print(
 ) -> anyhow::Result<()> {
     match output {
         Some(path) => {
-            chroma::write_table(table, path)?;
+            chroma_table::write_table(table, path)?;
             tracing::info!("wrote {} {noun} to {}", table.height(), path.display());
         }
         None => outp!("{}", crate::output::table_text(table)),

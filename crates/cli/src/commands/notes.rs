@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chroma::journal::{DurableRun, DurableSettings, FlushPolicy};
+use chroma_table::journal::{DurableRun, DurableSettings, FlushPolicy};
 
 use crate::args::{GlobalArgs, NotesArgs};
 use crate::checks::{self, usage, OutputKind};
@@ -60,7 +60,7 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
             let roots: Vec<PathBuf> = args.paths.iter().filter(|p| p.is_dir()).cloned().collect();
             files
                 .into_iter()
-                .filter(|f| shard.contains(&chroma::relative_key(f, &roots)))
+                .filter(|f| shard.contains(&chroma_table::relative_key(f, &roots)))
                 .collect()
         }
         None => files,
@@ -74,7 +74,7 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
         if batch.analyses.is_empty() {
             anyhow::bail!("no file could be analysed; no output written");
         }
-        let table = chroma::table_of_options(&batch.analyses, &options)?;
+        let table = chroma_table::table_of_options(&batch.analyses, &options)?;
         outp!("{}", crate::output::table_text(&table));
         return Ok(outcome(batch.failures.is_empty() && unreadable.is_empty()));
     };

@@ -76,9 +76,9 @@ fn chromagram(args: PlotFileArgs) -> anyhow::Result<Outcome> {
 
 /// The column index of each row's tonic (from its `key` column), if the table has one.
 fn tonic_columns(table: &polars::prelude::DataFrame) -> Vec<Option<usize>> {
-    let relative = chroma::schema::profile_columns(table) == chroma::DEGREE_NAMES;
+    let relative = chroma_table::schema::profile_columns(table) == chroma::DEGREE_NAMES;
     let keys = table
-        .column(chroma::schema::KEY_COLUMN)
+        .column(chroma_table::schema::KEY_COLUMN)
         .ok()
         .and_then(|c| c.str().ok().cloned());
     (0..table.height())
@@ -90,8 +90,8 @@ fn tonic_columns(table: &polars::prelude::DataFrame) -> Vec<Option<usize>> {
 }
 
 fn note_rows(table: &polars::prelude::DataFrame) -> anyhow::Result<Vec<(String, [f64; 12])>> {
-    let files = chroma::schema::row_names(table);
-    let rows = chroma::schema::profile_rows(table)?;
+    let files = chroma_table::schema::row_names(table);
+    let rows = chroma_table::schema::profile_rows(table)?;
     Ok(files
         .iter()
         .zip(rows)
@@ -110,7 +110,7 @@ fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
     let tonics = tonic_columns(&loaded.table);
     let keys = loaded
         .table
-        .column(chroma::schema::KEY_COLUMN)
+        .column(chroma_table::schema::KEY_COLUMN)
         .ok()
         .and_then(|c| c.str().ok().cloned());
     let key_of = |i: usize| {
@@ -149,7 +149,7 @@ fn notes(global: &GlobalArgs, args: PlotNotesArgs) -> anyhow::Result<Outcome> {
     };
     let figure = NotesFigure {
         title,
-        columns: chroma::schema::profile_columns(&loaded.table),
+        columns: chroma_table::schema::profile_columns(&loaded.table),
         tonics,
         value_desc: value_desc.to_owned(),
         rows,
@@ -179,7 +179,7 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
         points,
         explained: (s1, s2),
     } = clustering.projection()?;
-    let files = chroma::schema::row_names(table);
+    let files = chroma_table::schema::row_names(table);
     let figure = ClustersFigure {
         title: format!(
             "{} files in {} clusters (k-means on {} columns)",

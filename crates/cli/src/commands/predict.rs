@@ -27,7 +27,7 @@ pub fn run(global: &GlobalArgs, args: PredictArgs) -> anyhow::Result<Outcome> {
     let names: Vec<&str> = model.columns().iter().map(String::as_str).collect();
     let data = RowMatrix::from_dataframe(&loaded.table, Some(&names))?;
     let (labels, distances) = model.predict_with_distances(&data)?;
-    let files = chroma::schema::row_names(&loaded.table);
+    let files = chroma_table::schema::row_names(&loaded.table);
     let mut out = super::cluster::labels_table(&files, &labels, &distances)?;
     pipeline::emit_table(&mut out, args.output.as_deref())?;
     Ok(if loaded.some_failed {

@@ -70,7 +70,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     let from_table = matches!(inputs, Inputs::Table(_));
     let (table, failures, source, table_dir) = match inputs {
         Inputs::Table(path) => {
-            let table = chroma::read_table(&path)?;
+            let table = chroma_table::read_table(&path)?;
             let dir = path.parent().map(Path::to_path_buf);
             (table, Vec::new(), format!("table {}", path.display()), dir)
         }
@@ -82,7 +82,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
             if batch.analyses.is_empty() {
                 bail!("no file could be analysed");
             }
-            let table = chroma::table_of_options(&batch.analyses, &options)?;
+            let table = chroma_table::table_of_options(&batch.analyses, &options)?;
             let failures: Vec<FailedFile> = batch
                 .failures
                 .iter()
@@ -120,10 +120,11 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
             .into_iter()
             .map(|found| found.into_iter().map(|nb| nb.row).collect())
             .collect();
-        let columns = chroma::schema::columns_for(&table, chroma::schema::FeatureSet::Sound)?
-            .into_iter()
-            .map(|(c, _)| c)
-            .collect::<Vec<_>>();
+        let columns =
+            chroma_table::schema::columns_for(&table, chroma_table::schema::FeatureSet::Sound)?
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect::<Vec<_>>();
         (columns, clustering, Some(near))
     } else {
         let columns = super::cluster::notes_columns(&table, args.columns.as_deref())?;
@@ -152,7 +153,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<Outcome> {
     let profiles = RowMatrix::from_dataframe(&table, Some(&names))?;
     let means = kmeans::group_means(&profiles, &fit.labels, fit.model.k())?;
 
-    let files = chroma::schema::row_names(&table);
+    let files = chroma_table::schema::row_names(&table);
     let keys = string_column(&table, "key");
     let labels = tag_labels(&table);
     let located: Vec<Option<PathBuf>> = files
@@ -334,8 +335,8 @@ fn display_name(file: &str) -> String {
 /// title), from the table's tag columns; `None` if the table has no `title` column (one made
 /// before tags were read).
 fn tag_labels(table: &polars::prelude::DataFrame) -> Option<Vec<String>> {
-    let titles = string_column(table, chroma::schema::TITLE_COLUMN)?;
-    let artists = string_column(table, chroma::schema::ARTIST_COLUMN)
+    let titles = string_column(table, chroma_table::schema::TITLE_COLUMN)?;
+    let artists = string_column(table, chroma_table::schema::ARTIST_COLUMN)
         .unwrap_or_else(|| vec![String::new(); titles.len()]);
     Some(
         titles

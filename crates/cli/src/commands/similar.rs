@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use chroma::schema::FeatureSet;
+use chroma_table::schema::FeatureSet;
 use kmeans::{Neighbour, SimilarRows, TableSpace};
 use polars::prelude::DataFrame;
 
@@ -15,7 +15,7 @@ use crate::{pipeline, Outcome};
 /// The space of `set`'s columns fitted on the rows of `table` (for sound, the similarity
 /// space; for notes, the columns as they are).
 pub fn fit_space(table: &DataFrame, set: FeatureSet) -> anyhow::Result<TableSpace> {
-    let columns = chroma::schema::columns_for(table, set)?;
+    let columns = chroma_table::schema::columns_for(table, set)?;
     Ok(TableSpace::fit(table, &columns, set.similarity_axes())?)
 }
 
@@ -59,7 +59,7 @@ pub fn run(global: &GlobalArgs, args: SimilarArgs) -> anyhow::Result<Outcome> {
     let extract = extract_for(&args.extract, args.by);
     let loaded = pipeline::load_table(global, &args.paths, &extract, &outputs)?;
     let space = fit_space(&loaded.table, feature_set(args.by))?;
-    let files = chroma::schema::row_names(&loaded.table);
+    let files = chroma_table::schema::row_names(&loaded.table);
     let similar = SimilarRows::new(&loaded.table, files, space)?;
     let queries: Vec<(String, Vec<Neighbour>)> = if args.to.is_empty() {
         similar.every_row(args.n)
@@ -76,7 +76,7 @@ pub fn run(global: &GlobalArgs, args: SimilarArgs) -> anyhow::Result<Outcome> {
                 None => {
                     // A file outside the table: analysed now, placed in the table's space.
                     let analysis = chroma::analyze_file(path, &options)?;
-                    let row = chroma::table_of_options(&[analysis], &options)?;
+                    let row = chroma_table::table_of_options(&[analysis], &options)?;
                     let placed = similar.space().transform(&row).with_context(|| {
                         format!(
                             "{}: cannot be compared with the table's rows",
@@ -95,7 +95,7 @@ pub fn run(global: &GlobalArgs, args: SimilarArgs) -> anyhow::Result<Outcome> {
             .join(" + ");
         vec![(name, similar.nearest_to_all(&seeds, args.n, &own_rows)?)]
     };
-    let mut out = similar.frame(chroma::schema::FILE_COLUMN, &queries)?;
+    let mut out = similar.frame(chroma_table::schema::FILE_COLUMN, &queries)?;
     pipeline::emit_table(&mut out, args.output.as_deref())?;
     Ok(if loaded.some_failed {
         Outcome::SomeFailed

@@ -3,7 +3,8 @@
 
 use std::f64::consts::PI;
 
-use chroma::{analyze_samples, table_of, ProfileKind, TableOptions};
+use chroma::{analyze_samples, ProfileKind, TableOptions};
+use chroma_table::table_of;
 
 fn mix(parts: &[(f64, f64)], fs: u32, secs: f64) -> Vec<f64> {
     let n = (secs * f64::from(fs)) as usize;

@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
-use crate::error::ChromaError;
-use crate::pipeline::{analyze_file, FileAnalysis, TableOptions};
-use crate::table::build::table_of_options;
+use chroma::ChromaError;
+
+use crate::build::table_of_options;
+use crate::error::TableError;
+use chroma::{analyze_file, FileAnalysis, TableOptions};
 
 /// The table of a batch plus the files that failed.
 #[derive(Debug)]
@@ -46,7 +48,7 @@ pub fn analyze_files(
 }
 
 /// [`analyze_files`], calling `on_result` with each file's result as soon as it is known (from
-/// worker threads, in no particular order), e.g. to journal it ([`crate::table::journal`]).
+/// worker threads, in no particular order), e.g. to journal it ([`crate::journal`]).
 pub fn analyze_files_each(
     paths: &[PathBuf],
     options: &TableOptions,
@@ -94,7 +96,7 @@ pub fn build_table(
     paths: &[PathBuf],
     options: &TableOptions,
     progress: &(dyn Fn() + Sync),
-) -> Result<FeatureTable, ChromaError> {
+) -> Result<FeatureTable, TableError> {
     let batch = analyze_files(paths, options, false, progress);
     for (path, e) in &batch.failures {
         tracing::warn!("skipping {}: {e}", path.display());

@@ -7,10 +7,10 @@ use std::sync::Mutex;
 
 use polars::prelude::DataFrame;
 
-use crate::error::ChromaError;
-use crate::pipeline::{FileAnalysis, TableOptions};
-use crate::table::batch::{analyze_files_each, AnalysisBatch};
-use crate::table::build::table_of_options;
+use crate::batch::{analyze_files_each, AnalysisBatch};
+use crate::build::table_of_options;
+use crate::error::TableError;
+use chroma::{FileAnalysis, TableOptions};
 
 use super::appender::Journal;
 use super::codec::JournalLine;
@@ -79,14 +79,14 @@ impl DurableRun {
     /// Opens and locks the journal beside `output` (resuming an interrupted run with the same
     /// options) and, with [`DurableSettings::update`], reads the existing table at `output`
     /// and its stamp file. Fails if another run holds the journal
-    /// ([`ChromaError::RunInProgress`]), if the journal cannot be created or something other
+    /// ([`TableError::RunInProgress`]), if the journal cannot be created or something other
     /// than a regular file is at its name or the stamp file's, or if the table to update exists
     /// but cannot be read.
     pub fn open(
         output: &Path,
         options: &TableOptions,
         settings: DurableSettings,
-    ) -> Result<DurableRun, ChromaError> {
+    ) -> Result<DurableRun, TableError> {
         check_stamps_path(output)?;
         let (journal, recovered) = Journal::open(output, options, settings.flush)?;
         let mut notes = Vec::new();
@@ -161,7 +161,7 @@ impl DurableRun {
         &mut self,
         paths: &[PathBuf],
         progress: &(dyn Fn() + Sync),
-    ) -> Result<DurableReport, ChromaError> {
+    ) -> Result<DurableReport, TableError> {
         let mut sorted: Vec<&PathBuf> = paths.iter().collect();
         sorted.sort();
         sorted.dedup();
@@ -176,7 +176,7 @@ impl DurableRun {
         let mut todo: Vec<PathBuf> = Vec::new();
         let mut inputs: HashSet<String> = HashSet::new();
         for path in &sorted {
-            let key = crate::file_label(path);
+            let key = chroma::file_label(path);
             let stamp = FileStamp::of(path);
             stamps.insert((*path).clone(), stamp);
             let from_table = self.previous.as_ref().and_then(|p| {
@@ -217,12 +217,12 @@ impl DurableRun {
         }
 
         let journal = Mutex::new(self.journal.take());
-        let record = |path: &Path, result: &Result<FileAnalysis, ChromaError>| {
+        let record = |path: &Path, result: &Result<FileAnalysis, chroma::ChromaError>| {
             let stamp = stamps.get(path).copied().flatten();
             let line = match result {
                 Ok(a) => JournalLine::row(a, stamp),
                 Err(e) => {
-                    JournalLine::failed(&crate::file_label(path), stamp, &crate::error_chain(e))
+                    JournalLine::failed(&chroma::file_label(path), stamp, &chroma::error_chain(e))
                 }
             };
             let mut guard = journal.lock().unwrap_or_else(|e| e.into_inner());
@@ -267,7 +267,7 @@ impl DurableRun {
                     Some(a)
                 }
                 Source::Todo => {
-                    let key = crate::file_label(path);
+                    let key = chroma::file_label(path);
                     if fresh_ok.peek().is_some_and(|a| a.file == key) {
                         fresh_ok.next()
                     } else {
@@ -308,9 +308,9 @@ impl DurableRun {
     /// Builds the table of `report` ([`crate::table_of_options`] with this run's options), writes it to the
     /// output atomically ([`crate::write_table`]) with its stamp file, removes the journal,
     /// and returns the table.
-    pub fn finish(mut self, report: &DurableReport) -> Result<DataFrame, ChromaError> {
+    pub fn finish(mut self, report: &DurableReport) -> Result<DataFrame, TableError> {
         let mut table = table_of_options(&report.batch.analyses, &self.options)?;
-        crate::table::io::write_table(&mut table, &self.output)?;
+        crate::io::write_table(&mut table, &self.output)?;
         write_stamps(
             &self.output,
             &options_fingerprint(&self.options),
@@ -324,7 +324,7 @@ impl DurableRun {
 
     /// Removes the journal without writing the table: for a run whose result went elsewhere
     /// (e.g. a clustering of the rows), or that has nothing worth resuming.
-    pub fn discard(mut self) -> Result<(), ChromaError> {
+    pub fn discard(mut self) -> Result<(), TableError> {
         match self.journal.take() {
             Some(j) => j.remove(),
             None => Ok(()),

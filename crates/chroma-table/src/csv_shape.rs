@@ -11,13 +11,13 @@ use std::path::Path;
 
 use polars::prelude::{DataFrame, PolarsError};
 
-use crate::ChromaError;
+use crate::TableError;
 
 /// Delimiters other programs write CSV with, which this reader does not take.
 const OTHER_DELIMITERS: [(char, &str); 3] = [(';', "';'"), ('\t', "tabs"), ('|', "'|'")];
 
-fn shape_error(path: &Path, reason: String) -> ChromaError {
-    ChromaError::CsvShape {
+fn shape_error(path: &Path, reason: String) -> TableError {
+    TableError::CsvShape {
         path: path.to_path_buf(),
         reason,
     }
@@ -45,7 +45,7 @@ fn first_ragged_line(path: &Path) -> Option<(u64, usize, usize)> {
     None
 }
 
-fn ragged(path: &Path) -> Option<ChromaError> {
+fn ragged(path: &Path) -> Option<TableError> {
     let (line, fields, header) = first_ragged_line(path)?;
     Some(shape_error(
         path,
@@ -58,7 +58,7 @@ fn ragged(path: &Path) -> Option<ChromaError> {
 
 /// Explains why polars could not read the CSV at `path` (`error`): a ragged line, an empty
 /// file, or polars' own message on one line without its advice about reader options.
-pub fn explain_csv_error(path: &Path, error: PolarsError) -> ChromaError {
+pub fn explain_csv_error(path: &Path, error: PolarsError) -> TableError {
     if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
         return shape_error(
             path,
@@ -82,7 +82,7 @@ pub fn explain_csv_error(path: &Path, error: PolarsError) -> ChromaError {
 /// Checks a table polars read from the CSV at `path`: refuses a file whose header holds
 /// another delimiter, a header without rows, and a line with fewer fields than the header
 /// (read by polars as empty cells).
-pub fn check_csv_shape(path: &Path, table: &DataFrame) -> Result<(), ChromaError> {
+pub fn check_csv_shape(path: &Path, table: &DataFrame) -> Result<(), TableError> {
     if table.width() == 1 {
         let name = table.get_column_names()[0].to_string();
         if let Some((_, shown)) = OTHER_DELIMITERS.iter().find(|(c, _)| name.contains(*c)) {

@@ -16,7 +16,7 @@
 //! last line (the process died while appending) is ignored.
 //!
 //! The journal is also the run's **lock**: a run holds an advisory exclusive lock on it, so a
-//! second run for the same output is refused ([`ChromaError::RunInProgress`]) instead of
+//! second run for the same output is refused ([`TableError::RunInProgress`]) instead of
 //! sharing the journal. The hidden files are never opened through a symbolic link and only as
 //! regular files; a FIFO, a link or a folder at their names is an error naming it.
 //!
@@ -34,7 +34,7 @@
 //! `run.rs` ([`DurableRun`]: what to reuse, resume or analyse).
 //!
 //! ```no_run
-//! use chroma::journal::{DurableRun, DurableSettings};
+//! use chroma_table::journal::{DurableRun, DurableSettings};
 //! use chroma::TableOptions;
 //! use std::path::{Path, PathBuf};
 //!
@@ -49,7 +49,7 @@
 //!     eprintln!("{}: {err}", path.display());
 //! }
 //! let table = run.finish(&report)?; // writes table.parquet, its stamps; removes the journal
-//! # Ok::<(), chroma::ChromaError>(())
+//! # Ok::<(), chroma_table::TableError>(())
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -57,9 +57,9 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::TableOptions;
 #[cfg(doc)]
-use crate::ChromaError;
+use crate::TableError;
+use chroma::TableOptions;
 
 mod appender;
 pub mod codec;
@@ -161,7 +161,7 @@ mod tests {
     use super::*;
     use std::ffi::OsStr;
 
-    /// The check `chroma::table::cleanup` had before the atomic writer moved to
+    /// The check the old `chroma::table::cleanup` had before the atomic writer moved to
     /// `durable_output`: temporary outputs, journals and stamp files are never input.
     #[test]
     fn own_files_are_recognised() {

@@ -10,8 +10,8 @@ use polars::prelude::{
     ParquetReader, ParquetWriter, SerReader, SerWriter,
 };
 
-use crate::error::{ChromaError, TableStep};
-use crate::table::formula_cells::{guard_table, unguard_table};
+use crate::error::{TableError, TableStep};
+use crate::formula_cells::{guard_table, unguard_table};
 
 /// A table file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub enum TableFormat {
 
 impl TableFormat {
     /// The format named by `path`'s extension (case-insensitive): `csv`, `parquet`/`pq`, `json`.
-    pub fn from_path(path: &Path) -> Result<Self, ChromaError> {
+    pub fn from_path(path: &Path) -> Result<Self, TableError> {
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -35,7 +35,7 @@ impl TableFormat {
             Some("csv") => Ok(TableFormat::Csv),
             Some("parquet") | Some("pq") => Ok(TableFormat::Parquet),
             Some("json") => Ok(TableFormat::Json),
-            _ => Err(ChromaError::UnknownTableFormat {
+            _ => Err(TableError::UnknownTableFormat {
                 path: path.to_path_buf(),
             }),
         }
@@ -45,9 +45,9 @@ impl TableFormat {
 /// Writes `table` to `path` in the format its extension names, atomically: the table goes to
 /// a temporary file in the same folder, which then replaces `path` (so readers never see a
 /// half-written table and a failure leaves any old file intact).
-pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError> {
+pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), TableError> {
     let format = TableFormat::from_path(path)?;
-    let polars_err = |source| ChromaError::Table {
+    let polars_err = |source| TableError::Table {
         step: TableStep::Write(path.to_path_buf()),
         source,
     };
@@ -80,18 +80,18 @@ pub fn write_table(table: &mut DataFrame, path: &Path) -> Result<(), ChromaError
 ///
 /// A corrupt file gives an error naming it, never a panic: polars' readers can panic on
 /// malformed input (e.g. a Parquet footer with one byte changed), and such a panic is caught
-/// and reported as [`ChromaError::CorruptTable`].
-pub fn read_table(path: &Path) -> Result<DataFrame, ChromaError> {
+/// and reported as [`TableError::CorruptTable`].
+pub fn read_table(path: &Path) -> Result<DataFrame, TableError> {
     if path.is_dir() {
         return read_dataset(path);
     }
     let format = TableFormat::from_path(path)?;
-    let meta = std::fs::metadata(path).map_err(|source| ChromaError::Io {
+    let meta = std::fs::metadata(path).map_err(|source| TableError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     if meta.is_dir() {
-        return Err(ChromaError::Io {
+        return Err(TableError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::other("is a directory"),
         });
@@ -100,7 +100,7 @@ pub fn read_table(path: &Path) -> Result<DataFrame, ChromaError> {
     // panic message for it (polars panics on some corrupt files; the error names the file).
     audio_io::catch_quietly(AssertUnwindSafe(|| read_table_unguarded(path, format))).unwrap_or_else(
         |payload| {
-            Err(ChromaError::CorruptTable {
+            Err(TableError::CorruptTable {
                 path: path.to_path_buf(),
                 reason: panic_message(payload.as_ref()),
             })
@@ -119,12 +119,12 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, ChromaError> {
-    let io_err = |source| ChromaError::Io {
+fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, TableError> {
+    let io_err = |source| TableError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let polars_err = |source| ChromaError::Table {
+    let polars_err = |source| TableError::Table {
         step: TableStep::Read(path.to_path_buf()),
         source,
     };
@@ -135,8 +135,8 @@ fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, C
                 .try_into_reader_with_file_path(Some(path.to_path_buf()))
                 .map_err(polars_err)?
                 .finish()
-                .map_err(|e| crate::table::csv_shape::explain_csv_error(path, e))?;
-            crate::table::csv_shape::check_csv_shape(path, &table)?;
+                .map_err(|e| crate::csv_shape::explain_csv_error(path, e))?;
+            crate::csv_shape::check_csv_shape(path, &table)?;
             unguard_table(table).map_err(polars_err)
         }
         TableFormat::Parquet => {
@@ -144,8 +144,8 @@ fn read_table_unguarded(path: &Path, format: TableFormat) -> Result<DataFrame, C
             let len = f.metadata().map_err(io_err)?.len();
             // polars trusts page headers' counts (a negative one aborts the process), so
             // they are checked first.
-            crate::table::parquet_check::check_parquet_pages(&mut f, len).map_err(|reason| {
-                ChromaError::CorruptTable {
+            crate::parquet_check::check_parquet_pages(&mut f, len).map_err(|reason| {
+                TableError::CorruptTable {
                     path: path.to_path_buf(),
                     reason,
                 }
@@ -203,12 +203,12 @@ fn shard_part(name: &str) -> Option<(u32, u32)> {
 
 /// The part files of a dataset folder ([`is_table_dataset`]), in name order: visible Parquet
 /// files; parts named `part-I-of-N.parquet` must be complete (every I of one N).
-pub(crate) fn dataset_parts(dir: &Path) -> Result<Vec<PathBuf>, ChromaError> {
-    let dataset_err = |reason: String| ChromaError::Dataset {
+pub(crate) fn dataset_parts(dir: &Path) -> Result<Vec<PathBuf>, TableError> {
+    let dataset_err = |reason: String| TableError::Dataset {
         path: dir.to_path_buf(),
         reason,
     };
-    let entries = std::fs::read_dir(dir).map_err(|source| ChromaError::Io {
+    let entries = std::fs::read_dir(dir).map_err(|source| TableError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
@@ -253,8 +253,8 @@ pub(crate) fn dataset_parts(dir: &Path) -> Result<Vec<PathBuf>, ChromaError> {
 /// Reads every part of a dataset folder and stacks them into one table; rows are sorted by
 /// their `file` column in path order (as an unsharded table's), else kept in part-name order.
 /// Parts named `part-I-of-N.parquet` must be complete (every I of one N).
-fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
-    let dataset_err = |reason: String| ChromaError::Dataset {
+fn read_dataset(dir: &Path) -> Result<DataFrame, TableError> {
+    let dataset_err = |reason: String| TableError::Dataset {
         path: dir.to_path_buf(),
         reason,
     };
@@ -282,7 +282,7 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
                         "{name} has other columns than the parts before it"
                     )));
                 }
-                acc.vstack_mut(&part).map_err(|source| ChromaError::Table {
+                acc.vstack_mut(&part).map_err(|source| TableError::Table {
                     step: TableStep::Stack(part_path.clone()),
                     source,
                 })?;
@@ -295,7 +295,7 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
     };
     table.rechunk_mut();
     let Ok(files) = table
-        .column(crate::table::schema::FILE_COLUMN)
+        .column(crate::schema::FILE_COLUMN)
         .and_then(|c| c.str().cloned())
     else {
         return Ok(table);
@@ -309,7 +309,7 @@ fn read_dataset(dir: &Path) -> Result<DataFrame, ChromaError> {
             .map(|(i, _)| *i as polars::prelude::IdxSize)
             .collect(),
     );
-    table.take(&idx).map_err(|source| ChromaError::Table {
+    table.take(&idx).map_err(|source| TableError::Table {
         step: TableStep::Sort(dir.to_path_buf()),
         source,
     })
@@ -551,7 +551,7 @@ pub struct TableFileWriter {
 
 impl TableFileWriter {
     /// Starts writing `path` (format from its extension) with columns `names`.
-    pub fn create(path: &Path, names: &[&str]) -> Result<Self, ChromaError> {
+    pub fn create(path: &Path, names: &[&str]) -> Result<Self, TableError> {
         let format = TableFormat::from_path(path)?;
         let file = durable_output::AtomicFile::create(path)?;
         let handle = file.file().try_clone().map_err(|e| file.error(e))?;
@@ -565,7 +565,7 @@ impl TableFileWriter {
     }
 
     /// Appends one row.
-    pub fn push_row(&mut self, row: &[f64]) -> Result<(), ChromaError> {
+    pub fn push_row(&mut self, row: &[f64]) -> Result<(), TableError> {
         self.writer
             .push_row(row)
             .map_err(|source| table_err(&self.path, source))
@@ -577,7 +577,7 @@ impl TableFileWriter {
     }
 
     /// Completes the file, makes it durable and puts it in place. Returns the number of rows.
-    pub fn finish(self) -> Result<u64, ChromaError> {
+    pub fn finish(self) -> Result<u64, TableError> {
         let rows = self.writer.rows();
         self.writer
             .finish()
@@ -611,7 +611,7 @@ impl std::fmt::Debug for FrameFileWriter {
 
 impl FrameFileWriter {
     /// Starts writing `path` (format from its extension).
-    pub fn create(path: &Path) -> Result<Self, ChromaError> {
+    pub fn create(path: &Path) -> Result<Self, TableError> {
         let format = TableFormat::from_path(path)?;
         let file = durable_output::AtomicFile::create(path)?;
         Ok(FrameFileWriter {
@@ -624,7 +624,7 @@ impl FrameFileWriter {
     }
 
     /// Appends the rows of `frame`.
-    pub fn write(&mut self, frame: &DataFrame) -> Result<(), ChromaError> {
+    pub fn write(&mut self, frame: &DataFrame) -> Result<(), TableError> {
         let schema = frame.schema().as_ref().clone();
         if self.sink.is_none() {
             let handle = self
@@ -660,7 +660,7 @@ impl FrameFileWriter {
 
     /// Completes the file (a table with no frame written is an error: its columns are
     /// unknown), makes it durable and puts it in place. Returns the number of rows.
-    pub fn finish(mut self) -> Result<u64, ChromaError> {
+    pub fn finish(mut self) -> Result<u64, TableError> {
         let Some((_, sink)) = &mut self.sink else {
             return Err(table_err(
                 &self.path,
@@ -675,8 +675,8 @@ impl FrameFileWriter {
     }
 }
 
-fn table_err(path: &Path, source: polars::error::PolarsError) -> ChromaError {
-    ChromaError::Table {
+fn table_err(path: &Path, source: polars::error::PolarsError) -> TableError {
+    TableError::Table {
         step: TableStep::Write(path.to_path_buf()),
         source,
     }
@@ -774,7 +774,7 @@ mod tests {
         let target = dir.path().join("no-such-folder").join("t.csv");
         let mut df = DataFrame::new(1, vec![Column::new("x".into(), vec![1.0])]).unwrap();
         let err = super::write_table(&mut df, &target).unwrap_err();
-        let text = crate::error_chain(&err);
+        let text = chroma::error_chain(&err);
         assert!(text.contains("t.csv"), "{text}");
         assert!(!text.contains(".chromacluster-"), "{text}");
         assert!(text.contains("os error 2"), "{text}");

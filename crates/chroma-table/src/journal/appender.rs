@@ -13,8 +13,8 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::error::ChromaError;
-use crate::pipeline::{FileAnalysis, TableOptions};
+use crate::error::TableError;
+use chroma::{FileAnalysis, TableOptions};
 
 use super::codec::{Header, JournalLine, JOURNAL_FORMAT};
 use super::hidden_file::open_locked;
@@ -49,8 +49,8 @@ pub struct Recovered {
     pub failures: usize,
 }
 
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ChromaError + '_ {
-    move |source| ChromaError::Io {
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> TableError + '_ {
+    move |source| TableError::Io {
         path: path.to_path_buf(),
         source,
     }
@@ -59,13 +59,13 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ChromaError + '_ {
 impl Journal {
     /// Opens and locks the journal of `output` for `options`: resumes an existing one written
     /// with the same options (dropping a torn last line), else starts a new one. Fails with
-    /// [`ChromaError::RunInProgress`] while another run holds it, and names the path if
+    /// [`TableError::RunInProgress`] while another run holds it, and names the path if
     /// something other than a regular file is there.
     pub fn open(
         output: &Path,
         options: &TableOptions,
         policy: FlushPolicy,
-    ) -> Result<(Journal, Recovered), ChromaError> {
+    ) -> Result<(Journal, Recovered), TableError> {
         let path = journal_path(output);
         let err = io_err(&path);
         let header = Header::new(JOURNAL_FORMAT, options_fingerprint(options), None);
@@ -145,7 +145,7 @@ impl Journal {
 
     /// Appends `line` to the file at once, and `fsync`s when the policy says so. After an
     /// error the journal stops writing (and keeps its lock); the error is returned once.
-    pub fn push(&mut self, line: &JournalLine) -> Result<(), ChromaError> {
+    pub fn push(&mut self, line: &JournalLine) -> Result<(), TableError> {
         if !self.writing {
             return Ok(());
         }
@@ -170,7 +170,7 @@ impl Journal {
     }
 
     /// `fsync`s the lines written since the last time.
-    pub fn sync(&mut self) -> Result<(), ChromaError> {
+    pub fn sync(&mut self) -> Result<(), TableError> {
         if self.writing && self.unsynced > 0 {
             if let Err(e) = self.file.sync_data() {
                 self.writing = false;
@@ -183,7 +183,7 @@ impl Journal {
     }
 
     /// Removes the journal (its lock goes with the file, once closed).
-    pub fn remove(self) -> Result<(), ChromaError> {
+    pub fn remove(self) -> Result<(), TableError> {
         let result = match std::fs::remove_file(&self.path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(&self.path)(e)),
             _ => Ok(()),
@@ -206,8 +206,8 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::ProfileKind;
-    use crate::table::journal::codec::sample_analysis as analysis;
+    use crate::journal::codec::sample_analysis as analysis;
+    use chroma::ProfileKind;
 
     #[test]
     fn a_journal_resumes_drops_a_torn_line_and_is_discarded_for_other_options() {

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use polars::io::parquet::metadata::FileMetadata;
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
 
-use crate::error::{ChromaError, TableStep};
-use crate::table::io::{dataset_parts, panic_message, TableFormat};
+use crate::error::{TableError, TableStep};
+use crate::io::{dataset_parts, panic_message, TableFormat};
 
 /// Rows read at most at once: a larger row group is read in slices of this many rows.
 pub const MAX_CHUNK_ROWS: usize = 1 << 18;
@@ -44,28 +44,25 @@ impl std::fmt::Debug for TableChunks {
     }
 }
 
-/// Runs a polars read, turning its panic on malformed input into [`ChromaError::CorruptTable`].
-fn guarded<T>(
-    path: &Path,
-    read: impl FnOnce() -> Result<T, ChromaError>,
-) -> Result<T, ChromaError> {
+/// Runs a polars read, turning its panic on malformed input into [`TableError::CorruptTable`].
+fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, TableError>) -> Result<T, TableError> {
     catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|payload| {
-        Err(ChromaError::CorruptTable {
+        Err(TableError::CorruptTable {
             path: path.to_path_buf(),
             reason: panic_message(payload.as_ref()),
         })
     })
 }
 
-fn open_file(path: &Path) -> Result<File, ChromaError> {
-    File::open(path).map_err(|source| ChromaError::Io {
+fn open_file(path: &Path) -> Result<File, TableError> {
+    File::open(path).map_err(|source| TableError::Io {
         path: path.to_path_buf(),
         source,
     })
 }
 
-fn read_err(path: &Path) -> impl Fn(polars::error::PolarsError) -> ChromaError + '_ {
-    move |source| ChromaError::Table {
+fn read_err(path: &Path) -> impl Fn(polars::error::PolarsError) -> TableError + '_ {
+    move |source| TableError::Table {
         step: TableStep::Read(path.to_path_buf()),
         source,
     }
@@ -84,12 +81,12 @@ impl TableChunks {
 
     /// Opens a Parquet file or dataset folder: reads and checks every part's footer and page
     /// headers (not the data).
-    pub fn open(path: &Path) -> Result<Self, ChromaError> {
+    pub fn open(path: &Path) -> Result<Self, TableError> {
         let files = if path.is_dir() {
             dataset_parts(path)?
         } else {
             if TableFormat::from_path(path)? != TableFormat::Parquet {
-                return Err(ChromaError::CorruptTable {
+                return Err(TableError::CorruptTable {
                     path: path.to_path_buf(),
                     reason: "not a Parquet file (.parquet, .pq)".into(),
                 });
@@ -104,17 +101,17 @@ impl TableChunks {
                 let mut f = open_file(&file)?;
                 let len = f
                     .metadata()
-                    .map_err(|source| ChromaError::Io {
+                    .map_err(|source| TableError::Io {
                         path: file.clone(),
                         source,
                     })?
                     .len();
-                crate::table::parquet_check::check_parquet_pages(&mut f, len).map_err(
-                    |reason| ChromaError::CorruptTable {
+                crate::parquet_check::check_parquet_pages(&mut f, len).map_err(|reason| {
+                    TableError::CorruptTable {
                         path: file.clone(),
                         reason,
-                    },
-                )?;
+                    }
+                })?;
                 let mut reader = ParquetReader::new(f);
                 let metadata = reader.get_metadata().map_err(read_err(&file))?.clone();
                 let schema = reader.schema().map_err(read_err(&file))?;
@@ -127,7 +124,7 @@ impl TableChunks {
             match &columns {
                 None => columns = Some((names, file.clone())),
                 Some((first, first_path)) if *first != names => {
-                    return Err(ChromaError::Dataset {
+                    return Err(TableError::Dataset {
                         path: path.to_path_buf(),
                         reason: format!(
                             "{} has other columns than {}",
@@ -163,8 +160,8 @@ impl TableChunks {
     }
 
     /// The first chunk with every column (an empty table if there is no row): to choose the
-    /// feature columns with [`crate::table::schema::feature_columns`].
-    pub fn head(&self) -> Result<DataFrame, ChromaError> {
+    /// feature columns with [`crate::schema::feature_columns`].
+    pub fn head(&self) -> Result<DataFrame, TableError> {
         match self.chunks(None).next() {
             Some(chunk) => chunk,
             None => Ok(DataFrame::empty()),
@@ -193,7 +190,7 @@ impl TableChunks {
         offset: usize,
         len: usize,
         columns: Option<&[String]>,
-    ) -> Result<DataFrame, ChromaError> {
+    ) -> Result<DataFrame, TableError> {
         let path = &part.path;
         guarded(path, || {
             let f = open_file(path)?;
@@ -220,7 +217,7 @@ impl TableChunks {
             }
             let df = reader.finish().map_err(read_err(path))?;
             if df.height() != len {
-                return Err(ChromaError::CorruptTable {
+                return Err(TableError::CorruptTable {
                     path: path.clone(),
                     reason: format!(
                         "row group {group} gave {} rows where its footer says {len}",
@@ -254,7 +251,7 @@ impl std::fmt::Debug for Chunks<'_> {
 }
 
 impl Iterator for Chunks<'_> {
-    type Item = Result<DataFrame, ChromaError>;
+    type Item = Result<DataFrame, TableError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
@@ -348,7 +345,7 @@ mod tests {
         broken[at] ^= 0xff;
         std::fs::write(&bad, &broken).unwrap();
         match TableChunks::open(&bad) {
-            Err(ChromaError::CorruptTable { path, .. }) => assert_eq!(path, bad),
+            Err(TableError::CorruptTable { path, .. }) => assert_eq!(path, bad),
             Err(e) => assert!(e.to_string().contains("bad.parquet"), "{e}"),
             Ok(t) => {
                 let err = t.chunks(None).find_map(Result::err).expect("an error");
@@ -365,7 +362,7 @@ mod tests {
         other.finish().unwrap();
         assert!(matches!(
             TableChunks::open(&mixed),
-            Err(ChromaError::Dataset { .. })
+            Err(TableError::Dataset { .. })
         ));
     }
 

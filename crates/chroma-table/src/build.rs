@@ -1,14 +1,13 @@
-//! Analyses stacked into the table: one row per file, columns as [`crate::table::schema`] names them.
+//! Analyses stacked into the table: one row per file, columns as [`crate::schema`] names them.
 
 use polars::prelude::{Column, DataFrame};
 
-use crate::analysis::key::{rotate_to_tonic, DEGREE_NAMES};
-use crate::analysis::pitch_class::NOTE_NAMES;
-use crate::analysis::pyaa;
-use crate::analysis::sound::{sound_columns, SOUND_SCHEMA_VERSION};
-use crate::error::ChromaError;
-use crate::pipeline::{FileAnalysis, ProfileKind, TableOptions};
-use crate::table::schema;
+use chroma::key::{rotate_to_tonic, DEGREE_NAMES};
+use chroma::sound::{sound_columns, SOUND_SCHEMA_VERSION};
+use chroma::{Chromagram, FileAnalysis, ProfileKind, TableOptions, NOTE_NAMES};
+
+use crate::error::{TableError, TableStep};
+use crate::schema;
 
 /// Stacks analyses into a DataFrame (rows in the given order): `file`, the 12 note columns
 /// (filled from `profile`), `voiced_frames` (u64), `frames` (u64), `duration_s`,
@@ -19,7 +18,7 @@ use crate::table::schema;
 /// If every analysis carries a sound description, `sound_schema` ([`SOUND_SCHEMA_VERSION`])
 /// and its 126 columns ([`sound_columns`]) come before the statistics (a statistic of the same
 /// name is then written once).
-pub fn table_of(analyses: &[FileAnalysis], profile: ProfileKind) -> Result<DataFrame, ChromaError> {
+pub fn table_of(analyses: &[FileAnalysis], profile: ProfileKind) -> Result<DataFrame, TableError> {
     build(analyses, profile, false)
 }
 
@@ -30,7 +29,7 @@ pub fn table_of(analyses: &[FileAnalysis], profile: ProfileKind) -> Result<DataF
 pub fn table_of_options(
     analyses: &[FileAnalysis],
     options: &TableOptions,
-) -> Result<DataFrame, ChromaError> {
+) -> Result<DataFrame, TableError> {
     build(analyses, options.profile, options.relative)
 }
 
@@ -38,7 +37,7 @@ fn build(
     analyses: &[FileAnalysis],
     profile: ProfileKind,
     relative: bool,
-) -> Result<DataFrame, ChromaError> {
+) -> Result<DataFrame, TableError> {
     let n = analyses.len();
     let mut columns = Vec::with_capacity(27 + 68);
     columns.push(Column::new(
@@ -166,7 +165,7 @@ fn build(
         }
     }
     if n > 0 && analyses.iter().all(|a| a.feature_stats.is_some()) {
-        for (j, name) in pyaa::feature_names().iter().enumerate() {
+        for (j, name) in stfeatures::FEATURE_NAMES.iter().enumerate() {
             let stat = |a: &FileAnalysis, k: usize| {
                 a.feature_stats
                     .as_ref()
@@ -187,8 +186,53 @@ fn build(
             }
         }
     }
-    DataFrame::new(n, columns).map_err(|source| ChromaError::Table {
+    DataFrame::new(n, columns).map_err(|source| TableError::Table {
         step: crate::error::TableStep::Build("feature"),
         source,
     })
+}
+
+/// A chromagram as a table: `time_s` (frame start, `i * hop_s`), then the 12 columns `A` ..
+/// `G#` ([`NOTE_NAMES`]), one row per frame.
+pub fn chromagram_table(chromagram: &Chromagram) -> Result<DataFrame, TableError> {
+    let n = chromagram.n_frames();
+    let hop_s = chromagram.hop_s();
+    let mut columns = Vec::with_capacity(13);
+    columns.push(Column::new(
+        "time_s".into(),
+        (0..n).map(|i| i as f64 * hop_s).collect::<Vec<f64>>(),
+    ));
+    for (j, name) in NOTE_NAMES.iter().enumerate() {
+        columns.push(Column::new(
+            (*name).into(),
+            chromagram.rows().iter().map(|r| r[j]).collect::<Vec<f64>>(),
+        ));
+    }
+    DataFrame::new(n, columns).map_err(|source| TableError::Table {
+        step: TableStep::Build("chromagram"),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn onehot(i: usize, v: f64) -> [f64; 12] {
+        let mut c = [0.0; 12];
+        c[i] = v;
+        c
+    }
+
+    #[test]
+    fn chromagram_table_has_time_and_note_columns() {
+        let mut g = Chromagram::new(0.5);
+        g.push(onehot(2, 1.0), 1.0);
+        g.push(onehot(4, 2.0), 1.0);
+        let df = chromagram_table(&g).unwrap();
+        assert_eq!(df.shape(), (2, 13));
+        let t = df.column("time_s").unwrap().f64().unwrap().get(1);
+        assert_eq!(t, Some(0.5));
+        assert_eq!(df.column("C#").unwrap().f64().unwrap().get(1), Some(2.0));
+    }
 }

@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::ChromaError;
+use crate::TableError;
 
 /// How to open a hidden file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +78,8 @@ fn not_regular(path: &Path) -> Option<&'static str> {
     Some("not a regular file")
 }
 
-fn refuse(path: &Path, what: &str) -> ChromaError {
-    ChromaError::Checkpoint {
+fn refuse(path: &Path, what: &str) -> TableError {
+    TableError::Checkpoint {
         path: path.to_path_buf(),
         reason: format!(
             "is {what}, not a regular file; chromacluster's hidden files are only opened as \
@@ -88,15 +88,15 @@ fn refuse(path: &Path, what: &str) -> ChromaError {
     }
 }
 
-fn io_error(path: &Path, source: io::Error) -> ChromaError {
-    ChromaError::Io {
+fn io_error(path: &Path, source: io::Error) -> TableError {
+    TableError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
 
 /// Opens `path` with `access` and checks that what was opened is a regular file.
-fn open_checked(path: &Path, access: Access) -> Result<Result<File, io::Error>, ChromaError> {
+fn open_checked(path: &Path, access: Access) -> Result<Result<File, io::Error>, TableError> {
     match open_options(access).open(path) {
         Ok(file) => {
             let meta = file.metadata().map_err(|e| io_error(path, e))?;
@@ -124,7 +124,7 @@ fn open_checked(path: &Path, access: Access) -> Result<Result<File, io::Error>, 
 
 /// Opens the existing hidden file `path` for reading: `Ok(None)` if there is none, an error
 /// naming it if it is anything but a regular file.
-pub fn open_existing(path: &Path) -> Result<Option<File>, ChromaError> {
+pub fn open_existing(path: &Path) -> Result<Option<File>, TableError> {
     match open_checked(path, Access::Read)? {
         Ok(file) => Ok(Some(file)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -135,7 +135,7 @@ pub fn open_existing(path: &Path) -> Result<Option<File>, ChromaError> {
 /// Checks that `path` is nothing or a regular file, before a hidden file is written there
 /// (by an atomic rename, which replaces the name and follows no link): an error naming it
 /// otherwise, so that what was planted there is reported rather than silently replaced.
-pub fn check_replaceable(path: &Path) -> Result<(), ChromaError> {
+pub fn check_replaceable(path: &Path) -> Result<(), TableError> {
     match not_regular(path) {
         Some(what) => Err(refuse(path, what)),
         None => Ok(()),
@@ -152,10 +152,10 @@ pub struct LockedFile {
 }
 
 /// Opens (or creates) the journal at `path` for reading and writing and takes its exclusive
-/// advisory lock. A journal locked by another live run is [`ChromaError::RunInProgress`] for
+/// advisory lock. A journal locked by another live run is [`TableError::RunInProgress`] for
 /// `output`. A journal removed or replaced by a finishing run between the open and the lock
 /// is opened again, so the lock held is always on the file at `path`.
-pub fn open_locked(path: &Path, output: &Path) -> Result<LockedFile, ChromaError> {
+pub fn open_locked(path: &Path, output: &Path) -> Result<LockedFile, TableError> {
     for _ in 0..16 {
         let (file, created) = match open_checked(path, Access::ReadWrite)? {
             Ok(file) => (file, false),
@@ -172,7 +172,7 @@ pub fn open_locked(path: &Path, output: &Path) -> Result<LockedFile, ChromaError
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => {
-                return Err(ChromaError::RunInProgress {
+                return Err(TableError::RunInProgress {
                     output: output.to_path_buf(),
                     journal: path.to_path_buf(),
                 })
@@ -220,7 +220,7 @@ pub fn hidden_beside(output: &Path, suffix: &str) -> PathBuf {
         return durable_output::parent_dir(output).join(hidden);
     }
     let bytes = name.as_encoded_bytes();
-    let hash = crate::table::shard::fixed_hash(bytes);
+    let hash = crate::shard::fixed_hash(bytes);
     let tail = format!("~{hash:016x}{suffix}");
     let mut keep = MAX_NAME_BYTES - 1 - tail.len();
     // Cut at a character boundary when the name is UTF-8, so the short name is too.
@@ -271,7 +271,7 @@ mod tests {
             let name = h.file_name().unwrap().to_str().expect("still UTF-8");
             assert!(name.len() <= MAX_NAME_BYTES, "{} bytes", name.len());
             assert!(name.starts_with(".éé") && name.ends_with(".chromacluster-journal"));
-            assert!(crate::table::journal::is_own_file(h.file_name().unwrap()));
+            assert!(crate::journal::is_own_file(h.file_name().unwrap()));
         }
         // Fixed across runs and versions.
         assert_eq!(ha, hidden_beside(&dir.join(&a), ".chromacluster-journal"),);
@@ -320,7 +320,7 @@ mod tests {
         let first = open_locked(&path, Path::new("out.csv")).unwrap();
         assert!(first.created);
         let err = open_locked(&path, Path::new("out.csv")).unwrap_err();
-        assert!(matches!(err, ChromaError::RunInProgress { .. }), "{err}");
+        assert!(matches!(err, TableError::RunInProgress { .. }), "{err}");
         assert!(err.to_string().contains("out.csv"), "{err}");
         drop(first);
         let mut again = open_locked(&path, Path::new("out.csv")).unwrap();

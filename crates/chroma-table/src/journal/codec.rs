@@ -25,10 +25,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::chromagram::NoteProfile;
-use crate::analysis::key::{Key, KeyEstimate};
-use crate::pipeline::FileAnalysis;
-use crate::Tags;
+use audio_io::Tags;
+use chroma::key::{Key, KeyEstimate};
+use chroma::FileAnalysis;
+use chroma::NoteProfile;
 
 use super::FileStamp;
 
@@ -156,7 +156,7 @@ impl JournalLine {
 /// A failed file in the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailureRecord {
-    /// The file's table label ([`crate::file_label()`]).
+    /// The file's table label ([`chroma::file_label()`]).
     pub file: String,
     /// The version of the file that failed.
     pub stamp: Option<FileStamp>,
@@ -167,7 +167,7 @@ pub struct FailureRecord {
 /// A finished file in the journal: everything [`FileAnalysis`] holds, and the file's stamp.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RowRecord {
-    /// The file's table label ([`crate::file_label()`]).
+    /// The file's table label ([`chroma::file_label()`]).
     pub file: String,
     /// The version of the file analysed (`None` if it could not be read; such a row is not
     /// reused).

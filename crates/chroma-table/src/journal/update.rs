@@ -7,13 +7,13 @@ use std::path::Path;
 
 use polars::prelude::{DataFrame, DataType};
 
-use crate::analysis::chromagram::NoteProfile;
-use crate::analysis::key::{Key, KeyEstimate};
-use crate::analysis::pitch_class::NOTE_NAMES;
-use crate::error::ChromaError;
-use crate::pipeline::{FileAnalysis, ProfileKind, TableOptions};
-use crate::table::schema;
-use crate::Tags;
+use crate::error::TableError;
+use crate::schema;
+use audio_io::Tags;
+use chroma::key::{Key, KeyEstimate};
+use chroma::NoteProfile;
+use chroma::NOTE_NAMES;
+use chroma::{FileAnalysis, ProfileKind, TableOptions};
 
 use super::codec::{Header, StampLine, STAMPS_FORMAT};
 use super::hidden_file::{check_replaceable, open_existing};
@@ -29,7 +29,7 @@ struct Stamps {
 
 /// Reads the stamp file at `path`: `Ok(Err(why))` when there is none or it cannot be used
 /// (the reason, for a note), an error when something other than a regular file is there.
-fn read_stamps(path: &Path) -> Result<Result<Stamps, String>, ChromaError> {
+fn read_stamps(path: &Path) -> Result<Result<Stamps, String>, TableError> {
     let unusable = |why: &str| Ok(Err(format!("{} {why}", path.display())));
     let Some(mut file) = open_existing(path)? else {
         return Ok(Err(format!(
@@ -62,7 +62,7 @@ fn read_stamps(path: &Path) -> Result<Result<Stamps, String>, ChromaError> {
 
 /// Checks, before any work, that the stamp file beside `table` can be replaced (nothing or a
 /// regular file is there).
-pub fn check_stamps_path(table: &Path) -> Result<(), ChromaError> {
+pub fn check_stamps_path(table: &Path) -> Result<(), TableError> {
     check_replaceable(&stamps_path(table))
 }
 
@@ -72,7 +72,7 @@ pub fn write_stamps(
     table: &Path,
     fingerprint: &str,
     rows: &[(String, FileStamp)],
-) -> Result<(), ChromaError> {
+) -> Result<(), TableError> {
     let path = stamps_path(table);
     check_replaceable(&path)?;
     let mut text =
@@ -88,7 +88,7 @@ pub fn write_stamps(
     }
     durable_output::write_atomic(&path, |out| {
         out.write_all(text.as_bytes())
-            .map_err(|source| ChromaError::Io {
+            .map_err(|source| TableError::Io {
                 path: path.clone(),
                 source,
             })
@@ -110,8 +110,8 @@ pub fn read_previous(
     output: &Path,
     options: &TableOptions,
     notes: &mut Vec<String>,
-) -> Result<Previous, ChromaError> {
-    let table = crate::table::io::read_table(output)?;
+) -> Result<Previous, TableError> {
+    let table = crate::io::read_table(output)?;
     let files: HashSet<String> = match table
         .column(schema::FILE_COLUMN)
         .and_then(|c| c.cast(&DataType::String))
@@ -121,7 +121,7 @@ pub fn read_previous(
             .map(|s| s.iter().flatten().map(str::to_string).collect())
             .unwrap_or_default(),
         Err(_) => {
-            return Err(ChromaError::Checkpoint {
+            return Err(TableError::Checkpoint {
                 path: output.to_path_buf(),
                 reason: "cannot update it: it has no \"file\" column".into(),
             })
@@ -153,11 +153,10 @@ pub fn read_previous(
         ));
         return Ok(previous);
     }
-    let analyses =
-        analyses_of_table(&table, options).map_err(|reason| ChromaError::Checkpoint {
-            path: output.to_path_buf(),
-            reason: format!("cannot update it: {reason}"),
-        })?;
+    let analyses = analyses_of_table(&table, options).map_err(|reason| TableError::Checkpoint {
+        path: output.to_path_buf(),
+        reason: format!("cannot update it: {reason}"),
+    })?;
     for a in analyses {
         if let Some(stamp) = stamps.files.get(&a.file) {
             previous.rows.insert(a.file.clone(), (*stamp, a));
@@ -259,7 +258,7 @@ pub fn analyses_of_table(
     let genres = texts(schema::GENRE_COLUMN)?;
     let stats: Option<Vec<(Vec<f64>, Vec<f64>)>> = if options.feature_stats {
         Some(
-            crate::analysis::pyaa::feature_names()
+            stfeatures::FEATURE_NAMES
                 .iter()
                 .map(|n| Ok((floats(&format!("{n}_mean"))?, floats(&format!("{n}_std"))?)))
                 .collect::<Result<_, String>>()?,
@@ -269,7 +268,7 @@ pub fn analyses_of_table(
     };
     let sound: Option<Vec<Vec<f64>>> = if options.sound {
         Some(
-            crate::analysis::sound::sound_columns()
+            chroma::sound::sound_columns()
                 .iter()
                 .map(|c| floats(&c.name))
                 .collect::<Result<_, String>>()?,
@@ -325,7 +324,7 @@ pub fn analyses_of_table(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::journal::codec::sample_analysis as analysis;
+    use crate::journal::codec::sample_analysis as analysis;
     use crate::table_of;
 
     #[test]
@@ -346,10 +345,10 @@ mod tests {
                 .map(|mut a| {
                     // A table holds the 68 statistics; the sample has a few.
                     if let Some(s) = a.feature_stats.as_mut() {
-                        s.resize(crate::analysis::pyaa::feature_names().len(), (0.5, 0.25));
+                        s.resize(stfeatures::FEATURE_NAMES.len(), (0.5, 0.25));
                     }
                     if let Some(s) = a.sound.as_mut() {
-                        s.resize(crate::sound::N_SOUND_COLUMNS, 0.125);
+                        s.resize(chroma::sound::N_SOUND_COLUMNS, 0.125);
                     }
                     a
                 })

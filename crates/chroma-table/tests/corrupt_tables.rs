@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use chroma::{read_table, write_table, ChromaError};
+use chroma_table::{read_table, write_table, TableError};
 use polars::prelude::{Column, DataFrame};
 
 fn small_table() -> DataFrame {
@@ -79,7 +79,7 @@ fn a_corrupt_parquet_footer_is_a_typed_error() {
         let mut bytes = original.clone();
         bytes[i] ^= 0xff;
         std::fs::write(&path, &bytes).unwrap();
-        if let Err(e @ ChromaError::CorruptTable { .. }) = read_table(&path) {
+        if let Err(e @ TableError::CorruptTable { .. }) = read_table(&path) {
             found = Some((i, e.to_string()));
             break;
         }
@@ -105,7 +105,7 @@ fn a_negative_page_value_count_is_a_typed_error() {
     std::fs::write(&path, &bytes).unwrap();
     let e = read_table(&path).expect_err("a corrupt page header");
     let text = e.to_string();
-    assert!(matches!(e, ChromaError::CorruptTable { .. }), "{text}");
+    assert!(matches!(e, TableError::CorruptTable { .. }), "{text}");
     assert!(
         text.contains("t.parquet") && text.contains("page"),
         "{text}"

@@ -6,8 +6,8 @@
 
 use polars::prelude::{DataFrame, DataType};
 
-use crate::error::ChromaError;
-use crate::{DEGREE_NAMES, NOTE_NAMES};
+use crate::error::TableError;
+use chroma::{DEGREE_NAMES, NOTE_NAMES};
 
 /// The column of file paths (a string column, never a feature).
 pub const FILE_COLUMN: &str = "file";
@@ -71,7 +71,7 @@ pub const METADATA_COLUMNS: [&str; 13] = [
 ];
 
 /// The version of the sound description's schema the table's sound columns follow (u32;
-/// present only in a table with the sound description, [`crate::sound::SOUND_SCHEMA_VERSION`]).
+/// present only in a table with the sound description, [`chroma::sound::SOUND_SCHEMA_VERSION`]).
 pub const SOUND_SCHEMA_COLUMN: &str = "sound_schema";
 
 /// Whether `name` is the file column or a metadata column (never a feature).
@@ -90,19 +90,19 @@ pub fn profile_columns(table: &DataFrame) -> [&'static str; 12] {
 }
 
 /// Each row's 12 profile values ([`profile_columns`]), for drawing and reports.
-pub fn profile_rows(table: &DataFrame) -> Result<Vec<[f64; 12]>, ChromaError> {
+pub fn profile_rows(table: &DataFrame) -> Result<Vec<[f64; 12]>, TableError> {
     let mut rows = vec![[0.0; 12]; table.height()];
     for (j, name) in profile_columns(table).iter().enumerate() {
-        let column = table.column(name).map_err(|_| ChromaError::MissingColumn {
+        let column = table.column(name).map_err(|_| TableError::MissingColumn {
             column: (*name).to_string(),
         })?;
         let numbers = column
             .cast(&DataType::Float64)
-            .map_err(|source| ChromaError::Table {
+            .map_err(|source| TableError::Table {
                 step: crate::error::TableStep::Column((*name).to_string()),
                 source,
             })?;
-        let numbers = numbers.f64().map_err(|source| ChromaError::Table {
+        let numbers = numbers.f64().map_err(|source| TableError::Table {
             step: crate::error::TableStep::Column((*name).to_string()),
             source,
         })?;
@@ -110,7 +110,7 @@ pub fn profile_rows(table: &DataFrame) -> Result<Vec<[f64; 12]>, ChromaError> {
             match value {
                 Some(v) if v.is_finite() => row[j] = v,
                 v => {
-                    return Err(ChromaError::NotANumber {
+                    return Err(TableError::NotANumber {
                         column: (*name).to_string(),
                         row: i,
                         cell: v.map_or_else(String::new, |v| v.to_string()),
@@ -126,7 +126,7 @@ pub fn profile_rows(table: &DataFrame) -> Result<Vec<[f64; 12]>, ChromaError> {
 /// metadata ([`is_metadata_column`]). Boolean and string columns are never features; a string
 /// column whose cells are mostly numbers (a numeric column with one bad cell, as a hand-edited
 /// CSV gives) is an error naming the cell, never silently left out.
-pub fn feature_columns(table: &DataFrame) -> Result<Vec<String>, ChromaError> {
+pub fn feature_columns(table: &DataFrame) -> Result<Vec<String>, TableError> {
     for column in table.columns() {
         if column.name().as_str() == FILE_COLUMN {
             continue;
@@ -142,7 +142,7 @@ pub fn feature_columns(table: &DataFrame) -> Result<Vec<String>, ChromaError> {
                 .enumerate()
                 .find(|(_, cell)| cell.is_some_and(|c| c.trim().parse::<f64>().is_err()));
             if let (true, Some((row, Some(cell)))) = (parsed > 0, bad) {
-                return Err(ChromaError::NotANumber {
+                return Err(TableError::NotANumber {
                     column: column.name().to_string(),
                     row,
                     cell: cell.to_string(),
@@ -158,7 +158,7 @@ pub fn feature_columns(table: &DataFrame) -> Result<Vec<String>, ChromaError> {
         .filter(|n| !is_metadata_column(n))
         .collect();
     if columns.is_empty() {
-        return Err(ChromaError::NoFeatureColumns);
+        return Err(TableError::NoFeatureColumns);
     }
     Ok(columns)
 }
@@ -187,17 +187,17 @@ pub enum FeatureSet {
     /// [`feature_columns`] gives them, without the sound description.
     #[default]
     Notes,
-    /// The sound description ([`crate::sound`]), its 126 columns in schema order.
+    /// The sound description ([`chroma::sound`]), its 126 columns in schema order.
     Sound,
 }
 
 impl FeatureSet {
     /// How many principal axes files are compared on: the sound description's fitted space
-    /// ([`crate::sound::SOUND_AXES`]), none for the notes (their columns as they are).
+    /// ([`chroma::sound::SOUND_AXES`]), none for the notes (their columns as they are).
     pub fn similarity_axes(self) -> Option<usize> {
         match self {
             FeatureSet::Notes => None,
-            FeatureSet::Sound => Some(crate::sound::SOUND_AXES),
+            FeatureSet::Sound => Some(chroma::sound::SOUND_AXES),
         }
     }
 }
@@ -219,31 +219,31 @@ impl std::str::FromStr for FeatureSet {
 /// The columns of `table` that `set` uses, in order, each with its group name (the sound
 /// groups; `"notes"` for every column of the notes set).
 ///
-/// Errors: [`ChromaError::NoSoundColumns`] for a table without the sound description,
-/// [`ChromaError::SoundSchema`] for one of another schema version, [`ChromaError::NoFeatureColumns`].
+/// Errors: [`TableError::NoSoundColumns`] for a table without the sound description,
+/// [`TableError::SoundSchema`] for one of another schema version, [`TableError::NoFeatureColumns`].
 pub fn columns_for(
     table: &DataFrame,
     set: FeatureSet,
-) -> Result<Vec<(String, &'static str)>, ChromaError> {
+) -> Result<Vec<(String, &'static str)>, TableError> {
     match set {
         FeatureSet::Notes => {
             let columns: Vec<(String, &'static str)> = feature_columns(table)?
                 .into_iter()
-                .filter(|c| !crate::sound::is_sound_column(c))
+                .filter(|c| !chroma::sound::is_sound_column(c))
                 .map(|c| (c, "notes"))
                 .collect();
             if columns.is_empty() {
-                return Err(ChromaError::NoFeatureColumns);
+                return Err(TableError::NoFeatureColumns);
             }
             Ok(columns)
         }
         FeatureSet::Sound => {
             check_sound_schema(table)?;
-            crate::sound::sound_columns()
+            chroma::sound::sound_columns()
                 .iter()
                 .map(|c| match table.column(&c.name) {
                     Ok(_) => Ok((c.name.clone(), c.group.name())),
-                    Err(_) => Err(ChromaError::NoSoundColumns {
+                    Err(_) => Err(TableError::NoSoundColumns {
                         column: c.name.clone(),
                     }),
                 })
@@ -253,20 +253,20 @@ pub fn columns_for(
 }
 
 /// Checks the table's [`SOUND_SCHEMA_COLUMN`]: present, and every row of this build's version.
-fn check_sound_schema(table: &DataFrame) -> Result<(), ChromaError> {
-    let expected = crate::sound::SOUND_SCHEMA_VERSION;
+fn check_sound_schema(table: &DataFrame) -> Result<(), TableError> {
+    let expected = chroma::sound::SOUND_SCHEMA_VERSION;
     let column = table
         .column(SOUND_SCHEMA_COLUMN)
-        .map_err(|_| ChromaError::NoSoundColumns {
+        .map_err(|_| TableError::NoSoundColumns {
             column: SOUND_SCHEMA_COLUMN.to_string(),
         })?;
     let versions = column
         .cast(&DataType::String)
-        .map_err(|source| ChromaError::Table {
+        .map_err(|source| TableError::Table {
             step: crate::error::TableStep::Column(SOUND_SCHEMA_COLUMN.to_string()),
             source,
         })?;
-    let versions = versions.str().map_err(|source| ChromaError::Table {
+    let versions = versions.str().map_err(|source| TableError::Table {
         step: crate::error::TableStep::Column(SOUND_SCHEMA_COLUMN.to_string()),
         source,
     })?;
@@ -277,7 +277,7 @@ fn check_sound_schema(table: &DataFrame) -> Result<(), ChromaError> {
         .map(|v| v.unwrap_or("(empty)").to_string());
     match other {
         None => Ok(()),
-        Some(found) => Err(ChromaError::SoundSchema { found, expected }),
+        Some(found) => Err(TableError::SoundSchema { found, expected }),
     }
 }
 
@@ -318,7 +318,7 @@ mod tests {
         let only_text = DataFrame::new(1, vec![Column::new("x".into(), vec!["a"])]).unwrap();
         assert!(matches!(
             feature_columns(&only_text),
-            Err(ChromaError::NoFeatureColumns)
+            Err(TableError::NoFeatureColumns)
         ));
     }
 }
