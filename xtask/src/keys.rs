@@ -348,6 +348,8 @@ impl Timing {
 fn children_cpu() -> Option<f64> {
     // SAFETY: an all-zero rusage is a valid value for getrusage to fill.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable rusage that outlives the call; RUSAGE_CHILDREN is a
+    // valid `who`.
     let r = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
     (r == 0).then(|| {
         let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;

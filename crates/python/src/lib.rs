@@ -1,11 +1,13 @@
 //! The `chromacluster._chromacluster` extension module: conversion between Python/NumPy values
 //! and the workspace's library crates, nothing else. The Python package `chromacluster`
 //! (`python/chromacluster/`) wraps these functions into the public API (pyAudioAnalysis-style
-//! and scikit-learn-style); numeric work happens in `audio-io`, `stfeatures`, `chroma` and
-//! `kmeans`, with the GIL released.
+//! and scikit-learn-style); numeric work happens in `audio-io`, `stfeatures`, `chroma`, `chroma-table`
+//! and `kmeans`, with the GIL released.
 //!
 //! Tables cross the boundary as Parquet bytes (polars writes them, polars or pyarrow reads
 //! them): exact values and column types, no second Arrow implementation to keep in step.
+
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 
