@@ -97,6 +97,16 @@ pub fn major_triad_notes(root: u8) -> Vec<u8> {
         .collect()
 }
 
+/// MIDI numbers of the minor triad on `root`: root, minor third (+3), fifth (+7); notes above 127
+/// are dropped.
+pub fn minor_triad_notes(root: u8) -> Vec<u8> {
+    [0u8, 3, 7]
+        .iter()
+        .filter_map(|i| root.checked_add(*i))
+        .filter(|m| *m <= 127)
+        .collect()
+}
+
 /// A major triad of sine tones on `root_midi`: `amplitude / 3 * sum over the three notes of
 /// sin(2 pi f_k n / sample_rate)` (peak below `amplitude`).
 pub fn major_triad(root_midi: u8, seconds: f64, sample_rate: u32, amplitude: f64) -> Vec<f64> {
@@ -311,6 +321,21 @@ pub fn cadence_i_iv_v_i(tonic: u8) -> Vec<Vec<u8>> {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// The I-vi-IV-V-I progression in the major key on `tonic` (a MIDI number): root-position
+/// triads on the tonic, the minor sixth degree (+9), the fourth (+5), the fifth (+7), then the
+/// tonic again. Notes above 127 are dropped.
+pub fn progression_i_vi_iv_v_i(tonic: u8) -> Vec<Vec<u8>> {
+    let triad =
+        |step: u8, notes: fn(u8) -> Vec<u8>| tonic.checked_add(step).map(notes).unwrap_or_default();
+    vec![
+        triad(0, major_triad_notes),
+        triad(9, minor_triad_notes),
+        triad(5, major_triad_notes),
+        triad(7, major_triad_notes),
+        triad(0, major_triad_notes),
+    ]
 }
 
 /// Sample format of a written WAV file.
@@ -597,6 +622,24 @@ pub fn write_float_aifc_fixture(path: impl AsRef<Path>) -> Result<(), WavWriteEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The demo's second progression: C major's I-vi-IV-V-I, with A minor's triad as vi.
+    #[test]
+    fn progressions_have_their_triads() {
+        assert_eq!(minor_triad_notes(57), vec![57, 60, 64]);
+        assert_eq!(minor_triad_notes(125), vec![125]);
+        let p = progression_i_vi_iv_v_i(60);
+        assert_eq!(
+            p,
+            vec![
+                vec![60, 64, 67],
+                vec![69, 72, 76],
+                vec![65, 69, 72],
+                vec![67, 71, 74],
+                vec![60, 64, 67],
+            ]
+        );
+    }
 
     #[test]
     fn extended_rates() {

@@ -51,7 +51,7 @@ pub use neighbours::{Neighbour, NeighbourIndex};
 pub use params::{KMeans, KMeansParams, KMeansValidParams, MAX_N_INIT};
 pub use projection::{group_means, pca_2d, Pca, Projection2d};
 pub use rand_index::adjusted_rand_index;
-pub use selection::{silhouette_score, AutoKFit, KScore, KSelection};
+pub use selection::{silhouette_score, AutoKFit, KScore, KSelection, AUTO_K};
 pub use similar::{neighbours_frame, SimilarRows, TableSpace};
 pub use space::{SimilaritySpace, CONSTANT_STD};
 pub use stream::{ChunkSource, FrameChunk, FrameChunks, Pass, RowSample, ScalingStats};

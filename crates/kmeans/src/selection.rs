@@ -77,6 +77,11 @@ pub struct KScore {
     pub silhouette: Option<f64>,
 }
 
+/// The ks `k = auto` compares when the caller names none: 2 to 10 clusters (a collection's
+/// groups of sound or key rarely need more, and each k costs a full fit and a silhouette);
+/// [`KMeans::auto_k_range`] cuts it to what a table's rows allow.
+pub const AUTO_K: RangeInclusive<usize> = 2..=10;
+
 /// Scores of every k of a scan and the k with the best silhouette.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KSelection {
@@ -106,6 +111,13 @@ impl KMeans {
         params: impl Fn(usize) -> KMeansParams,
     ) -> Result<KSelection, KMeansError> {
         Ok(scan(data, ks, params)?.0)
+    }
+
+    /// The ks `k = auto` compares on a table of `n_rows` rows: [`AUTO_K`] cut to `n_rows - 1`
+    /// (a silhouette needs at least one cluster of two rows); `None` below 3 rows.
+    pub fn auto_k_range(n_rows: usize) -> Option<RangeInclusive<usize>> {
+        let top = (*AUTO_K.end()).min(n_rows.saturating_sub(1));
+        (top >= *AUTO_K.start()).then(|| *AUTO_K.start()..=top)
     }
 
     /// `k = auto`: scans `ks` ([`KMeans::scan_k`]) and keeps the fit whose mean silhouette is
@@ -173,4 +185,20 @@ fn scan(
     }
     let best_k = best.as_ref().map(|(_, f)| f.model.k());
     Ok((KSelection { scores, best_k }, best.map(|(_, f)| f)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `k = auto` compares 2..=10, fewer on a small table, and nothing below 3 rows.
+    #[test]
+    fn auto_k_range_is_cut_to_the_rows() {
+        assert_eq!(KMeans::auto_k_range(1000), Some(2..=10));
+        assert_eq!(KMeans::auto_k_range(11), Some(2..=10));
+        assert_eq!(KMeans::auto_k_range(6), Some(2..=5));
+        assert_eq!(KMeans::auto_k_range(3), Some(2..=2));
+        assert_eq!(KMeans::auto_k_range(2), None);
+        assert_eq!(KMeans::auto_k_range(0), None);
+    }
 }

@@ -11,9 +11,6 @@ use crate::args::{ByArg, ClusterArgs, GlobalArgs, InitArg, KChoice};
 use crate::checks::{self, OutputKind};
 use crate::{pipeline, Outcome};
 
-/// The k range `auto` searches.
-pub const AUTO_K: std::ops::RangeInclusive<usize> = 2..=10;
-
 /// A clustering of a table's rows.
 pub struct Clustering {
     /// The fit.
@@ -75,14 +72,13 @@ pub fn cluster_rows(
     let (fit, auto_k, selection) = match k {
         KChoice::Fixed(k) => (params(k).fit(&data)?, None, None),
         KChoice::Auto => {
-            let top = (*AUTO_K.end()).min(data.n_rows().saturating_sub(1));
-            if top < *AUTO_K.start() {
+            let Some(ks) = KMeans::auto_k_range(data.n_rows()) else {
                 bail!(
                     "-k auto needs at least 3 rows to compare k = 2.. (the table has {})",
                     data.n_rows()
                 );
-            }
-            let auto = KMeans::fit_auto(&data, *AUTO_K.start()..=top, params)?;
+            };
+            let auto = KMeans::fit_auto(&data, ks, params)?;
             (auto.fit, Some(auto.chosen_k), Some(auto.selection))
         }
     };
@@ -387,11 +383,14 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         cluster_table(&loaded.table, &columns, k, params_of(&args))?
     };
     let fit = &clustering.fit;
-    if let Some(chosen) = clustering.auto_k {
+    if let (Some(chosen), Some(ks)) = (
+        clustering.auto_k,
+        KMeans::auto_k_range(clustering.data.n_rows()),
+    ) {
         outln!(
             "k = {chosen} (best mean silhouette in {}..={})",
-            AUTO_K.start(),
-            AUTO_K.end().min(&loaded.table.height().saturating_sub(1))
+            ks.start(),
+            ks.end()
         );
     }
     outln!(

@@ -23,17 +23,7 @@ const SECONDS_PER_CHORD: f64 = 0.75;
 fn progression(tonic: u8, variant: usize) -> Vec<Vec<u8>> {
     match variant % 2 {
         0 => synth::cadence_i_iv_v_i(tonic),
-        _ => {
-            let major = synth::major_triad_notes;
-            let minor = |root: u8| vec![root, root + 3, root + 7];
-            vec![
-                major(tonic),
-                minor(tonic + 9),
-                major(tonic + 5),
-                major(tonic + 7),
-                major(tonic),
-            ]
-        }
+        _ => synth::progression_i_vi_iv_v_i(tonic),
     }
 }
 
