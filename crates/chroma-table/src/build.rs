@@ -2,9 +2,10 @@
 
 use polars::prelude::{Column, DataFrame};
 
-use chroma::key::{rotate_to_tonic, DEGREE_NAMES};
 use chroma::sound::{sound_columns, SOUND_SCHEMA_VERSION};
-use chroma::{Chromagram, FileAnalysis, ProfileKind, TableOptions, NOTE_NAMES};
+use chroma::{
+    rotate_to_tonic, Chromagram, FileAnalysis, ProfileKind, TableOptions, DEGREE_NAMES, NOTE_NAMES,
+};
 
 use crate::error::{TableError, TableStep};
 use crate::schema;

@@ -6,11 +6,11 @@
 //! either with the reference's quirky chroma ([`ChromaMode::Pyaa`], pyAudioAnalysis's columns
 //! as `stfeatures` computes them) or with an accurate one ([`ChromaMode::Accurate`], default:
 //! spectral peaks at their interpolated true frequency summed into their equal-tempered pitch
-//! class), with its tuning ([`tuning`]) and key ([`key`]).
+//! class), with its tuning ([`Tuning`], [`TuningEstimate`]) and key ([`KeyFinder`], [`Key`]).
 //!
 //! The crate has two homes, one per job, each a folder of `src/`:
 //! - `analysis/`: the algorithms on samples ([`AccurateChroma`], [`pyaa_chromagram`],
-//!   [`Chromagram`], [`NoteProfileBuilder`], [`tuning`], [`key`], [`sound`]); no files;
+//!   [`Chromagram`], [`NoteProfileBuilder`], [`TuningHistogram`], [`KeyFinder`], [`sound`]); no files;
 //! - `pipeline/`: one file from bytes to frames and to its [`FileAnalysis`] ([`analyze_file`],
 //!   [`file_chromagram`], [`for_each_feature_row`]), through `stfeatures`' one streaming entry
 //!   (`FeatureExtractor::stream`), with FFT plans kept per worker thread; a path as a table's
@@ -40,8 +40,9 @@ mod analysis;
 mod error;
 mod pipeline;
 
-// The modules a front end names directly.
-pub use analysis::{key, sound, tuning};
+// The sound description is a module of its own (its column names, groups and schema version);
+// every other item is exported once, here at the root.
+pub use analysis::sound;
 
 pub use analysis::accurate::{AccurateChroma, AccurateParams, MAX_N_FFT};
 pub use analysis::chromagram::{
@@ -57,7 +58,10 @@ pub use analysis::pitch_class::{
     first_argmax, pitch_class_of_midi, pitch_class_of_name, NOTE_NAMES,
 };
 pub use analysis::pyaa::pyaa_chromagram;
-pub use analysis::tuning::{Tuning, TuningError, TuningEstimate, TuningHistogram};
+pub use analysis::tuning::{
+    a4_of_cents, cents_of_a4, Tuning, TuningError, TuningEstimate, TuningHistogram, A4_RANGE_HZ,
+    MAX_FIXED_CENTS, MIN_CONCENTRATION, REFINE_HALF_WIDTH_CENTS, TUNING_BINS,
+};
 /// A file's own tags, as the table's `title` .. `genre` columns hold them.
 pub use audio_io::Tags;
 pub use error::{error_chain, ChromaError};

@@ -26,9 +26,9 @@
 use serde::{Deserialize, Serialize};
 
 use audio_io::Tags;
-use chroma::key::{Key, KeyEstimate};
 use chroma::FileAnalysis;
 use chroma::NoteProfile;
+use chroma::{Key, KeyEstimate};
 
 use super::FileStamp;
 

@@ -10,10 +10,10 @@ use polars::prelude::{DataFrame, DataType};
 use crate::error::TableError;
 use crate::schema;
 use audio_io::Tags;
-use chroma::key::{Key, KeyEstimate};
 use chroma::NoteProfile;
 use chroma::NOTE_NAMES;
 use chroma::{FileAnalysis, ProfileKind, TableOptions};
+use chroma::{Key, KeyEstimate};
 
 use super::codec::{Header, StampLine, STAMPS_FORMAT};
 use super::hidden_file::{check_replaceable, open_existing};

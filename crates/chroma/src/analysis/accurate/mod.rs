@@ -1,6 +1,6 @@
 //! The accurate chroma: spectral peaks at their interpolated true frequency, summed into the
 //! pitch class of that frequency (equal temperament; A4 estimated from the file's own peaks by
-//! default, see [`crate::analysis::tuning`], or fixed).
+//! default, see [`crate::TuningHistogram`], or fixed).
 //!
 //! The files, one job each:
 //! - `mod.rs`: [`AccurateChroma`], the stream: samples in, frames out; the held frames while

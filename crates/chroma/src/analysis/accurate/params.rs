@@ -4,7 +4,7 @@ use super::pitch_weights::MAX_HARMONICS;
 use crate::analysis::tuning::Tuning;
 use crate::error::ChromaError;
 
-/// Longest window (= FFT length) [`AccurateChroma::new`] accepts: 2^21 samples (16 MB per
+/// Longest window (= FFT length) [`AccurateChroma::new`](crate::AccurateChroma::new) accepts: 2^21 samples (16 MB per
 /// buffer; 10 s at 192 kHz). The window is sized from the sample rate, so it must be bounded
 /// whatever a caller or a file header claims.
 pub const MAX_N_FFT: usize = 1 << 21;
@@ -13,7 +13,7 @@ pub const MAX_N_FFT: usize = 1 << 21;
 /// 6.8 MB, about 50 min at 44.1 kHz); longer streams grow as their frames arrive.
 pub(super) const MAX_RESERVED_FRAMES: u64 = 1 << 16;
 
-/// Parameters of the accurate chroma. Validated for a sample rate by [`AccurateChroma::new`].
+/// Parameters of the accurate chroma. Validated for a sample rate by [`AccurateChroma::new`](crate::AccurateChroma::new).
 ///
 /// Per frame of `n_fft` samples (the smallest power of two covering `min_window_s` seconds;
 /// hop `n_fft / 4`), Hann-windowed, with power spectrum `P_k = |FFT(w x)_k|^2`:
@@ -24,7 +24,7 @@ pub(super) const MAX_RESERVED_FRAMES: u64 = 1 << 16;
 ///    `d = (a - c) / (2 (a - 2b + c))`, `f = (k + d) fs / n_fft`, `P = exp(b - (a - c) d / 4)`;
 /// 3. its pitch in semitones from A is `p = 12 log2(f / a4)`, where `a4` is the fixed A4 of
 ///    [`Tuning::Fixed`] or [`Tuning::A4`] and, with [`Tuning::Estimate`] (default), the file's own tuning
-///    estimated from the offsets of all its peaks ([`TuningHistogram`]); pitch class `i` (0 = A) gets
+///    estimated from the offsets of all its peaks ([`TuningHistogram`](crate::TuningHistogram)); pitch class `i` (0 = A) gets
 ///    `P^(exponent/2) cos^2(pi/2 * dist(p, i) / (2/3))` where `dist` is the circular distance in semitones
 ///    and the weight is 0 beyond 2/3 semitone (Essentia HPCP's 4/3-semitone cosine window);
 /// 4. with `harmonics = H > 1`, the peak also adds `P^(exponent/2) decay^(h-1)` to the pitch
