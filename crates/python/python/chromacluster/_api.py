@@ -6,13 +6,38 @@ import io
 import os
 import warnings
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Iterable, List, Literal, Optional, Tuple, Union, overload
 
 import numpy as np
 
 from . import _chromacluster as _rs
 
+if TYPE_CHECKING:  # only for the annotations: polars and pyarrow are imported when used
+    import polars
+    import pyarrow
+
 PathLike = Union[str, "os.PathLike[str]"]
+
+#: The chroma: ``"accurate"`` (spectral peaks at their true pitch, the default) or ``"pyaa"``
+#: (pyAudioAnalysis's chroma columns).
+ChromaMode = Literal["accurate", "pyaa"]
+#: A file's 12 numbers: how often each pitch class is the loudest (``"dominant"``) or the mean
+#: normalised chroma (``"mean"``).
+ProfileKind = Literal["dominant", "mean"]
+#: The published key profiles the key is correlated with (the CLI's ``--key-profile``).
+KeyProfileName = Literal[
+    "krumhansl",
+    "temperley",
+    "temperley2005",
+    "albrecht",
+    "aarden",
+    "bellman",
+    "bgate",
+    "edma",
+    "triads",
+]
+#: What :func:`similar` compares: the sound description or the note columns.
+SimilarBy = Literal["sound", "notes"]
 
 
 class FailedFilesWarning(UserWarning):
@@ -81,7 +106,7 @@ def features(
     deltas: bool = False,
     mid_window: Optional[float] = None,
     mid_step: Optional[float] = None,
-):
+) -> "polars.DataFrame":
     """The short-term feature table of a file or a 1-D signal, the CLI's ``features``: a
     ``polars.DataFrame`` with one row per frame and pyAudioAnalysis's 34 columns (68 with
     ``deltas``), windows of ``int(window * rate)`` samples every ``int(step * rate)``.
@@ -113,7 +138,7 @@ def features(
     return pl.DataFrame({name: matrix[i] for i, name in enumerate(names)})
 
 
-def chromagram(path: PathLike, chroma: str = "accurate") -> Tuple[np.ndarray, np.ndarray]:
+def chromagram(path: PathLike, chroma: ChromaMode = "accurate") -> Tuple[np.ndarray, np.ndarray]:
     """The chromagram of a file: ``(values, times)``, ``values`` a 12 x frames float64 array in
     the pitch-class order A, A#, B, C, ..., G# (the table's), ``times`` each frame's start in
     seconds. ``chroma`` is ``"accurate"`` (true bin frequencies, long window) or ``"pyaa"``
@@ -129,20 +154,55 @@ def _paths(paths) -> List[str]:
     return [os.fspath(p) for p in paths]
 
 
+@overload
 def notes(
     paths_or_folders: Union[PathLike, Iterable[PathLike]],
-    chroma: str = "accurate",
-    profile: str = "dominant",
+    chroma: ChromaMode = ...,
+    profile: ProfileKind = ...,
+    summary: bool = ...,
+    jobs: Optional[int] = ...,
+    strict: bool = ...,
+    return_failures: Literal[False] = ...,
+    tuning: Union[Literal["auto"], float] = ...,
+    a4: Optional[float] = ...,
+    key_profile: KeyProfileName = ...,
+    relative: bool = ...,
+    sound: bool = ...,
+) -> "polars.DataFrame": ...
+
+
+@overload
+def notes(
+    paths_or_folders: Union[PathLike, Iterable[PathLike]],
+    chroma: ChromaMode = ...,
+    profile: ProfileKind = ...,
+    summary: bool = ...,
+    jobs: Optional[int] = ...,
+    strict: bool = ...,
+    *,
+    return_failures: Literal[True],
+    tuning: Union[Literal["auto"], float] = ...,
+    a4: Optional[float] = ...,
+    key_profile: KeyProfileName = ...,
+    relative: bool = ...,
+    sound: bool = ...,
+) -> "Tuple[polars.DataFrame, List[Failure]]": ...
+
+
+def notes(
+    paths_or_folders: Union[PathLike, Iterable[PathLike]],
+    chroma: ChromaMode = "accurate",
+    profile: ProfileKind = "dominant",
     summary: bool = False,
     jobs: Optional[int] = None,
     strict: bool = False,
     return_failures: bool = False,
-    tuning: Union[str, float] = "auto",
+    tuning: Union[Literal["auto"], float] = "auto",
     a4: Optional[float] = None,
-    key_profile: str = "temperley2005",
+    key_profile: KeyProfileName = "temperley2005",
     relative: bool = False,
     sound: bool = False,
-):
+) -> "Union[polars.DataFrame, Tuple[polars.DataFrame, List[Failure]]]":
     """The files x 12 note-profile table of files and folders (walked recursively, audio files
     by extension and content), exactly the CLI's ``notes`` table: a ``polars.DataFrame`` with
     ``file``, ``A`` .. ``G#``, ``voiced_frames``, ``frames``, ``duration_s``, ``sample_rate``,
@@ -229,17 +289,17 @@ def _arrow_type(pa, t, signed_integers: bool):
 def analyze_batch(
     paths,
     *,
-    chroma: str = "accurate",
-    profile: str = "dominant",
+    chroma: ChromaMode = "accurate",
+    profile: ProfileKind = "dominant",
     summary: bool = False,
     jobs: Optional[int] = None,
     path_column: str = "path",
     signed_integers: bool = False,
-    tuning: Union[str, float] = "auto",
+    tuning: Union[Literal["auto"], float] = "auto",
     a4: Optional[float] = None,
-    key_profile: str = "temperley2005",
+    key_profile: KeyProfileName = "temperley2005",
     relative: bool = False,
-):
+) -> "pyarrow.RecordBatch":
     """Analyses a batch of audio files and returns a ``pyarrow.RecordBatch`` with one row per
     input path, in input order: the :func:`notes` table's columns plus ``error`` (null when the
     file was fine; otherwise the cause, the other columns null). Never raises for a bad file, so
@@ -297,10 +357,10 @@ def similar(
     table_or_paths,
     to: Union[PathLike, Iterable[PathLike], None] = None,
     n: int = 10,
-    by: str = "sound",
+    by: SimilarBy = "sound",
     jobs: Optional[int] = None,
     **notes_options,
-):
+) -> "polars.DataFrame":
     """Which files sound alike, the CLI's ``similar``: a ``polars.DataFrame`` of ``file``,
     ``rank`` (1 = nearest), ``neighbour`` and ``distance``.
 
