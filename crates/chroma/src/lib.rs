@@ -69,5 +69,5 @@ pub use pipeline::frames::{for_each_feature_row, FrameOptions};
 pub use pipeline::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
     file_chromagram_columns, file_key_segments, file_label, path_of_label, ChromaMode,
-    FileAnalysis, ProfileKind, TableOptions,
+    FileAnalysis, ProfileKind, TableOptions, ANALYSIS_VERSION,
 };

@@ -18,7 +18,7 @@ use chroma::{FileAnalysis, TableOptions};
 
 use super::codec::{Header, JournalLine, JOURNAL_FORMAT};
 use super::hidden_file::open_locked;
-use super::{journal_path, options_fingerprint, FileStamp, FlushPolicy};
+use super::{fingerprint_matches, journal_path, options_fingerprint, FileStamp, FlushPolicy};
 
 /// An open journal, locked by this run, appending finished files.
 #[derive(Debug)]
@@ -79,7 +79,14 @@ impl Journal {
         let text = String::from_utf8_lossy(&bytes[..whole]);
         let mut lines = text.lines();
         let keep = match lines.next().map(|l| Header::parse(l, JOURNAL_FORMAT)) {
-            Some(Ok(found)) if found == header => true,
+            Some(Ok(found))
+                if found.format == header.format
+                    && found.version == header.version
+                    && found.table == header.table
+                    && fingerprint_matches(&found.options, options) =>
+            {
+                true
+            }
             Some(Ok(_)) => {
                 recovered.discarded = Some(format!(
                     "{} was written by a run with other options or another version; \

@@ -125,15 +125,60 @@ impl FileStamp {
 /// journal written before it held the files' own tags is not reused (its rows have no tags).
 const ROW_CONTENT: &str = "tags";
 
-/// A description of everything in `options` that changes a table's values, with this crate's
-/// version and what a row holds (`ROW_CONTENT`): rows are reused only between runs with
-/// equal fingerprints.
+/// The fingerprint of a run: the analysis version ([`chroma::ANALYSIS_VERSION`]), what a row
+/// holds (`ROW_CONTENT`) and every setting of `options` that changes a table's values, by name
+/// ([`TableOptions::named_values`]): `analysis 1; rows tags; mode=Accurate; ...`. Rows are
+/// reused only where [`fingerprint_matches`] says so.
 pub fn options_fingerprint(options: &TableOptions) -> String {
-    format!(
-        "chroma {} {ROW_CONTENT} {:?}",
-        env!("CARGO_PKG_VERSION"),
-        options
-    )
+    let mut text = format!("analysis {}; rows {ROW_CONTENT}", chroma::ANALYSIS_VERSION);
+    for (name, value) in options.named_values() {
+        text.push_str(&format!("; {name}={value}"));
+    }
+    text
+}
+
+/// Whether rows made under the fingerprint `stored` are what `options` would make now: the
+/// same analysis version and row content, and setting by setting the same values. A setting
+/// absent from `stored` (added by a later version) matches when `options` leaves it at its
+/// default, which is what the older version computed with; a stored setting this version does
+/// not know never matches. A fingerprint of another form (an older one, or a damaged one)
+/// never matches, so its rows are analysed again: nothing stale is reused.
+pub fn fingerprint_matches(stored: &str, options: &TableOptions) -> bool {
+    let current = options_fingerprint(options);
+    if stored == current {
+        return true;
+    }
+    let settings = |text: &str| -> Option<(String, Vec<(String, String)>)> {
+        let mut parts = text.split("; ");
+        let head = format!("{}; {}", parts.next()?, parts.next()?);
+        let named = parts
+            .map(|p| {
+                p.split_once('=')
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((head, named))
+    };
+    let (Some((stored_head, stored)), Some((head, now))) = (settings(stored), settings(&current))
+    else {
+        return false;
+    };
+    let defaults = TableOptions::default().named_values();
+    let value_in = |list: &[(String, String)], name: &str| {
+        list.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    };
+    stored_head == head
+        && stored
+            .iter()
+            .all(|(name, value)| value_in(&now, name).as_ref() == Some(value))
+        && now
+            .iter()
+            .all(|(name, value)| match value_in(&stored, name) {
+                Some(_) => true,
+                None => defaults
+                    .iter()
+                    .any(|(n, v)| *n == name.as_str() && v == value),
+            })
 }
 
 /// When the journal's lines are `fsync`ed (they are written to the file at once): after this
@@ -160,6 +205,50 @@ impl Default for FlushPolicy {
 mod tests {
     use super::*;
     use std::ffi::OsStr;
+
+    /// Fingerprints compare setting by setting: equal options match, any changed setting does
+    /// not, a setting an older version did not write matches only at its default, and an
+    /// unknown setting, another analysis version or an old-form fingerprint never match.
+    #[test]
+    fn fingerprints_match_setting_by_setting() {
+        let default = TableOptions::default();
+        let fp = options_fingerprint(&default);
+        assert!(
+            fp.starts_with("analysis 1; rows tags; mode=Accurate; "),
+            "{fp}"
+        );
+        assert!(fingerprint_matches(&fp, &default));
+        let tuned = default.with_tuning(chroma::Tuning::cents(12.0).unwrap());
+        assert!(!fingerprint_matches(&fp, &tuned));
+        assert!(fingerprint_matches(&options_fingerprint(&tuned), &tuned));
+        let reference = TableOptions::reference();
+        assert!(!fingerprint_matches(&fp, &reference));
+        assert!(!fingerprint_matches(
+            &options_fingerprint(&reference),
+            &default
+        ));
+
+        // Written by a version without `key.min_strength`: it computed with the default.
+        let older = fp.replace("; key.min_strength=0.5", "");
+        assert_ne!(older, fp, "the test must remove a setting");
+        assert!(fingerprint_matches(&older, &default));
+        let mut stricter = default;
+        stricter.key.min_strength = 0.7;
+        assert!(!fingerprint_matches(&older, &stricter));
+
+        // A setting this version does not know, another analysis version, other forms.
+        assert!(!fingerprint_matches(&format!("{fp}; future=1"), &default));
+        assert!(!fingerprint_matches(
+            &fp.replace("analysis 1;", "analysis 2;"),
+            &default
+        ));
+        assert!(!fingerprint_matches(
+            &format!("chroma 0.1.0 tags {default:?}"),
+            &default
+        ));
+        assert!(!fingerprint_matches("", &default));
+        assert!(!fingerprint_matches(&fp.replace("mode=", "mode"), &default));
+    }
 
     /// The check the old `chroma::table::cleanup` had before the atomic writer moved to
     /// `durable_output`: temporary outputs, journals and stamp files are never input.

@@ -17,7 +17,7 @@ use chroma::{Key, KeyEstimate};
 
 use super::codec::{Header, StampLine, STAMPS_FORMAT};
 use super::hidden_file::{check_replaceable, open_existing};
-use super::{options_fingerprint, stamps_path, FileStamp};
+use super::{fingerprint_matches, stamps_path, FileStamp};
 
 /// The stamp file of a table: which file version each row was computed from.
 #[derive(Debug, Default)]
@@ -138,7 +138,7 @@ pub fn read_previous(
             return Ok(previous);
         }
     };
-    if stamps.fingerprint != options_fingerprint(options) {
+    if !fingerprint_matches(&stamps.fingerprint, options) {
         notes.push(format!(
             "{} was made with other options or another version; every file is analysed again",
             output.display()

@@ -10,7 +10,8 @@ use stfeatures::{FeatureError, FeatureExtractor, Frame, FrameSpec, PassVisitor, 
 
 use crate::analysis::accurate::{AccurateChroma, AccurateParams};
 use crate::analysis::chromagram::{
-    ChromaFrame, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder, VotePolicy,
+    ChromaFrame, Chromagram, ChromagramColumns, NoteProfile, NoteProfileBuilder, VoicingThreshold,
+    VotePolicy,
 };
 use crate::analysis::key::{KeyEstimate, KeyFinder};
 use crate::analysis::key_segments::{KeySegment, KeySegmenter};
@@ -62,6 +63,13 @@ pub enum ProfileKind {
     MeanChroma,
 }
 
+/// The version of the analysis' numbers: raised by every change that moves a value of a table
+/// row for the same options (a chroma or key algorithm, a profile's weights, the tuning
+/// estimate, a default). A resumable run reuses rows only under the same version
+/// (`chroma_table::journal`), so raising it is how a change keeps stale rows out of an
+/// updated table. 1: the first version counted (chromacluster 0.1.0, December 2026).
+pub const ANALYSIS_VERSION: u32 = 1;
+
 /// Options for analysing files and building the table.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct TableOptions {
@@ -101,6 +109,74 @@ impl TableOptions {
     pub fn with_tuning(mut self, tuning: crate::Tuning) -> Self {
         self.accurate.tuning = tuning;
         self
+    }
+
+    /// Every setting that changes a table's values, by name (`accurate.fmin_hz`,
+    /// `key.profile`, ...), each value as text that reads back the same (`{:?}` of a number
+    /// or enum): what a resumable run's fingerprint is made of, so that a stored fingerprint
+    /// can be compared setting by setting (a setting added by a later version is absent from
+    /// an older fingerprint; `chroma_table::journal` then takes it at its default).
+    pub fn named_values(&self) -> Vec<(&'static str, String)> {
+        // Destructured, so that a new field cannot be left out of the list.
+        let TableOptions {
+            mode,
+            votes,
+            profile,
+            feature_stats,
+            sound,
+            accurate,
+            key,
+            relative,
+        } = *self;
+        let AccurateParams {
+            tuning,
+            fmin_hz,
+            fmax_hz,
+            min_window_s,
+            peak_floor_db,
+            harmonics,
+            harmonic_decay,
+            exponent,
+        } = accurate;
+        let KeyFinder {
+            profile: key_profile,
+            opening_weight,
+            opening_s,
+            min_strength,
+        } = key;
+        let mut values = vec![
+            ("mode", format!("{mode:?}")),
+            ("profile", format!("{profile:?}")),
+            ("feature_stats", format!("{feature_stats:?}")),
+            ("sound", format!("{sound:?}")),
+            ("relative", format!("{relative:?}")),
+            ("accurate.tuning", format!("{tuning:?}")),
+            ("accurate.fmin_hz", format!("{fmin_hz:?}")),
+            ("accurate.fmax_hz", format!("{fmax_hz:?}")),
+            ("accurate.min_window_s", format!("{min_window_s:?}")),
+            ("accurate.peak_floor_db", format!("{peak_floor_db:?}")),
+            ("accurate.harmonics", format!("{harmonics:?}")),
+            ("accurate.harmonic_decay", format!("{harmonic_decay:?}")),
+            ("accurate.exponent", format!("{exponent:?}")),
+            ("key.profile", format!("{key_profile:?}")),
+            ("key.opening_weight", format!("{opening_weight:?}")),
+            ("key.opening_s", format!("{opening_s:?}")),
+            ("key.min_strength", format!("{min_strength:?}")),
+        ];
+        match votes {
+            VotePolicy::AllFrames => values.push(("votes", "AllFrames".to_string())),
+            VotePolicy::Voiced(VoicingThreshold {
+                relative_db,
+                absolute_floor,
+                max_flatness,
+            }) => values.extend([
+                ("votes", "Voiced".to_string()),
+                ("votes.relative_db", format!("{relative_db:?}")),
+                ("votes.absolute_floor", format!("{absolute_floor:?}")),
+                ("votes.max_flatness", format!("{max_flatness:?}")),
+            ]),
+        }
+        values
     }
 }
 

@@ -11,6 +11,6 @@ pub(crate) mod plan_cache;
 pub use analyse::{
     analyze_file, analyze_samples, file_chromagram, file_chromagram_and_key,
     file_chromagram_columns, file_key_segments, ChromaMode, FileAnalysis, ProfileKind,
-    TableOptions,
+    TableOptions, ANALYSIS_VERSION,
 };
 pub use file_label::{file_label, path_of_label};
