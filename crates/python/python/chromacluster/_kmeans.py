@@ -249,9 +249,21 @@ class KMeans(*_BASES):
         return self.fit(X, sample_weight=sample_weight).labels_
 
     def transform(self, X) -> np.ndarray:
-        """Euclidean distance of each row to each cluster centre, (n_samples, n_clusters)."""
+        """Euclidean distance of each row to each cluster centre, (n_samples, n_clusters):
+        float32 for a float32 array (as scikit-learn's KMeans; computed in float64), else
+        float64."""
         a = self._check(X)
-        return self._model.transform(a)
+        distances = self._model.transform(a)
+        if getattr(X, "dtype", None) == np.float32:
+            return distances.astype(np.float32)
+        return distances
+
+    def __sklearn_tags__(self):
+        """scikit-learn's tags, with float32 among the dtypes ``transform`` preserves."""
+        tags = super().__sklearn_tags__()
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
 
     def fit_transform(self, X, y=None, sample_weight=None) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""
