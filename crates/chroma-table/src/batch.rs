@@ -30,7 +30,8 @@ pub struct AnalysisBatch {
     pub analyses: Vec<FileAnalysis>,
     /// Files that could not be analysed, with why.
     pub failures: Vec<(PathBuf, ChromaError)>,
-    /// True when `stop_at_first_failure` cut the batch short (files not started are in neither list).
+    /// True when `stop_at_first_failure` or a cancel ([`analyze_files_until`]) cut the batch
+    /// short (files not started are in neither list).
     pub stopped: bool,
 }
 
@@ -55,14 +56,34 @@ pub fn analyze_files_each(
     stop_at_first_failure: bool,
     on_result: &(dyn Fn(&Path, &Result<FileAnalysis, ChromaError>) + Sync),
 ) -> AnalysisBatch {
+    analyze_files_until(
+        paths,
+        options,
+        stop_at_first_failure,
+        &AtomicBool::new(false),
+        on_result,
+    )
+}
+
+/// [`analyze_files_each`] that a caller can stop: once `cancel` is set (from any thread, e.g.
+/// a front end that saw Ctrl-C), files not yet started are skipped (in neither list; the
+/// batch is [`AnalysisBatch::stopped`]) and the files being analysed finish.
+pub fn analyze_files_until(
+    paths: &[PathBuf],
+    options: &TableOptions,
+    stop_at_first_failure: bool,
+    cancel: &AtomicBool,
+    on_result: &(dyn Fn(&Path, &Result<FileAnalysis, ChromaError>) + Sync),
+) -> AnalysisBatch {
     let mut sorted: Vec<&PathBuf> = paths.iter().collect();
     sorted.sort();
     sorted.dedup();
     let stop = AtomicBool::new(false);
+    let stopped = || stop.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed);
     let results: Vec<(PathBuf, Option<Result<FileAnalysis, ChromaError>>)> = sorted
         .par_iter()
         .map(|p| {
-            if stop.load(Ordering::Relaxed) {
+            if stopped() {
                 return ((*p).clone(), None);
             }
             let r = analyze_file(p, options);
@@ -76,7 +97,7 @@ pub fn analyze_files_each(
     let mut batch = AnalysisBatch {
         analyses: Vec::with_capacity(results.len()),
         failures: Vec::new(),
-        stopped: stop.load(Ordering::Relaxed),
+        stopped: stopped(),
     };
     for (path, r) in results {
         match r {

@@ -54,7 +54,10 @@ mod parquet_check;
 pub mod schema;
 mod shard;
 
-pub use batch::{analyze_files, analyze_files_each, build_table, AnalysisBatch, FeatureTable};
+pub use batch::{
+    analyze_files, analyze_files_each, analyze_files_until, build_table, AnalysisBatch,
+    FeatureTable,
+};
 pub use build::{chromagram_table, table_of, table_of_options};
 pub use chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
 pub use error::{TableError, TableStep};

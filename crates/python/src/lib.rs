@@ -513,32 +513,36 @@ fn notes_table<'py>(
         ),
         None => None,
     };
-    let threads = pool
-        .as_ref()
-        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-    let mut sorted = files;
-    sorted.sort();
-    sorted.dedup();
-    let mut analyses = Vec::with_capacity(sorted.len());
-    let mut failures = Vec::new();
-    // A few files per thread per chunk: parallel enough, and Ctrl-C is seen within a chunk.
-    for chunk in sorted.chunks(4 * threads.max(1)) {
-        py.check_signals()?;
-        let batch = py.detach(|| {
-            let run = || chroma_table::analyze_files(chunk, &options, strict, &|| {});
+    // The library's batch (sorted, parallel, stopping at the first failure with `strict`) runs
+    // on a thread of its own, the GIL released; this thread looks at Python's signals every
+    // 50 ms, so Ctrl-C stops the batch (files not started are skipped) and raises here.
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let batch = std::thread::scope(|scope| -> PyResult<chroma_table::AnalysisBatch> {
+        let worker = scope.spawn(|| {
+            let run =
+                || chroma_table::analyze_files_until(&files, &options, strict, &cancel, &|_, _| {});
             match &pool {
                 Some(p) => p.install(run),
                 None => run(),
             }
         });
-        if strict {
-            if let Some((_, e)) = batch.failures.first() {
-                return Err(chroma_err(py, e));
+        while !worker.is_finished() {
+            py.detach(|| std::thread::sleep(std::time::Duration::from_millis(50)));
+            if let Err(interrupt) = py.check_signals() {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                let _ = py.detach(|| worker.join());
+                return Err(interrupt);
             }
         }
-        analyses.extend(batch.analyses);
-        failures.extend(batch.failures);
+        py.detach(|| worker.join())
+            .map_err(|_| ChromaclusterError::new_err("the batch's worker thread panicked"))
+    })?;
+    if strict {
+        if let Some((_, e)) = batch.failures.first() {
+            return Err(chroma_err(py, e));
+        }
     }
+    let (analyses, failures) = (batch.analyses, batch.failures);
     let mut df =
         chroma_table::table_of_options(&analyses, &options).map_err(|e| table_err(py, &e))?;
     let failures = failures
