@@ -219,17 +219,11 @@ pub fn chromagram_table(chromagram: &Chromagram) -> Result<DataFrame, TableError
 mod tests {
     use super::*;
 
-    fn onehot(i: usize, v: f64) -> [f64; 12] {
-        let mut c = [0.0; 12];
-        c[i] = v;
-        c
-    }
-
     #[test]
     fn chromagram_table_has_time_and_note_columns() {
         let mut g = Chromagram::new(0.5);
-        g.push(onehot(2, 1.0), 1.0);
-        g.push(onehot(4, 2.0), 1.0);
+        g.push(std::array::from_fn(|j| if j == 2 { 1.0 } else { 0.0 }), 1.0);
+        g.push(std::array::from_fn(|j| if j == 4 { 2.0 } else { 0.0 }), 1.0);
         let df = chromagram_table(&g).unwrap();
         assert_eq!(df.shape(), (2, 13));
         let t = df.column("time_s").unwrap().f64().unwrap().get(1);
