@@ -90,17 +90,18 @@ pub fn tone_with_dc(
 /// MIDI numbers of the major triad on `root`: root, major third (+4), fifth (+7); notes above 127
 /// are dropped.
 pub fn major_triad_notes(root: u8) -> Vec<u8> {
-    [0u8, 4, 7]
-        .iter()
-        .filter_map(|i| root.checked_add(*i))
-        .filter(|m| *m <= 127)
-        .collect()
+    triad_notes(root, 4)
 }
 
 /// MIDI numbers of the minor triad on `root`: root, minor third (+3), fifth (+7); notes above 127
 /// are dropped.
 pub fn minor_triad_notes(root: u8) -> Vec<u8> {
-    [0u8, 3, 7]
+    triad_notes(root, 3)
+}
+
+/// Root, the third `third` semitones up and the fifth, without notes above 127.
+fn triad_notes(root: u8, third: u8) -> Vec<u8> {
+    [0u8, third, 7]
         .iter()
         .filter_map(|i| root.checked_add(*i))
         .filter(|m| *m <= 127)
