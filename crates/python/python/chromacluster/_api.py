@@ -228,9 +228,12 @@ def notes(
 
     A file that fails does not raise: it is left out, a :class:`FailedFilesWarning` lists the
     failures (path and cause), and with ``return_failures=True`` the result is
-    ``(table, [Failure, ...])``. With ``strict=True`` the first failure (in path order) raises
-    its exception (:class:`AudioError`, :class:`FeatureError`) naming the file. The GIL is
-    released while files are analysed; Ctrl-C stops the call between small groups of files.
+    ``(table, [Failure, ...])``. With ``strict=True`` the batch stops at its first failure
+    (files are analysed in parallel: no file is started after it) and raises the exception
+    (:class:`AudioError`, :class:`FeatureError`) of the first failed file in path order, naming
+    the file. The GIL is released while files are analysed; Ctrl-C stops the call: files not
+    started are skipped and ``KeyboardInterrupt`` is raised once the files being analysed (one
+    per thread at most) finish.
     """
     requested = _paths(paths_or_folders)
     files, _skipped, unreadable = _rs.audio_files(requested)
