@@ -53,8 +53,11 @@ pub struct HarmonicSuppressor {
     /// The frame's peaks' pitches, semitones, then [`PAD`] NaNs (no comparison holds for them,
     /// so every scan stops at the end without a bounds test).
     semis: Vec<f64>,
-    /// Per peak: its weight if the frame has peaks one and two octaves above it (it is a
-    /// harmonic tone's fundamental), else 0; then [`PAD`] zeros.
+    /// The pitches of the peaks that are harmonic tones' fundamentals (the frame has peaks one
+    /// and two octaves above them), ascending, then [`PAD`] NaNs: usually a small part of the
+    /// frame's peaks, so the windows below each peak are scanned in this list only.
+    fundamental_semis: Vec<f64>,
+    /// Their weights, then [`PAD`] zeros.
     fundamental_weight: Vec<f64>,
 }
 
@@ -128,7 +131,9 @@ impl HarmonicSuppressor {
         semis.extend(peaks.iter().map(|p| p.0));
         semis.extend([f64::NAN; PAD]);
         let semis = &self.semis[..];
-        let fundamental_weight = &mut self.fundamental_weight;
+        let (fundamental_semis, fundamental_weight) =
+            (&mut self.fundamental_semis, &mut self.fundamental_weight);
+        fundamental_semis.clear();
         fundamental_weight.clear();
         let (mut octave, mut two_octaves) = (0, 0);
         for &(s, weight) in peaks {
@@ -139,14 +144,31 @@ impl HarmonicSuppressor {
                 *cursor = first_not_below(semis, *cursor, target - HARMONIC_TOLERANCE);
                 semis[*cursor] <= target + HARMONIC_TOLERANCE
             };
-            let harmonic = above(&mut octave, s + 12.0) & above(&mut two_octaves, s + 24.0);
-            fundamental_weight.push(if harmonic { weight } else { 0.0 });
+            if above(&mut octave, s + 12.0) & above(&mut two_octaves, s + 24.0) {
+                fundamental_semis.push(s);
+                fundamental_weight.push(weight);
+            }
         }
-        fundamental_weight.extend([0.0; PAD]);
-        let fundamental_weight = &self.fundamental_weight[..];
         out.clear();
+        // The pitches a peak's fundamentals can have lie within the span of these windows:
+        // a peak whose span holds no fundamental keeps its weight without a scan.
+        let (Some(&lowest), Some(&highest)) = (fundamental_semis.first(), fundamental_semis.last())
+        else {
+            out.extend(peaks.iter().map(|&(_, weight)| larger(0.0, weight)));
+            return;
+        };
+        fundamental_semis.extend([f64::NAN; PAD]);
+        fundamental_weight.extend([0.0; PAD]);
+        let (fundamental_semis, fundamental_weight) =
+            (&self.fundamental_semis[..], &self.fundamental_weight[..]);
+        const NEAREST: f64 = HARMONIC_SEMITONES[0] - HARMONIC_TOLERANCE;
+        const FARTHEST: f64 = HARMONIC_SEMITONES[HARMONIC_SEMITONES.len() - 1] + HARMONIC_TOLERANCE;
         let mut from = [0usize; HARMONIC_SEMITONES.len()];
         for &(s, weight) in peaks {
+            if s - NEAREST < lowest || s - FARTHEST > highest {
+                out.push(larger(0.0, weight));
+                continue;
+            }
             // The strongest harmonic tone below whose h-th partial this peak may be.
             let mut fundamental = 0.0f64;
             for ((&up, allowance), from) in HARMONIC_SEMITONES
@@ -154,9 +176,9 @@ impl HarmonicSuppressor {
                 .zip(PARTIAL_ALLOWANCE)
                 .zip(&mut from)
             {
-                *from = first_not_below(semis, *from, s - up - HARMONIC_TOLERANCE);
+                *from = first_not_below(fundamental_semis, *from, s - up - HARMONIC_TOLERANCE);
                 let strongest = strongest_up_to(
-                    semis,
+                    fundamental_semis,
                     fundamental_weight,
                     *from,
                     s - up + HARMONIC_TOLERANCE,
