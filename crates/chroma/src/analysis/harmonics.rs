@@ -123,8 +123,12 @@ impl HarmonicSuppressor {
     /// peak and harmonic took 39% of `notes`' CPU time on a song), and the cursors move and
     /// the windows are scanned a few peaks at a time without a branch per peak (a branch per
     /// peak made this 11.5% of `notes`' CPU time on real recordings, whose frames have
-    /// hundreds of peaks). A fundamental lies at least 19 semitones below its partial, so
-    /// every window holds only peaks before the one it explains.
+    /// hundreds of peaks; without it, 7%). A fundamental lies at least 19 semitones below its
+    /// partial, so every window holds only peaks before the one it explains; the windows are
+    /// scanned in the list of harmonic tones' fundamentals only, and a peak with none within
+    /// 19-34 semitones below it is not scanned at all. (A monotonic queue of the windows'
+    /// maxima, whose branches follow the data, made `notes` slower than these scans:
+    /// docs/bench-library.md, fifth session.)
     pub fn key_weights(&mut self, peaks: &[(f64, f64)], out: &mut Vec<f64>) {
         let semis = &mut self.semis;
         semis.clear();
