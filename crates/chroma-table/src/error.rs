@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use audio_io::AudioError;
 use chroma::ChromaError;
 
 /// Everything that can go wrong reading, writing and building tables, running a resumable
@@ -135,12 +134,6 @@ impl TableError {
             TableError::Table { step, .. } => step.path(),
             _ => None,
         }
-    }
-}
-
-impl From<AudioError> for TableError {
-    fn from(e: AudioError) -> Self {
-        TableError::Analysis(e.into())
     }
 }
 

@@ -144,41 +144,34 @@ pub fn options_fingerprint(options: &TableOptions) -> String {
 /// not know never matches. A fingerprint of another form (an older one, or a damaged one)
 /// never matches, so its rows are analysed again: nothing stale is reused.
 pub fn fingerprint_matches(stored: &str, options: &TableOptions) -> bool {
-    let current = options_fingerprint(options);
-    if stored == current {
-        return true;
-    }
-    let settings = |text: &str| -> Option<(String, Vec<(String, String)>)> {
-        let mut parts = text.split("; ");
-        let head = format!("{}; {}", parts.next()?, parts.next()?);
-        let named = parts
-            .map(|p| {
-                p.split_once('=')
-                    .map(|(n, v)| (n.to_string(), v.to_string()))
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some((head, named))
+    let head = format!(
+        "analysis {}; rows {ROW_CONTENT}; ",
+        chroma::ANALYSIS_VERSION
+    );
+    let Some(stored) = stored.strip_prefix(&head) else {
+        return false;
     };
-    let (Some((stored_head, stored)), Some((head, now))) = (settings(stored), settings(&current))
+    let Some(stored) = stored
+        .split("; ")
+        .map(|setting| setting.split_once('='))
+        .collect::<Option<Vec<(&str, &str)>>>()
     else {
         return false;
     };
+    let now = options.named_values();
     let defaults = TableOptions::default().named_values();
-    let value_in = |list: &[(String, String)], name: &str| {
-        list.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    let value_in = |list: &[(&'static str, String)], name: &str| {
+        list.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
     };
-    stored_head == head
-        && stored
-            .iter()
-            .all(|(name, value)| value_in(&now, name).as_ref() == Some(value))
-        && now
-            .iter()
-            .all(|(name, value)| match value_in(&stored, name) {
-                Some(_) => true,
-                None => defaults
-                    .iter()
-                    .any(|(n, v)| *n == name.as_str() && v == value),
-            })
+    stored
+        .iter()
+        .all(|&(name, value)| value_in(&now, name).as_deref() == Some(value))
+        && now.iter().all(|(name, value)| {
+            stored.iter().any(|(n, _)| n == name)
+                || value_in(&defaults, name).as_ref() == Some(value)
+        })
 }
 
 /// When the journal's lines are `fsync`ed (they are written to the file at once): after this
