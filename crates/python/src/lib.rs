@@ -4,8 +4,9 @@
 //! and scikit-learn-style); numeric work happens in `audio-io`, `stfeatures`, `chroma`, `chroma-table`
 //! and `kmeans`, with the GIL released.
 //!
-//! Tables cross the boundary as Parquet bytes (polars writes them, polars or pyarrow reads
-//! them): exact values and column types, no second Arrow implementation to keep in step.
+//! Tables cross the boundary as polars DataFrames ([`pyo3_polars::PyDataFrame`]): the Rust
+//! table's Arrow columns are handed to the Python polars through the Arrow C data interface,
+//! without a copy or an encoding, and Python's DataFrames come back the same way.
 
 #![forbid(unsafe_code)]
 
@@ -15,11 +16,10 @@ use numpy::ndarray::Array2;
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
 };
-use polars::prelude::{DataFrame, ParquetReader, ParquetWriter, SerReader};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3_polars::PyDataFrame;
 
 use stfeatures::midterm::{self, MidTermSpec};
 
@@ -123,14 +123,6 @@ fn transposed<'py>(
     let array = Array2::from_shape_vec((n_cols, n_rows), out)
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(array.into_pyarray(py))
-}
-
-fn parquet_bytes<'py>(py: Python<'py>, df: &mut DataFrame) -> PyResult<Bound<'py, PyBytes>> {
-    let mut buffer = Vec::new();
-    ParquetWriter::new(&mut buffer).finish(df).map_err(|e| {
-        raise::<ChromaclusterError>(py, format!("cannot encode the table: {e}"), None)
-    })?;
-    Ok(PyBytes::new(py, &buffer))
 }
 
 fn slice<'a>(a: &'a PyReadonlyArray1<'_, f64>) -> PyResult<&'a [f64]> {
@@ -294,8 +286,8 @@ fn directory_feature_extraction<'py>(
     Ok((array.into_pyarray(py), files, out.names, skipped))
 }
 
-/// The mid-term statistics of a signal as a table, the CLI's `features --mid-window`:
-/// Parquet bytes. Windows in seconds, short-term frames of 50 ms / 25 ms.
+/// The mid-term statistics of a signal as a table (a polars DataFrame), the CLI's
+/// `features --mid-window`. Windows in seconds, short-term frames of 50 ms / 25 ms.
 #[pyfunction]
 fn mid_term_table<'py>(
     py: Python<'py>,
@@ -303,16 +295,16 @@ fn mid_term_table<'py>(
     sampling_rate: u32,
     mid_window: f64,
     mid_step: f64,
-) -> PyResult<Bound<'py, PyBytes>> {
+) -> PyResult<PyDataFrame> {
     let samples = slice(&signal)?;
     let spec = MidTermSpec::seconds(sampling_rate, mid_window, mid_step, 0.050, 0.025);
     let (mid, _) = py
         .detach(|| midterm::mid_feature_extraction(samples, sampling_rate, &spec))
         .map_err(|e| feature_err(py, &e))?;
-    let mut df = mid
+    let df = mid
         .to_dataframe()
         .map_err(|e| raise::<ChromaclusterError>(py, e.to_string(), None))?;
-    parquet_bytes(py, &mut df)
+    Ok(PyDataFrame(df))
 }
 
 /// `tuning` as Python gives it: `"auto"` or a number of cents.
@@ -413,32 +405,25 @@ fn file_labels(paths: Vec<PathBuf>) -> Vec<String> {
 /// A failure returned, not raised: `(file label, exception class name, message)`.
 type Failure = (String, &'static str, String);
 
-/// The table of Parquet `bytes` (one the Python side wrote).
-fn table_of_parquet(py: Python<'_>, bytes: &[u8]) -> PyResult<DataFrame> {
-    ParquetReader::new(std::io::Cursor::new(bytes))
-        .finish()
-        .map_err(|e| raise::<ChromaclusterError>(py, format!("cannot read the table: {e}"), None))
-}
-
-/// The CLI's `similar` on a table (Parquet bytes): without seeds, every file's `n` nearest
+/// The CLI's `similar` on a table (a polars DataFrame): without seeds, every file's `n` nearest
 /// files; with seeds (`seed_rows`, rows of the table, and/or the rows of `outside`, a table of
 /// files not in it, analysed with the same options), the `n` files nearest to all of them,
-/// named `query`. `by` is `"sound"` or `"notes"`. Returns the Parquet bytes of
+/// named `query`. `by` is `"sound"` or `"notes"`. Returns the DataFrame of
 /// `file, rank, neighbour, distance`.
 #[pyfunction]
 #[pyo3(signature = (table, by = "sound", n = 10, seed_rows = None, outside = None, query = None))]
 fn similar_table<'py>(
     py: Python<'py>,
-    table: &[u8],
+    table: PyDataFrame,
     by: &str,
     n: usize,
     seed_rows: Option<Vec<usize>>,
-    outside: Option<&[u8]>,
+    outside: Option<PyDataFrame>,
     query: Option<String>,
-) -> PyResult<Bound<'py, PyBytes>> {
+) -> PyResult<PyDataFrame> {
     let set: chroma_table::schema::FeatureSet = by.parse().map_err(PyValueError::new_err)?;
-    let df = table_of_parquet(py, table)?;
-    let outside = outside.map(|b| table_of_parquet(py, b)).transpose()?;
+    let df = table.0;
+    let outside = outside.map(|o| o.0);
     if let Some(&row) = seed_rows.iter().flatten().find(|&&r| r >= df.height()) {
         return Err(PyValueError::new_err(format!(
             "seed row {row} is not a row of the table ({} rows)",
@@ -446,7 +431,7 @@ fn similar_table<'py>(
         )));
     }
     let columns = chroma_table::schema::columns_for(&df, set).map_err(|e| table_err(py, &e))?;
-    let mut out = py
+    let out = py
         .detach(|| {
             let space = kmeans::TableSpace::fit(&df, &columns, set.similarity_axes())?;
             let similar =
@@ -468,10 +453,10 @@ fn similar_table<'py>(
             similar.frame(chroma_table::schema::FILE_COLUMN, &queries)
         })
         .map_err(|e| kmeans_err(py, &e))?;
-    parquet_bytes(py, &mut out)
+    Ok(PyDataFrame(out))
 }
 
-/// The note table of `files` (already resolved and sorted), the CLI's `notes`: Parquet bytes of
+/// The note table of `files` (already resolved and sorted), the CLI's `notes`: the DataFrame of
 /// the good files and the failures. Files are analysed in parallel, `jobs` threads (None: all
 /// cores), in chunks, with Ctrl-C checked between chunks. With `strict`, the first failure (in
 /// path order) is raised. `tuning` (`"auto"`, the default, or cents), `a4` (Hz), `key_profile`
@@ -492,7 +477,7 @@ fn notes_table<'py>(
     key_profile: &str,
     relative: bool,
     sound: bool,
-) -> PyResult<(Bound<'py, PyBytes>, Vec<Failure>)> {
+) -> PyResult<(PyDataFrame, Vec<Failure>)> {
     let tonal = TonalArgs {
         tuning,
         a4,
@@ -543,8 +528,7 @@ fn notes_table<'py>(
         }
     }
     let (analyses, failures) = (batch.analyses, batch.failures);
-    let mut df =
-        chroma_table::table_of_options(&analyses, &options).map_err(|e| table_err(py, &e))?;
+    let df = chroma_table::table_of_options(&analyses, &options).map_err(|e| table_err(py, &e))?;
     let failures = failures
         .iter()
         .map(|(path, e)| {
@@ -555,7 +539,7 @@ fn notes_table<'py>(
             )
         })
         .collect();
-    Ok((parquet_bytes(py, &mut df)?, failures))
+    Ok((PyDataFrame(df), failures))
 }
 
 /// The chromagram of a file: `([12 x frames] float64 in A..G# order, hop in seconds)`.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import warnings
 from dataclasses import dataclass
@@ -72,10 +71,6 @@ def _polars():
     return pl
 
 
-def _read_parquet(data: bytes):
-    return _polars().read_parquet(io.BytesIO(data))
-
-
 def _raw(path: PathLike) -> Tuple[np.ndarray, int, str, int, float]:
     """Mono samples in the scale pyAudioAnalysis's reader gives, the rate, format, channels
     and the factor from [-1, 1] to that scale."""
@@ -133,7 +128,7 @@ def features(
     if (mid_window is None) != (mid_step is None):
         raise ValueError("mid_window and mid_step go together")
     if mid_window is not None:
-        return _read_parquet(_rs.mid_term_table(signal, fs, float(mid_window), float(mid_step)))
+        return _rs.mid_term_table(signal, fs, float(mid_window), float(mid_step))
     matrix, names = _rs.feature_extraction(signal, fs, int(window * fs), int(step * fs), deltas)
     return pl.DataFrame({name: matrix[i] for i, name in enumerate(names)})
 
@@ -242,7 +237,7 @@ def notes(
     if strict and unreadable:
         path, cause = unreadable[0]
         raise _rs.ChromaclusterError(f"{path}: {cause}")
-    data, failed = _rs.notes_table(
+    table, failed = _rs.notes_table(
         [os.fspath(f) for f in files],
         chroma,
         profile,
@@ -255,7 +250,6 @@ def notes(
         relative,
         sound,
     )
-    table = _read_parquet(data)
     failures = [Failure(os.fspath(p), "ChromaclusterError", f"{os.fspath(p)}: {cause}") for p, cause in unreadable]
     failures += [Failure(p, kind, message) for p, kind, message in failed]
     if failures:
@@ -325,10 +319,9 @@ def analyze_batch(
 
     pl = _polars()
     requested = _batch_paths(paths, path_column)
-    data, failed = _rs.notes_table(
+    table, failed = _rs.notes_table(
         requested, chroma, profile, summary, jobs, False, tuning, a4, key_profile, relative
     )
-    table = _read_parquet(data)
     # The file column holds each path's table label: the path itself unless it is not UTF-8
     # or holds a backslash (then escaped, so that no two paths share a label, and a name
     # that is not UTF-8 still fits an Arrow string).
@@ -348,12 +341,6 @@ def analyze_batch(
     batches = arrow.combine_chunks().to_batches()
     batch = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=schema)
     return pa.Table.from_batches([batch], schema=schema) if as_table else batch
-
-
-def _parquet(table) -> bytes:
-    buffer = io.BytesIO()
-    table.write_parquet(buffer)
-    return buffer.getvalue()
 
 
 def similar(
@@ -418,9 +405,6 @@ def similar(
         if outside_paths:
             options = dict(notes_options)
             options.setdefault("summary", any(c.endswith("_mean") for c in table.columns))
-            outside = _parquet(
-                notes(outside_paths, jobs=jobs, sound=(by == "sound"), strict=True, **options)
-            )
+            outside = notes(outside_paths, jobs=jobs, sound=(by == "sound"), strict=True, **options)
         query = " + ".join(_rs.file_labels(seeds))
-    data = _rs.similar_table(_parquet(table), by, n, seed_rows, outside, query)
-    return _read_parquet(data)
+    return _rs.similar_table(table, by, n, seed_rows, outside, query)

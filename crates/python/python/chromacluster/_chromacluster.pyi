@@ -4,6 +4,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
+import polars
 
 class ChromaclusterError(Exception):
     path: Optional[str]
@@ -35,7 +36,7 @@ def directory_feature_extraction(
 ) -> Tuple[npt.NDArray[np.float64], List[str], List[str], List[Tuple[str, str]]]: ...
 def mid_term_table(
     signal: npt.NDArray[np.float64], sampling_rate: int, mid_window: float, mid_step: float
-) -> bytes: ...
+) -> "polars.DataFrame": ...
 def audio_files(paths: Sequence[str]) -> Tuple[List[str], List[str], List[Tuple[str, str]]]: ...
 def file_labels(paths: Sequence[str]) -> List[str]: ...
 def notes_table(
@@ -50,15 +51,15 @@ def notes_table(
     key_profile: str = "temperley2005",
     relative: bool = False,
     sound: bool = False,
-) -> Tuple[bytes, List[Tuple[str, str, str]]]: ...
+) -> Tuple["polars.DataFrame", List[Tuple[str, str, str]]]: ...
 def similar_table(
-    table: bytes,
+    table: "polars.DataFrame",
     by: str = "sound",
     n: int = 10,
     seed_rows: Optional[List[int]] = None,
-    outside: Optional[bytes] = None,
+    outside: Optional["polars.DataFrame"] = None,
     query: Optional[str] = None,
-) -> bytes: ...
+) -> "polars.DataFrame": ...
 def chromagram(path: str, chroma_mode: str = "accurate") -> Tuple[npt.NDArray[np.float64], float]: ...
 def kmeans_fit(
     x: npt.NDArray[np.float64],
