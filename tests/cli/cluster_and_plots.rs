@@ -338,7 +338,8 @@ fn mini_batch_cluster_streams_a_multi_row_group_dataset() {
     let mut files = Vec::new();
     for part in 0..2 {
         let mut w =
-            chroma_table::FrameFileWriter::create(&data.join(format!("p{part}.parquet"))).unwrap();
+            chroma_table::TableFileWriter::for_frames(&data.join(format!("p{part}.parquet")))
+                .unwrap();
         for group in 0..5 {
             let n = 2000;
             let names: Vec<String> = (0..n)
@@ -357,7 +358,7 @@ fn mini_batch_cluster_streams_a_multi_row_group_dataset() {
                     .collect();
                 columns.push(Column::new(chroma::NOTE_NAMES[j].into(), values));
             }
-            w.write(&DataFrame::new(n, columns).unwrap()).unwrap();
+            w.write_frame(&DataFrame::new(n, columns).unwrap()).unwrap();
         }
         w.finish().unwrap();
     }

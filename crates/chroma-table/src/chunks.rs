@@ -287,7 +287,7 @@ impl Iterator for Chunks<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{read_table, FrameFileWriter, TableFileWriter};
+    use crate::{read_table, TableFileWriter};
     use polars::prelude::Column;
 
     /// Writes `rows` rows of columns `a`, `b` (row groups of 2^19 values / 2 columns).
@@ -355,9 +355,9 @@ mod tests {
         let mixed = dir.path().join("mixed");
         std::fs::create_dir(&mixed).unwrap();
         std::fs::copy(&good, mixed.join("a.parquet")).unwrap();
-        let mut other = FrameFileWriter::create(&mixed.join("b.parquet")).unwrap();
+        let mut other = TableFileWriter::for_frames(&mixed.join("b.parquet")).unwrap();
         other
-            .write(&DataFrame::new(1, vec![Column::new("x".into(), vec![1.0])]).unwrap())
+            .write_frame(&DataFrame::new(1, vec![Column::new("x".into(), vec![1.0])]).unwrap())
             .unwrap();
         other.finish().unwrap();
         assert!(matches!(
@@ -388,9 +388,9 @@ mod tests {
         for ext in ["csv", "json", "parquet"] {
             let a = dir.path().join(format!("a.{ext}"));
             let b = dir.path().join(format!("b.{ext}"));
-            let mut w = FrameFileWriter::create(&a).unwrap();
-            w.write(&frame(0, 3)).unwrap();
-            w.write(&frame(3, 2)).unwrap();
+            let mut w = TableFileWriter::for_frames(&a).unwrap();
+            w.write_frame(&frame(0, 3)).unwrap();
+            w.write_frame(&frame(3, 2)).unwrap();
             assert_eq!(w.finish().unwrap(), 5);
             let mut whole = frame(0, 5);
             crate::write_table(&mut whole, &b).unwrap();

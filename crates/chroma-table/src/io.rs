@@ -428,22 +428,28 @@ impl<W: Write> RowSink<W> {
     }
 }
 
-/// Writes a table of named f64 columns row by row, in batches of a few thousand rows, so a
-/// table of any length is written in bounded memory: CSV with a header row, Parquet (one row
-/// group per batch) or a JSON array of row objects, the same bytes (CSV, JSON) or values
-/// (Parquet) [`write_table`] writes for the whole table. See [`TableFileWriter`] for a file
-/// written atomically.
+/// Writes a table in pieces onto any output, in bounded memory: row by row (named f64 columns,
+/// buffered into batches of a few thousand rows) or DataFrame by DataFrame (each one batch),
+/// or both; CSV with a header row, Parquet (one row group per batch) or a JSON array of row
+/// objects, the same bytes (CSV, JSON) or values (Parquet) [`write_table`] writes for the
+/// whole table. [`TableFileWriter`] is the same onto a file written atomically.
 pub struct RowWriter<W: Write> {
+    format: TableFormat,
+    /// The columns of [`push_row`](Self::push_row) (empty for a writer of frames).
     names: Vec<String>,
     columns: Vec<Vec<f64>>,
     batch_rows: usize,
     rows: u64,
-    sink: RowSink<W>,
+    /// The output until the first batch fixes the schema (writers of frames).
+    out: Option<W>,
+    /// The schema of every batch, and where batches go.
+    sink: Option<(polars::prelude::Schema, RowSink<W>)>,
 }
 
 impl<W: Write> std::fmt::Debug for RowWriter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RowWriter")
+            .field("format", &self.format)
             .field("columns", &self.names.len())
             .field("rows", &self.rows)
             .finish_non_exhaustive()
@@ -451,7 +457,7 @@ impl<W: Write> std::fmt::Debug for RowWriter<W> {
 }
 
 impl<W: Write> RowWriter<W> {
-    /// A writer of `format` to `out` for columns named `names`.
+    /// A writer of `format` to `out` for rows of f64 columns named `names`.
     pub fn new(
         out: W,
         format: TableFormat,
@@ -465,6 +471,7 @@ impl<W: Write> RowWriter<W> {
         let sink = RowSink::new(out, format, &schema)?;
         let batch_rows = (BATCH_VALUES / names.len().max(1)).max(1);
         Ok(RowWriter {
+            format,
             names: names.iter().map(|n| (*n).to_string()).collect(),
             columns: names
                 .iter()
@@ -472,14 +479,29 @@ impl<W: Write> RowWriter<W> {
                 .collect(),
             batch_rows,
             rows: 0,
-            sink,
+            out: None,
+            sink: Some((schema, sink)),
         })
     }
 
+    /// A writer of `format` to `out` for DataFrames ([`write_frame`](Self::write_frame)): the
+    /// first frame's columns are the table's.
+    pub fn for_frames(out: W, format: TableFormat) -> Self {
+        RowWriter {
+            format,
+            names: Vec::new(),
+            columns: Vec::new(),
+            batch_rows: 1,
+            rows: 0,
+            out: Some(out),
+            sink: None,
+        }
+    }
+
     /// Appends one row (one value per column; extra values are ignored, missing ones are an
-    /// error).
+    /// error, as is a row for a writer of frames).
     pub fn push_row(&mut self, row: &[f64]) -> Result<(), polars::error::PolarsError> {
-        if row.len() < self.columns.len() {
+        if self.names.is_empty() || row.len() < self.columns.len() {
             return Err(polars::error::PolarsError::ShapeMismatch(
                 format!(
                     "a row of {} values for {} columns",
@@ -498,17 +520,46 @@ impl<W: Write> RowWriter<W> {
             .first()
             .is_some_and(|c| c.len() >= self.batch_rows)
         {
-            self.flush_batch()?;
+            self.flush_rows()?;
         }
         Ok(())
     }
 
-    /// Rows pushed so far.
+    /// Appends the rows of `frame` (one Parquet row group; rows pushed before it are written
+    /// first). Every frame must have the columns and types of the first (of the named
+    /// columns, for a writer of rows).
+    pub fn write_frame(&mut self, frame: &DataFrame) -> Result<(), polars::error::PolarsError> {
+        self.flush_rows()?;
+        self.write_batch(frame)?;
+        self.rows += frame.height() as u64;
+        Ok(())
+    }
+
+    /// Rows written so far.
     pub fn rows(&self) -> u64 {
         self.rows
     }
 
-    fn flush_batch(&mut self) -> Result<(), polars::error::PolarsError> {
+    fn write_batch(&mut self, frame: &DataFrame) -> Result<(), polars::error::PolarsError> {
+        let schema = frame.schema().as_ref().clone();
+        if let Some(out) = self.out.take() {
+            let sink = RowSink::new(out, self.format, &schema)?;
+            self.sink = Some((schema.clone(), sink));
+        }
+        let Some((first, sink)) = &mut self.sink else {
+            return Err(polars::error::PolarsError::NoData(
+                "the writer's output is gone after an error".into(),
+            ));
+        };
+        if *first != schema {
+            return Err(polars::error::PolarsError::SchemaMismatch(
+                "a batch's columns differ from the first batch's".into(),
+            ));
+        }
+        sink.write(frame)
+    }
+
+    fn flush_rows(&mut self) -> Result<(), polars::error::PolarsError> {
         let height = self.columns.first().map_or(0, Vec::len);
         if height == 0 {
             return Ok(());
@@ -523,22 +574,27 @@ impl<W: Write> RowWriter<W> {
             })
             .collect();
         let df = DataFrame::new(height, columns)?;
-        self.sink.write(&df)
+        self.write_batch(&df)
     }
 
     /// Writes the last batch and the format's ending (CSV: the header if no row came; Parquet:
-    /// the footer; JSON: the closing bracket). A buffered output must then be flushed by the
-    /// caller.
+    /// the footer; JSON: the closing bracket); a writer of frames that received none is an
+    /// error (its columns are unknown). A buffered output must then be flushed by the caller.
     pub fn finish(mut self) -> Result<(), polars::error::PolarsError> {
-        self.flush_batch()?;
-        self.sink.finish()
+        self.flush_rows()?;
+        match &mut self.sink {
+            Some((_, sink)) => sink.finish(),
+            None => Err(polars::error::PolarsError::NoData(
+                "no rows to write".into(),
+            )),
+        }
     }
 }
 
-/// A [`RowWriter`] onto a file, written atomically as [`write_table`] writes: rows go to a
-/// temporary file in the target's folder as they come, and [`finish`](Self::finish) renames it
-/// over the target; dropped unfinished (an error, a panic), it is removed and any old file is
-/// left intact.
+/// A [`RowWriter`] onto a file, written atomically as [`write_table`] writes: rows and frames
+/// go to a temporary file in the target's folder as they come, and [`finish`](Self::finish)
+/// renames it over the target; dropped unfinished (an error, a panic), it is removed and any
+/// old file is left intact. The format comes from the extension.
 #[derive(Debug)]
 pub struct TableFileWriter {
     path: PathBuf,
@@ -550,13 +606,27 @@ pub struct TableFileWriter {
 }
 
 impl TableFileWriter {
-    /// Starts writing `path` (format from its extension) with columns `names`.
+    /// Starts writing `path` with rows of f64 columns `names` ([`push_row`](Self::push_row)).
     pub fn create(path: &Path, names: &[&str]) -> Result<Self, TableError> {
+        Self::open(path, |handle, format| RowWriter::new(handle, format, names))
+    }
+
+    /// Starts writing `path` DataFrame by DataFrame ([`write_frame`](Self::write_frame)), the
+    /// columns being the first frame's.
+    pub fn for_frames(path: &Path) -> Result<Self, TableError> {
+        Self::open(path, |handle, format| {
+            Ok(RowWriter::for_frames(handle, format))
+        })
+    }
+
+    fn open(
+        path: &Path,
+        writer: impl FnOnce(File, TableFormat) -> Result<RowWriter<File>, polars::error::PolarsError>,
+    ) -> Result<Self, TableError> {
         let format = TableFormat::from_path(path)?;
         let file = durable_output::AtomicFile::create(path)?;
         let handle = file.file().try_clone().map_err(|e| file.error(e))?;
-        let writer =
-            RowWriter::new(handle, format, names).map_err(|source| table_err(path, source))?;
+        let writer = writer(handle, format).map_err(|source| table_err(path, source))?;
         Ok(TableFileWriter {
             path: path.to_path_buf(),
             file,
@@ -571,7 +641,14 @@ impl TableFileWriter {
             .map_err(|source| table_err(&self.path, source))
     }
 
-    /// Rows pushed so far.
+    /// Appends the rows of `frame`.
+    pub fn write_frame(&mut self, frame: &DataFrame) -> Result<(), TableError> {
+        self.writer
+            .write_frame(frame)
+            .map_err(|source| table_err(&self.path, source))
+    }
+
+    /// Rows written so far.
     pub fn rows(&self) -> u64 {
         self.writer.rows()
     }
@@ -587,94 +664,6 @@ impl TableFileWriter {
     }
 }
 
-/// Writes a table DataFrame by DataFrame (one Parquet row group, or one run of CSV or JSON
-/// rows, per frame) to a file, atomically as [`TableFileWriter`]: the format comes from the
-/// extension, the columns from the first frame; every later frame must have the same schema.
-/// The bytes (CSV, JSON) or values (Parquet) are those [`write_table`] writes for the frames
-/// stacked.
-pub struct FrameFileWriter {
-    path: PathBuf,
-    format: TableFormat,
-    file: durable_output::AtomicFile,
-    sink: Option<(polars::prelude::Schema, RowSink<File>)>,
-    rows: u64,
-}
-
-impl std::fmt::Debug for FrameFileWriter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FrameFileWriter")
-            .field("path", &self.path)
-            .field("rows", &self.rows)
-            .finish_non_exhaustive()
-    }
-}
-
-impl FrameFileWriter {
-    /// Starts writing `path` (format from its extension).
-    pub fn create(path: &Path) -> Result<Self, TableError> {
-        let format = TableFormat::from_path(path)?;
-        let file = durable_output::AtomicFile::create(path)?;
-        Ok(FrameFileWriter {
-            path: path.to_path_buf(),
-            format,
-            file,
-            sink: None,
-            rows: 0,
-        })
-    }
-
-    /// Appends the rows of `frame`.
-    pub fn write(&mut self, frame: &DataFrame) -> Result<(), TableError> {
-        let schema = frame.schema().as_ref().clone();
-        if self.sink.is_none() {
-            let handle = self
-                .file
-                .file()
-                .try_clone()
-                .map_err(|e| self.file.error(e))?;
-            let sink = RowSink::new(handle, self.format, &schema)
-                .map_err(|source| table_err(&self.path, source))?;
-            self.sink = Some((schema.clone(), sink));
-        }
-        let Some((first, sink)) = &mut self.sink else {
-            return Ok(());
-        };
-        if *first != schema {
-            return Err(table_err(
-                &self.path,
-                polars::error::PolarsError::SchemaMismatch(
-                    "a batch's columns differ from the first batch's".into(),
-                ),
-            ));
-        }
-        sink.write(frame)
-            .map_err(|source| table_err(&self.path, source))?;
-        self.rows += frame.height() as u64;
-        Ok(())
-    }
-
-    /// Rows written so far.
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
-    /// Completes the file (a table with no frame written is an error: its columns are
-    /// unknown), makes it durable and puts it in place. Returns the number of rows.
-    pub fn finish(mut self) -> Result<u64, TableError> {
-        let Some((_, sink)) = &mut self.sink else {
-            return Err(table_err(
-                &self.path,
-                polars::error::PolarsError::NoData("no rows to write".into()),
-            ));
-        };
-        sink.finish()
-            .map_err(|source| table_err(&self.path, source))?;
-        self.sink = None;
-        self.file.commit()?;
-        Ok(self.rows)
-    }
-}
-
 fn table_err(path: &Path, source: polars::error::PolarsError) -> TableError {
     TableError::Table {
         step: TableStep::Write(path.to_path_buf()),
@@ -685,6 +674,41 @@ fn table_err(path: &Path, source: polars::error::PolarsError) -> TableError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows and frames on one writer make one table, rows first as they came; a writer of
+    /// frames takes no row, and one that received nothing has no columns to write.
+    #[test]
+    fn one_writer_takes_rows_and_frames_in_order() {
+        let mut out = Vec::new();
+        let mut w = RowWriter::new(&mut out, TableFormat::Csv, &["a", "b"]).unwrap();
+        w.push_row(&[1.0, 2.0]).unwrap();
+        let frame = DataFrame::new(
+            2,
+            vec![
+                Column::new("a".into(), vec![3.0, 5.0]),
+                Column::new("b".into(), vec![4.0, 6.0]),
+            ],
+        )
+        .unwrap();
+        w.write_frame(&frame).unwrap();
+        w.push_row(&[7.0, 8.0]).unwrap();
+        assert_eq!(w.rows(), 4);
+        let other = DataFrame::new(1, vec![Column::new("c".into(), vec![0.0])]).unwrap();
+        assert!(w.write_frame(&other).is_err(), "another schema is refused");
+        w.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a,b\n1.0,2.0\n3.0,4.0\n5.0,6.0\n7.0,8.0\n"
+        );
+
+        let mut frames = RowWriter::for_frames(Vec::new(), TableFormat::Json);
+        assert!(frames.push_row(&[1.0]).is_err());
+        assert!(RowWriter::for_frames(Vec::new(), TableFormat::Csv)
+            .finish()
+            .is_err());
+        frames.write_frame(&frame).unwrap();
+        frames.finish().unwrap();
+    }
 
     #[test]
     fn our_csv_header_is_the_one_polars_writes() {

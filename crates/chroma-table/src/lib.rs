@@ -12,7 +12,8 @@
 //!   ([`read_table`], [`write_table`]; CSV text cells a spreadsheet would run as formulas
 //!   neutralised, a CSV that does not read as a table explained in words, Parquet page headers
 //!   checked before polars reads them), a Parquet table read a row group at a time
-//!   ([`TableChunks`]), a table written row by row ([`TableFileWriter`], and the per-frame
+//!   ([`TableChunks`]), a table written in pieces, row by row or frame by frame
+//!   ([`TableFileWriter`] onto a file, [`RowWriter`] onto any output; the per-frame
 //!   feature table of one file as it is computed: [`write_feature_table`]);
 //! - resumable batches and `--update` ([`journal`]: [`journal::DurableRun`] journals each
 //!   finished row beside the output, so that a killed run continues), shards ([`ShardSpec`]).
@@ -62,8 +63,5 @@ pub use build::{chromagram_table, table_of, table_of_options};
 pub use chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};
 pub use error::{TableError, TableStep};
 pub use frame_writer::{write_feature_csv, write_feature_table};
-pub use io::{
-    is_table_dataset, read_table, write_table, FrameFileWriter, RowWriter, TableFileWriter,
-    TableFormat,
-};
+pub use io::{is_table_dataset, read_table, write_table, RowWriter, TableFileWriter, TableFormat};
 pub use shard::{relative_key, ShardSpec};

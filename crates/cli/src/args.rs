@@ -45,33 +45,11 @@ fn parse_jobs(text: &str) -> Result<usize, String> {
     }
 }
 
-/// A parsed `-k` value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KChoice {
-    /// A fixed k.
-    Fixed(usize),
-    /// Best silhouette in the `auto` range (clipped to the number of rows).
-    Auto,
-}
-
-impl std::fmt::Display for KChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            KChoice::Fixed(k) => write!(f, "{k}"),
-            KChoice::Auto => f.write_str("auto"),
-        }
-    }
-}
+pub use report::KChoice;
 
 /// Parses `-k`: a positive whole number or `auto` (a usage error otherwise, exit status 2).
 pub fn parse_k(text: &str) -> Result<KChoice, String> {
-    if text.eq_ignore_ascii_case("auto") {
-        return Ok(KChoice::Auto);
-    }
-    match text.parse::<usize>() {
-        Ok(k) if k >= 1 => Ok(KChoice::Fixed(k)),
-        _ => Err("expected a positive whole number or `auto`".to_string()),
-    }
+    text.parse()
 }
 
 /// Parses `--n-init`: 1 to [`kmeans::MAX_N_INIT`].

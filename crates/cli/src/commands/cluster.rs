@@ -1,114 +1,15 @@
 //! `chromacluster cluster PATH...|TABLE -k K|auto`: k-means on note profiles or a saved table.
 
 use crate::stdout::outln;
-use anyhow::{bail, Context};
-use kmeans::{Init, KMeans, KMeansFit, RowMatrix};
-use polars::prelude::{Column, DataFrame};
+use anyhow::Context;
+use kmeans::{Init, KMeans, KMeansFit};
+use polars::prelude::DataFrame;
 
 use std::path::PathBuf;
 
 use crate::args::{ByArg, ClusterArgs, GlobalArgs, InitArg, KChoice};
 use crate::checks::{self, OutputKind};
 use crate::{pipeline, Outcome};
-
-/// A clustering of a table's rows.
-pub struct Clustering {
-    /// The fit.
-    pub fit: KMeansFit,
-    /// The chosen k when `-k auto`.
-    pub auto_k: Option<usize>,
-    /// Every k's inertia and silhouette when `-k auto`.
-    pub selection: Option<kmeans::KSelection>,
-    /// The rows that were clustered.
-    pub data: RowMatrix,
-}
-
-impl Clustering {
-    /// The clustered rows projected to 2-D by PCA in the space k-means worked in (z-scores
-    /// with `--standardize`), for `plot clusters` and the report's map.
-    pub fn projection(&self) -> anyhow::Result<kmeans::Projection2d> {
-        let space = match self.fit.model.scaling() {
-            Some(scaling) => self.data.scaled(scaling)?,
-            None => self.data.clone(),
-        };
-        Ok(kmeans::pca_2d(&space)?)
-    }
-}
-
-/// Clusters the rows of `table` on `columns`.
-pub fn cluster_table(
-    table: &DataFrame,
-    columns: &[String],
-    k: KChoice,
-    params: impl Fn(usize) -> kmeans::KMeansParams,
-) -> anyhow::Result<Clustering> {
-    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let data = RowMatrix::from_dataframe(table, Some(&names))?;
-    cluster_rows(data, k, params)
-}
-
-/// Clusters the rows of `table` by how they sound: in the similarity space fitted on its sound
-/// columns ([`super::similar::fit_space`]), which the model keeps (`predict` applies it).
-pub fn cluster_by_sound(
-    table: &DataFrame,
-    k: KChoice,
-    params: impl Fn(usize) -> kmeans::KMeansParams,
-) -> anyhow::Result<Clustering> {
-    let space = super::similar::fit_space(table, chroma_table::schema::FeatureSet::Sound)?;
-    let y = space.transform(table)?;
-    let mut clustering = cluster_rows(y, k, params)?;
-    if let Some(s) = space.into_space() {
-        clustering.fit.model = clustering.fit.model.with_space(s)?;
-    }
-    Ok(clustering)
-}
-
-/// Clusters the rows of `data`.
-pub fn cluster_rows(
-    data: RowMatrix,
-    k: KChoice,
-    params: impl Fn(usize) -> kmeans::KMeansParams,
-) -> anyhow::Result<Clustering> {
-    let (fit, auto_k, selection) = match k {
-        KChoice::Fixed(k) => (params(k).fit(&data)?, None, None),
-        KChoice::Auto => {
-            let Some(ks) = KMeans::auto_k_range(data.n_rows()) else {
-                bail!(
-                    "-k auto needs at least 3 rows to compare k = 2.. (the table has {})",
-                    data.n_rows()
-                );
-            };
-            let auto = KMeans::fit_auto(&data, ks, params)?;
-            (auto.fit, Some(auto.chosen_k), Some(auto.selection))
-        }
-    };
-    warn_empty_clusters(&fit, &data);
-    Ok(Clustering {
-        fit,
-        auto_k,
-        selection,
-        data,
-    })
-}
-
-/// Warns when some clusters received no row (k larger than the number of distinct rows).
-fn warn_empty_clusters(fit: &KMeansFit, data: &RowMatrix) {
-    let sizes = fit.cluster_sizes();
-    let empty: Vec<String> = sizes
-        .iter()
-        .enumerate()
-        .filter(|(_, &n)| n == 0)
-        .map(|(c, _)| c.to_string())
-        .collect();
-    if !empty.is_empty() {
-        tracing::warn!(
-            "k = {} but cluster(s) {} received no file: the table has only {} distinct row(s)",
-            fit.model.k(),
-            empty.join(", "),
-            data.n_distinct_rows()
-        );
-    }
-}
 
 /// The columns `--by notes` clusters: `--columns`, or every feature column but the sound
 /// description's.
@@ -143,25 +44,6 @@ pub fn params_of(args: &ClusterArgs) -> impl Fn(usize) -> kmeans::KMeansParams +
             .seed(args.seed)
             .standardize(args.standardize)
     }
-}
-
-/// The `file, cluster, distance` table.
-pub fn labels_table(
-    files: &[String],
-    labels: &[usize],
-    distances: &[f64],
-) -> anyhow::Result<DataFrame> {
-    Ok(DataFrame::new(
-        files.len(),
-        vec![
-            Column::new(chroma_table::schema::FILE_COLUMN.into(), files.to_vec()),
-            Column::new(
-                "cluster".into(),
-                labels.iter().map(|&l| l as u32).collect::<Vec<u32>>(),
-            ),
-            Column::new("distance".into(), distances.to_vec()),
-        ],
-    )?)
 }
 
 /// Prints the fit's cluster sizes (and members when there are few rows), `files` naming its
@@ -246,12 +128,12 @@ where
     let mut writer = args
         .output
         .as_deref()
-        .map(chroma_table::FrameFileWriter::create)
+        .map(chroma_table::TableFileWriter::for_frames)
         .transpose()?;
     let fit = params.fit_chunks(&mut source, |chunk, labels, distances| {
         if let Some(w) = writer.as_mut() {
             let files = chunk_row_names(&chunk.frame, chunk.first_row);
-            w.write(&labels_table(&files, labels, distances)?)?;
+            w.write_frame(&report::labels_table(&files, labels, distances)?)?;
         }
         Ok(())
     })?;
@@ -378,9 +260,9 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
     }
     let files = chroma_table::schema::row_names(&loaded.table);
     let clustering = if by_sound {
-        cluster_by_sound(&loaded.table, k, params_of(&args))?
+        report::cluster_by_sound(&loaded.table, k, params_of(&args))?
     } else {
-        cluster_table(&loaded.table, &columns, k, params_of(&args))?
+        report::cluster_table(&loaded.table, &columns, k, params_of(&args))?
     };
     let fit = &clustering.fit;
     if let (Some(chosen), Some(ks)) = (
@@ -415,7 +297,7 @@ pub fn run(global: &GlobalArgs, args: ClusterArgs) -> anyhow::Result<Outcome> {
         .with_context(|| format!("cannot save the model to {}", path.display()))?;
     }
     if let Some(path) = &args.output {
-        let mut out = labels_table(&files, &fit.labels, &fit.distances)?;
+        let mut out = report::labels_table(&files, &fit.labels, &fit.distances)?;
         chroma_table::write_table(&mut out, path)?;
     }
     let some_failed = loaded.some_failed;

@@ -173,7 +173,7 @@ fn clusters(global: &GlobalArgs, args: PlotClustersArgs) -> anyhow::Result<Outco
             .seed(args.seed)
             .standardize(args.standardize)
     };
-    let clustering = super::cluster::cluster_table(table, &columns, k, params)?;
+    let clustering = report::cluster_table(table, &columns, k, params)?;
     let fit = &clustering.fit;
     let kmeans::Projection2d {
         points,

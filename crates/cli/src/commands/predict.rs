@@ -28,7 +28,7 @@ pub fn run(global: &GlobalArgs, args: PredictArgs) -> anyhow::Result<Outcome> {
     let data = RowMatrix::from_dataframe(&loaded.table, Some(&names))?;
     let (labels, distances) = model.predict_with_distances(&data)?;
     let files = chroma_table::schema::row_names(&loaded.table);
-    let mut out = super::cluster::labels_table(&files, &labels, &distances)?;
+    let mut out = report::labels_table(&files, &labels, &distances)?;
     pipeline::emit_table(&mut out, args.output.as_deref())?;
     Ok(if loaded.some_failed {
         Outcome::SomeFailed

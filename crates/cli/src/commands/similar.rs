@@ -5,19 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chroma_table::schema::FeatureSet;
-use kmeans::{Neighbour, SimilarRows, TableSpace};
-use polars::prelude::DataFrame;
+use kmeans::{Neighbour, SimilarRows};
 
 use crate::args::{ByArg, GlobalArgs, SimilarArgs};
 use crate::checks::{self, OutputKind};
 use crate::{pipeline, Outcome};
-
-/// The space of `set`'s columns fitted on the rows of `table` (for sound, the similarity
-/// space; for notes, the columns as they are).
-pub fn fit_space(table: &DataFrame, set: FeatureSet) -> anyhow::Result<TableSpace> {
-    let columns = chroma_table::schema::columns_for(table, set)?;
-    Ok(TableSpace::fit(table, &columns, set.similarity_axes())?)
-}
 
 /// The library's feature set for a `--by` value.
 pub fn feature_set(by: ByArg) -> FeatureSet {
@@ -58,7 +50,7 @@ pub fn run(global: &GlobalArgs, args: SimilarArgs) -> anyhow::Result<Outcome> {
     checks::check_distinct(&outputs, &inputs)?;
     let extract = extract_for(&args.extract, args.by);
     let loaded = pipeline::load_table(global, &args.paths, &extract, &outputs)?;
-    let space = fit_space(&loaded.table, feature_set(args.by))?;
+    let space = report::fit_space(&loaded.table, feature_set(args.by))?;
     let files = chroma_table::schema::row_names(&loaded.table);
     let similar = SimilarRows::new(&loaded.table, files, space)?;
     let queries: Vec<(String, Vec<Neighbour>)> = if args.to.is_empty() {

@@ -1,15 +1,15 @@
-//! The report page's data model and its assembly: the data goes into the page as one JSON
+//! The report page's data model and its rendering: the data goes into the page as one JSON
 //! blob (`<script type="application/json">`), which the page's own small script turns into the
-//! map, charts and tables. The HTML, CSS and JS are asset files (`crates/cli/assets/report/`)
+//! map, charts and tables. The HTML, CSS and JS are asset files (`crates/report/assets/report/`)
 //! included at compile time, so the page needs no network and no server.
 
 use std::path::Path;
 
 use serde::Serialize;
 
-const TEMPLATE: &str = include_str!("../../../assets/report/report.html");
-const STYLE: &str = include_str!("../../../assets/report/report.css");
-const SCRIPT: &str = include_str!("../../../assets/report/report.js");
+const TEMPLATE: &str = include_str!("../assets/report/report.html");
+const STYLE: &str = include_str!("../assets/report/report.css");
+const SCRIPT: &str = include_str!("../assets/report/report.js");
 
 /// Everything the page shows.
 #[derive(Debug, Clone, Serialize)]
@@ -104,7 +104,7 @@ pub struct FailedFile {
 }
 
 /// The page for `data`: the template with its style, script, title and data filled in.
-pub fn render(data: &ReportData) -> anyhow::Result<String> {
+pub fn render(data: &ReportData) -> Result<String, crate::ReportError> {
     let json = serde_json::to_string(&Compact(data))?;
     // Inside <script>, "</script" or "<!--" would end or confuse the element: escape every "<"
     // (it can only occur inside JSON strings, where \u003c means the same).
