@@ -46,42 +46,6 @@ const JOINED: usize = 8;
 /// Rows of the clustering table.
 const TABLE_ROWS: usize = 200_000;
 
-#[derive(Debug)]
-struct Options {
-    debs: Option<PathBuf>,
-    python: Option<PathBuf>,
-    rounds: usize,
-    bin: Option<PathBuf>,
-}
-
-fn parse(args: &[String]) -> Result<Options> {
-    let mut o = Options {
-        debs: None,
-        python: None,
-        rounds: 5,
-        bin: None,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{a} needs a value"));
-        match a.as_str() {
-            "--debs" => o.debs = Some(PathBuf::from(value()?)),
-            "--python" => o.python = Some(PathBuf::from(value()?)),
-            "--bin" => o.bin = Some(PathBuf::from(value()?)),
-            "--rounds" => {
-                let v = value()?;
-                o.rounds = v
-                    .parse()
-                    .ok()
-                    .filter(|&n| n >= 1)
-                    .with_context(|| format!("--rounds: not a count of at least 1: {v}"))?;
-            }
-            other => bail!("unknown bench-e2e option {other}"),
-        }
-    }
-    Ok(o)
-}
-
 /// One compared command: ours and the peer's, as argument lists (program first), the outputs
 /// each writes (removed before every run, so that no run resumes or updates another's), and
 /// the ratio the issue asks for.
@@ -411,7 +375,7 @@ fn group_of(line: &str) -> &'static str {
 
 /// Runs `cargo xtask bench-e2e`.
 pub fn run(args: &[String]) -> Result<()> {
-    let o = parse(args)?;
+    let o = crate::real::parse_bench_options(args, "bench-e2e", "--rounds", 5, 1)?;
     let root = workspace().join("target").join("bench-e2e");
     let real = workspace().join("target").join("bench-real");
     let debs = o.debs.clone().unwrap_or_else(|| real.join("debs"));
@@ -523,7 +487,7 @@ pub fn run(args: &[String]) -> Result<()> {
 
     println!(
         "bench-e2e: whole processes, {} round(s) after one warm-up, A/B order swapped every round; inputs in {} (song.wav {SONG_SECONDS} s 44.1 kHz stereo, short/ {SHORT_FILES} FLAC x {SHORT_SECONDS} s 22.05 kHz mono, big.csv {TABLE_ROWS} x 12)",
-        o.rounds,
+        o.repeats,
         root.strip_prefix(workspace()).unwrap_or(&root).display()
     );
     let version = [s(&binary), "--version".to_string()];
@@ -532,7 +496,7 @@ pub fn run(args: &[String]) -> Result<()> {
         wall(&case.ours, &case.outputs)?;
         wall(&case.peer, &case.outputs)?;
         let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        for round in 0..o.rounds {
+        for round in 0..o.repeats {
             let (x, y) = if round % 2 == 0 {
                 let x = wall(&case.ours, &case.outputs)?;
                 (x, wall(&case.peer, &case.outputs)?)
@@ -571,7 +535,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let few = ours(&["notes", &s(&long_dir), "-j", "2", "-o", &s(&t_csv)]);
     let outputs = [t_csv.clone()];
     let (mut a, mut b) = (Vec::new(), Vec::new());
-    for round in 0..o.rounds {
+    for round in 0..o.repeats {
         if round % 2 == 0 {
             a.push(wall(&many, &outputs)?);
             b.push(wall(&few, &outputs)?);
@@ -600,7 +564,7 @@ pub fn run(args: &[String]) -> Result<()> {
         ("librosa + joblib", "import librosa, joblib, pandas"),
     ] {
         let argv = [s(&python), "-c".to_string(), import.to_string()];
-        let t: Vec<f64> = (0..o.rounds)
+        let t: Vec<f64> = (0..o.repeats)
             .map(|_| wall(&argv, &[]))
             .collect::<Result<_>>()?;
         println!(

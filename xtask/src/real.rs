@@ -63,20 +63,31 @@ const LONG_SECONDS: u32 = 1800;
 /// The peak-memory target of `notes --summary --jobs 2` on the long tracks, MB.
 const LONG_BOUND_MB: f64 = 150.0;
 
+/// The options of the benchmarks on Debian's game music (`bench-real`, `bench-e2e`): where
+/// the packages are (`--debs`), the Python with the peers (`--python`), our binary (`--bin`),
+/// and how many times to measure (`--passes` / `--rounds`: `repeats`).
 #[derive(Debug)]
-struct Options {
-    debs: Option<PathBuf>,
-    python: Option<PathBuf>,
-    passes: usize,
-    bin: Option<PathBuf>,
+pub(crate) struct BenchOptions {
+    pub(crate) debs: Option<PathBuf>,
+    pub(crate) python: Option<PathBuf>,
+    pub(crate) bin: Option<PathBuf>,
+    pub(crate) repeats: usize,
 }
 
-fn parse(args: &[String]) -> Result<Options> {
-    let mut o = Options {
+/// Parses `args` of `command`: the common options and `repeats_flag` (at least
+/// `min_repeats`, `default_repeats` when absent).
+pub(crate) fn parse_bench_options(
+    args: &[String],
+    command: &str,
+    repeats_flag: &str,
+    default_repeats: usize,
+    min_repeats: usize,
+) -> Result<BenchOptions> {
+    let mut o = BenchOptions {
         debs: None,
         python: None,
-        passes: 2,
         bin: None,
+        repeats: default_repeats,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -85,13 +96,17 @@ fn parse(args: &[String]) -> Result<Options> {
             "--debs" => o.debs = Some(PathBuf::from(value()?)),
             "--python" => o.python = Some(PathBuf::from(value()?)),
             "--bin" => o.bin = Some(PathBuf::from(value()?)),
-            "--passes" => {
+            flag if flag == repeats_flag => {
                 let v = value()?;
-                o.passes = v
+                o.repeats = v
                     .parse()
-                    .with_context(|| format!("--passes: not a number: {v}"))?;
+                    .ok()
+                    .filter(|&n| n >= min_repeats)
+                    .with_context(|| {
+                        format!("{repeats_flag}: not a count of at least {min_repeats}: {v}")
+                    })?;
             }
-            other => bail!("unknown bench-real option {other}"),
+            other => bail!("unknown {command} option {other}"),
         }
     }
     Ok(o)
@@ -425,7 +440,7 @@ fn check(binary: &Path, library: &Path, root: &Path, n_files: usize) -> Result<(
 
 /// `cargo xtask bench-real [--debs DIR] [--python PATH] [--passes N] [--bin PATH]`.
 pub fn run_bench(args: &[String]) -> Result<()> {
-    let o = parse(args)?;
+    let o = parse_bench_options(args, "bench-real", "--passes", 2, 0)?;
     let root = workspace().join("target").join("bench-real");
     let debs = match &o.debs {
         Some(d) => d.clone(),
@@ -475,7 +490,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     let mut summary: [Vec<(f64, f64)>; 2] = Default::default();
     let mut decodes: [Vec<f64>; 2] = Default::default();
     let mut versions = (String::new(), String::new());
-    for pass in 1..=o.passes {
+    for pass in 1..=o.repeats {
         for (t, threads) in [1usize, 2].into_iter().enumerate() {
             let args: Vec<String> = vec![
                 "notes".into(),
@@ -517,7 +532,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             );
         }
     }
-    if o.passes > 0 {
+    if o.repeats > 0 {
         print_medians(&o, &ratios, &summary, &decodes, &versions, n_files, audio_s);
     }
     long_memory(&root, &tracks, &binary)
@@ -525,7 +540,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
 
 /// The medians of the passes' times, ratios and peak RSS, per thread count.
 fn print_medians(
-    o: &Options,
+    o: &BenchOptions,
     ratios: &[[Vec<f64>; 3]; 2],
     summary: &[Vec<(f64, f64)>; 2],
     decodes: &[Vec<f64>; 2],
@@ -536,7 +551,7 @@ fn print_medians(
     println!(
         "medians over {} pass(es) (librosa {}, Essentia {}; baselines on as many joblib workers \
          as notes has threads):",
-        o.passes, versions.0, versions.1
+        o.repeats, versions.0, versions.1
     );
     for (t, threads) in [1usize, 2].into_iter().enumerate() {
         let notes = median(summary[t].iter().map(|s| s.0).collect());

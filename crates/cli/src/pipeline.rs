@@ -189,16 +189,7 @@ pub fn load_table_resumable(
                         },
                         ..Default::default()
                     };
-                    let mut run =
-                        chroma_table::journal::DurableRun::open(output, &options, settings)?;
-                    if !global.quiet {
-                        for note in run.notes() {
-                            eprintln!("note: {note}");
-                        }
-                    }
-                    let bar = crate::progress::files_bar(files.len(), global.quiet, "analysing");
-                    let report = run.analyze(&files, &|| bar.inc(1))?;
-                    bar.finish_and_clear();
+                    let (run, report) = run_durable(global, output, &options, settings, &files)?;
                     report_failures(
                         &report.batch.failures,
                         &unreadable,
@@ -228,6 +219,30 @@ pub fn load_table_resumable(
             })
         }
     }
+}
+
+/// Opens the durable run of `output` (its notes printed: what is reused, resumed or
+/// discarded) and analyses `files` in it with a progress bar.
+pub fn run_durable(
+    global: &GlobalArgs,
+    output: &Path,
+    options: &TableOptions,
+    settings: chroma_table::journal::DurableSettings,
+    files: &[PathBuf],
+) -> anyhow::Result<(
+    chroma_table::journal::DurableRun,
+    chroma_table::journal::DurableReport,
+)> {
+    let mut run = chroma_table::journal::DurableRun::open(output, options, settings)?;
+    if !global.quiet {
+        for note in run.notes() {
+            eprintln!("note: {note}");
+        }
+    }
+    let bar = crate::progress::files_bar(files.len(), global.quiet, "analysing");
+    let report = run.analyze(files, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    Ok((run, report))
 }
 
 /// The feature columns to cluster: `--columns`, or `chroma_table::schema::feature_columns` (numeric,

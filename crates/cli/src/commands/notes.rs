@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chroma_table::journal::{DurableRun, DurableSettings, FlushPolicy};
+use chroma_table::journal::{DurableSettings, FlushPolicy};
 
 use crate::args::{GlobalArgs, NotesArgs};
 use crate::checks::{self, usage, OutputKind};
@@ -87,15 +87,7 @@ pub fn run(global: &GlobalArgs, args: NotesArgs) -> anyhow::Result<Outcome> {
             ..FlushPolicy::default()
         },
     };
-    let mut run = DurableRun::open(&output, &options, settings)?;
-    if !global.quiet {
-        for note in run.notes() {
-            eprintln!("note: {note}");
-        }
-    }
-    let bar = crate::progress::files_bar(files.len(), global.quiet, "analysing");
-    let report = run.analyze(&files, &|| bar.inc(1))?;
-    bar.finish_and_clear();
+    let (run, report) = pipeline::run_durable(global, &output, &options, settings, &files)?;
     let batch = &report.batch;
     pipeline::report_failures(&batch.failures, &unreadable, files.len() + unreadable.len());
     if batch.stopped {
