@@ -399,13 +399,7 @@ pub fn run(args: &[String]) -> Result<()> {
         .filter(|p| p.extension().is_some_and(|e| e == "flac"))
         .collect();
     shorts.sort();
-    std::fs::write(
-        &list,
-        shorts
-            .iter()
-            .map(|p| p.display().to_string() + "\n")
-            .collect::<String>(),
-    )?;
+    crate::real::write_file_list(&list, &shorts)?;
 
     let out = root.join("out");
     let s = |p: &Path| p.display().to_string();

@@ -291,17 +291,7 @@ pub(crate) fn run_one_threaded(cmd: &mut Command, script: &Path) -> Result<()> {
 
 /// The key profiles of `chromacluster key --key-profile`, as the benchmark runs them.
 pub(crate) fn chroma_profiles() -> [&'static str; 9] {
-    [
-        "krumhansl",
-        "temperley",
-        "temperley2005",
-        "albrecht",
-        "aarden",
-        "bellman",
-        "bgate",
-        "edma",
-        "triads",
-    ]
+    chroma::KeyProfile::ALL.map(chroma::KeyProfile::name)
 }
 
 fn bench_dir() -> PathBuf {

@@ -112,6 +112,15 @@ pub(crate) fn parse_bench_options(
     Ok(o)
 }
 
+/// Writes `files` to `list`, one path per line (the `--files-from` of our commands).
+pub(crate) fn write_file_list(list: &Path, files: &[PathBuf]) -> Result<()> {
+    let text: String = files
+        .iter()
+        .map(|f| f.display().to_string() + "\n")
+        .collect();
+    std::fs::write(list, text).with_context(|| format!("cannot write {}", list.display()))
+}
+
 pub(crate) fn workspace() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     root.canonicalize().unwrap_or(root)
@@ -477,13 +486,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     files_under(&library, &mut files)?;
     files.sort();
     let list = root.join("files.txt");
-    std::fs::write(
-        &list,
-        files
-            .iter()
-            .map(|f| f.display().to_string() + "\n")
-            .collect::<String>(),
-    )?;
+    write_file_list(&list, &files)?;
     let table = root.join("notes.csv");
     // Per thread count: librosa / notes, Essentia / notes, librosa / decode alone.
     let mut ratios: [[Vec<f64>; 3]; 2] = Default::default();
