@@ -86,25 +86,6 @@ fn wall(argv: &[String], outputs: &[PathBuf]) -> Result<f64> {
     Ok(seconds)
 }
 
-fn ffprobe_seconds(path: &Path) -> Result<f64> {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .context("cannot run ffprobe")?;
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .with_context(|| format!("ffprobe gave no duration for {}", path.display()))
-}
-
 fn ffmpeg(args: &[&str], input: &Path, extra: &[&str], out: &Path) -> Result<()> {
     let partial = out.with_extension(format!(
         "partial.{}",
@@ -155,7 +136,7 @@ fn inputs(root: &Path, tracks: &[(String, PathBuf)]) -> Result<(PathBuf, PathBuf
         std::fs::create_dir_all(&short)?;
         let mut n = 0;
         'tracks: for (_, track) in tracks {
-            let length = ffprobe_seconds(track)?;
+            let length = crate::real::ffprobe_seconds(track)?;
             for start in [8u32, 28, 48] {
                 if n == SHORT_FILES {
                     break 'tracks;

@@ -279,28 +279,33 @@ fn library(root: &Path, tracks: &[(String, PathBuf)]) -> Result<(PathBuf, [usize
     Ok((dir, counts))
 }
 
+/// Seconds of audio of `path` (ffprobe's format duration).
+pub(crate) fn ffprobe_seconds(path: &Path) -> Result<f64> {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .context("cannot run ffprobe")?;
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .with_context(|| format!("ffprobe gave no duration for {}", path.display()))
+}
+
 /// Seconds of audio of the files of `dir` (ffprobe's format duration), and the file count.
 fn audio_seconds(dir: &Path) -> Result<(f64, usize)> {
     let mut files = Vec::new();
     files_under(dir, &mut files)?;
     let mut total = 0.0;
     for f in &files {
-        let out = Command::new("ffprobe")
-            .args([
-                "-v",
-                "error",
-                "-show_entries",
-                "format=duration",
-                "-of",
-                "csv=p=0",
-            ])
-            .arg(f)
-            .output()
-            .context("cannot run ffprobe")?;
-        total += String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse::<f64>()
-            .with_context(|| format!("no duration for {}", f.display()))?;
+        total += ffprobe_seconds(f)?;
     }
     Ok((total, files.len()))
 }
