@@ -286,6 +286,16 @@ mod tests {
     use super::*;
     use polars::prelude::Column;
 
+    /// `METADATA_COLUMNS` repeats `TAG_COLUMNS` at its end (two `const` arrays: no `const`
+    /// concatenation); the two lists may not drift apart.
+    #[test]
+    fn metadata_columns_end_with_the_tag_columns() {
+        assert_eq!(
+            METADATA_COLUMNS[METADATA_COLUMNS.len() - TAG_COLUMNS.len()..],
+            TAG_COLUMNS
+        );
+    }
+
     fn table(extra: Column) -> DataFrame {
         let mut columns = vec![Column::new(FILE_COLUMN.into(), vec!["a.wav", "b.wav"])];
         for name in NOTE_NAMES {
