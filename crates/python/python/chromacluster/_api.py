@@ -65,9 +65,19 @@ class Failure:
         return err
 
 
+#: The oldest polars whose Series the extension can hand tables to (``Series._import``).
+_MIN_POLARS = (1, 28)
+
+
 def _polars():
     import polars as pl
 
+    version = tuple(int(p) for p in pl.__version__.split(".")[:2] if p.isdigit())
+    if version < _MIN_POLARS:
+        raise ImportError(
+            f"chromacluster needs polars >= {'.'.join(map(str, _MIN_POLARS))} "
+            f"(found {pl.__version__}): pip install -U polars"
+        )
     return pl
 
 
@@ -237,6 +247,7 @@ def notes(
     if strict and unreadable:
         path, cause = unreadable[0]
         raise _rs.ChromaclusterError(f"{path}: {cause}")
+    _polars()  # the table comes back as a polars DataFrame
     table, failed = _rs.notes_table(
         [os.fspath(f) for f in files],
         chroma,
