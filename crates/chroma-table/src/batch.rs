@@ -13,9 +13,9 @@ use crate::build::table_of_options;
 use crate::error::TableError;
 use chroma::{analyze_file, FileAnalysis, TableOptions};
 
-/// The table of a batch plus the files that failed.
+/// The note table of a batch (one row per good file) and the files that failed.
 #[derive(Debug)]
-pub struct FeatureTable {
+pub struct NoteTable {
     /// One row per good file, in sorted path order: `file`, `A` .. `G#`, `voiced_frames`,
     /// `frames`, `duration_s`, `sample_rate` (and the 68 feature statistics when asked).
     pub table: DataFrame,
@@ -110,20 +110,20 @@ pub fn analyze_files_until(
 }
 
 /// Analyses `paths` in parallel (see [`analyze_files`]) and stacks the good files into a table
-/// in sorted path order; files that fail are listed in [`FeatureTable::failures`] and do not
+/// in sorted path order; files that fail are listed in [`NoteTable::failures`] and do not
 /// stop the batch. `progress` is called once after each file (from worker threads). Fails only
 /// if polars cannot build the table.
 pub fn build_table(
     paths: &[PathBuf],
     options: &TableOptions,
     progress: &(dyn Fn() + Sync),
-) -> Result<FeatureTable, TableError> {
+) -> Result<NoteTable, TableError> {
     let batch = analyze_files(paths, options, false, progress);
     for (path, e) in &batch.failures {
         tracing::warn!("skipping {}: {e}", path.display());
     }
     let table = table_of_options(&batch.analyses, options)?;
-    Ok(FeatureTable {
+    Ok(NoteTable {
         table,
         failures: batch.failures,
     })

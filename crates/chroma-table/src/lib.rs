@@ -56,8 +56,7 @@ pub mod schema;
 mod shard;
 
 pub use batch::{
-    analyze_files, analyze_files_each, analyze_files_until, build_table, AnalysisBatch,
-    FeatureTable,
+    analyze_files, analyze_files_each, analyze_files_until, build_table, AnalysisBatch, NoteTable,
 };
 pub use build::{chromagram_table, table_of, table_of_options};
 pub use chunks::{Chunks, TableChunks, MAX_CHUNK_ROWS};

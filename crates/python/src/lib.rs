@@ -4,11 +4,15 @@
 //! and scikit-learn-style); numeric work happens in `audio-io`, `stfeatures`, `chroma`, `chroma-table`
 //! and `kmeans`, with the GIL released.
 //!
-//! Tables cross the boundary as polars DataFrames ([`pyo3_polars::PyDataFrame`]): the Rust
-//! table's Arrow columns are handed to the Python polars through the Arrow C data interface,
-//! without a copy or an encoding, and Python's DataFrames come back the same way.
+//! Tables cross the boundary as polars DataFrames (`tables.rs`): the Rust table's Arrow columns
+//! are handed to the Python polars through the Arrow C data interface, without a copy or an
+//! encoding, and Python's DataFrames come back the same way.
 
-#![forbid(unsafe_code)]
+// The one unsafe block takes over a column Python polars exported (tables.rs, with its SAFETY
+// comment); everything else is safe code.
+#![deny(unsafe_code)]
+
+mod tables;
 
 use std::path::PathBuf;
 
@@ -19,7 +23,7 @@ use numpy::{
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
-use pyo3_polars::PyDataFrame;
+use tables::{FromPolars, ToPolars};
 
 use stfeatures::midterm::{self, MidTermSpec};
 
@@ -295,7 +299,7 @@ fn mid_term_table<'py>(
     sampling_rate: u32,
     mid_window: f64,
     mid_step: f64,
-) -> PyResult<PyDataFrame> {
+) -> PyResult<ToPolars> {
     let samples = slice(&signal)?;
     let spec = MidTermSpec::seconds(sampling_rate, mid_window, mid_step, 0.050, 0.025);
     let (mid, _) = py
@@ -304,7 +308,7 @@ fn mid_term_table<'py>(
     let df = mid
         .to_dataframe()
         .map_err(|e| raise::<ChromaclusterError>(py, e.to_string(), None))?;
-    Ok(PyDataFrame(df))
+    Ok(ToPolars(df))
 }
 
 /// `tuning` as Python gives it: `"auto"` or a number of cents.
@@ -341,15 +345,7 @@ fn table_options(
     tonal: TonalArgs<'_>,
 ) -> PyResult<chroma::TableOptions> {
     let mode: chroma::ChromaMode = chroma_mode.parse().map_err(PyValueError::new_err)?;
-    let profile = match profile {
-        "dominant" => chroma::ProfileKind::Dominant,
-        "mean" => chroma::ProfileKind::MeanChroma,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "unknown profile {other:?} (expected \"dominant\" or \"mean\")"
-            )))
-        }
-    };
+    let profile: chroma::ProfileKind = profile.parse().map_err(PyValueError::new_err)?;
     let tuning = match tonal.tuning {
         None => Ok(chroma::Tuning::ESTIMATE),
         Some(TuningArg::Text(text)) => text.parse(),
@@ -414,13 +410,13 @@ type Failure = (String, &'static str, String);
 #[pyo3(signature = (table, by = "sound", n = 10, seed_rows = None, outside = None, query = None))]
 fn similar_table<'py>(
     py: Python<'py>,
-    table: PyDataFrame,
+    table: FromPolars,
     by: &str,
     n: usize,
     seed_rows: Option<Vec<usize>>,
-    outside: Option<PyDataFrame>,
+    outside: Option<FromPolars>,
     query: Option<String>,
-) -> PyResult<PyDataFrame> {
+) -> PyResult<ToPolars> {
     let set: chroma_table::schema::FeatureSet = by.parse().map_err(PyValueError::new_err)?;
     let df = table.0;
     let outside = outside.map(|o| o.0);
@@ -453,7 +449,7 @@ fn similar_table<'py>(
             similar.frame(chroma_table::schema::FILE_COLUMN, &queries)
         })
         .map_err(|e| kmeans_err(py, &e))?;
-    Ok(PyDataFrame(out))
+    Ok(ToPolars(out))
 }
 
 /// The note table of `files` (already resolved and sorted), the CLI's `notes`: the DataFrame of
@@ -477,7 +473,7 @@ fn notes_table<'py>(
     key_profile: &str,
     relative: bool,
     sound: bool,
-) -> PyResult<(PyDataFrame, Vec<Failure>)> {
+) -> PyResult<(ToPolars, Vec<Failure>)> {
     let tonal = TonalArgs {
         tuning,
         a4,
@@ -539,7 +535,7 @@ fn notes_table<'py>(
             )
         })
         .collect();
-    Ok((PyDataFrame(df), failures))
+    Ok((ToPolars(df), failures))
 }
 
 /// The chromagram of a file: `([12 x frames] float64 in A..G# order, hop in seconds)`.

@@ -63,6 +63,29 @@ pub enum ProfileKind {
     MeanChroma,
 }
 
+impl std::str::FromStr for ProfileKind {
+    type Err = String;
+    /// Parses `"dominant"` or `"mean"` (the command line's `--profile` and Python's `profile`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "dominant" => Ok(ProfileKind::Dominant),
+            "mean" => Ok(ProfileKind::MeanChroma),
+            other => Err(format!(
+                "unknown profile {other:?} (expected \"dominant\" or \"mean\")"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for ProfileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ProfileKind::Dominant => "dominant",
+            ProfileKind::MeanChroma => "mean",
+        })
+    }
+}
+
 /// The version of the analysis' numbers: raised by every change that moves a value of a table
 /// row for the same options (a chroma or key algorithm, a profile's weights, the tuning
 /// estimate, a default). A resumable run reuses rows only under the same version
