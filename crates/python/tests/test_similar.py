@@ -78,3 +78,22 @@ def test_bad_arguments_and_tables_say_what_is_wrong(sound_table):
         chromacluster.similar(no_sound)
     with pytest.raises(chromacluster.ChromaclusterError, match="missing.wav"):
         chromacluster.similar(sound_table, to=str(CORPUS / "missing.wav"))
+
+
+def test_a_table_in_several_chunks_crosses_to_rust_whole(sound_table):
+    """The table goes to Rust column by column through the Arrow C data interface: a table
+    made of several chunks, its columns in another order, gives the same neighbours."""
+    half = sound_table.height // 2
+    chunked = pl.concat([sound_table[:half], sound_table[half:]], rechunk=False)
+    assert chunked["file"].n_chunks() == 2
+    shuffled = chunked.select(list(reversed(chunked.columns)))
+    expected = chromacluster.similar(sound_table, n=3)
+    got = chromacluster.similar(shuffled, n=3)
+    assert got.equals(expected)
+
+
+def test_a_polars_too_old_for_the_table_handover_is_named(monkeypatch):
+    """Before polars 1.28 Series has no _import: an ImportError says which version is needed."""
+    monkeypatch.setattr(pl, "__version__", "1.27.1")
+    with pytest.raises(ImportError, match=r"polars >= 1\.28 \(found 1\.27\.1\)"):
+        chromacluster.notes([str(FLAC)])
