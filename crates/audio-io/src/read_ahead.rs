@@ -95,15 +95,12 @@ impl ReadAhead {
         let decoder = std::thread::Builder::new()
             .name("audio-io read-ahead".to_owned())
             .spawn(move || loop {
-                let message = match reader.next_block() {
-                    Ok(Some(block)) => {
-                        // A buffer the consumer is done with, else a new one (the first few).
-                        let mut buffer = spares.try_recv().unwrap_or_default();
-                        buffer.clear();
-                        buffer.extend_from_slice(block);
-                        Message::Block(buffer, reader.report())
-                    }
-                    Ok(None) => Message::End(reader.report()),
+                // A buffer the consumer is done with, else a new one (the first few): the
+                // reader decodes into it once it has handed over the block it holds.
+                let mut buffer = spares.try_recv().unwrap_or_default();
+                let message = match reader.next_block_into(&mut buffer) {
+                    Ok(true) => Message::Block(buffer, reader.report()),
+                    Ok(false) => Message::End(reader.report()),
                     Err(e) => Message::Failed(e),
                 };
                 let last = !matches!(message, Message::Block(..));
