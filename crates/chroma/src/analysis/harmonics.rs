@@ -277,6 +277,38 @@ mod tests {
     }
 
     #[test]
+    fn peaks_at_the_edges_of_the_tolerance_get_what_a_search_gives() {
+        // A harmonic tone (with its octaves) and, for each harmonic, peaks at the ends of the
+        // tolerance window above it and one representable step beyond: where the rounding
+        // of `f + up` against `p - up` decides.
+        let mut suppressor = HarmonicSuppressor::default();
+        let mut out = Vec::new();
+        let mut explained = 0;
+        for f in [-40.3, -12.0, 0.0, 3.7, 17.25] {
+            for up in HARMONIC_SEMITONES {
+                let mut peaks = vec![(f, 1.0), (f + 12.0, 0.1), (f + 24.0, 0.1)];
+                let (low, high) = (f + up - HARMONIC_TOLERANCE, f + up + HARMONIC_TOLERANCE);
+                for p in [
+                    low.next_down(),
+                    low,
+                    low.next_up(),
+                    high.next_down(),
+                    high,
+                    high.next_up(),
+                ] {
+                    peaks.push((p, 2.0));
+                }
+                peaks.sort_by(|a, b| a.0.total_cmp(&b.0));
+                peaks.dedup_by(|a, b| a.0 == b.0);
+                suppressor.key_weights(&peaks, &mut out);
+                assert_eq!(out, key_weights_by_search(&peaks), "tone {f}, up {up}");
+                explained += out.iter().filter(|&&w| w < 2.0 && w > 0.0).count();
+            }
+        }
+        assert!(explained > 20, "{explained}");
+    }
+
+    #[test]
     fn semitone_offsets_are_those_of_the_harmonics() {
         for (h, up) in SUPPRESSED_HARMONICS.iter().zip(HARMONIC_SEMITONES) {
             assert!((12.0 * f64::from(*h).log2() - up).abs() < 1e-12, "{h}");
