@@ -280,7 +280,7 @@ mod tests {
     fn peaks_at_the_edges_of_the_tolerance_get_what_a_search_gives() {
         // A harmonic tone (with its octaves) and, for each harmonic, peaks at the ends of the
         // tolerance window above it and one representable step beyond: where the rounding
-        // of `f + up` against `p - up` decides.
+        // of the windows' bounds decides.
         let mut suppressor = HarmonicSuppressor::default();
         let mut out = Vec::new();
         let mut explained = 0;
