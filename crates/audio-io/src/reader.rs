@@ -246,7 +246,7 @@ fn mix_to_mono(buf: &GenericAudioBufferRef<'_>, out: &mut Vec<f64>) {
 }
 
 /// The index of the first sample of `block` that is not finite (NaN or infinite), if any.
-/// `x - x` is 0 for a finite sample and NaN otherwise, so the sum of those over eight
+/// `0 x` is 0 for a finite sample and NaN otherwise, so the sum of those over eight
 /// interleaved lanes is NaN exactly when some sample is not finite: the usual all-finite block
 /// costs one pass in vector instructions (a search that stops at the first one tests and
 /// branches per sample: 1.9% of `notes`' CPU on real music), and only a block that has one is
@@ -257,7 +257,7 @@ fn first_non_finite(block: &[f64]) -> Option<usize> {
     let tail = chunks.remainder();
     for chunk in chunks {
         for (lane, &x) in lanes.iter_mut().zip(chunk) {
-            *lane += x - x;
+            *lane += 0.0 * x;
         }
     }
     let all_finite = lanes.iter().chain(tail).all(|x| x.is_finite());
