@@ -57,14 +57,20 @@ def librosa_vec(path):
     return np.concatenate([mf.mean(1), mf.std(1), ch.mean(1), co.mean(1)])
 
 
+def purity_of_distances(D, labels):
+    """Per scored query, the share of its K nearest (itself excluded) that carry its label."""
+    D = np.array(D, dtype=float)
+    np.fill_diagonal(D, np.inf)
+    q = np.where(scored(labels))[0]
+    nn = np.argsort(D[q], axis=1, kind="stable")[:, :K]
+    return (labels[nn] == labels[q][:, None]).mean(1)
+
+
 def librosa_purity(X, labels):
     mu, sd = X.mean(0), X.std(0)
     Z = (X - mu) / np.where(sd > 1e-12, sd, 1.0)
     D = ((Z[:, None, :] - Z[None, :, :]) ** 2).sum(-1)
-    np.fill_diagonal(D, np.inf)
-    q = np.where(scored(labels))[0]
-    nn = np.argsort(D[q], axis=1, kind="stable")[:, :K]
-    return (labels[nn] == labels[q][:, None]).mean(1), Z
+    return purity_of_distances(D, labels), Z
 
 
 def ours_purity(binary, table, files, labels, work):

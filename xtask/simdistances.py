@@ -1,56 +1,51 @@
 """Distance transforms for sound-alike search, measured on `cargo xtask bench-similar`'s tables.
 
-  python xtask/simdistances.py target/bench-similar/manifest.csv target/bench-similar/sound.parquet
+  python xtask/simdistances.py target/bench-similar/manifest.csv \\
+      target/bench-similar/sound.parquet CHROMACLUSTER WORKDIR
 
-Run `cargo xtask bench-similar --only eval ...` first (it writes both files). The space is the
-one `similar` fits (each column z-scored on the pool, weighted by 1/sqrt(columns in its group),
-the first 32 principal axes), refitted on each pool; purity@5 is leave-one-out, as
-xtask/simbench.py scores it (labels with >= 6 files are queries). Compared: Euclidean (what
-`similar` uses), cosine, and the hubness reductions known to help k-nearest-neighbour search
-on music: mutual proximity (Schnitzer et al. 2012; Gaussian and empirical), local scaling
-(Zelnik-Manor and Perona 2004; sigma = distance to the k-th neighbour) and CSLS (Lample et al.
-2018). Results: docs/similarity.md.
+Run `cargo xtask bench-similar --only eval ...` first (it writes the manifest and the table).
+Per pool, the distances are the binary's own: `similar POOL_TABLE -n ROWS-1` lists every
+file's distance to every other in the space `similar` fits on that pool, and purity@5 is scored
+as xtask/simbench.py scores it (its `purity_of_distances`). Compared: those Euclidean distances
+(what `similar` ranks by), cosine, and the hubness reductions known to help k-nearest-neighbour search
+on music, applied to them: mutual proximity (Schnitzer et al. 2012; Gaussian and empirical),
+local scaling (Zelnik-Manor and Perona 2004; sigma = distance to the k-th neighbour) and CSLS
+(Lample et al. 2018). Results: docs/similarity.md.
 """
+import os
+import subprocess
 import sys
-from collections import Counter
 
 import numpy as np
 import polars as pl
 from scipy.stats import norm
 
-GROUP_PREFIXES = (
-    ("texture_", "texture"), ("ltas_", "spectrum"), ("flatness_", "flatness"),
-    ("loudness_", "loudness"), ("frame_level", "loudness"), ("silent_", "loudness"),
-    ("onset_", "rhythm"), ("tempo_", "rhythm"), ("pulse_", "rhythm"),
-    ("interval_", "harmony"), ("triad_", "harmony"),
-)
-TIMBRE_SUFFIXES = ("_mean", "_std")
+from simbench import purity_of_distances
 
 
-def group(column):
-    for prefix, name in GROUP_PREFIXES:
-        if column.startswith(prefix):
-            return name
-    return "timbre" if column.endswith(TIMBRE_SUFFIXES) else None
+def binary_distances(binary, table, files, work, name):
+    """The full distance matrix between `files` (the rows of `table`) from `similar`."""
+    pool_table = os.path.join(work, f"distances-{name}.parquet")
+    table.filter(pl.col("file").is_in(files)).write_parquet(pool_table)
+    out = os.path.join(work, f"distances-{name}.csv")
+    n = len(files)
+    subprocess.run([binary, "similar", pool_table, "-n", str(n - 1), "-o", out, "-q"], check=True)
+    index = {f: i for i, f in enumerate(files)}
+    D = np.zeros((n, n))
+    for f, g, d in pl.read_csv(out).select("file", "neighbour", "distance").iter_rows():
+        D[index[f], index[g]] = d
+    return D
 
 
-def space(X, groups, axes=32):
-    mu, sd = X.mean(0), X.std(0)
-    sd = np.where(sd < 1e-12, 1.0, sd)
-    count = Counter(groups)
-    Z = (X - mu) / sd * np.array([1 / np.sqrt(count[g]) for g in groups])
-    Z -= Z.mean(0)
-    _, _, vt = np.linalg.svd(Z, full_matrices=False)
-    return Z @ vt[: min(axes, len(Z) - 1)].T
-
-
-def purity(D, labels, k=5):
-    D = D.copy()
-    np.fill_diagonal(D, np.inf)
-    names, counts = np.unique(labels, return_counts=True)
-    queries = np.where(np.isin(labels, names[counts >= 6]))[0]
-    nearest = np.argsort(D[queries], 1, kind="stable")[:, :k]
-    return (labels[nearest] == labels[queries][:, None]).mean(1)
+def cosine(D):
+    """1 - cosine of the positions' angle. The positions are centred (the space subtracts the
+    table's mean before projecting), so their inner products are the double-centred squared
+    distances' (classical scaling), exactly."""
+    n = len(D)
+    J = np.eye(n) - 1.0 / n
+    G = -0.5 * J @ (D**2) @ J
+    norms = np.sqrt(np.maximum(np.diag(G), 1e-300))
+    return 1 - G / np.outer(norms, norms)
 
 
 def mutual_proximity_gauss(D):
@@ -85,30 +80,23 @@ def csls(D, k):
 
 
 def main():
-    manifest, table = pl.read_csv(sys.argv[1]), pl.read_parquet(sys.argv[2])
-    table = table.filter(pl.col("file").is_in(manifest["file"].to_list()))
-    columns = [c for c in table.columns if table[c].dtype == pl.Float64 and group(c)]
-    groups = [group(c) for c in columns]
-    print(f"{len(columns)} columns: {dict(Counter(groups))}")
+    manifest, table_path, binary, work = sys.argv[1:5]
+    manifest, table = pl.read_csv(manifest), pl.read_parquet(table_path)
     info = {f: (l, h, s) for f, l, h, s in manifest.select("file", "label", "half", "source").iter_rows()}
-    files = table["file"].to_list()
-    labels = np.array([info[f][0] for f in files])
-    half = np.array([info[f][1] for f in files])
-    source = np.array([info[f][2] for f in files])
-    X = table.select(columns).to_numpy().astype(float)
-    pools = {"dev": half == "dev", "report": half == "report", "all": np.ones(len(files), bool),
-             "game": source == "debian"}
-    print("| distance | " + " | ".join(pools) + " |")
-    print("|---" * (len(pools) + 1) + "|")
+    files = [f for f in table["file"].to_list() if f in info]
+    pools = {
+        "dev": [f for f in files if info[f][1] == "dev"],
+        "report": [f for f in files if info[f][1] == "report"],
+        "all": files,
+        "game": [f for f in files if info[f][2] == "debian"],
+    }
     rows = {}
-    for pool, mask in pools.items():
-        Y = space(X[mask], groups)
-        D = np.sqrt(np.maximum(((Y[:, None, :] - Y[None, :, :]) ** 2).sum(-1), 0))
-        unit = Y / np.linalg.norm(Y, axis=1, keepdims=True)
-        l = labels[mask]
-        for name, M in (
+    for name, pool in pools.items():
+        D = binary_distances(binary, table, pool, work, name)
+        labels = np.array([info[f][0] for f in pool])
+        for method, M in (
             ("Euclidean (similar)", D),
-            ("cosine", 1 - unit @ unit.T),
+            ("cosine", cosine(D)),
             ("mutual proximity, Gaussian", mutual_proximity_gauss(D)),
             ("mutual proximity, empirical", mutual_proximity_empirical(D)),
             ("local scaling, k = 5", local_scaling(D, 5)),
@@ -116,9 +104,11 @@ def main():
             ("CSLS, k = 5", csls(D, 5)),
             ("CSLS, k = 10", csls(D, 10)),
         ):
-            rows.setdefault(name, []).append(purity(M, l).mean())
-    for name, values in rows.items():
-        print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+            rows.setdefault(method, []).append(purity_of_distances(M, labels).mean())
+    print("| distance | " + " | ".join(pools) + " |")
+    print("|---" * (len(pools) + 1) + "|")
+    for method, values in rows.items():
+        print(f"| {method} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
 
 
 if __name__ == "__main__":
