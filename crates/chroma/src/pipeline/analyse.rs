@@ -90,8 +90,9 @@ impl std::fmt::Display for ProfileKind {
 /// row for the same options (a chroma or key algorithm, a profile's weights, the tuning
 /// estimate, a default). A resumable run reuses rows only under the same version
 /// (`chroma_table::journal`), so raising it is how a change keeps stale rows out of an
-/// updated table. 1: the first version counted (chromacluster 0.1.0, December 2026).
-pub const ANALYSIS_VERSION: u32 = 1;
+/// updated table. 1: the first version counted (chromacluster 0.1.0, December 2026); 2: the
+/// key's chroma leaves out peaks 30 dB below the frame's strongest (`harmonics::KEY_PEAK_FLOOR`).
+pub const ANALYSIS_VERSION: u32 = 2;
 
 /// Options for analysing files and building the table.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
