@@ -127,7 +127,7 @@ const ROW_CONTENT: &str = "tags";
 
 /// The fingerprint of a run: the analysis version ([`chroma::ANALYSIS_VERSION`]), what a row
 /// holds (`ROW_CONTENT`) and every setting of `options` that changes a table's values, by name
-/// ([`TableOptions::named_values`]): `analysis 1; rows tags; mode=Accurate; ...`. Rows are
+/// ([`TableOptions::named_values`]): `analysis 2; rows tags; mode=Accurate; ...`. Rows are
 /// reused only where [`fingerprint_matches`] says so.
 pub fn options_fingerprint(options: &TableOptions) -> String {
     let mut text = format!("analysis {}; rows {ROW_CONTENT}", chroma::ANALYSIS_VERSION);
@@ -206,8 +206,9 @@ mod tests {
     fn fingerprints_match_setting_by_setting() {
         let default = TableOptions::default();
         let fp = options_fingerprint(&default);
+        let version = chroma::ANALYSIS_VERSION;
         assert!(
-            fp.starts_with("analysis 1; rows tags; mode=Accurate; "),
+            fp.starts_with(&format!("analysis {version}; rows tags; mode=Accurate; ")),
             "{fp}"
         );
         assert!(fingerprint_matches(&fp, &default));
@@ -231,10 +232,15 @@ mod tests {
 
         // A setting this version does not know, another analysis version, other forms.
         assert!(!fingerprint_matches(&format!("{fp}; future=1"), &default));
-        assert!(!fingerprint_matches(
-            &fp.replace("analysis 1;", "analysis 2;"),
-            &default
-        ));
+        for other in [version - 1, version + 1] {
+            assert!(!fingerprint_matches(
+                &fp.replace(
+                    &format!("analysis {version};"),
+                    &format!("analysis {other};")
+                ),
+                &default
+            ));
+        }
         assert!(!fingerprint_matches(
             &format!("chroma 0.1.0 tags {default:?}"),
             &default
