@@ -150,13 +150,16 @@ impl HarmonicSuppressor {
     /// hundreds of peaks; without it, 7%). A fundamental lies at least 19 semitones below its
     /// partial, so every window holds only peaks before the one it explains; the windows are
     /// scanned in the list of harmonic tones' fundamentals only, and a peak with none within
-    /// 19-34 semitones below it is not scanned at all. Only the peaks weaker than the floor
-    /// are left out of these scans, and only the peaks 19 semitones or more below the highest
-    /// strong one are tested as fundamentals (on real recordings the strong peaks lie low
+    /// 19-34 semitones below it is not scanned at all. The peaks weaker than the floor are
+    /// not scanned either, and only the peaks 19 semitones or more below the highest strong
+    /// one are tested as fundamentals (on real recordings the strong peaks lie low
     /// and most peaks high). (A monotonic queue of the windows'
     /// maxima, whose branches follow the data, made `notes` slower than these scans:
     /// docs/bench-library.md, fifth session.)
     pub fn key_weights(&mut self, peaks: &[(f64, f64)], out: &mut Vec<f64>) {
+        // Every peak's key weight is 0 until found otherwise.
+        out.clear();
+        out.resize(peaks.len(), 0.0);
         let semis = &mut self.semis;
         semis.clear();
         semis.extend(peaks.iter().map(|p| p.0));
@@ -183,8 +186,6 @@ impl HarmonicSuppressor {
         // explain one: the higher peaks are not tested (a small margin keeps the bound from
         // rounding differently from the windows' bounds below).
         let Some(&last_strong) = self.strong.last() else {
-            out.clear();
-            out.resize(peaks.len(), 0.0);
             return;
         };
         let highest_fundamental = peaks[last_strong as usize].0 - NEAREST + 1e-9;
@@ -202,8 +203,6 @@ impl HarmonicSuppressor {
                 fundamental_weight.push(weight);
             }
         }
-        out.clear();
-        out.resize(peaks.len(), 0.0);
         // The pitches a peak's fundamentals can have lie within the span of these windows:
         // a peak whose span holds no fundamental keeps its weight without a scan.
         let (Some(&lowest), Some(&highest)) = (fundamental_semis.first(), fundamental_semis.last())
