@@ -101,14 +101,32 @@ impl<T: Mergeable> VotingTally<T> {
     }
 
     /// Merges neighbouring buckets until at most half of [`MAX_BUCKETS`] remain.
+    ///
+    /// The buckets are merged in a vector in key order (each step halves the resolution once:
+    /// a bucket's two halves merge lower key first, as merging each into an empty tally would
+    /// give) and the map is built once from the sorted result.
     fn coarsen(&mut self) {
-        while self.buckets.len() > MAX_BUCKETS / 2 && self.shift < 63 {
-            self.shift += 1;
-            let old = std::mem::take(&mut self.buckets);
-            for (key, tally) in old {
-                self.buckets.entry(key >> 1).or_default().merge(&tally);
-            }
+        if self.buckets.len() <= MAX_BUCKETS / 2 || self.shift >= 63 {
+            return;
         }
+        let mut buckets: Vec<(u64, T)> = std::mem::take(&mut self.buckets).into_iter().collect();
+        while buckets.len() > MAX_BUCKETS / 2 && self.shift < 63 {
+            self.shift += 1;
+            let mut kept = 0;
+            for i in 0..buckets.len() {
+                let key = buckets[i].0 >> 1;
+                if kept > 0 && buckets[kept - 1].0 == key {
+                    let (merged, rest) = buckets.split_at_mut(i);
+                    merged[kept - 1].1.merge(&rest[0].1);
+                } else {
+                    buckets.swap(kept, i);
+                    buckets[kept].0 = key;
+                    kept += 1;
+                }
+            }
+            buckets.truncate(kept);
+        }
+        self.buckets = buckets.into_iter().collect();
     }
 
     /// The tally of the frames that vote, given every frame pushed.
@@ -124,5 +142,89 @@ impl<T: Mergeable> VotingTally<T> {
                 t
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::VoicingThreshold;
+
+    /// A sum whose value depends on the order of its additions (floating point).
+    #[derive(Debug, Clone, Default, PartialEq)]
+    struct Sum {
+        n: usize,
+        total: f64,
+    }
+
+    impl Mergeable for Sum {
+        fn merge(&mut self, other: &Self) {
+            self.n += other.n;
+            self.total += other.total;
+        }
+    }
+
+    /// The map coarsening as first written: each step moves every bucket into a new map,
+    /// merging it into an empty tally under its halved key.
+    fn coarsen_by_map(buckets: &BTreeMap<u64, Sum>, mut shift: u32) -> (BTreeMap<u64, Sum>, u32) {
+        let mut buckets = buckets.clone();
+        while buckets.len() > MAX_BUCKETS / 2 && shift < 63 {
+            shift += 1;
+            let old = std::mem::take(&mut buckets);
+            for (key, tally) in old {
+                buckets.entry(key >> 1).or_default().merge(&tally);
+            }
+        }
+        (buckets, shift)
+    }
+
+    #[test]
+    fn coarsening_merges_as_the_map_did_bit_for_bit() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Dense keys (siblings merge at the first step), sparse ones, and keys spread so
+        // widely that many steps pass before buckets meet; some keys drawn more than once.
+        for spread in [1u64 << 14, 1 << 20, 1 << 40] {
+            let mut tally: VotingTally<Sum> =
+                VotingTally::new(VotePolicy::Voiced(VoicingThreshold::default()));
+            tally.shift = 2;
+            while tally.buckets.len() <= MAX_BUCKETS * 2 {
+                let key = next() % spread + (1 << 50);
+                let value = (next() >> 11) as f64 / (1u64 << 53) as f64 * 1e-3;
+                let bucket = tally.buckets.entry(key).or_default();
+                bucket.n += 1;
+                bucket.total += value;
+            }
+            let (expected, expected_shift) = coarsen_by_map(&tally.buckets, tally.shift);
+            tally.coarsen();
+            assert!(tally.buckets.len() <= MAX_BUCKETS / 2, "spread {spread}");
+            assert_eq!(tally.shift, expected_shift, "spread {spread}");
+            assert_eq!(tally.buckets.len(), expected.len(), "spread {spread}");
+            for ((k, a), (ke, e)) in tally.buckets.iter().zip(&expected) {
+                assert_eq!(k, ke, "spread {spread}");
+                assert_eq!(a.n, e.n, "spread {spread}, key {k}");
+                assert_eq!(
+                    a.total.to_bits(),
+                    e.total.to_bits(),
+                    "spread {spread}, key {k}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_small_map_is_not_coarsened() {
+        let mut tally: VotingTally<Sum> =
+            VotingTally::new(VotePolicy::Voiced(VoicingThreshold::default()));
+        for k in 0..(MAX_BUCKETS / 2) as u64 {
+            tally.buckets.entry(k).or_default().n = 1;
+        }
+        tally.coarsen();
+        assert_eq!((tally.shift, tally.buckets.len()), (0, MAX_BUCKETS / 2));
     }
 }
