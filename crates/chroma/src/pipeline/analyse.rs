@@ -91,8 +91,9 @@ impl std::fmt::Display for ProfileKind {
 /// estimate, a default). A resumable run reuses rows only under the same version
 /// (`chroma_table::journal`), so raising it is how a change keeps stale rows out of an
 /// updated table. 1: the first version counted (chromacluster 0.1.0, December 2026); 2: the
-/// key's chroma leaves out peaks 30 dB below the frame's strongest (`harmonics::KEY_PEAK_FLOOR`).
-pub const ANALYSIS_VERSION: u32 = 2;
+/// key's chroma leaves out peaks 30 dB below the frame's strongest (`harmonics::KEY_PEAK_FLOOR`);
+/// 3: the lowest voice counts twice in the key's chroma (`harmonics::LOWEST_VOICE_WEIGHT`).
+pub const ANALYSIS_VERSION: u32 = 3;
 
 /// Options for analysing files and building the table.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

@@ -101,6 +101,7 @@ impl AccurateChroma {
         }
         self.suppressor
             .key_weights(&self.peaks, &mut self.key_weights);
+        harmonics::weigh_lowest_voice(&mut self.key_weights);
         match self.tuning.shift {
             Some(shift) => {
                 let mut chroma = [0.0f64; 12];
