@@ -565,11 +565,9 @@ mod tests {
     #[test]
     fn streamed_profile_and_columns_match_the_whole_chromagram() {
         let mut g = Chromagram::new(0.1);
-        let mut state = 7u64;
+        let mut next = crate::analysis::xorshift(7);
         for i in 0..3000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = next();
             let e = (state % 1000) as f64 * 1e-9 * (1.0 + i as f64);
             g.push(onehot((state % 12) as usize, 1.0 + (i % 5) as f64), e);
         }

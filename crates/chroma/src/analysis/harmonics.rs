@@ -324,13 +324,8 @@ mod tests {
     #[test]
     fn cursors_give_what_a_search_per_peak_gives() {
         // Random frames of 0 to 300 peaks, ascending, many a harmonic interval apart.
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut uniform = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = crate::analysis::xorshift(0x2545_F491_4F6C_DD1D);
+        let mut uniform = move || (next() >> 11) as f64 / (1u64 << 53) as f64;
         let mut suppressor = HarmonicSuppressor::default();
         let mut out = Vec::new();
         let mut compared = 0;

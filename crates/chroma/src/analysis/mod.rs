@@ -22,3 +22,14 @@ pub mod pyaa;
 pub mod sound;
 pub mod tuning;
 mod voicing;
+
+/// Marsaglia's xorshift64 from `seed`: the tests' reproducible stream of pseudo-random words.
+#[cfg(test)]
+pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

@@ -180,13 +180,7 @@ mod tests {
 
     #[test]
     fn coarsening_merges_as_the_map_did_bit_for_bit() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::analysis::xorshift(0x2545_f491_4f6c_dd1d);
         // Dense keys (siblings merge at the first step), sparse ones, and keys spread so
         // widely that many steps pass before buckets meet; some keys drawn more than once.
         for spread in [1u64 << 14, 1 << 20, 1 << 40] {
